@@ -1,0 +1,406 @@
+//! Command line: clap derive types and one thin arm per verb.
+//!
+//! Each arm turns its arguments into library calls once, calls the library,
+//! and prints: data on stdout, everything for people on stderr. No module of
+//! the library sees a clap type.
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use lacuna::pipeline;
+use lacuna::progress::Reporter;
+use lacuna::store::index::{self, Searcher};
+use lacuna::store::Review;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+/// Lacuna: living systematic reviews and evidence gap maps.
+///
+/// A review is a folder: `lacuna init DIR` makes one, `lacuna import DIR
+/// FILES` loads PubMed XML (plain or .gz) or Lacuna JSON Lines into it, and
+/// `lacuna search DIR QUERY` finds records for screening.
+#[derive(Debug, Parser)]
+#[command(name = "lacuna", version, about, long_about = None, after_help = EXIT_CODES_HELP)]
+pub struct Cli {
+    /// No progress bars or notes on stderr (errors are still printed).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// The verb.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+const EXIT_CODES_HELP: &str = "Exit codes: 0 success; 1 unexpected failure; 2 bad command line; \
+3 an input file could not be read (nothing of that file was stored); \
+4 the folder is not a review, or already is one; 5 the search query could not be read.";
+
+/// The verbs.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new, empty review folder (lacuna.db and, later, index/ and reports/).
+    Init {
+        /// Folder to create (or an empty existing folder).
+        dir: PathBuf,
+    },
+    /// Import files into a review: PubMed XML (efetch output or NLM baseline/update
+    /// files, .xml or .xml.gz) or Lacuna JSON Lines, recognised by content.
+    /// Each file is one transaction; importing the same file again adds nothing.
+    Import {
+        /// The review folder.
+        dir: PathBuf,
+        /// Files to import.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Print the per-file report as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Parse files and print their records as JSON Lines on stdout (no review needed).
+    Parse {
+        /// Files to parse (PubMed XML, .gz, or Lacuna JSON Lines).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Rebuild a review's search index from its store.
+    Index {
+        /// The review folder.
+        dir: PathBuf,
+    },
+    /// Search a review. Bare words must all match; also: title:, abstract:, mesh:,
+    /// keywords:, journal:, author:, type:, pmid:, doi:, "phrases", AND/OR/NOT,
+    /// -word, and year:[2015 TO 2024].
+    Search {
+        /// The review folder.
+        dir: PathBuf,
+        /// The query, e.g. 'mesh:"borderline personality disorder" AND title:mentalization'.
+        query: String,
+        /// How many hits to show.
+        #[arg(long, short = 'n', default_value_t = 10)]
+        limit: usize,
+        /// Print results as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Summary figures of a review: records, versions, deletions, years, imports.
+    Stats {
+        /// The review folder.
+        dir: PathBuf,
+        /// Print as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Named exit codes (documented in `--help` and the README).
+pub mod exit {
+    /// Success.
+    pub const OK: u8 = 0;
+    /// Unexpected failure.
+    pub const FAILURE: u8 = 1;
+    /// Bad command line (clap's own code).
+    pub const USAGE: u8 = 2;
+    /// An input file could not be read; nothing of it was stored.
+    pub const BAD_INPUT: u8 = 3;
+    /// The folder is not a review, or already is one.
+    pub const NOT_A_REVIEW: u8 = 4;
+    /// The search query could not be read.
+    pub const BAD_QUERY: u8 = 5;
+}
+
+/// Progress bars on stderr (hidden with --quiet or when stderr is not a terminal).
+struct Bars {
+    bar: ProgressBar,
+    quiet: bool,
+}
+
+impl Bars {
+    fn new(quiet: bool) -> Bars {
+        let target = if quiet || !std::io::stderr().is_terminal() {
+            ProgressDrawTarget::hidden()
+        } else {
+            ProgressDrawTarget::stderr()
+        };
+        Bars {
+            bar: ProgressBar::with_draw_target(None, target),
+            quiet,
+        }
+    }
+}
+
+impl Reporter for Bars {
+    fn start(&self, stage: &str, total: Option<u64>, unit: &str) {
+        self.bar.reset();
+        self.bar.set_length(total.unwrap_or(0));
+        let template = if total.is_some() {
+            format!("{{prefix:>8}} [{{bar:30}}] {{pos}}/{{len}} {unit} ({{per_sec}}, eta {{eta}})")
+        } else {
+            format!("{{prefix:>8}} {{spinner}} {{pos}} {unit} ({{per_sec}}) {{elapsed}}")
+        };
+        if let Ok(style) = ProgressStyle::with_template(&template) {
+            self.bar.set_style(style.progress_chars("=> "));
+        }
+        self.bar.set_prefix(stage.to_string());
+    }
+    fn advance(&self, n: u64) {
+        self.bar.inc(n);
+    }
+    fn message(&self, msg: &str) {
+        if !self.quiet {
+            self.bar.suspend(|| eprintln!("{msg}"));
+        }
+    }
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+/// Run one command.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let bars = Bars::new(cli.quiet);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match cli.command {
+        Command::Init { dir } => {
+            Review::init(&dir)?;
+            bars.message(&format!(
+                "created review {}; next: lacuna import {} FILE...",
+                dir.display(),
+                dir.display()
+            ));
+        }
+        Command::Import { dir, files, json } => {
+            let mut review = Review::open(&dir)?;
+            let reports = pipeline::import(&mut review, &files, &bars)?;
+            for r in &reports {
+                for w in r.warnings.iter().take(20) {
+                    bars.message(&format!("warning: {}: {w}", r.path.display()));
+                }
+                if r.warnings.len() > 20 {
+                    bars.message(&format!(
+                        "warning: {}: {} more warnings",
+                        r.path.display(),
+                        r.warnings.len() - 20
+                    ));
+                }
+            }
+            if json {
+                serde_json::to_writer_pretty(&mut out, &reports)?;
+                writeln!(out)?;
+            }
+            let total: u64 = reports
+                .iter()
+                .map(|r| r.stored.new + r.stored.changed)
+                .sum();
+            bars.message(&format!(
+                "{} file(s) imported, {total} record(s) new or changed; search with: lacuna search {} 'WORDS'",
+                reports.len(),
+                dir.display()
+            ));
+        }
+        Command::Parse { files } => {
+            let mut w = std::io::BufWriter::new(out);
+            let summaries = pipeline::parse_to_jsonl(&files, &mut w, &bars)?;
+            w.flush().or_else(|e| {
+                if e.kind() == std::io::ErrorKind::BrokenPipe {
+                    Ok(())
+                } else {
+                    Err(e)
+                }
+            })?;
+            for (path, s) in &summaries {
+                for wmsg in &s.warnings {
+                    bars.message(&format!("warning: {}: {wmsg}", path.display()));
+                }
+                bars.message(&format!(
+                    "{}: {} article(s), {} book(s), {} deletion(s), {} skipped",
+                    path.display(),
+                    s.counts.articles,
+                    s.counts.books,
+                    s.counts.deletions,
+                    s.counts.skipped
+                ));
+            }
+        }
+        Command::Index { dir } => {
+            let review = Review::open(&dir)?;
+            let n = index::rebuild(&review, &bars)?;
+            bars.message(&format!(
+                "indexed {n} record(s) in {}",
+                review.index_dir().display()
+            ));
+        }
+        Command::Search {
+            dir,
+            query,
+            limit,
+            json,
+        } => {
+            let review = Review::open(&dir)?;
+            if !index::is_current(&review)? {
+                bars.message(
+                    "the search index is missing or out of date; rebuilding it from the store",
+                );
+                index::rebuild(&review, &bars)?;
+            }
+            let results = Searcher::open(&review)?.search(&query, limit)?;
+            if json {
+                serde_json::to_writer_pretty(&mut out, &results)?;
+                writeln!(out)?;
+            } else {
+                print_hits(&mut out, &results)?;
+            }
+        }
+        Command::Stats { dir, json } => {
+            let review = Review::open(&dir)?;
+            let s = review.stats()?;
+            if json {
+                serde_json::to_writer_pretty(&mut out, &s)?;
+                writeln!(out)?;
+            } else {
+                print_stats(&mut out, &dir, &s)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_hits(out: &mut dyn Write, r: &index::Results) -> anyhow::Result<()> {
+    let (open, close) = if std::io::stdout().is_terminal() {
+        ("\x1b[1;33m", "\x1b[0m")
+    } else {
+        ("**", "**")
+    };
+    writeln!(
+        out,
+        "{} record(s) match {:?}{}",
+        r.total,
+        r.query,
+        if r.total > r.hits.len() {
+            format!(" (showing the best {})", r.hits.len())
+        } else {
+            String::new()
+        }
+    )?;
+    for (i, h) in r.hits.iter().enumerate() {
+        writeln!(out)?;
+        let year = h
+            .year
+            .map(|y| y.to_string())
+            .unwrap_or_else(|| "n.d.".into());
+        writeln!(
+            out,
+            "{:>3}. [{year}] {}",
+            i + 1,
+            h.title_snippet.marked(open, close)
+        )?;
+        let mut meta = Vec::new();
+        if !h.authors.is_empty() {
+            meta.push(h.authors.join(", "));
+        }
+        if let Some(j) = &h.journal {
+            meta.push(j.clone());
+        }
+        if let Some(p) = h.pmid {
+            meta.push(format!("PMID {p}"));
+        }
+        if let Some(d) = &h.doi {
+            meta.push(format!("doi:{d}"));
+        }
+        writeln!(out, "     {}", meta.join(" · "))?;
+        if !h.abstract_snippet.text.is_empty() {
+            writeln!(out, "     …{}…", h.abstract_snippet.marked(open, close))?;
+        }
+    }
+    Ok(())
+}
+
+fn print_stats(
+    out: &mut dyn Write,
+    dir: &std::path::Path,
+    s: &lacuna::store::Stats,
+) -> anyhow::Result<()> {
+    writeln!(out, "review            {}", dir.display())?;
+    writeln!(out, "records           {}", s.records)?;
+    writeln!(out, "  with abstract   {}", s.with_abstract)?;
+    writeln!(out, "  with PMID       {}", s.with_pmid)?;
+    writeln!(out, "  with DOI        {}", s.with_doi)?;
+    writeln!(out, "  books           {}", s.books)?;
+    writeln!(out, "deleted by NLM    {}", s.deleted)?;
+    writeln!(
+        out,
+        "versions stored   {} ({} record(s) revised)",
+        s.versions, s.records_changed
+    )?;
+    if let Some((a, b)) = s.year_range {
+        writeln!(out, "years             {a}–{b}")?;
+    }
+    writeln!(out, "imports           {}", s.sources)?;
+    writeln!(
+        out,
+        "search index      {}",
+        if s.index_current {
+            "up to date"
+        } else {
+            "stale or missing (run: lacuna index DIR)"
+        }
+    )?;
+    if !s.by_year.is_empty() {
+        writeln!(out, "\nrecords by year")?;
+        let max = s.by_year.iter().map(|x| x.1).max().unwrap_or(1).max(1);
+        for (y, n) in &s.by_year {
+            let w = ((*n as f64 / max as f64) * 40.0).ceil() as usize;
+            writeln!(out, "  {y}  {:>6}  {}", n, "█".repeat(w))?;
+        }
+    }
+    if !s.recent_sources.is_empty() {
+        writeln!(
+            out,
+            "\nlatest imports (new / changed / unchanged / deletions / skipped)"
+        )?;
+        for src in &s.recent_sources {
+            writeln!(
+                out,
+                "  {}  {}  {} / {} / {} / {} / {}",
+                src.finished_at.as_deref().unwrap_or("-"),
+                src.name,
+                src.new,
+                src.changed,
+                src.unchanged,
+                src.deletions,
+                src.skipped
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Exit code for an error, by what kind of error it is.
+pub fn exit_code(err: &anyhow::Error) -> u8 {
+    use lacuna::store::StoreError;
+    for cause in err.chain() {
+        if let Some(e) = cause.downcast_ref::<lacuna::Error>() {
+            return match e {
+                lacuna::Error::File(_) => exit::BAD_INPUT,
+                lacuna::Error::Store(s) => store_code(s),
+            };
+        }
+        if let Some(s) = cause.downcast_ref::<StoreError>() {
+            return store_code(s);
+        }
+        if cause
+            .downcast_ref::<lacuna::parse::open::FileError>()
+            .is_some()
+        {
+            return exit::BAD_INPUT;
+        }
+    }
+    exit::FAILURE
+}
+
+fn store_code(s: &lacuna::store::StoreError) -> u8 {
+    use lacuna::store::StoreError;
+    match s {
+        StoreError::NotAReview(_) | StoreError::AlreadyAReview(_) => exit::NOT_A_REVIEW,
+        StoreError::Query(_) => exit::BAD_QUERY,
+        _ => exit::FAILURE,
+    }
+}

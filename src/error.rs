@@ -1,0 +1,18 @@
+//! The crate's error type: one variant per stage, each carrying its own typed
+//! error with the file, PMID or position that went wrong.
+//!
+//! No stage returns `anyhow`; only `main.rs` does.
+
+use crate::parse::open::FileError;
+use crate::store::StoreError;
+
+/// Any error from the library.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file could not be read or parsed.
+    #[error(transparent)]
+    File(#[from] FileError),
+    /// The review store or its index failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}

@@ -1,0 +1,179 @@
+//! Pure readers of bibliographic files into [`Item`]s.
+//!
+//! This module does no network, no database and no clock; it reads bytes the
+//! caller hands it. [`sniff`] tells a file's format from its content (never
+//! from its name); [`pubmed`] streams PubMed XML; [`jsonl`] reads Lacuna's own
+//! JSON Lines (what `lacuna parse` writes). Opening files, gzip and threads
+//! live in [`open`], the one place here that touches the file system.
+
+pub mod jsonl;
+pub mod open;
+pub mod pubmed;
+
+use crate::model::{Item, Pmid};
+use std::fmt;
+
+/// A record that could not be read; the rest of the file still loads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// The record's PMID, where it could be read.
+    pub pmid: Option<Pmid>,
+    /// Byte offset (in the uncompressed stream) where the record starts.
+    pub offset: u64,
+    /// What was wrong.
+    pub message: String,
+    /// True when the record was left out; false when it was kept despite the oddity.
+    pub skipped: bool,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.pmid {
+            Some(p) => write!(f, "PMID {p} at byte {}: {}", self.offset, self.message),
+            None => write!(f, "record at byte {}: {}", self.offset, self.message),
+        }
+    }
+}
+
+/// A file that cannot be read at all (as opposed to one bad record in it).
+#[derive(Debug, thiserror::Error)]
+pub enum ParseError {
+    /// XML that is not well-formed, or that ends before its last element closes.
+    #[error("malformed XML at byte {offset}: {message}")]
+    Xml {
+        /// Byte offset in the uncompressed stream.
+        offset: u64,
+        /// What the XML reader saw.
+        message: String,
+    },
+    /// Well-formed XML whose root is not a PubMed article set.
+    #[error("not PubMed XML: the root element is <{root}> (expected <PubmedArticleSet>; save PubMed results with efetch rettype=xml or \"Send to > File > PubMed XML\")")]
+    NotPubmed {
+        /// The root element found.
+        root: String,
+    },
+    /// A JSON Lines line that is not a Lacuna record.
+    #[error("line {line}: not a Lacuna JSON record: {message}")]
+    Json {
+        /// 1-based line number.
+        line: u64,
+        /// What serde said.
+        message: String,
+    },
+    /// The file has no content.
+    #[error("the file is empty")]
+    Empty,
+    /// Content whose format Lacuna does not recognise.
+    #[error("unrecognised format (starts with {start:?}); Lacuna reads PubMed XML (.xml, .xml.gz) and Lacuna JSON Lines")]
+    Unknown {
+        /// The first bytes, for the message.
+        start: String,
+    },
+    /// Reading the underlying stream failed (including a corrupt or truncated gzip).
+    #[error("read error at byte {offset}: {source}")]
+    Io {
+        /// Byte offset reached in the uncompressed stream.
+        offset: u64,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The formats Lacuna recognises by content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// XML (expected to be a `PubmedArticleSet`).
+    Xml,
+    /// Lacuna JSON Lines.
+    JsonLines,
+}
+
+/// Tell the format from the first bytes of (already decompressed) content.
+///
+/// ```
+/// use lacuna::parse::{sniff, Format};
+/// assert_eq!(sniff(b"\xEF\xBB\xBF<?xml version=\"1.0\"?>").unwrap(), Format::Xml);
+/// assert_eq!(sniff(b"  {\"kind\":\"article\"}").unwrap(), Format::JsonLines);
+/// assert!(sniff(b"").is_err());
+/// assert!(sniff(b"TY  - JOUR").is_err());
+/// ```
+pub fn sniff(head: &[u8]) -> Result<Format, ParseError> {
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let first = head.iter().copied().find(|b| !b.is_ascii_whitespace());
+    match first {
+        None => Err(ParseError::Empty),
+        Some(b'<') => Ok(Format::Xml),
+        Some(b'{') => Ok(Format::JsonLines),
+        Some(_) => {
+            let start: String =
+                String::from_utf8_lossy(head.get(..head.len().min(24)).unwrap_or(head))
+                    .chars()
+                    .collect();
+            Err(ParseError::Unknown { start })
+        }
+    }
+}
+
+/// Everything read from one in-memory file: items in file order, and warnings.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    /// Records and deletions, in file order.
+    pub items: Vec<Item>,
+    /// Records that could not be read.
+    pub warnings: Vec<Warning>,
+    /// Counts by kind.
+    pub counts: Counts,
+}
+
+/// How many items of each kind a file held.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    /// Journal articles.
+    pub articles: u64,
+    /// Book articles.
+    pub books: u64,
+    /// Deleted PMIDs.
+    pub deletions: u64,
+    /// Records skipped with a warning.
+    pub skipped: u64,
+}
+
+impl Counts {
+    /// Count one item.
+    pub fn add(&mut self, item: &Item) {
+        match item {
+            Item::Record(r) => match r.kind {
+                crate::model::RecordKind::Article => self.articles += 1,
+                crate::model::RecordKind::Book => self.books += 1,
+            },
+            Item::Deletion(_) => self.deletions += 1,
+        }
+    }
+}
+
+/// Parse a whole in-memory file (plain, not gzipped) of any recognised format.
+///
+/// ```
+/// let xml = br#"<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID Version="1">1</PMID>
+/// <Article><ArticleTitle>H<sub>2</sub>O &amp; you</ArticleTitle></Article></MedlineCitation>
+/// </PubmedArticle></PubmedArticleSet>"#;
+/// let parsed = lacuna::parse::parse(xml).unwrap();
+/// let lacuna::model::Item::Record(r) = &parsed.items[0] else { panic!() };
+/// assert_eq!(r.title, "H2O & you");
+/// ```
+pub fn parse(bytes: &[u8]) -> Result<Parsed, ParseError> {
+    let mut out = Parsed::default();
+    let mut sink = |item: Item| {
+        out.counts.add(&item);
+        out.items.push(item);
+        true
+    };
+    let warnings = match sniff(bytes)? {
+        Format::Xml => pubmed::read(bytes, &mut sink)?,
+        Format::JsonLines => jsonl::read(bytes, &mut sink)?,
+    };
+    out.counts.skipped = warnings.iter().filter(|w| w.skipped).count() as u64;
+    out.warnings = warnings;
+    Ok(out)
+}

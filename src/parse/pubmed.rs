@@ -1,0 +1,963 @@
+//! Streaming reader of PubMed XML (`PubmedArticleSet`): efetch replies and the
+//! annual baseline/update files alike, into [`Record`]s and [`Deletion`]s.
+//!
+//! Memory is constant in the file size: one record is built at a time and
+//! handed to a sink. It knows nothing of gzip, files or threads (see
+//! [`super::open`]); it reads any [`BufRead`]. Elements are recognised by
+//! their parent, so the PMIDs and DOIs inside `CommentsCorrections` and
+//! `ReferenceList` never leak into the record. Inline markup (`<i>`, `<sup>`,
+//! MathML, ...) is flattened to its text and whitespace collapsed.
+
+use super::{ParseError, Warning};
+use crate::model::{
+    AbstractSection, Deletion, Doi, Item, MeshHeading, MeshQualifier, OtherAbstract, Pmid, Record,
+    RecordKind,
+};
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
+use std::io::BufRead;
+
+/// The elements the reader acts on; everything else is `Other`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tag {
+    Other,
+    PubmedArticleSet,
+    PubmedArticle,
+    PubmedBookArticle,
+    DeleteCitation,
+    MedlineCitation,
+    BookDocument,
+    Book,
+    Pmid,
+    Article,
+    Journal,
+    JournalIssue,
+    Issn,
+    Volume,
+    Issue,
+    PubDate,
+    Year,
+    Month,
+    Day,
+    Season,
+    MedlineDate,
+    Title,
+    IsoAbbreviation,
+    ArticleTitle,
+    VernacularTitle,
+    BookTitle,
+    Pagination,
+    MedlinePgn,
+    StartPage,
+    EndPage,
+    ELocationId,
+    Abstract,
+    AbstractText,
+    OtherAbstract,
+    AuthorList,
+    Author,
+    LastName,
+    ForeName,
+    Initials,
+    CollectiveName,
+    Language,
+    PublicationTypeList,
+    PublicationType,
+    MeshHeading,
+    DescriptorName,
+    QualifierName,
+    KeywordList,
+    Keyword,
+    DateRevised,
+    PubmedData,
+    PubmedBookData,
+    ArticleIdList,
+    ArticleId,
+}
+
+fn tag_of(name: &[u8]) -> Tag {
+    match name {
+        b"PubmedArticleSet" => Tag::PubmedArticleSet,
+        b"PubmedArticle" => Tag::PubmedArticle,
+        b"PubmedBookArticle" => Tag::PubmedBookArticle,
+        b"DeleteCitation" => Tag::DeleteCitation,
+        b"MedlineCitation" => Tag::MedlineCitation,
+        b"BookDocument" => Tag::BookDocument,
+        b"Book" => Tag::Book,
+        b"PMID" => Tag::Pmid,
+        b"Article" => Tag::Article,
+        b"Journal" => Tag::Journal,
+        b"JournalIssue" => Tag::JournalIssue,
+        b"ISSN" => Tag::Issn,
+        b"Volume" => Tag::Volume,
+        b"Issue" => Tag::Issue,
+        b"PubDate" => Tag::PubDate,
+        b"Year" => Tag::Year,
+        b"Month" => Tag::Month,
+        b"Day" => Tag::Day,
+        b"Season" => Tag::Season,
+        b"MedlineDate" => Tag::MedlineDate,
+        b"Title" => Tag::Title,
+        b"ISOAbbreviation" => Tag::IsoAbbreviation,
+        b"ArticleTitle" => Tag::ArticleTitle,
+        b"VernacularTitle" => Tag::VernacularTitle,
+        b"BookTitle" => Tag::BookTitle,
+        b"Pagination" => Tag::Pagination,
+        b"MedlinePgn" => Tag::MedlinePgn,
+        b"StartPage" => Tag::StartPage,
+        b"EndPage" => Tag::EndPage,
+        b"ELocationID" => Tag::ELocationId,
+        b"Abstract" => Tag::Abstract,
+        b"AbstractText" => Tag::AbstractText,
+        b"OtherAbstract" => Tag::OtherAbstract,
+        b"AuthorList" => Tag::AuthorList,
+        b"Author" => Tag::Author,
+        b"LastName" => Tag::LastName,
+        b"ForeName" => Tag::ForeName,
+        b"Initials" => Tag::Initials,
+        b"CollectiveName" => Tag::CollectiveName,
+        b"Language" => Tag::Language,
+        b"PublicationTypeList" => Tag::PublicationTypeList,
+        b"PublicationType" => Tag::PublicationType,
+        b"MeshHeading" => Tag::MeshHeading,
+        b"DescriptorName" => Tag::DescriptorName,
+        b"QualifierName" => Tag::QualifierName,
+        b"KeywordList" => Tag::KeywordList,
+        b"Keyword" => Tag::Keyword,
+        b"DateRevised" => Tag::DateRevised,
+        b"PubmedData" => Tag::PubmedData,
+        b"PubmedBookData" => Tag::PubmedBookData,
+        b"ArticleIdList" => Tag::ArticleIdList,
+        b"ArticleId" => Tag::ArticleId,
+        _ => Tag::Other,
+    }
+}
+
+/// Where captured text goes when its element closes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    RecordPmid,
+    DeletedPmid,
+    Issn,
+    Volume,
+    Issue,
+    PubYear,
+    PubMonth,
+    PubDay,
+    PubSeason,
+    MedlineDate,
+    JournalTitle,
+    JournalIso,
+    ArticleTitle,
+    VernacularTitle,
+    BookTitle,
+    MedlinePgn,
+    StartPage,
+    EndPage,
+    ElocationDoi,
+    AbstractText,
+    OtherAbstractText,
+    LastName,
+    ForeName,
+    Initials,
+    CollectiveName,
+    Language,
+    PublicationType,
+    Descriptor,
+    Qualifier,
+    Keyword,
+    RevYear,
+    RevMonth,
+    RevDay,
+    ArticleIdDoi,
+    ArticleIdPmc,
+}
+
+#[derive(Default)]
+struct AuthorParts {
+    last: String,
+    fore: String,
+    initials: String,
+    collective: String,
+    valid: bool,
+}
+
+/// A record being assembled.
+#[derive(Default)]
+struct Builder {
+    offset: u64,
+    rec: Record,
+    pmid_text: Option<String>,
+    pmid_version: Option<u32>,
+    year: String,
+    month: String,
+    day: String,
+    season: String,
+    medline_date: String,
+    rev: [String; 3],
+    medline_pgn: String,
+    start_page: String,
+    end_page: String,
+    eloc_doi: Option<String>,
+    id_doi: Option<String>,
+    section: AbstractSection,
+    other: Option<(OtherAbstract, Vec<String>)>,
+    author: Option<AuthorParts>,
+    editors: bool,
+    heading: Option<MeshHeading>,
+    qualifier: MeshQualifier,
+    notes: Vec<String>,
+}
+
+/// Reads one PubMed XML stream, calling `sink` for each item in file order.
+///
+/// `sink` returns `false` to stop early. Returns the warnings: records that
+/// could not be read (skipped) and oddities in records that were kept.
+pub fn read<R: BufRead>(
+    input: R,
+    sink: &mut dyn FnMut(Item) -> bool,
+) -> Result<Vec<Warning>, ParseError> {
+    let mut p = PubmedReader::new(input);
+    p.run(sink)?;
+    Ok(p.warnings)
+}
+
+struct PubmedReader<R> {
+    reader: Reader<R>,
+    stack: Vec<Tag>,
+    root_seen: bool,
+    b: Option<Builder>,
+    capture: Option<Target>,
+    capture_depth: usize,
+    text: String,
+    del_version: Option<u32>,
+    warnings: Vec<Warning>,
+}
+
+fn attr(e: &BytesStart<'_>, name: &[u8]) -> Option<String> {
+    for a in e.attributes().with_checks(false).flatten() {
+        if a.key.as_ref() == name {
+            return Some(String::from_utf8_lossy(&a.value).into_owned());
+        }
+    }
+    None
+}
+
+/// Collapse runs of XML whitespace into one space and trim.
+fn collapse(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    for c in s.chars() {
+        if matches!(c, ' ' | '\t' | '\n' | '\r') {
+            space = true;
+        } else {
+            if space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = false;
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn entity(name: &[u8]) -> Option<char> {
+    Some(match name {
+        b"amp" => '&',
+        b"lt" => '<',
+        b"gt" => '>',
+        b"quot" => '"',
+        b"apos" => '\'',
+        _ => return None,
+    })
+}
+
+fn some_nonempty(s: String) -> Option<String> {
+    if s.is_empty() {
+        None
+    } else {
+        Some(s)
+    }
+}
+
+/// First plausible four-digit year in free text ("1998 Dec-1999 Jan" -> 1998).
+pub fn year_in(s: &str) -> Option<i32> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i + 4 <= b.len() {
+        let w = b.get(i..i + 4)?;
+        let before_ok = i == 0 || !b.get(i - 1).is_some_and(u8::is_ascii_digit);
+        let after_ok = !b.get(i + 4).is_some_and(u8::is_ascii_digit);
+        if before_ok && after_ok && w.iter().all(u8::is_ascii_digit) {
+            let y: i32 = std::str::from_utf8(w).ok()?.parse().ok()?;
+            if (1000..=2999).contains(&y) {
+                return Some(y);
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+fn month_number(m: &str) -> Option<u32> {
+    if let Ok(n) = m.parse::<u32>() {
+        return (1..=12).contains(&n).then_some(n);
+    }
+    let names = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    let l = m.get(..3)?.to_ascii_lowercase();
+    names
+        .iter()
+        .position(|n| *n == l)
+        .and_then(|i| u32::try_from(i + 1).ok())
+}
+
+fn initials_of(fore: &str) -> String {
+    fore.split(|c: char| c.is_whitespace() || c == '-')
+        .filter_map(|w| w.chars().next())
+        .filter(|c| c.is_alphabetic())
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+impl<R: BufRead> PubmedReader<R> {
+    fn new(input: R) -> Self {
+        let mut reader = Reader::from_reader(input);
+        let cfg = reader.config_mut();
+        cfg.check_end_names = true;
+        cfg.trim_text(false);
+        PubmedReader {
+            reader,
+            stack: Vec::with_capacity(32),
+            root_seen: false,
+            b: None,
+            capture: None,
+            capture_depth: 0,
+            text: String::with_capacity(4096),
+            del_version: None,
+            warnings: Vec::new(),
+        }
+    }
+
+    fn xml_error(&self, e: quick_xml::Error) -> ParseError {
+        match e {
+            quick_xml::Error::Io(io) => ParseError::Io {
+                offset: self.reader.buffer_position(),
+                source: std::io::Error::new(io.kind(), io.to_string()),
+            },
+            other => ParseError::Xml {
+                offset: self.reader.error_position(),
+                message: other.to_string(),
+            },
+        }
+    }
+
+    fn run(&mut self, sink: &mut dyn FnMut(Item) -> bool) -> Result<(), ParseError> {
+        let mut buf = Vec::with_capacity(64 * 1024);
+        loop {
+            buf.clear();
+            let pos = self.reader.buffer_position();
+            let ev = match self.reader.read_event_into(&mut buf) {
+                Ok(ev) => ev,
+                Err(e) => return Err(self.xml_error(e)),
+            };
+            match ev {
+                Event::Start(e) => {
+                    let tag = tag_of(e.name().as_ref());
+                    self.check_root(&e)?;
+                    self.start(tag, &e, pos);
+                    self.stack.push(tag);
+                }
+                Event::Empty(e) => {
+                    let tag = tag_of(e.name().as_ref());
+                    self.check_root(&e)?;
+                    self.start(tag, &e, pos);
+                    self.stack.push(tag);
+                    if !self.end(tag, sink) {
+                        return Ok(());
+                    }
+                    self.stack.pop();
+                }
+                Event::End(_) => {
+                    let tag = self.stack.last().copied().unwrap_or(Tag::Other);
+                    if !self.end(tag, sink) {
+                        return Ok(());
+                    }
+                    self.stack.pop();
+                }
+                Event::Text(t) => {
+                    if self.capture.is_some() {
+                        match std::str::from_utf8(&t) {
+                            Ok(s) => self.text.push_str(s),
+                            Err(_) => {
+                                self.text.push_str(&String::from_utf8_lossy(&t));
+                                self.note("text is not valid UTF-8; bad bytes replaced by U+FFFD");
+                            }
+                        }
+                    }
+                }
+                Event::CData(t) => {
+                    if self.capture.is_some() {
+                        self.text.push_str(&String::from_utf8_lossy(&t));
+                    }
+                }
+                Event::GeneralRef(r) => {
+                    if self.capture.is_some() {
+                        match r.resolve_char_ref() {
+                            Ok(Some(c)) => self.text.push(c),
+                            Ok(None) => match entity(&r) {
+                                Some(c) => self.text.push(c),
+                                None => {
+                                    let name = String::from_utf8_lossy(&r).into_owned();
+                                    self.text.push('&');
+                                    self.text.push_str(&name);
+                                    self.text.push(';');
+                                    self.note(&format!("unknown entity &{name}; kept as written"));
+                                }
+                            },
+                            Err(e) => {
+                                self.note(&format!("bad character reference: {e}"));
+                            }
+                        }
+                    }
+                }
+                Event::Eof => break,
+                Event::Decl(_) | Event::PI(_) | Event::DocType(_) | Event::Comment(_) => {}
+            }
+        }
+        if let Some(open) = self.stack.last() {
+            return Err(ParseError::Xml {
+                offset: self.reader.buffer_position(),
+                message: format!(
+                    "the document ends inside <{}> ({} element(s) still open): the file is truncated",
+                    tag_name(*open),
+                    self.stack.len()
+                ),
+            });
+        }
+        if !self.root_seen {
+            return Err(ParseError::Xml {
+                offset: self.reader.buffer_position(),
+                message: "no root element".into(),
+            });
+        }
+        Ok(())
+    }
+
+    fn check_root(&mut self, e: &BytesStart<'_>) -> Result<(), ParseError> {
+        if self.stack.is_empty() {
+            if self.root_seen {
+                return Err(ParseError::Xml {
+                    offset: self.reader.buffer_position(),
+                    message: "a second root element after </PubmedArticleSet>".into(),
+                });
+            }
+            self.root_seen = true;
+            if e.name().as_ref() != b"PubmedArticleSet" {
+                return Err(ParseError::NotPubmed {
+                    root: String::from_utf8_lossy(e.name().as_ref()).into_owned(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn note(&mut self, msg: &str) {
+        if let Some(b) = self.b.as_mut() {
+            if !b.notes.iter().any(|n| n == msg) {
+                b.notes.push(msg.to_string());
+            }
+        } else {
+            self.warnings.push(Warning {
+                pmid: None,
+                offset: self.reader.buffer_position(),
+                message: msg.to_string(),
+                skipped: false,
+            });
+        }
+    }
+
+    fn parent(&self) -> Tag {
+        self.stack.last().copied().unwrap_or(Tag::Other)
+    }
+
+    fn grandparent(&self) -> Tag {
+        let n = self.stack.len();
+        if n >= 2 {
+            self.stack.get(n - 2).copied().unwrap_or(Tag::Other)
+        } else {
+            Tag::Other
+        }
+    }
+
+    fn begin_capture(&mut self, t: Target) {
+        self.capture = Some(t);
+        // The element is pushed after `start`; its depth is then stack.len() + 1.
+        self.capture_depth = self.stack.len() + 1;
+        self.text.clear();
+    }
+
+    /// Called for every start (or empty) element before it is pushed.
+    fn start(&mut self, tag: Tag, e: &BytesStart<'_>, pos: u64) {
+        if self.capture.is_some() || tag == Tag::Other {
+            return; // inline markup inside captured text, or an element we ignore
+        }
+        let parent = self.parent();
+        match tag {
+            Tag::PubmedArticle | Tag::PubmedBookArticle if parent == Tag::PubmedArticleSet => {
+                let mut b = Builder {
+                    offset: pos,
+                    ..Builder::default()
+                };
+                b.rec.kind = if tag == Tag::PubmedBookArticle {
+                    RecordKind::Book
+                } else {
+                    RecordKind::Article
+                };
+                self.b = Some(b);
+                return;
+            }
+            Tag::DeleteCitation => return,
+            Tag::Pmid if parent == Tag::DeleteCitation => {
+                self.del_version = attr(e, b"Version").and_then(|v| v.trim().parse().ok());
+                self.begin_capture(Target::DeletedPmid);
+                return;
+            }
+            _ => {}
+        }
+        let gp = self.grandparent();
+        let Some(b) = self.b.as_mut() else { return };
+        let target = match (tag, parent) {
+            (Tag::Pmid, Tag::MedlineCitation | Tag::BookDocument) => {
+                if b.pmid_text.is_none() {
+                    b.pmid_version = attr(e, b"Version").and_then(|v| v.trim().parse().ok());
+                }
+                Target::RecordPmid
+            }
+            (Tag::ArticleTitle, Tag::Article | Tag::BookDocument) => Target::ArticleTitle,
+            (Tag::VernacularTitle, Tag::Article | Tag::BookDocument) => Target::VernacularTitle,
+            (Tag::BookTitle, Tag::Book) => Target::BookTitle,
+            (Tag::Title, Tag::Journal) => Target::JournalTitle,
+            (Tag::IsoAbbreviation, Tag::Journal) => Target::JournalIso,
+            (Tag::Issn, Tag::Journal) => Target::Issn,
+            (Tag::Volume, Tag::JournalIssue | Tag::Book) => Target::Volume,
+            (Tag::Issue, Tag::JournalIssue) => Target::Issue,
+            (Tag::Year, Tag::PubDate) => Target::PubYear,
+            (Tag::Month, Tag::PubDate) => Target::PubMonth,
+            (Tag::Day, Tag::PubDate) => Target::PubDay,
+            (Tag::Season, Tag::PubDate) => Target::PubSeason,
+            (Tag::MedlineDate, Tag::PubDate) => Target::MedlineDate,
+            (Tag::Year, Tag::DateRevised) => Target::RevYear,
+            (Tag::Month, Tag::DateRevised) => Target::RevMonth,
+            (Tag::Day, Tag::DateRevised) => Target::RevDay,
+            (Tag::MedlinePgn, Tag::Pagination) => Target::MedlinePgn,
+            (Tag::StartPage, Tag::Pagination) => Target::StartPage,
+            (Tag::EndPage, Tag::Pagination) => Target::EndPage,
+            (Tag::ELocationId, Tag::Article) => {
+                if attr(e, b"EIdType").as_deref() == Some("doi") {
+                    Target::ElocationDoi
+                } else {
+                    return;
+                }
+            }
+            (Tag::AbstractText, Tag::Abstract)
+                if matches!(gp, Tag::Article | Tag::BookDocument) =>
+            {
+                b.section = AbstractSection {
+                    label: attr(e, b"Label").and_then(some_nonempty),
+                    nlm_category: attr(e, b"NlmCategory").and_then(some_nonempty),
+                    text: String::new(),
+                };
+                Target::AbstractText
+            }
+            (Tag::OtherAbstract, _) => {
+                b.other = Some((
+                    OtherAbstract {
+                        r#type: attr(e, b"Type").and_then(some_nonempty),
+                        language: attr(e, b"Language").and_then(some_nonempty),
+                        text: String::new(),
+                    },
+                    Vec::new(),
+                ));
+                return;
+            }
+            (Tag::AbstractText, Tag::OtherAbstract) => Target::OtherAbstractText,
+            (Tag::AuthorList, Tag::Article | Tag::BookDocument) => {
+                b.editors = attr(e, b"Type").is_some_and(|t| t.eq_ignore_ascii_case("editors"));
+                return;
+            }
+            (Tag::AuthorList, _) => {
+                b.editors = true; // Book/AuthorList: editors of the book
+                return;
+            }
+            (Tag::Author, Tag::AuthorList) => {
+                if !b.editors && matches!(gp, Tag::Article | Tag::BookDocument) {
+                    b.author = Some(AuthorParts {
+                        valid: attr(e, b"ValidYN").as_deref() != Some("N"),
+                        ..AuthorParts::default()
+                    });
+                }
+                return;
+            }
+            (Tag::LastName, Tag::Author) if b.author.is_some() => Target::LastName,
+            (Tag::ForeName, Tag::Author) if b.author.is_some() => Target::ForeName,
+            (Tag::Initials, Tag::Author) if b.author.is_some() => Target::Initials,
+            (Tag::CollectiveName, Tag::Author) if b.author.is_some() => Target::CollectiveName,
+            (Tag::Language, Tag::Article | Tag::BookDocument) => Target::Language,
+            (Tag::PublicationType, Tag::PublicationTypeList | Tag::BookDocument) => {
+                Target::PublicationType
+            }
+            (Tag::MeshHeading, _) => {
+                b.heading = Some(MeshHeading::default());
+                return;
+            }
+            (Tag::DescriptorName, Tag::MeshHeading) => {
+                if let Some(h) = b.heading.as_mut() {
+                    h.ui = attr(e, b"UI");
+                    h.major = attr(e, b"MajorTopicYN").as_deref() == Some("Y");
+                }
+                Target::Descriptor
+            }
+            (Tag::QualifierName, Tag::MeshHeading) => {
+                b.qualifier = MeshQualifier {
+                    ui: attr(e, b"UI"),
+                    name: String::new(),
+                    major: attr(e, b"MajorTopicYN").as_deref() == Some("Y"),
+                };
+                Target::Qualifier
+            }
+            (Tag::Keyword, Tag::KeywordList) => Target::Keyword,
+            (Tag::ArticleId, Tag::ArticleIdList)
+                if matches!(
+                    gp,
+                    Tag::PubmedData | Tag::PubmedBookData | Tag::BookDocument
+                ) =>
+            {
+                match attr(e, b"IdType").as_deref() {
+                    Some("doi") => Target::ArticleIdDoi,
+                    Some("pmc") => Target::ArticleIdPmc,
+                    _ => return,
+                }
+            }
+            _ => return,
+        };
+        self.begin_capture(target);
+    }
+
+    /// Called for every end (or empty) element while it is still on the stack.
+    /// Returns false when the sink asked to stop.
+    fn end(&mut self, tag: Tag, sink: &mut dyn FnMut(Item) -> bool) -> bool {
+        if let Some(target) = self.capture {
+            if self.stack.len() != self.capture_depth {
+                return true; // end of inline markup
+            }
+            self.capture = None;
+            let text = collapse(&self.text);
+            return self.finish_capture(target, text, sink);
+        }
+        match tag {
+            Tag::PubmedArticle | Tag::PubmedBookArticle if self.stack.len() == 2 => {
+                if let Some(b) = self.b.take() {
+                    return self.finish_record(b, sink);
+                }
+            }
+            Tag::Author => {
+                if let Some(b) = self.b.as_mut() {
+                    if let Some(a) = b.author.take() {
+                        if a.valid {
+                            let name = if !a.collective.is_empty() {
+                                a.collective
+                            } else if !a.last.is_empty() {
+                                let ini = if a.initials.is_empty() {
+                                    initials_of(&a.fore)
+                                } else {
+                                    a.initials
+                                };
+                                if ini.is_empty() {
+                                    a.last
+                                } else {
+                                    format!("{} {}", a.last, ini)
+                                }
+                            } else {
+                                String::new()
+                            };
+                            if !name.is_empty() {
+                                b.rec.authors.push(name);
+                            }
+                        }
+                    }
+                }
+            }
+            Tag::AuthorList => {
+                if let Some(b) = self.b.as_mut() {
+                    b.editors = false;
+                }
+            }
+            Tag::MeshHeading => {
+                if let Some(b) = self.b.as_mut() {
+                    if let Some(h) = b.heading.take() {
+                        if !h.name.is_empty() {
+                            b.rec.mesh_headings.push(h);
+                        }
+                    }
+                }
+            }
+            Tag::OtherAbstract => {
+                if let Some(b) = self.b.as_mut() {
+                    if let Some((mut o, parts)) = b.other.take() {
+                        o.text = parts.join(" ");
+                        if !o.text.is_empty() {
+                            b.rec.other_abstracts.push(o);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        true
+    }
+
+    fn finish_capture(
+        &mut self,
+        target: Target,
+        text: String,
+        sink: &mut dyn FnMut(Item) -> bool,
+    ) -> bool {
+        if target == Target::DeletedPmid {
+            match Pmid::parse(&text) {
+                Ok(pmid) => {
+                    return sink(Item::Deletion(Deletion {
+                        pmid,
+                        pmid_version: self.del_version,
+                    }))
+                }
+                Err(e) => self.warnings.push(Warning {
+                    pmid: None,
+                    offset: self.reader.buffer_position(),
+                    message: format!("DeleteCitation: {e}"),
+                    skipped: true,
+                }),
+            }
+            return true;
+        }
+        let Some(b) = self.b.as_mut() else {
+            return true;
+        };
+        let r = &mut b.rec;
+        match target {
+            Target::RecordPmid => {
+                if b.pmid_text.is_none() {
+                    b.pmid_text = Some(text);
+                }
+            }
+            Target::DeletedPmid => {}
+            Target::Issn => r.issn = some_nonempty(text),
+            Target::Volume => r.volume = some_nonempty(text),
+            Target::Issue => r.issue = some_nonempty(text),
+            Target::PubYear => b.year = text,
+            Target::PubMonth => b.month = text,
+            Target::PubDay => b.day = text,
+            Target::PubSeason => b.season = text,
+            Target::MedlineDate => b.medline_date = text,
+            Target::JournalTitle => r.journal = some_nonempty(text),
+            Target::JournalIso => r.journal_iso = some_nonempty(text),
+            Target::ArticleTitle => r.title = text,
+            Target::VernacularTitle => r.vernacular_title = some_nonempty(text),
+            Target::BookTitle => r.book_title = some_nonempty(text),
+            Target::MedlinePgn => b.medline_pgn = text,
+            Target::StartPage => b.start_page = text,
+            Target::EndPage => b.end_page = text,
+            Target::ElocationDoi => {
+                if b.eloc_doi.is_none() {
+                    b.eloc_doi = some_nonempty(text);
+                }
+            }
+            Target::AbstractText => {
+                let mut s = std::mem::take(&mut b.section);
+                if !text.is_empty() {
+                    s.text = text;
+                    r.abstract_sections.push(s);
+                }
+            }
+            Target::OtherAbstractText => {
+                if let Some((_, parts)) = b.other.as_mut() {
+                    if !text.is_empty() {
+                        parts.push(text);
+                    }
+                }
+            }
+            Target::LastName | Target::ForeName | Target::Initials | Target::CollectiveName => {
+                if let Some(a) = b.author.as_mut() {
+                    match target {
+                        Target::LastName => a.last = text,
+                        Target::ForeName => a.fore = text,
+                        Target::Initials => a.initials = text,
+                        _ => a.collective = text,
+                    }
+                }
+            }
+            Target::Language => {
+                if !text.is_empty() {
+                    r.language.push(text);
+                }
+            }
+            Target::PublicationType => {
+                if !text.is_empty() && !r.publication_types.contains(&text) {
+                    r.publication_types.push(text);
+                }
+            }
+            Target::Descriptor => {
+                if let Some(h) = b.heading.as_mut() {
+                    h.name = text;
+                }
+            }
+            Target::Qualifier => {
+                if let Some(h) = b.heading.as_mut() {
+                    let mut q = std::mem::take(&mut b.qualifier);
+                    q.name = text;
+                    h.qualifiers.push(q);
+                }
+            }
+            Target::Keyword => {
+                if !text.is_empty() && !r.keywords.contains(&text) {
+                    r.keywords.push(text);
+                }
+            }
+            Target::RevYear => b.rev[0] = text,
+            Target::RevMonth => b.rev[1] = text,
+            Target::RevDay => b.rev[2] = text,
+            Target::ArticleIdDoi => {
+                if b.id_doi.is_none() {
+                    b.id_doi = some_nonempty(text);
+                }
+            }
+            Target::ArticleIdPmc => {
+                if r.pmcid.is_none() {
+                    r.pmcid = some_nonempty(text);
+                }
+            }
+        }
+        true
+    }
+
+    fn finish_record(&mut self, mut b: Builder, sink: &mut dyn FnMut(Item) -> bool) -> bool {
+        let pmid = match b.pmid_text.as_deref().map(Pmid::parse) {
+            Some(Ok(p)) => p,
+            Some(Err(e)) => {
+                self.warnings.push(Warning {
+                    pmid: None,
+                    offset: b.offset,
+                    message: format!("record skipped: {e}"),
+                    skipped: true,
+                });
+                return true;
+            }
+            None => {
+                self.warnings.push(Warning {
+                    pmid: None,
+                    offset: b.offset,
+                    message: "record skipped: it has no PMID".into(),
+                    skipped: true,
+                });
+                return true;
+            }
+        };
+        let r = &mut b.rec;
+        r.pmid = Some(pmid);
+        r.pmid_version = Some(b.pmid_version.unwrap_or(1));
+        // DOI: the ArticleIdList is NLM's curated copy; ELocationID is the publisher's.
+        for cand in [b.id_doi.take(), b.eloc_doi.take()].into_iter().flatten() {
+            match Doi::parse(&cand) {
+                Ok(d) => {
+                    r.doi = Some(d);
+                    break;
+                }
+                Err(e) => b.notes.push(format!("DOI ignored: {e}")),
+            }
+        }
+        if r.title.is_empty() {
+            if let (RecordKind::Book, Some(t)) = (r.kind, &r.book_title) {
+                r.title = t.clone();
+            }
+        }
+        let texts: Vec<&str> = r
+            .abstract_sections
+            .iter()
+            .map(|s| s.text.as_str())
+            .collect();
+        r.abstract_text = some_nonempty(texts.join(" "));
+        r.year = year_in(&b.year).or_else(|| year_in(&b.medline_date));
+        r.pub_date = if !b.medline_date.is_empty() {
+            Some(b.medline_date)
+        } else {
+            let parts: Vec<&str> = [&b.year, &b.month, &b.day, &b.season]
+                .into_iter()
+                .map(String::as_str)
+                .filter(|s| !s.is_empty())
+                .collect();
+            some_nonempty(parts.join(" "))
+        };
+        if let Some(y) = year_in(&b.rev[0]) {
+            let m = month_number(&b.rev[1]).unwrap_or(1);
+            let d: u32 = b.rev[2].parse().unwrap_or(1);
+            r.date_revised = Some(format!("{y:04}-{m:02}-{d:02}"));
+        }
+        r.pages = if !b.medline_pgn.is_empty() {
+            Some(b.medline_pgn)
+        } else if !b.start_page.is_empty() {
+            if b.end_page.is_empty() {
+                Some(b.start_page)
+            } else {
+                Some(format!("{}-{}", b.start_page, b.end_page))
+            }
+        } else {
+            None
+        };
+        r.mesh = r.mesh_headings.iter().map(|h| h.name.clone()).collect();
+        r.mesh_major = r
+            .mesh_headings
+            .iter()
+            .filter(|h| h.major)
+            .map(|h| h.name.clone())
+            .collect();
+        for n in b.notes {
+            self.warnings.push(Warning {
+                pmid: Some(pmid),
+                offset: b.offset,
+                message: n,
+                skipped: false,
+            });
+        }
+        sink(Item::Record(Box::new(b.rec)))
+    }
+}
+
+fn tag_name(t: Tag) -> String {
+    format!("{t:?}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn year_from_medline_date() {
+        assert_eq!(year_in("1998 Dec-1999 Jan"), Some(1998));
+        assert_eq!(year_in("Spring 2001"), Some(2001));
+        assert_eq!(year_in("12345"), None);
+        assert_eq!(year_in(""), None);
+    }
+
+    #[test]
+    fn collapse_whitespace() {
+        assert_eq!(collapse("\n  a \t b\n"), "a b");
+        assert_eq!(collapse(""), "");
+    }
+
+    #[test]
+    fn initials_from_forename() {
+        assert_eq!(initials_of("Jean-Paul"), "JP");
+        assert_eq!(initials_of("anna maria"), "AM");
+    }
+}

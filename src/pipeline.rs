@@ -1,0 +1,244 @@
+//! The one place that knows the order of stages.
+//!
+//! `import` = parse (on its own thread; gzip inflated on another) → store (one
+//! SQLite transaction per file) → index (incremental, or a rebuild when the
+//! index was missing or stale). `parse` streams records as JSON Lines. No
+//! stage logic lives here: only sequencing, threads and commit/rollback.
+
+use crate::error::Error;
+use crate::model::Item;
+use crate::parse::open::{read_file, FileSummary};
+use crate::parse::{jsonl, Warning};
+use crate::progress::Reporter;
+use crate::store::index::{self, Updater};
+use crate::store::{ImportCounts, Outcome, Review, SourceInfo, StoreError};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::sync_channel;
+
+/// What importing one file did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FileReport {
+    /// The file.
+    pub path: PathBuf,
+    /// Items by kind found in the file.
+    pub parsed: crate::parse::Counts,
+    /// What the store made of them.
+    pub stored: ImportCounts,
+    /// Warnings (records skipped or kept with oddities), as text.
+    pub warnings: Vec<String>,
+}
+
+const BATCH: usize = 512;
+
+/// Import files into a review, each in its own transaction, and bring the
+/// index up to date. Stops at the first file that cannot be read: that file's
+/// transaction is rolled back; files imported before it stay.
+pub fn import(
+    review: &mut Review,
+    files: &[PathBuf],
+    reporter: &dyn Reporter,
+) -> Result<Vec<FileReport>, Error> {
+    let mut reports = Vec::new();
+    let mut index_ok = index::is_current(review)?;
+    reporter.start("import", None, "records");
+    for path in files {
+        let (report, still_ok) = import_one(review, path, index_ok, reporter)?;
+        index_ok = still_ok;
+        reporter.message(&format!(
+            "{}: {} new, {} changed, {} unchanged, {} deleted{}",
+            path.display(),
+            report.stored.new,
+            report.stored.changed,
+            report.stored.unchanged,
+            report.stored.deleted,
+            if report.parsed.articles + report.parsed.books + report.parsed.deletions == 0 {
+                " (the file holds no records)"
+            } else {
+                ""
+            }
+        ));
+        reports.push(report);
+    }
+    reporter.finish();
+    if !index_ok {
+        reporter.message("building the search index");
+        index::rebuild(review, reporter)?;
+    }
+    Ok(reports)
+}
+
+fn import_one(
+    review: &mut Review,
+    path: &Path,
+    index_ok: bool,
+    reporter: &dyn Reporter,
+) -> Result<(FileReport, bool), Error> {
+    let mut updater = if index_ok {
+        Some(Updater::open(review)?)
+    } else {
+        None
+    };
+    let source = SourceInfo {
+        kind: "file",
+        name: path.display().to_string(),
+        bytes: std::fs::metadata(path).ok().map(|m| m.len()),
+    };
+    let mut tx = review.begin_import(&source)?;
+    let (btx, brx) = sync_channel::<Vec<Item>>(8);
+    let owned = path.to_path_buf();
+    let parser = std::thread::spawn(move || {
+        let mut batch = Vec::with_capacity(BATCH);
+        let res = read_file(&owned, &mut |item| {
+            batch.push(item);
+            if batch.len() >= BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                return btx.send(full).is_ok();
+            }
+            true
+        });
+        if !batch.is_empty() {
+            let _ = btx.send(batch);
+        }
+        res
+    });
+    let mut store_err: Option<StoreError> = None;
+    'recv: for batch in brx.iter() {
+        for item in &batch {
+            let r = match item {
+                Item::Record(rec) => tx.add_record(rec).and_then(|o| {
+                    if let (Outcome::New(id) | Outcome::Changed(id), Some(u)) =
+                        (&o, updater.as_mut())
+                    {
+                        u.upsert(*id, rec)?;
+                    }
+                    Ok(())
+                }),
+                Item::Deletion(d) => tx.add_deletion(d).map(|o| {
+                    if let (Outcome::Deleted(id), Some(u)) = (o, updater.as_mut()) {
+                        u.remove(id);
+                    }
+                }),
+            };
+            if let Err(e) = r {
+                store_err = Some(e);
+                break 'recv;
+            }
+        }
+        reporter.advance(batch.len() as u64);
+    }
+    drop(brx);
+    let parsed = parser.join().unwrap_or_else(|_| {
+        Err(crate::parse::open::FileError {
+            path: path.to_path_buf(),
+            kind: crate::parse::open::FileErrorKind::Open(std::io::Error::other(
+                "the parser thread stopped unexpectedly",
+            )),
+        })
+    });
+    let fail = |u: Option<Updater>| {
+        if let Some(u) = u {
+            let _ = u.rollback();
+        }
+    };
+    if let Some(e) = store_err {
+        fail(updater);
+        return Err(e.into()); // tx dropped: rolled back
+    }
+    let summary: FileSummary = match parsed {
+        Ok(s) => s,
+        Err(e) => {
+            fail(updater);
+            return Err(e.into());
+        }
+    };
+    let stored = tx.counts();
+    let format = match summary.format {
+        Some(crate::parse::Format::Xml) => Some("pubmed-xml"),
+        Some(crate::parse::Format::JsonLines) => Some("lacuna-jsonl"),
+        None => None,
+    };
+    let generation = tx.commit(format, &summary.counts)?;
+    // The store has committed; the index follows. If it fails, it is stale and
+    // will be rebuilt from the store (nothing is lost).
+    let index_ok = match updater {
+        Some(u) => match u.commit(generation) {
+            Ok(()) => true,
+            Err(e) => {
+                reporter.message(&format!(
+                    "search index update failed ({e}); it will be rebuilt"
+                ));
+                false
+            }
+        },
+        None => false,
+    };
+    Ok((
+        FileReport {
+            path: path.to_path_buf(),
+            parsed: summary.counts,
+            stored,
+            warnings: summary.warnings.iter().map(Warning::to_string).collect(),
+        },
+        index_ok,
+    ))
+}
+
+/// Parse files and write their items as Lacuna JSON Lines to `out`, in file
+/// order. Returns one summary per file; stops at the first unreadable file.
+pub fn parse_to_jsonl(
+    files: &[PathBuf],
+    out: &mut dyn Write,
+    reporter: &dyn Reporter,
+) -> Result<Vec<(PathBuf, FileSummary)>, Error> {
+    let mut summaries = Vec::new();
+    reporter.start("parse", None, "records");
+    for path in files {
+        let mut write_err = None;
+        let summary = read_file(path, &mut |item| {
+            let line = jsonl::to_line(&item);
+            if let Err(e) = out
+                .write_all(line.as_bytes())
+                .and_then(|_| out.write_all(b"\n"))
+            {
+                write_err = Some(e);
+                return false;
+            }
+            reporter.advance(1);
+            true
+        })?;
+        if let Some(e) = write_err {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                break; // `lacuna parse f | head`: the reader has gone, stop quietly
+            }
+            return Err(crate::parse::open::FileError {
+                path: PathBuf::from("<stdout>"),
+                kind: crate::parse::open::FileErrorKind::Open(e),
+            }
+            .into());
+        }
+        summaries.push((path.clone(), summary));
+    }
+    reporter.finish();
+    Ok(summaries)
+}
+
+/// Parse several files in parallel (rayon, one file per task), calling
+/// `f(file_index, item)` from worker threads. For bulk loads and benchmarks.
+pub fn parse_parallel<F>(files: &[PathBuf], f: F) -> Vec<Result<FileSummary, Error>>
+where
+    F: Fn(usize, Item) + Sync,
+{
+    use rayon::prelude::*;
+    files
+        .par_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            read_file(p, &mut |item| {
+                f(i, item);
+                true
+            })
+            .map_err(Error::from)
+        })
+        .collect()
+}

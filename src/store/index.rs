@@ -1,0 +1,398 @@
+//! The tantivy search index, derived from the store and rebuildable from it.
+//!
+//! Owns the schema, incremental updates during an import, a full rebuild
+//! (`lacuna index`), and search with highlighted snippets. The index holds
+//! nothing the store does not: delete `index/` and [`rebuild`] restores it.
+//! A file `index/GENERATION` says which store generation it reflects, so a
+//! stale index is detected rather than silently searched.
+
+use super::{Review, StoreError};
+use crate::model::Record;
+use crate::progress::Reporter;
+use std::path::Path;
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::QueryParser;
+use tantivy::schema::{
+    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, Value,
+    STORED, STRING,
+};
+use tantivy::snippet::{Snippet, SnippetGenerator};
+use tantivy::{Index, IndexWriter, TantivyDocument, Term};
+
+const GENERATION_FILE: &str = "GENERATION";
+const WRITER_MEMORY: usize = 256 * 1024 * 1024;
+
+/// The fields of the index.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    rid: Field,
+    pmid: Field,
+    doi: Field,
+    title: Field,
+    abstract_: Field,
+    mesh: Field,
+    keywords: Field,
+    journal: Field,
+    author: Field,
+    year: Field,
+    pubtype: Field,
+    language: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = |stored: bool| {
+        let o = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer("en_stem")
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
+        if stored {
+            o.set_stored()
+        } else {
+            o
+        }
+    };
+    let num = NumericOptions::default()
+        .set_indexed()
+        .set_stored()
+        .set_fast();
+    let f = Fields {
+        rid: b.add_u64_field("rid", num.clone()),
+        pmid: b.add_u64_field("pmid", num.clone()),
+        doi: b.add_text_field("doi", STRING | STORED),
+        title: b.add_text_field("title", text(true)),
+        abstract_: b.add_text_field("abstract", text(true)),
+        mesh: b.add_text_field("mesh", text(true)),
+        keywords: b.add_text_field("keywords", text(false)),
+        journal: b.add_text_field("journal", text(true)),
+        author: b.add_text_field(
+            "author",
+            TextOptions::default()
+                .set_indexing_options(
+                    TextFieldIndexing::default()
+                        .set_tokenizer("default")
+                        .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+                )
+                .set_stored(),
+        ),
+        year: b.add_i64_field("year", num),
+        pubtype: b.add_text_field("type", text(false)),
+        language: b.add_text_field("language", STRING),
+    };
+    (b.build(), f)
+}
+
+fn document(f: &Fields, id: i64, r: &Record) -> TantivyDocument {
+    let mut d = TantivyDocument::default();
+    d.add_u64(f.rid, id.max(0) as u64);
+    if let Some(p) = r.pmid {
+        d.add_u64(f.pmid, p.get());
+    }
+    if let Some(doi) = &r.doi {
+        d.add_text(f.doi, doi.as_str());
+    }
+    d.add_text(f.title, &r.title);
+    if let Some(v) = &r.vernacular_title {
+        d.add_text(f.title, v);
+    }
+    if let Some(a) = &r.abstract_text {
+        d.add_text(f.abstract_, a);
+    }
+    for m in &r.mesh {
+        d.add_text(f.mesh, m);
+    }
+    for k in &r.keywords {
+        d.add_text(f.keywords, k);
+    }
+    if let Some(j) = r.journal.as_ref().or(r.book_title.as_ref()) {
+        d.add_text(f.journal, j);
+    }
+    if let Some(j) = &r.journal_iso {
+        d.add_text(f.journal, j);
+    }
+    for a in &r.authors {
+        d.add_text(f.author, a);
+    }
+    if let Some(y) = r.year {
+        d.add_i64(f.year, i64::from(y));
+    }
+    for t in &r.publication_types {
+        d.add_text(f.pubtype, t);
+    }
+    for l in &r.language {
+        d.add_text(f.language, l);
+    }
+    d
+}
+
+fn stored_generation(dir: &Path) -> Option<u64> {
+    std::fs::read_to_string(dir.join(GENERATION_FILE))
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+}
+
+fn write_generation(dir: &Path, g: u64) -> Result<(), StoreError> {
+    std::fs::write(dir.join(GENERATION_FILE), g.to_string()).map_err(|source| StoreError::Io {
+        path: dir.join(GENERATION_FILE),
+        source,
+    })
+}
+
+/// True when `index/` exists and reflects the store's current generation.
+pub fn is_current(review: &Review) -> Result<bool, StoreError> {
+    let dir = review.index_dir();
+    Ok(stored_generation(&dir) == Some(review.generation()?) && dir.join("meta.json").is_file())
+}
+
+fn open_index(dir: &Path) -> Result<(Index, Fields), StoreError> {
+    let (schema, fields) = schema();
+    let index = Index::open_in_dir(dir)?;
+    if index.schema() != schema {
+        return Err(StoreError::Index(format!(
+            "{} was built by another Lacuna version; run `lacuna index` to rebuild it",
+            dir.display()
+        )));
+    }
+    Ok((index, fields))
+}
+
+/// Delete and rebuild the index from the store. Returns the records indexed.
+pub fn rebuild(review: &Review, reporter: &dyn Reporter) -> Result<u64, StoreError> {
+    let dir = review.index_dir();
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).map_err(|source| StoreError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+    }
+    std::fs::create_dir_all(&dir).map_err(|source| StoreError::Io {
+        path: dir.clone(),
+        source,
+    })?;
+    let (schema, fields) = schema();
+    let index = Index::create_in_dir(&dir, schema)?;
+    let mut writer: IndexWriter = index.writer(WRITER_MEMORY)?;
+    let generation = review.generation()?;
+    reporter.start("index", Some(review.count_current()?), "records");
+    let n = review.for_each_current(|id, rec| {
+        writer.add_document(document(&fields, id, &rec))?;
+        reporter.advance(1);
+        Ok(())
+    })?;
+    writer.commit()?;
+    writer.wait_merging_threads()?;
+    write_generation(&dir, generation)?;
+    reporter.finish();
+    Ok(n)
+}
+
+/// Incremental index updates during an import.
+pub struct Updater {
+    writer: IndexWriter,
+    fields: Fields,
+    dir: std::path::PathBuf,
+}
+
+impl Updater {
+    /// Open the writer of a current index.
+    pub fn open(review: &Review) -> Result<Updater, StoreError> {
+        let dir = review.index_dir();
+        let (index, fields) = open_index(&dir)?;
+        let writer = index.writer(WRITER_MEMORY)?;
+        Ok(Updater {
+            writer,
+            fields,
+            dir,
+        })
+    }
+
+    /// Add or replace the document of record `id`.
+    pub fn upsert(&mut self, id: i64, rec: &Record) -> Result<(), StoreError> {
+        self.writer
+            .delete_term(Term::from_field_u64(self.fields.rid, id.max(0) as u64));
+        self.writer.add_document(document(&self.fields, id, rec))?;
+        Ok(())
+    }
+
+    /// Remove the document of record `id`.
+    pub fn remove(&mut self, id: i64) {
+        self.writer
+            .delete_term(Term::from_field_u64(self.fields.rid, id.max(0) as u64));
+    }
+
+    /// Commit, and mark the index as reflecting store generation `g`.
+    pub fn commit(mut self, g: u64) -> Result<(), StoreError> {
+        self.writer.commit()?;
+        write_generation(&self.dir, g)?;
+        Ok(())
+    }
+
+    /// Throw away uncommitted changes.
+    pub fn rollback(mut self) -> Result<(), StoreError> {
+        self.writer.rollback()?;
+        Ok(())
+    }
+}
+
+/// One search hit.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Hit {
+    /// Relevance score (BM25).
+    pub score: f32,
+    /// Row id in the store.
+    pub record_id: u64,
+    /// PMID if any.
+    pub pmid: Option<u64>,
+    /// DOI if any.
+    pub doi: Option<String>,
+    /// Title.
+    pub title: String,
+    /// Year.
+    pub year: Option<i64>,
+    /// Journal.
+    pub journal: Option<String>,
+    /// First authors.
+    pub authors: Vec<String>,
+    /// Title with matches highlighted.
+    pub title_snippet: HighlightedText,
+    /// Best abstract fragment with matches highlighted.
+    pub abstract_snippet: HighlightedText,
+}
+
+/// A text fragment and the byte ranges of its matched terms.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct HighlightedText {
+    /// The fragment.
+    pub text: String,
+    /// Byte ranges of matches in `text`.
+    pub highlights: Vec<(usize, usize)>,
+}
+
+impl HighlightedText {
+    fn from_snippet(s: &Snippet) -> Self {
+        HighlightedText {
+            text: s.fragment().to_string(),
+            highlights: s.highlighted().iter().map(|r| (r.start, r.end)).collect(),
+        }
+    }
+
+    /// The fragment with each match wrapped in `open` and `close`.
+    ///
+    /// ```
+    /// use lacuna::store::index::HighlightedText;
+    /// let h = HighlightedText { text: "a cat sat".into(), highlights: vec![(2, 5)] };
+    /// assert_eq!(h.marked("[", "]"), "a [cat] sat");
+    /// ```
+    pub fn marked(&self, open: &str, close: &str) -> String {
+        let mut out = String::with_capacity(self.text.len() + 8 * self.highlights.len());
+        let mut last = 0;
+        for &(a, b) in &self.highlights {
+            if a < last || b > self.text.len() {
+                continue;
+            }
+            out.push_str(self.text.get(last..a).unwrap_or(""));
+            out.push_str(open);
+            out.push_str(self.text.get(a..b).unwrap_or(""));
+            out.push_str(close);
+            last = b;
+        }
+        out.push_str(self.text.get(last..).unwrap_or(""));
+        out
+    }
+}
+
+/// Search results.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Results {
+    /// The query as given.
+    pub query: String,
+    /// How many records match in all.
+    pub total: usize,
+    /// The best `limit` hits.
+    pub hits: Vec<Hit>,
+}
+
+/// An open index, ready to search many queries.
+pub struct Searcher {
+    reader: tantivy::IndexReader,
+    parser: QueryParser,
+    fields: Fields,
+}
+
+impl Searcher {
+    /// Open the index of a review (it must be current: see [`is_current`]).
+    pub fn open(review: &Review) -> Result<Searcher, StoreError> {
+        let (index, fields) = open_index(&review.index_dir())?;
+        let mut parser = QueryParser::for_index(
+            &index,
+            vec![fields.title, fields.abstract_, fields.mesh, fields.keywords],
+        );
+        parser.set_conjunction_by_default();
+        parser.set_field_boost(fields.title, 2.0);
+        parser.set_field_boost(fields.mesh, 1.5);
+        let reader = index.reader()?;
+        Ok(Searcher {
+            reader,
+            parser,
+            fields,
+        })
+    }
+
+    /// Run a query: fielded terms (`title:`, `abstract:`, `mesh:`, `keywords:`,
+    /// `journal:`, `author:`, `type:`, `language:`, `pmid:`, `doi:`), phrases in
+    /// quotes, AND/OR/NOT (or +/-), and ranges such as `year:[2015 TO 2024]`.
+    /// Bare words must all match (as in PubMed).
+    pub fn search(&self, query: &str, limit: usize) -> Result<Results, StoreError> {
+        let q = self
+            .parser
+            .parse_query(query)
+            .map_err(|e| StoreError::Query(e.to_string()))?;
+        let searcher = self.reader.searcher();
+        let (top, total) = searcher.search(&q, &(TopDocs::with_limit(limit.max(1)), Count))?;
+        let mut title_gen = SnippetGenerator::create(&searcher, &*q, self.fields.title)?;
+        title_gen.set_max_num_chars(400);
+        let mut abs_gen = SnippetGenerator::create(&searcher, &*q, self.fields.abstract_)?;
+        abs_gen.set_max_num_chars(240);
+        let f = &self.fields;
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, addr) in top.into_iter().take(limit) {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            let s = |field: Field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str().map(str::to_string))
+            };
+            let title = s(f.title).unwrap_or_default();
+            let mut title_snippet =
+                HighlightedText::from_snippet(&title_gen.snippet_from_doc(&doc));
+            if title_snippet.text.len() < title.len() {
+                // Short titles come back whole; long ones would be cut: keep the whole title.
+                title_snippet = HighlightedText {
+                    text: title.clone(),
+                    highlights: Vec::new(),
+                };
+            }
+            hits.push(Hit {
+                score,
+                record_id: doc.get_first(f.rid).and_then(|v| v.as_u64()).unwrap_or(0),
+                pmid: doc.get_first(f.pmid).and_then(|v| v.as_u64()),
+                doi: s(f.doi),
+                title,
+                year: doc.get_first(f.year).and_then(|v| v.as_i64()),
+                journal: s(f.journal),
+                authors: doc
+                    .get_all(f.author)
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .take(3)
+                    .collect(),
+                title_snippet,
+                abstract_snippet: HighlightedText::from_snippet(&abs_gen.snippet_from_doc(&doc)),
+            });
+        }
+        Ok(Results {
+            query: query.to_string(),
+            total,
+            hits,
+        })
+    }
+}
