@@ -1,1 +1,130 @@
-fn main() {}
+//! Import (parse + store + index) and search (criterion).
+//!
+//! `import/nlm_update_1298`: the real 233 MB update file into a fresh review,
+//! end to end. `search/1m_records`: three-term queries on a review of one
+//! million records, made once by repeating the update file's records with
+//! fresh PMIDs and cached in `data/bench-review-1m` (git-ignored).
+//! Needs `scripts/fetch-bench-data.sh`. Run: `cargo bench --bench index`.
+
+#![expect(
+    missing_docs,
+    reason = "criterion_group! generates undocumented functions"
+)]
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use lacuna::model::{Item, Pmid, Record};
+use lacuna::progress::Silent;
+use lacuna::store::index::Searcher;
+use lacuna::store::Review;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+const TARGET: u64 = 1_000_000;
+
+fn data() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
+}
+
+fn big_records(big: &Path) -> Vec<Record> {
+    let mut v = Vec::new();
+    lacuna::parse::open::read_file(big, &mut |i| {
+        if let Item::Record(r) = i {
+            v.push(*r);
+        }
+        true
+    })
+    .expect("parse");
+    v
+}
+
+/// A review of one million records (built once, then reused).
+fn million_review(big: &Path) -> PathBuf {
+    let dir = data().join("bench-review-1m");
+    if let Ok(r) = Review::open(&dir) {
+        if r.count_current().unwrap_or(0) >= TARGET
+            && lacuna::store::index::is_current(&r).unwrap_or(false)
+        {
+            return dir;
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut review = Review::init(&dir).expect("init");
+    let base = big_records(big);
+    let chunk = data().join("bench-chunk.jsonl");
+    let mut made = 0u64;
+    let mut round = 0u64;
+    while made < TARGET {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&chunk).expect("chunk"));
+        for r in &base {
+            if made >= TARGET {
+                break;
+            }
+            let mut r = r.clone();
+            let p = r.pmid.map(|p| p.get()).unwrap_or(1) + round * 100_000_000;
+            r.pmid = Some(Pmid::new(p).expect("pmid"));
+            r.doi = None;
+            writeln!(
+                w,
+                "{}",
+                lacuna::parse::jsonl::to_line(&Item::Record(Box::new(r)))
+            )
+            .expect("write");
+            made += 1;
+        }
+        w.flush().expect("flush");
+        drop(w);
+        lacuna::pipeline::import(&mut review, &[chunk.clone()], &Silent).expect("import");
+        round += 1;
+        eprintln!("bench review: {made} records");
+    }
+    let _ = std::fs::remove_file(&chunk);
+    dir
+}
+
+fn benches(c: &mut Criterion) {
+    let big = data().join("pubmed21n1298.xml.gz");
+    if !big.is_file() {
+        eprintln!("data/pubmed21n1298.xml.gz missing: run scripts/fetch-bench-data.sh");
+        return;
+    }
+    let n = big_records(&big).len() as u64;
+    let mut g = c.benchmark_group("import");
+    g.sample_size(10).measurement_time(Duration::from_secs(60));
+    g.throughput(Throughput::Elements(n));
+    g.bench_function("nlm_update_1298_fresh_review", |b| {
+        b.iter_batched(
+            || {
+                let t = tempfile::tempdir().expect("tmp");
+                let dir = t.path().join("r");
+                let review = Review::init(&dir).expect("init");
+                lacuna::store::index::rebuild(&review, &Silent).expect("empty index");
+                (t, review)
+            },
+            |(t, mut review)| {
+                lacuna::pipeline::import(&mut review, &[big.clone()], &Silent).expect("import");
+                t
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    g.finish();
+
+    let dir = million_review(&big);
+    let review = Review::open(&dir).expect("open");
+    let searcher = Searcher::open(&review).expect("searcher");
+    let mut g = c.benchmark_group("search_1m_records");
+    for q in [
+        "cancer risk women",
+        "randomized controlled trial",
+        "title:\"gene expression\" mice",
+    ] {
+        g.bench_function(q, |b| {
+            b.iter(|| searcher.search(q, 10).expect("search").total)
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(index, benches);
+criterion_main!(index);

@@ -1,0 +1,184 @@
+//! Bad input through the command line: each case gives one clear error naming
+//! the file (and the position where there is one), a documented exit code,
+//! and nothing half-written in the store.
+
+use crate::support::{lacuna, new_review, pubmed, stderr};
+use lacuna::store::Review;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+const BAD_INPUT: i32 = 3;
+
+fn count(dir: &Path) -> (u64, u64) {
+    let s = Review::open(dir).expect("open").stats().expect("stats");
+    (s.records, s.versions)
+}
+
+/// Import `good` then `bad`; the bad one must fail cleanly, the good one stay.
+fn check_bad(bad: &Path, expect_in_message: &[&str]) {
+    let (_t, dir) = new_review();
+    let good = pubmed("biopython__pubmed2.xml");
+    let o = lacuna(&[&"import", &dir, &good, &bad]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(BAD_INPUT), "{err}");
+    assert!(
+        err.contains(&bad.display().to_string()),
+        "error must name the file: {err}"
+    );
+    for e in expect_in_message {
+        assert!(err.contains(e), "expected {e:?} in: {err}");
+    }
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(
+        count(&dir),
+        (2, 2),
+        "the good file stays, nothing of the bad one"
+    );
+}
+
+fn gunzip(p: &Path) -> Vec<u8> {
+    let mut v = Vec::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(p).expect("open"))
+        .read_to_end(&mut v)
+        .expect("gunzip");
+    v
+}
+
+fn temp_file(t: &tempfile::TempDir, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = t.path().join(name);
+    std::fs::write(&p, bytes).expect("write");
+    p
+}
+
+#[test]
+fn malformed_xml_names_file_and_byte_and_rolls_back() {
+    let t = tempfile::tempdir().expect("tmp");
+    // Real records first, then a mismatched end tag: the records already sent
+    // to the store must be rolled back.
+    let mut xml = gunzip(&pubmed("pmparser__pubmed26n1334.xml.gz"));
+    let end = xml
+        .windows(18)
+        .rposition(|w| w == b"</PubmedArticleSet")
+        .expect("end tag");
+    xml.truncate(end);
+    xml.extend_from_slice(b"<PubmedArticle></Oops></PubmedArticleSet>");
+    let bad = temp_file(&t, "broken.xml", &xml);
+    check_bad(&bad, &["malformed XML at byte", "Oops"]);
+}
+
+#[test]
+fn truncated_xml_says_truncated() {
+    let t = tempfile::tempdir().expect("tmp");
+    let xml = gunzip(&pubmed("pmparser__pubmed26n1335.xml.gz"));
+    let bad = temp_file(&t, "cut.xml", &xml[..xml.len() * 2 / 3]);
+    check_bad(&bad, &["truncated"]);
+}
+
+#[test]
+fn truncated_gz_says_truncated() {
+    let t = tempfile::tempdir().expect("tmp");
+    let gz = std::fs::read(pubmed("pmparser__pubmed26n1334.xml.gz")).expect("read");
+    let bad = temp_file(&t, "cut.xml.gz", &gz[..gz.len() / 2]);
+    check_bad(&bad, &["gzip stream is truncated", "fetch the file again"]);
+}
+
+#[test]
+fn xml_that_is_not_pubmed_is_refused() {
+    check_bad(
+        &pubmed("biopython__esearch1.xml"),
+        &["not PubMed XML", "<eSearchResult>"],
+    );
+}
+
+#[test]
+fn an_empty_file_is_refused() {
+    let t = tempfile::tempdir().expect("tmp");
+    check_bad(&temp_file(&t, "empty.xml", b""), &["empty"]);
+    check_bad(&temp_file(&t, "blank.xml", b"  \n\n "), &["empty"]);
+}
+
+#[test]
+fn a_directory_is_refused() {
+    let t = tempfile::tempdir().expect("tmp");
+    check_bad(t.path(), &["is a directory"]);
+}
+
+#[test]
+fn a_missing_or_unreadable_file_is_refused() {
+    let t = tempfile::tempdir().expect("tmp");
+    check_bad(&t.path().join("nope.xml"), &["cannot read"]);
+    // Permissions: root reads anything, so this part only runs for other users.
+    let p = temp_file(&t, "locked.xml", b"<PubmedArticleSet/>");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+        if std::fs::File::open(&p).is_err() {
+            check_bad(&p, &["cannot read", "ermission"]);
+        }
+    }
+}
+
+#[test]
+fn unknown_formats_are_refused_with_what_is_read() {
+    let t = tempfile::tempdir().expect("tmp");
+    check_bad(
+        &temp_file(&t, "refs.ris", b"TY  - JOUR\nTI  - x\nER  - \n"),
+        &["unrecognised format", "PubMed XML"],
+    );
+    check_bad(
+        &temp_file(&t, "bad.jsonl", b"{\"title\": \"ok\"}\n{not json\n"),
+        &["line 2"],
+    );
+}
+
+#[test]
+fn an_empty_article_set_imports_nothing_and_says_so() {
+    let (_t, dir) = new_review();
+    let o = lacuna(&[&"import", &dir, &pubmed("metapub__37909814.xml")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("holds no records"), "{}", stderr(&o));
+    assert_eq!(count(&dir), (0, 0));
+}
+
+#[test]
+fn not_a_review_says_how_to_make_one() {
+    let t = tempfile::tempdir().expect("tmp");
+    let o = lacuna(&[&"import", &t.path(), &pubmed("biopython__pubmed2.xml")]);
+    assert_eq!(o.status.code(), Some(4));
+    assert!(stderr(&o).contains("lacuna init"), "{}", stderr(&o));
+}
+
+#[test]
+fn parse_errors_exit_3_and_keep_stdout_for_data() {
+    let o = lacuna(&[&"parse", &pubmed("biopython__einfo2.xml")]);
+    assert_eq!(o.status.code(), Some(BAD_INPUT));
+    assert!(o.stdout.is_empty());
+    let o = lacuna(&[&"parse", &"-q", &pubmed("biopython__pubmed1.xml")]);
+    assert!(o.status.success());
+    assert!(o.stderr.is_empty(), "--quiet: {}", stderr(&o));
+    assert_eq!(o.stdout.iter().filter(|b| **b == b'\n').count(), 2);
+}
+
+#[test]
+fn import_reads_lacuna_jsonl_written_by_parse() {
+    let t = tempfile::tempdir().expect("tmp");
+    let o = lacuna(&[&"parse", &pubmed("pmparser__pubmed26n1335.xml.gz")]);
+    let jl = temp_file(&t, "out.jsonl", &o.stdout);
+    let (_t2, a) = new_review();
+    let (_t3, b) = new_review();
+    assert!(lacuna(&[&"import", &a, &jl]).status.success());
+    assert!(
+        lacuna(&[&"import", &b, &pubmed("pmparser__pubmed26n1335.xml.gz")])
+            .status
+            .success()
+    );
+    let (ra, rb) = (Review::open(&a).expect("a"), Review::open(&b).expect("b"));
+    assert_eq!(count(&a), (30, 30));
+    for p in [41407204u64, 41618279] {
+        let p = lacuna::model::Pmid::new(p).expect("pmid");
+        let x = ra.record_by_pmid(p).expect("get").expect("in a").record;
+        let y = rb.record_by_pmid(p).expect("get").expect("in b").record;
+        assert_eq!(x, y, "JSON Lines round trip loses nothing");
+    }
+}

@@ -1,0 +1,138 @@
+//! The review store: idempotent imports, record versions, deletions, and
+//! rollback of a file that fails half-way.
+
+use crate::support::{lacuna, new_review, pubmed, stderr};
+use lacuna::model::Pmid;
+use lacuna::store::Review;
+use std::path::Path;
+
+fn jsonl(dir: &Path, name: &str, lines: &[&str]) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, lines.join("\n")).expect("write");
+    p
+}
+
+#[test]
+fn importing_the_same_file_twice_adds_nothing() {
+    let (_t, dir) = new_review();
+    let f = pubmed("pmparser__pubmed26n1334.xml.gz");
+    for round in 0..2 {
+        let o = lacuna(&[&"import", &"--json", &dir, &f]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+        let (new, unchanged) = (
+            v[0]["stored"]["new"].as_u64(),
+            v[0]["stored"]["unchanged"].as_u64(),
+        );
+        if round == 0 {
+            assert_eq!((new, unchanged), (Some(30), Some(0)));
+        } else {
+            assert_eq!((new, unchanged), (Some(0), Some(30)));
+        }
+    }
+    let r = Review::open(&dir).expect("open");
+    let s = r.stats().expect("stats");
+    assert_eq!((s.records, s.versions, s.sources), (30, 30, 2));
+}
+
+#[test]
+fn a_changed_record_gets_a_new_version_and_the_old_is_kept() {
+    let (t, dir) = new_review();
+    let a = jsonl(
+        t.path(),
+        "a.jsonl",
+        &[r#"{"kind":"article","pmid":42,"title":"First title","year":2020}"#],
+    );
+    let b = jsonl(
+        t.path(),
+        "b.jsonl",
+        &[r#"{"kind":"article","pmid":42,"title":"Corrected title","year":2020}"#],
+    );
+    for f in [&a, &b, &a] {
+        let o = lacuna(&[&"import", &dir, f]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let r = Review::open(&dir).expect("open");
+    let pmid = Pmid::new(42).expect("pmid");
+    let versions = r.versions_of(pmid).expect("versions");
+    let titles: Vec<_> = versions.iter().map(|v| v.title.as_str()).collect();
+    // re-importing the older file does not flip the record back
+    assert_eq!(titles, ["First title", "Corrected title"]);
+    let cur = r.record_by_pmid(pmid).expect("get").expect("present");
+    assert_eq!(
+        (cur.version, cur.record.title.as_str()),
+        (2, "Corrected title")
+    );
+}
+
+#[test]
+fn deletions_mark_records_and_are_recorded() {
+    let (t, dir) = new_review();
+    let a = jsonl(
+        t.path(),
+        "a.jsonl",
+        &[
+            r#"{"kind":"article","pmid":7,"title":"Seven"}"#,
+            r#"{"kind":"article","pmid":8,"title":"Eight"}"#,
+            r#"{"kind":"deletion","pmid":7,"pmid_version":1}"#,
+            r#"{"kind":"deletion","pmid":999,"pmid_version":1}"#,
+        ],
+    );
+    let o = lacuna(&[&"import", &"--json", &dir, &a]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v[0]["stored"]["deleted"], 1);
+    assert_eq!(v[0]["stored"]["deletions_unknown"], 1);
+    let r = Review::open(&dir).expect("open");
+    let seven = r
+        .record_by_pmid(Pmid::new(7).expect("p"))
+        .expect("get")
+        .expect("kept");
+    assert!(seven.deleted, "deleted records are marked, never removed");
+    let s = r.stats().expect("stats");
+    assert_eq!((s.records, s.deleted), (1, 1));
+    // The update file's DeleteCitation block: 262 PMIDs recorded.
+    let o = lacuna(&[
+        &"import",
+        &"--json",
+        &dir,
+        &pubmed("pmparser__pubmed20n1016.xml.gz"),
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v[0]["parsed"]["deletions"], 262);
+    assert_eq!(v[0]["stored"]["deletions_unknown"], 262);
+}
+
+#[test]
+fn records_without_pmid_are_keyed_by_source_id_or_doi() {
+    let (t, dir) = new_review();
+    let a = jsonl(
+        t.path(),
+        "a.jsonl",
+        &[
+            r#"{"id":"demo-1","title":"One","doi":"10.1/x"}"#,
+            r#"{"title":"Two","doi":"https://doi.org/10.1/Y"}"#,
+            r#"{"title":"Three","doi":"not a doi"}"#,
+        ],
+    );
+    for _ in 0..2 {
+        let o = lacuna(&[&"import", &dir, &a]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(stderr(&o).contains("DOI ignored"), "{}", stderr(&o));
+    }
+    let s = Review::open(&dir).expect("open").stats().expect("stats");
+    assert_eq!((s.records, s.with_doi), (3, 2));
+}
+
+#[test]
+fn a_review_opens_with_wal_and_the_current_schema() {
+    let (_t, dir) = new_review();
+    let r = Review::open(&dir).expect("open");
+    assert_eq!(
+        r.schema_version().expect("v"),
+        lacuna::store::MIGRATIONS.len() as i64
+    );
+    let o = lacuna(&[&"init", &dir]);
+    assert_eq!(o.status.code(), Some(4), "init twice must refuse");
+    assert!(stderr(&o).contains("already holds a Lacuna review"));
+}

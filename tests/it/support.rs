@@ -1,0 +1,126 @@
+//! Helpers the tests call instead of the API, so refactors touch one place:
+//! finding the shared fixtures, running the binary, golden files, temp reviews.
+
+use lacuna::model::Item;
+use lacuna::parse::open::{read_file, FileError, FileSummary};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The read-only shared folder: `LACUNA_SHARED`, else `../shared` beside the repo.
+pub fn shared() -> PathBuf {
+    let dir = std::env::var_os("LACUNA_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    assert!(
+        dir.join("fixtures").is_dir(),
+        "the shared fixtures folder is missing: looked for {}/fixtures. Set LACUNA_SHARED to the \
+         folder that holds fixtures/ and corpus-demo/ (CI has it beside the clone as ../shared).",
+        dir.display()
+    );
+    dir
+}
+
+/// A PubMed fixture by file name.
+pub fn pubmed(name: &str) -> PathBuf {
+    let p = shared().join("fixtures/pubmed").join(name);
+    assert!(p.is_file(), "fixture {} is missing", p.display());
+    p
+}
+
+/// Every file of the PubMed fixture folder except its README, sorted.
+pub fn pubmed_fixtures() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(shared().join("fixtures/pubmed"))
+        .expect("read fixtures/pubmed")
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.file_name().is_some_and(|n| n != "README.md"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Parse a file with the library: items and summary, or the error.
+pub fn parse_file(path: &Path) -> Result<(Vec<Item>, FileSummary), FileError> {
+    let mut items = Vec::new();
+    let s = read_file(path, &mut |i| {
+        items.push(i);
+        true
+    })?;
+    Ok((items, s))
+}
+
+/// Records only (panics if the file does not parse).
+pub fn records(path: &Path) -> Vec<lacuna::model::Record> {
+    parse_file(path)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .0
+        .into_iter()
+        .filter_map(|i| match i {
+            Item::Record(r) => Some(*r),
+            Item::Deletion(_) => None,
+        })
+        .collect()
+}
+
+/// Run the `lacuna` binary.
+pub fn lacuna(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_lacuna"));
+    for a in args {
+        c.arg(a.as_ref());
+    }
+    c.env_remove("LACUNA_LOG");
+    c.output().expect("run lacuna")
+}
+
+/// Stderr of an output as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Stdout of an output as text.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// A fresh temporary review folder (initialised).
+pub fn new_review() -> (tempfile::TempDir, PathBuf) {
+    let t = tempfile::tempdir().expect("tempdir");
+    let dir = t.path().join("review");
+    let o = lacuna(&[&"init", &dir]);
+    assert!(o.status.success(), "init failed: {}", stderr(&o));
+    (t, dir)
+}
+
+/// Compare `actual` with the golden file `tests/expected/<name>`; with
+/// `UPDATE_EXPECT=1` write it instead.
+pub fn check_golden(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/expected")
+        .join(name);
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&path, actual).expect("write golden");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "golden file {} is missing; run with UPDATE_EXPECT=1 to create it",
+            path.display()
+        )
+    });
+    if expected != actual {
+        let (e, a): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), actual.lines().collect());
+        let first = e
+            .iter()
+            .zip(a.iter())
+            .position(|(x, y)| x != y)
+            .unwrap_or(e.len().min(a.len()));
+        panic!(
+            "{} differs from the parser's output (first difference at line {}):\n expected: {}\n   actual: {}\n\
+             If the change is intended, re-bless with UPDATE_EXPECT=1 cargo test.",
+            path.display(),
+            first + 1,
+            e.get(first).unwrap_or(&"<end>"),
+            a.get(first).unwrap_or(&"<end>")
+        );
+    }
+}
