@@ -10,6 +10,7 @@
     missing_docs,
     reason = "criterion_group! generates undocumented functions"
 )]
+#![expect(clippy::expect_used, reason = "a bench aborts on setup failure")]
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use lacuna::model::{Item, Pmid, Record};
@@ -74,7 +75,8 @@ fn million_review(big: &Path) -> PathBuf {
         }
         w.flush().expect("flush");
         drop(w);
-        lacuna::pipeline::import(&mut review, &[chunk.clone()], &Silent).expect("import");
+        lacuna::pipeline::import(&mut review, std::slice::from_ref(&chunk), &Silent)
+            .expect("import");
         round += 1;
         eprintln!("bench review: {made} records");
     }
@@ -102,7 +104,8 @@ fn benches(c: &mut Criterion) {
                 (t, review)
             },
             |(t, mut review)| {
-                lacuna::pipeline::import(&mut review, &[big.clone()], &Silent).expect("import");
+                lacuna::pipeline::import(&mut review, std::slice::from_ref(&big), &Silent)
+                    .expect("import");
                 t
             },
             BatchSize::PerIteration,

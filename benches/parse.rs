@@ -8,6 +8,7 @@
     missing_docs,
     reason = "criterion_group! generates undocumented functions"
 )]
+#![expect(clippy::expect_used, reason = "a bench aborts on setup failure")]
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use lacuna::model::Item;

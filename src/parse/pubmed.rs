@@ -554,12 +554,8 @@ impl<R: BufRead> PubmedReader<R> {
             (Tag::MedlinePgn, Tag::Pagination) => Target::MedlinePgn,
             (Tag::StartPage, Tag::Pagination) => Target::StartPage,
             (Tag::EndPage, Tag::Pagination) => Target::EndPage,
-            (Tag::ELocationId, Tag::Article) => {
-                if attr(e, b"EIdType").as_deref() == Some("doi") {
-                    Target::ElocationDoi
-                } else {
-                    return;
-                }
+            (Tag::ELocationId, Tag::Article) if attr(e, b"EIdType").as_deref() == Some("doi") => {
+                Target::ElocationDoi
             }
             (Tag::AbstractText, Tag::Abstract)
                 if matches!(gp, Tag::Article | Tag::BookDocument) =>

@@ -1,5 +1,7 @@
 //! The one integration-test binary; a module per area (STYLE.md habit 8).
 
+#![expect(clippy::expect_used, reason = "test helpers fail loudly on purpose")]
+
 mod cli;
 mod golden;
 mod index;
