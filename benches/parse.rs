@@ -56,6 +56,18 @@ fn bare_scan(bytes: &[u8]) -> usize {
     n
 }
 
+fn bare_scan_slice(bytes: &[u8]) -> usize {
+    let mut r = quick_xml::Reader::from_reader(bytes);
+    let mut n = 0;
+    loop {
+        match r.read_event().expect("xml") {
+            quick_xml::events::Event::Eof => break,
+            _ => n += 1,
+        }
+    }
+    n
+}
+
 fn benches(c: &mut Criterion) {
     let small = gunzip(&shared().join("fixtures/pubmed/pmparser__pubmed26n1335.xml.gz"));
     let mut g = c.benchmark_group("parse");
@@ -78,6 +90,7 @@ fn benches(c: &mut Criterion) {
         b.iter(|| count_records(&xml))
     });
     g.bench_function("bare_quick_xml_scan", |b| b.iter(|| bare_scan(&xml)));
+    g.bench_function("bare_quick_xml_scan_slice", |b| b.iter(|| bare_scan_slice(&xml)));
     g.bench_function("gz_file_to_records", |b| {
         b.iter(|| {
             let mut n = 0usize;

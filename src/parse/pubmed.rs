@@ -243,21 +243,28 @@ fn attr(e: &BytesStart<'_>, name: &[u8]) -> Option<String> {
     None
 }
 
-/// Collapse runs of XML whitespace into one space and trim.
-fn collapse(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut space = false;
-    for c in s.chars() {
-        if matches!(c, ' ' | '\t' | '\n' | '\r') {
-            space = true;
-        } else {
-            if space && !out.is_empty() {
-                out.push(' ');
-            }
-            space = false;
-            out.push(c);
-        }
+/// Collapse runs of XML whitespace into one space and trim. Takes the buffer,
+/// so the common case (nothing to collapse) costs one scan and no copy.
+fn collapse(s: &mut String) -> String {
+    let b = s.as_bytes();
+    let clean = !b.first().is_some_and(|c| *c == b' ')
+        && !b.last().is_some_and(|c| *c == b' ')
+        && !b.iter().any(|c| matches!(c, b'\t' | b'\n' | b'\r'))
+        && !b.windows(2).any(|w| w == b"  ");
+    if clean {
+        return std::mem::take(s);
     }
+    let mut out = String::with_capacity(s.len());
+    for part in s
+        .split([' ', '\t', '\n', '\r'])
+        .filter(|p| !p.is_empty())
+    {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(part);
+    }
+    s.clear();
     out
 }
 
@@ -649,7 +656,7 @@ impl<R: BufRead> PubmedReader<R> {
                 return true; // end of inline markup
             }
             self.capture = None;
-            let text = collapse(&self.text);
+            let text = collapse(&mut self.text);
             return self.finish_capture(target, text, sink);
         }
         match tag {
@@ -947,8 +954,9 @@ mod tests {
 
     #[test]
     fn collapse_whitespace() {
-        assert_eq!(collapse("\n  a \t b\n"), "a b");
-        assert_eq!(collapse(""), "");
+        for (input, want) in [("\n  a \t b\n", "a b"), ("", ""), ("a b", "a b"), (" a", "a"), ("a  b", "a b"), ("é\u{a0} x", "é\u{a0} x")] {
+            assert_eq!(collapse(&mut input.to_string()), want, "{input:?}");
+        }
     }
 
     #[test]

@@ -136,3 +136,53 @@ fn a_review_opens_with_wal_and_the_current_schema() {
     assert_eq!(o.status.code(), Some(4), "init twice must refuse");
     assert!(stderr(&o).contains("already holds a Lacuna review"));
 }
+
+/// A process killed in the middle of an import leaves the review as it was
+/// before that file (the transaction never committed); importing again
+/// completes with no duplicates.
+#[test]
+fn an_import_killed_midway_loses_only_that_file_and_resumes_cleanly() {
+    let (t, dir) = new_review();
+    let first = jsonl(t.path(), "first.jsonl", &[r#"{"pmid":1,"title":"Kept"}"#]);
+    assert!(lacuna(&[&"import", &dir, &first]).status.success());
+    let n = 300_000u64;
+    let big = t.path().join("big.jsonl");
+    let mut body = String::with_capacity(n as usize * 120);
+    for i in 0..n {
+        body.push_str(&format!(
+            "{{\"pmid\":{},\"title\":\"Record number {i} about therapy\",\"year\":{}}}\n",
+            i + 10,
+            1990 + i % 30
+        ));
+    }
+    std::fs::write(&big, body).expect("write");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lacuna"))
+        .args(["import", "-q"])
+        .arg(&dir)
+        .arg(&big)
+        .spawn()
+        .expect("spawn");
+    // Wait until the import is writing (the WAL grows), then kill it hard.
+    let wal = dir.join("lacuna.db-wal");
+    let start = std::time::Instant::now();
+    while std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) < 4_000_000 {
+        assert!(child.try_wait().expect("wait").is_none(), "the import finished before it could be killed; make the file bigger");
+        assert!(start.elapsed().as_secs() < 60, "the import never started writing");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().expect("kill");
+    child.wait().expect("reap");
+    let r = Review::open(&dir).expect("the review still opens");
+    let s = r.stats().expect("stats");
+    assert_eq!((s.records, s.versions, s.sources), (1, 1, 1), "nothing of the killed file was kept");
+    drop(r);
+    let o = lacuna(&[&"import", &"--json", &dir, &big]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v[0]["stored"]["new"].as_u64(), Some(n));
+    let s = Review::open(&dir).expect("open").stats().expect("stats");
+    assert_eq!((s.records, s.versions), (n + 1, n + 1));
+    let o = lacuna(&[&"search", &"--json", &dir, &"pmid:12345"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["total"], 1, "the index agrees with the store after the kill");
+}
