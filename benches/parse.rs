@@ -90,7 +90,9 @@ fn benches(c: &mut Criterion) {
         b.iter(|| count_records(&xml))
     });
     g.bench_function("bare_quick_xml_scan", |b| b.iter(|| bare_scan(&xml)));
-    g.bench_function("bare_quick_xml_scan_slice", |b| b.iter(|| bare_scan_slice(&xml)));
+    g.bench_function("bare_quick_xml_scan_slice", |b| {
+        b.iter(|| bare_scan_slice(&xml))
+    });
     g.bench_function("gz_file_to_records", |b| {
         b.iter(|| {
             let mut n = 0usize;

@@ -14,6 +14,8 @@
 //! build on these types.
 
 pub mod error;
+pub mod extract;
+pub mod meta;
 pub mod model;
 pub mod parse;
 pub mod pipeline;

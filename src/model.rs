@@ -436,3 +436,141 @@ impl Fnv64 {
         self.0
     }
 }
+
+/// An effect-size measure (metafor's `measure` names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Measure {
+    /// Log odds ratio.
+    Or,
+    /// Log risk ratio.
+    Rr,
+    /// Risk difference.
+    Rd,
+    /// Log odds ratio by Peto's method.
+    Peto,
+    /// Raw mean difference.
+    Md,
+    /// Standardised mean difference, Hedges' g (exact correction).
+    Smd,
+    /// Log ratio of means.
+    Rom,
+    /// Fisher's r-to-z transformed correlation.
+    Zcor,
+    /// Raw correlation.
+    Cor,
+    /// Generic: yi and vi (or sei) given.
+    Gen,
+}
+
+impl Measure {
+    /// Parse metafor's name (case-insensitive).
+    pub fn parse(s: &str) -> Option<Measure> {
+        Some(match s.to_ascii_uppercase().as_str() {
+            "OR" => Measure::Or,
+            "RR" => Measure::Rr,
+            "RD" => Measure::Rd,
+            "PETO" => Measure::Peto,
+            "MD" => Measure::Md,
+            "SMD" => Measure::Smd,
+            "ROM" => Measure::Rom,
+            "ZCOR" => Measure::Zcor,
+            "COR" => Measure::Cor,
+            "GEN" => Measure::Gen,
+            _ => return None,
+        })
+    }
+
+    /// The analysis scale is a log scale (back-transform with exp).
+    pub fn is_log(self) -> bool {
+        matches!(
+            self,
+            Measure::Or | Measure::Rr | Measure::Peto | Measure::Rom
+        )
+    }
+
+    /// From the analysis scale to the scale a reader expects (OR, RR, r), or
+    /// `None` when the two are the same.
+    pub fn back_transform(self, x: f64) -> Option<f64> {
+        match self {
+            Measure::Or | Measure::Rr | Measure::Peto | Measure::Rom => Some(x.exp()),
+            Measure::Zcor => Some(x.tanh()),
+            _ => None,
+        }
+    }
+
+    /// Short label for plots and tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            Measure::Or => "Odds ratio",
+            Measure::Rr => "Risk ratio",
+            Measure::Rd => "Risk difference",
+            Measure::Peto => "Odds ratio (Peto)",
+            Measure::Md => "Mean difference",
+            Measure::Smd => "Standardised mean difference (g)",
+            Measure::Rom => "Ratio of means",
+            Measure::Zcor => "Correlation (from Fisher's z)",
+            Measure::Cor => "Correlation",
+            Measure::Gen => "Effect",
+        }
+    }
+}
+
+/// One study's effect on the analysis scale: estimate `yi` and sampling
+/// variance `vi`, checked finite with `vi > 0` (and not absurdly small or
+/// large) at construction.
+///
+/// ```
+/// use lacuna::model::EffectSize;
+/// assert!(EffectSize::new(0.3, 0.04).is_ok());
+/// assert!(EffectSize::new(f64::NAN, 0.04).is_err());
+/// assert!(EffectSize::new(0.3, 0.0).is_err());
+/// assert!(EffectSize::new(0.3, 1e-300).is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct EffectSize {
+    yi: f64,
+    vi: f64,
+}
+
+/// Why an effect size was refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EffectError {
+    /// NaN or infinite estimate.
+    #[error("the estimate is not a finite number ({0})")]
+    BadEstimate(f64),
+    /// NaN, infinite, zero or negative variance.
+    #[error("the variance must be a positive finite number (got {0})")]
+    BadVariance(f64),
+    /// A variance so small or large that weights overflow (outside 1e-200..1e200).
+    #[error("the variance {0:e} is outside the range Lacuna can weight (1e-200 to 1e200); check the units or the SE/variance column")]
+    AbsurdVariance(f64),
+}
+
+impl EffectSize {
+    /// A checked effect size.
+    pub fn new(yi: f64, vi: f64) -> Result<EffectSize, EffectError> {
+        if !yi.is_finite() {
+            return Err(EffectError::BadEstimate(yi));
+        }
+        if !vi.is_finite() || vi <= 0.0 {
+            return Err(EffectError::BadVariance(vi));
+        }
+        if !(1e-200..=1e200).contains(&vi) {
+            return Err(EffectError::AbsurdVariance(vi));
+        }
+        Ok(EffectSize { yi, vi })
+    }
+    /// The estimate.
+    pub fn yi(&self) -> f64 {
+        self.yi
+    }
+    /// The sampling variance.
+    pub fn vi(&self) -> f64 {
+        self.vi
+    }
+    /// The standard error.
+    pub fn sei(&self) -> f64 {
+        self.vi.sqrt()
+    }
+}

@@ -255,10 +255,7 @@ fn collapse(s: &mut String) -> String {
         return std::mem::take(s);
     }
     let mut out = String::with_capacity(s.len());
-    for part in s
-        .split([' ', '\t', '\n', '\r'])
-        .filter(|p| !p.is_empty())
-    {
+    for part in s.split([' ', '\t', '\n', '\r']).filter(|p| !p.is_empty()) {
         if !out.is_empty() {
             out.push(' ');
         }
@@ -954,7 +951,14 @@ mod tests {
 
     #[test]
     fn collapse_whitespace() {
-        for (input, want) in [("\n  a \t b\n", "a b"), ("", ""), ("a b", "a b"), (" a", "a"), ("a  b", "a b"), ("é\u{a0} x", "é\u{a0} x")] {
+        for (input, want) in [
+            ("\n  a \t b\n", "a b"),
+            ("", ""),
+            ("a b", "a b"),
+            (" a", "a"),
+            ("a  b", "a b"),
+            ("é\u{a0} x", "é\u{a0} x"),
+        ] {
             assert_eq!(collapse(&mut input.to_string()), want, "{input:?}");
         }
     }

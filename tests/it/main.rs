@@ -5,6 +5,7 @@
 mod cli;
 mod golden;
 mod index;
+mod meta;
 mod quirks;
 mod store;
 mod support;

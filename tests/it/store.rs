@@ -166,15 +166,25 @@ fn an_import_killed_midway_loses_only_that_file_and_resumes_cleanly() {
     let wal = dir.join("lacuna.db-wal");
     let start = std::time::Instant::now();
     while std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) < 4_000_000 {
-        assert!(child.try_wait().expect("wait").is_none(), "the import finished before it could be killed; make the file bigger");
-        assert!(start.elapsed().as_secs() < 60, "the import never started writing");
+        assert!(
+            child.try_wait().expect("wait").is_none(),
+            "the import finished before it could be killed; make the file bigger"
+        );
+        assert!(
+            start.elapsed().as_secs() < 60,
+            "the import never started writing"
+        );
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
     child.kill().expect("kill");
     child.wait().expect("reap");
     let r = Review::open(&dir).expect("the review still opens");
     let s = r.stats().expect("stats");
-    assert_eq!((s.records, s.versions, s.sources), (1, 1, 1), "nothing of the killed file was kept");
+    assert_eq!(
+        (s.records, s.versions, s.sources),
+        (1, 1, 1),
+        "nothing of the killed file was kept"
+    );
     drop(r);
     let o = lacuna(&[&"import", &"--json", &dir, &big]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -184,5 +194,8 @@ fn an_import_killed_midway_loses_only_that_file_and_resumes_cleanly() {
     assert_eq!((s.records, s.versions), (n + 1, n + 1));
     let o = lacuna(&[&"search", &"--json", &dir, &"pmid:12345"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
-    assert_eq!(v["total"], 1, "the index agrees with the store after the kill");
+    assert_eq!(
+        v["total"], 1,
+        "the index agrees with the store after the kill"
+    );
 }
