@@ -31,7 +31,8 @@ pub struct Cli {
 
 const EXIT_CODES_HELP: &str = "Exit codes: 0 success; 1 unexpected failure; 2 bad command line; \
 3 an input file could not be read (nothing of that file was stored); \
-4 the folder is not a review, or already is one; 5 the search query could not be read.";
+4 the folder is not a review, or already is one; 5 the search query could not be read; \
+6 the studies cannot be pooled (too few, collinear moderators, no convergence).";
 
 /// The verbs.
 #[derive(Debug, Subcommand)]
@@ -80,6 +81,53 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Pool effect sizes from a CSV sheet (random-effects meta-analysis equal to R's metafor).
+    ///
+    /// Columns are named as metafor's escalc arguments: ai,bi,ci,di or ai,n1i,ci,n2i (2x2
+    /// tables); m1i,sd1i,n1i,m2i,sd2i,n2i (means); ri,ni (correlations); yi,vi or yi,sei
+    /// (generic); or est,ci_lb,ci_ub (an estimate with its 95% CI, on the reader's scale).
+    /// A `study` column labels rows; other columns can be years and moderators.
+    Pool {
+        /// The CSV sheet.
+        #[arg(long)]
+        data: PathBuf,
+        /// Effect measure: OR, RR, RD, PETO, MD, SMD, ROM, ZCOR, COR, GEN.
+        #[arg(long, value_parser = parse_measure)]
+        measure: lacuna::model::Measure,
+        /// Between-study variance estimator: REML, DL, PM, ML, HE, SJ, HS, EB, or EE (common effect).
+        #[arg(long, default_value = "REML", value_parser = parse_method)]
+        method: lacuna::meta::Method,
+        /// Knapp-Hartung adjustment (t tests and intervals with k-1 df).
+        #[arg(long)]
+        knha: bool,
+        /// Subgroup analysis by this column.
+        #[arg(long)]
+        by: Option<String>,
+        /// Meta-regression on these columns (numbers: continuous; text: categorical).
+        #[arg(long, num_args = 1..)]
+        mods: Vec<String>,
+        /// Egger's regression test for funnel asymmetry.
+        #[arg(long)]
+        egger: bool,
+        /// Trim-and-fill (L0 estimator).
+        #[arg(long)]
+        trimfill: bool,
+        /// Leave-one-out analysis.
+        #[arg(long)]
+        leave1out: bool,
+        /// Cumulative meta-analysis ordered by this column (e.g. year).
+        #[arg(long)]
+        cumulative: Option<String>,
+        /// Write a forest plot (SVG).
+        #[arg(long)]
+        forest: Option<PathBuf>,
+        /// Write a funnel plot (SVG).
+        #[arg(long)]
+        funnel: Option<PathBuf>,
+        /// Print the results as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
     /// Summary figures of a review: records, versions, deletions, years, imports.
     Stats {
         /// The review folder.
@@ -88,6 +136,17 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+fn parse_measure(s: &str) -> Result<lacuna::model::Measure, String> {
+    lacuna::model::Measure::parse(s).ok_or_else(|| {
+        format!("unknown measure {s:?}: use OR, RR, RD, PETO, MD, SMD, ROM, ZCOR, COR or GEN")
+    })
+}
+
+fn parse_method(s: &str) -> Result<lacuna::meta::Method, String> {
+    lacuna::meta::Method::parse(s)
+        .ok_or_else(|| format!("unknown method {s:?}: use REML, DL, PM, ML, HE, SJ, HS, EB or EE"))
 }
 
 /// Named exit codes (documented in `--help` and the README).
@@ -104,6 +163,8 @@ pub mod exit {
     pub const NOT_A_REVIEW: u8 = 4;
     /// The search query could not be read.
     pub const BAD_QUERY: u8 = 5;
+    /// The studies cannot be pooled (too few, collinear moderators, no convergence).
+    pub const CANNOT_POOL: u8 = 6;
 }
 
 /// Progress bars on stderr (hidden with --quiet or when stderr is not a terminal).
@@ -249,6 +310,71 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 print_hits(&mut out, &results)?;
             }
         }
+        Command::Pool {
+            data,
+            measure,
+            method,
+            knha,
+            by,
+            mods,
+            egger,
+            trimfill,
+            leave1out,
+            cumulative,
+            forest,
+            funnel,
+            json,
+        } => {
+            let cfg = pipeline::PoolConfig {
+                data: data.clone(),
+                measure,
+                options: lacuna::meta::Options {
+                    method,
+                    test: if knha {
+                        lacuna::meta::Test::Knha
+                    } else {
+                        lacuna::meta::Test::Z
+                    },
+                    ..lacuna::meta::Options::default()
+                },
+                correction: lacuna::extract::Correction::default(),
+                by,
+                mods,
+                egger,
+                trimfill,
+                leave1out,
+                cumulative,
+            };
+            let outcome = pipeline::pool(&cfg)?;
+            for (study, why) in &outcome.dropped {
+                bars.message(&format!("note: {study} left out: {why}"));
+            }
+            let title = format!(
+                "{} — {}",
+                data.file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                measure.label()
+            );
+            if let Some(p) = &forest {
+                std::fs::write(p, lacuna::report::svg::forest(&outcome.report, &title)).map_err(
+                    |e| anyhow::anyhow!("{}: cannot write the forest plot: {e}", p.display()),
+                )?;
+                bars.message(&format!("forest plot written to {}", p.display()));
+            }
+            if let Some(p) = &funnel {
+                std::fs::write(p, lacuna::report::svg::funnel(&outcome.report, &title)).map_err(
+                    |e| anyhow::anyhow!("{}: cannot write the funnel plot: {e}", p.display()),
+                )?;
+                bars.message(&format!("funnel plot written to {}", p.display()));
+            }
+            if json {
+                serde_json::to_writer_pretty(&mut out, &outcome.report)?;
+                writeln!(out)?;
+            } else {
+                print_pool(&mut out, &outcome.report)?;
+            }
+        }
         Command::Stats { dir, json } => {
             let review = Review::open(&dir)?;
             let s = review.stats()?;
@@ -310,6 +436,76 @@ fn print_hits(out: &mut dyn Write, r: &index::Results) -> anyhow::Result<()> {
             writeln!(out, "     …{}…", h.abstract_snippet.marked(open, close))?;
         }
     }
+    Ok(())
+}
+
+fn print_pool(out: &mut dyn Write, r: &lacuna::meta::analysis::Report) -> anyhow::Result<()> {
+    let p = |x: f64| {
+        if x < 0.0001 {
+            "< 0.0001".to_string()
+        } else {
+            format!("{x:.4}")
+        }
+    };
+    writeln!(
+        out,
+        "{} studies, {}, tau^2 by {:?}{}",
+        r.k,
+        r.measure.label(),
+        r.method,
+        if r.df.is_some() {
+            ", Knapp-Hartung"
+        } else {
+            ""
+        }
+    )?;
+    writeln!(
+        out,
+        "pooled estimate  {:.4}  SE {:.4}  95% CI [{:.4}, {:.4}]  p {}",
+        r.estimate,
+        r.se,
+        r.ci_lb,
+        r.ci_ub,
+        p(r.pval)
+    )?;
+    if let Some(b) = &r.back_transformed {
+        writeln!(
+            out,
+            "  back-transformed  {:.4}  95% CI [{:.4}, {:.4}]  95% PI [{:.4}, {:.4}]",
+            b.estimate, b.ci_lb, b.ci_ub, b.pi_lb, b.pi_ub
+        )?;
+    }
+    writeln!(out, "prediction interval  [{:.4}, {:.4}]", r.pi_lb, r.pi_ub)?;
+    let ci = |c: Option<(f64, f64)>| {
+        c.map(|(a, b)| format!(" [{a:.4}, {b:.4}]"))
+            .unwrap_or_default()
+    };
+    writeln!(
+        out,
+        "tau^2 {:.4}{}   I^2 {:.1}%{}   H^2 {:.2}{}",
+        r.tau2,
+        ci(r.tau2_ci),
+        r.i2,
+        ci(r.i2_ci),
+        r.h2,
+        ci(r.h2_ci)
+    )?;
+    writeln!(out, "Q = {:.3} (df = {}), p {}", r.q, r.q_df, p(r.q_pval))?;
+    if let Some(e) = &r.egger {
+        writeln!(
+            out,
+            "Egger's test: z = {:.3}, p = {:.4}",
+            e["zval"].as_f64().unwrap_or(f64::NAN),
+            e["pval"].as_f64().unwrap_or(f64::NAN)
+        )?;
+    }
+    if let Some(t) = &r.trimfill {
+        writeln!(out, "trim-and-fill: {} studies filled on the {:?} side; adjusted estimate {:.4} [{:.4}, {:.4}]", t.k0, t.side, t.fit.estimate(), t.fit.ci_lb.first().copied().unwrap_or(f64::NAN), t.fit.ci_ub.first().copied().unwrap_or(f64::NAN))?;
+    }
+    writeln!(
+        out,
+        "(--json for every figure, per study and per diagnostic)"
+    )?;
     Ok(())
 }
 
@@ -381,6 +577,8 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
             return match e {
                 lacuna::Error::File(_) => exit::BAD_INPUT,
                 lacuna::Error::Store(s) => store_code(s),
+                lacuna::Error::Sheet { .. } => exit::BAD_INPUT,
+                lacuna::Error::Meta(_) => exit::CANNOT_POOL,
             };
         }
         if let Some(s) = cause.downcast_ref::<StoreError>() {

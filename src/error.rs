@@ -15,4 +15,15 @@ pub enum Error {
     /// The review store or its index failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// An effect-size sheet could not be used.
+    #[error("{path}: {message}")]
+    Sheet {
+        /// The file.
+        path: String,
+        /// What is wrong (names row and column).
+        message: String,
+    },
+    /// The meta-analysis could not be computed.
+    #[error(transparent)]
+    Meta(#[from] crate::meta::MetaError),
 }

@@ -9,6 +9,9 @@
 //! 3. [`store::index`] derives a tantivy index from the store for fielded,
 //!    boolean, phrase and year-range search with highlighted snippets.
 //! 4. [`pipeline`] knows the order of stages (`import` = parse + store + index).
+//! 5. [`extract`] turns reported statistics into effect sizes and [`meta`]
+//!    pools them (metafor's `escalc` and `rma`); [`report`] draws forest and
+//!    funnel plots.
 //!
 //! Later stages (harvest, screen, code, gap map, meta-analysis, living update)
 //! build on these types.
@@ -20,6 +23,7 @@ pub mod model;
 pub mod parse;
 pub mod pipeline;
 pub mod progress;
+pub mod report;
 pub mod store;
 
 pub use error::Error;

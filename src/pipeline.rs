@@ -242,3 +242,119 @@ where
         })
         .collect()
 }
+
+/// What `lacuna pool` was asked to do.
+#[derive(Debug, Clone)]
+pub struct PoolConfig {
+    /// The CSV sheet.
+    pub data: PathBuf,
+    /// Effect-size measure.
+    pub measure: crate::model::Measure,
+    /// Fit options (method, test).
+    pub options: crate::meta::Options,
+    /// Continuity correction for 2×2 tables.
+    pub correction: crate::extract::Correction,
+    /// Subgroup column.
+    pub by: Option<String>,
+    /// Moderator columns.
+    pub mods: Vec<String>,
+    /// Egger's test.
+    pub egger: bool,
+    /// Trim-and-fill.
+    pub trimfill: bool,
+    /// Leave-one-out.
+    pub leave1out: bool,
+    /// Column ordering a cumulative analysis.
+    pub cumulative: Option<String>,
+}
+
+/// The result of `lacuna pool`: the report and the rows that gave no effect.
+#[derive(Debug, Clone)]
+pub struct PoolOutcome {
+    /// The analysis.
+    pub report: crate::meta::analysis::Report,
+    /// (study, reason) for rows left out.
+    pub dropped: Vec<(String, String)>,
+}
+
+/// Read the sheet, compute effect sizes, and run the analysis.
+pub fn pool(cfg: &PoolConfig) -> Result<PoolOutcome, Error> {
+    use crate::extract::{escalc, table::read_sheet, Extracted};
+    use crate::meta::analysis::{analyse, Request};
+    use crate::meta::moderators::Moderator;
+    let name = cfg.data.display().to_string();
+    let sheet_err = |message: String| Error::Sheet {
+        path: name.clone(),
+        message,
+    };
+    if cfg.data.is_dir() {
+        return Err(sheet_err("is a directory; give the CSV file".into()));
+    }
+    let bytes = std::fs::read(&cfg.data).map_err(|e| sheet_err(format!("cannot read: {e}")))?;
+    let sheet = read_sheet(&bytes, cfg.measure).map_err(|e| sheet_err(e.to_string()))?;
+    let out =
+        escalc(cfg.measure, &sheet.rows, &cfg.correction).map_err(|e| sheet_err(e.to_string()))?;
+    let mut keep = Vec::new();
+    let mut es = Vec::new();
+    let mut labels = Vec::new();
+    let mut dropped = Vec::new();
+    for (i, (e, l)) in out.into_iter().zip(&sheet.labels).enumerate() {
+        match e {
+            Extracted::Effect(e) => {
+                keep.push(i);
+                es.push(e);
+                labels.push(l.clone());
+            }
+            Extracted::Dropped(r) => dropped.push((l.clone(), r)),
+        }
+    }
+    let column = |c: &str| -> Result<Vec<String>, Error> {
+        let col = sheet.columns.get(c).ok_or_else(|| {
+            sheet_err(format!(
+                "no column {c:?} (columns: {})",
+                sheet.columns.keys().cloned().collect::<Vec<_>>().join(", ")
+            ))
+        })?;
+        Ok(keep
+            .iter()
+            .map(|i| col.get(*i).cloned().unwrap_or_default())
+            .collect())
+    };
+    let numeric = |c: &str, vals: &[String]| -> Result<Vec<f64>, Error> {
+        vals.iter()
+            .enumerate()
+            .map(|(j, v)| {
+                v.parse::<f64>().map_err(|_| {
+                    sheet_err(format!(
+                        "row {}, column {c}: {v:?} is not a number",
+                        keep.get(j).map(|i| i + 2).unwrap_or(0)
+                    ))
+                })
+            })
+            .collect()
+    };
+    let mut req = Request {
+        egger: cfg.egger,
+        trimfill: cfg.trimfill,
+        leave1out: cfg.leave1out,
+        ..Request::default()
+    };
+    if let Some(b) = &cfg.by {
+        req.by = Some((b.clone(), column(b)?));
+    }
+    for m in &cfg.mods {
+        let vals = column(m)?;
+        let md = if vals.iter().all(|v| v.parse::<f64>().is_ok()) {
+            Moderator::Continuous(numeric(m, &vals)?)
+        } else {
+            Moderator::Categorical(vals)
+        };
+        req.mods.push((m.clone(), md));
+    }
+    if let Some(c) = &cfg.cumulative {
+        let vals = column(c)?;
+        req.cumulative = Some((c.clone(), numeric(c, &vals)?));
+    }
+    let report = analyse(cfg.measure, &labels, &es, &cfg.options, &req)?;
+    Ok(PoolOutcome { report, dropped })
+}

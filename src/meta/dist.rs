@@ -40,7 +40,7 @@ fn polish<D: ContinuousCDF<f64, f64> + Continuous<f64, f64>>(d: &D, p: f64, mut 
     for _ in 0..8 {
         let f = d.cdf(x) - p;
         let dens = d.pdf(x);
-        if !(dens > 0.0) || !f.is_finite() {
+        if dens.is_nan() || dens <= 0.0 || !f.is_finite() {
             break;
         }
         let step = f / dens;

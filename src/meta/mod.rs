@@ -8,6 +8,7 @@
 //! intervals), [`sensitivity`] (leave-one-out, cumulative), [`bias`] (Egger,
 //! trim-and-fill), [`moderators`] (subgroups).
 
+pub mod analysis;
 pub mod bias;
 pub mod dist;
 pub mod hetero;

@@ -162,7 +162,7 @@ pub fn estimate(
         Method::SJ => {
             let mean = y.iter().sum::<f64>() / k;
             let t0 = y.iter().map(|yi| (yi - mean).powi(2)).sum::<f64>() / k;
-            if !(t0 > 0.0) {
+            if t0.is_nan() || t0 <= 0.0 {
                 return closed(0.0, 0.0);
             }
             let f = fit(y, d, &weights(v, t0))?;

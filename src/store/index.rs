@@ -224,6 +224,9 @@ impl Updater {
     /// Commit, and mark the index as reflecting store generation `g`.
     pub fn commit(mut self, g: u64) -> Result<(), StoreError> {
         self.writer.commit()?;
+        // Let the merge policy finish, or repeated imports leave the index in
+        // many small segments that slow every search.
+        self.writer.wait_merging_threads()?;
         write_generation(&self.dir, g)?;
         Ok(())
     }

@@ -1,6 +1,10 @@
 //! The one integration-test binary; a module per area (STYLE.md habit 8).
 
-#![expect(clippy::expect_used, reason = "test helpers fail loudly on purpose")]
+#![expect(
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "test helpers fail loudly on purpose"
+)]
 
 mod cli;
 mod golden;
