@@ -292,8 +292,9 @@ pub fn pool(cfg: &PoolConfig) -> Result<PoolOutcome, Error> {
     }
     let bytes = std::fs::read(&cfg.data).map_err(|e| sheet_err(format!("cannot read: {e}")))?;
     let sheet = read_sheet(&bytes, cfg.measure).map_err(|e| sheet_err(e.to_string()))?;
-    let out =
-        escalc(cfg.measure, &sheet.rows, &cfg.correction).map_err(|e| sheet_err(e.to_string()))?;
+    let out = escalc(cfg.measure, &sheet.rows, &cfg.correction)
+        // escalc counts data rows; the sheet's messages count the header as row 1.
+        .map_err(|e| sheet_err(format!("row {}: {}", e.row + 1, e.message)))?;
     let mut keep = Vec::new();
     let mut es = Vec::new();
     let mut labels = Vec::new();

@@ -10,6 +10,8 @@ mod cli;
 mod golden;
 mod index;
 mod meta;
+mod pool;
+mod props;
 mod quirks;
 mod store;
 mod support;
