@@ -20,7 +20,9 @@ use tantivy::snippet::{Snippet, SnippetGenerator};
 use tantivy::{Index, IndexWriter, TantivyDocument, Term};
 
 const GENERATION_FILE: &str = "GENERATION";
-const WRITER_MEMORY: usize = 256 * 1024 * 1024;
+/// Indexing memory budget (split across tantivy's threads): bounds the import's
+/// memory whatever the file size.
+const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 
 /// The fields of the index.
 #[derive(Debug, Clone, Copy)]
