@@ -3,7 +3,10 @@
 //! rayon, and a whole `lacuna pool` analysis with every diagnostic.
 //! Data are simulated with a fixed seed (no files). Run: `cargo bench --bench pool`.
 
-#![expect(missing_docs, reason = "criterion_group! generates undocumented functions")]
+#![expect(
+    missing_docs,
+    reason = "criterion_group! generates undocumented functions"
+)]
 #![expect(clippy::expect_used, reason = "a bench aborts on setup failure")]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
@@ -40,23 +43,37 @@ fn simulate(k: usize, seed: u64) -> (Vec<f64>, Vec<f64>) {
 }
 
 fn benches(c: &mut Criterion) {
-    let reml = Options { method: Method::REML, ..Options::default() };
+    let reml = Options {
+        method: Method::REML,
+        ..Options::default()
+    };
     let mut g = c.benchmark_group("reml");
     for k in [10usize, 100, 1_000, 10_000, 100_000] {
         let (y, v) = simulate(k, 42 + k as u64);
         let d = Design::intercept(k);
-        g.bench_with_input(BenchmarkId::from_parameter(k), &k, |b, _| b.iter(|| fit(&y, &v, &d, &reml).expect("fit").tau2));
+        g.bench_with_input(BenchmarkId::from_parameter(k), &k, |b, _| {
+            b.iter(|| fit(&y, &v, &d, &reml).expect("fit").tau2)
+        });
     }
     g.finish();
 
     let cells: Vec<(Vec<f64>, Vec<f64>)> = (0..1000).map(|i| simulate(20, 7 + i)).collect();
     let d20 = Design::intercept(20);
     c.bench_function("reml_1000_fits_k20_rayon", |b| {
-        b.iter(|| cells.par_iter().map(|(y, v)| fit(y, v, &d20, &reml).expect("fit").tau2).sum::<f64>())
+        b.iter(|| {
+            cells
+                .par_iter()
+                .map(|(y, v)| fit(y, v, &d20, &reml).expect("fit").tau2)
+                .sum::<f64>()
+        })
     });
 
     let (y, v) = simulate(13, 3);
-    let es: Vec<EffectSize> = y.iter().zip(&v).map(|(a, b)| EffectSize::new(*a, *b).expect("es")).collect();
+    let es: Vec<EffectSize> = y
+        .iter()
+        .zip(&v)
+        .map(|(a, b)| EffectSize::new(*a, *b).expect("es"))
+        .collect();
     let labels: Vec<String> = (1..=13).map(|i| format!("Study {i}")).collect();
     let years: Vec<f64> = (0..13).map(|i| 1990.0 + i as f64).collect();
     let req = Request {

@@ -368,15 +368,22 @@ impl Searcher {
                     .and_then(|v| v.as_str().map(str::to_string))
             };
             let title = s(f.title).unwrap_or_default();
-            let mut title_snippet =
-                HighlightedText::from_snippet(&title_gen.snippet_from_doc(&doc));
-            if title_snippet.text.len() < title.len() {
-                // Short titles come back whole; long ones would be cut: keep the whole title.
-                title_snippet = HighlightedText {
+            // Keep the whole title, with the snippet's highlights moved onto it.
+            let snip = HighlightedText::from_snippet(&title_gen.snippet_from_doc(&doc));
+            let title_snippet = match title.find(&snip.text).filter(|_| !snip.text.is_empty()) {
+                Some(at) => HighlightedText {
+                    text: title.clone(),
+                    highlights: snip
+                        .highlights
+                        .iter()
+                        .map(|(a, b)| (a + at, b + at))
+                        .collect(),
+                },
+                None => HighlightedText {
                     text: title.clone(),
                     highlights: Vec::new(),
-                };
-            }
+                },
+            };
             hits.push(Hit {
                 score,
                 record_id: doc.get_first(f.rid).and_then(|v| v.as_u64()).unwrap_or(0),

@@ -128,3 +128,18 @@ fn a_bad_query_says_how_to_write_one() {
     assert_eq!(o.status.code(), Some(5), "{}", stderr(&o));
     assert!(stderr(&o).contains("Examples"), "{}", stderr(&o));
 }
+
+#[test]
+fn titles_come_back_whole_with_their_matches_highlighted() {
+    let (_t, dir) = fixture_review();
+    let v = search(&dir, "title:telomere");
+    let h = &v["hits"][0];
+    let snip = &h["title_snippet"];
+    assert_eq!(
+        snip["text"], h["title"],
+        "the whole title, trailing period included"
+    );
+    assert!(h["title"].as_str().expect("title").ends_with('.'));
+    let hl = snip["highlights"].as_array().expect("hl");
+    assert!(!hl.is_empty());
+}
