@@ -77,6 +77,12 @@ fn check_fit(tag: &str, f: &Fit, m: &Value) {
         close(&format!("{tag} tau2"), f.tau2, &m["tau2"], trel, tabs);
     }
     close(&format!("{tag} I2"), f.i2, &m["I2"], 0.0, 1e-6);
+    if m.get("vt").is_some_and(|x| !x.is_null()) {
+        close(&format!("{tag} vt"), f.vt, &m["vt"], 1e-10, 1e-14);
+    }
+    if m.get("tau").is_some_and(|x| !x.is_null()) {
+        close(&format!("{tag} tau"), f.tau2.sqrt(), &m["tau"], 1e-7, 1e-6);
+    }
     close(&format!("{tag} H2"), f.h2, &m["H2"], 0.0, 1e-6);
     close(&format!("{tag} QE"), f.qe, &m["QE"], 1e-10, 1e-12);
     close(&format!("{tag} QEp"), f.qe_pval, &m["QEp"], 1e-7, 1e-300);
@@ -642,16 +648,78 @@ fn subgroups_by_allocation_match_metafor() {
         close("b", c.b[j], &z["b"][j], EST, 1e-12);
         close("se", c.se[j], &z["se"][j], EST, 1e-12);
     }
-    if let Some(sep) = r
-        .get("separate_tau2_test")
-        .or_else(|| r.get("separate_tau2_wald"))
-    {
-        let q = sep
-            .get("Q")
-            .or_else(|| sep.get("QM"))
-            .or_else(|| sep.get("Qb"));
-        if let Some(q) = q {
-            close("Q between", sg.q_between, q, 1e-7, 1e-10);
-        }
+    let sep = &r["separate_tau2_wald_test"];
+    close("Q between", sg.q_between, &sep["QM"], 1e-7, 1e-10);
+    close("Q between p", sg.q_between_pval, &sep["QMp"], 1e-7, 1e-12);
+    assert_eq!(sg.q_between_df, 2);
+    // the same moderator test with Knapp-Hartung: an F test on (2, 10) df
+    let kn = &r["pooled_tau2_moderator_test"]["knha"];
+    let (d, _) = design(
+        y.len(),
+        &[("alloc".into(), Moderator::Categorical(alloc.clone()))],
+    )
+    .expect("design");
+    let f = fit(&y, &v, &d, &opts(Method::REML, Test::Knha)).expect("knha");
+    let (qm, df1, df2, qmp) = f.qm.expect("qm");
+    assert_eq!((df1, df2), (2, Some(10.0)));
+    close("QM_F", qm, &kn["QM_F"], 1e-7, 1e-10);
+    close("QMp knha", qmp, &kn["QMp"], 1e-7, 1e-12);
+    for j in 0..3 {
+        close("se knha", f.se[j], &kn["se"][j], EST, 1e-12);
+    }
+}
+
+#[test]
+fn back_transformed_correlation_and_raw_md_fits_match_metafor() {
+    let d = load("molloy2014_ZCOR.json");
+    let (y, v) = yv(&d);
+    let f = fit(
+        &y,
+        &v,
+        &Design::intercept(y.len()),
+        &opts(Method::REML, Test::Z),
+    )
+    .expect("fit");
+    let b = &d["back_transformed_REML"];
+    let p = f.predict(&[1.0]);
+    let m = Measure::Zcor;
+    for (got, key) in [
+        (f.estimate(), "r"),
+        (p.ci_lb, "ci.lb"),
+        (p.ci_ub, "ci.ub"),
+        (p.pi_lb, "pi.lb"),
+        (p.pi_ub, "pi.ub"),
+    ] {
+        close(
+            &format!("tanh {key}"),
+            m.back_transform(got).expect("back"),
+            &b[key],
+            EST,
+            1e-10,
+        );
+    }
+    let d = load("normand1999_SMD.json");
+    let md = &d["escalc_MD_same_data"];
+    let y: Vec<f64> = md["yi"]
+        .as_array()
+        .expect("yi")
+        .iter()
+        .map(|x| x.as_f64().expect("y"))
+        .collect();
+    let v: Vec<f64> = md["vi"]
+        .as_array()
+        .expect("vi")
+        .iter()
+        .map(|x| x.as_f64().expect("v"))
+        .collect();
+    for name in ["REML", "DL"] {
+        let f = fit(
+            &y,
+            &v,
+            &Design::intercept(y.len()),
+            &opts(method_of(name), Test::Z),
+        )
+        .expect("fit");
+        check_fit(&format!("normand MD {name}"), &f, &md[name]);
     }
 }
