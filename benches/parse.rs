@@ -32,6 +32,19 @@ fn gunzip(p: &Path) -> Vec<u8> {
 
 fn count_records(bytes: &[u8]) -> usize {
     let mut n = 0;
+    lacuna::parse::pubmed::read_slice(bytes, &mut |i| {
+        if let Item::Record(r) = i {
+            n += usize::from(!r.title.is_empty() || r.abstract_text.is_some());
+        }
+        true
+    })
+    .expect("parse");
+    n
+}
+
+/// The streaming path (constant memory, events copied into a buffer).
+fn count_records_streaming(bytes: &[u8]) -> usize {
+    let mut n = 0;
     lacuna::parse::pubmed::read(bytes, &mut |i| {
         if let Item::Record(r) = i {
             n += usize::from(!r.title.is_empty() || r.abstract_text.is_some());

@@ -170,7 +170,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, ParseError> {
         true
     };
     let warnings = match sniff(bytes)? {
-        Format::Xml => pubmed::read(bytes, &mut sink)?,
+        Format::Xml => pubmed::read_slice(bytes, &mut sink)?,
         Format::JsonLines => jsonl::read(bytes, &mut sink)?,
     };
     out.counts.skipped = warnings.iter().filter(|w| w.skipped).count() as u64;

@@ -217,13 +217,67 @@ pub fn read<R: BufRead>(
     input: R,
     sink: &mut dyn FnMut(Item) -> bool,
 ) -> Result<Vec<Warning>, ParseError> {
-    let mut p = PubmedReader::new(input);
-    p.run(sink)?;
+    let mut p = PubmedReader::new();
+    p.run(&mut Buffered(configured(Reader::from_reader(input))), sink)?;
     Ok(p.warnings)
 }
 
-struct PubmedReader<R> {
-    reader: Reader<R>,
+/// Like [`read`], for a document already in memory: borrows its text instead
+/// of copying each event into a buffer (faster; harvest holds efetch replies
+/// in memory).
+pub fn read_slice(
+    input: &[u8],
+    sink: &mut dyn FnMut(Item) -> bool,
+) -> Result<Vec<Warning>, ParseError> {
+    let mut p = PubmedReader::new();
+    p.run(&mut Slice(configured(Reader::from_reader(input))), sink)?;
+    Ok(p.warnings)
+}
+
+fn configured<R>(mut reader: Reader<R>) -> Reader<R> {
+    let cfg = reader.config_mut();
+    cfg.check_end_names = true;
+    cfg.trim_text(false);
+    reader
+}
+
+/// Where events come from: a buffered stream or an in-memory slice.
+trait Source {
+    fn next<'s>(&'s mut self, buf: &'s mut Vec<u8>) -> quick_xml::Result<Event<'s>>;
+    fn buffer_position(&self) -> u64;
+    fn error_position(&self) -> u64;
+}
+
+struct Buffered<R>(Reader<R>);
+
+impl<R: BufRead> Source for Buffered<R> {
+    fn next<'s>(&'s mut self, buf: &'s mut Vec<u8>) -> quick_xml::Result<Event<'s>> {
+        self.0.read_event_into(buf)
+    }
+    fn buffer_position(&self) -> u64 {
+        self.0.buffer_position()
+    }
+    fn error_position(&self) -> u64 {
+        self.0.error_position()
+    }
+}
+
+struct Slice<'a>(Reader<&'a [u8]>);
+
+impl Source for Slice<'_> {
+    fn next<'s>(&'s mut self, _buf: &'s mut Vec<u8>) -> quick_xml::Result<Event<'s>> {
+        self.0.read_event()
+    }
+    fn buffer_position(&self) -> u64 {
+        self.0.buffer_position()
+    }
+    fn error_position(&self) -> u64 {
+        self.0.error_position()
+    }
+}
+
+struct PubmedReader {
+    pos: u64,
     stack: Vec<Tag>,
     root_seen: bool,
     b: Option<Builder>,
@@ -325,14 +379,10 @@ fn initials_of(fore: &str) -> String {
         .collect()
 }
 
-impl<R: BufRead> PubmedReader<R> {
-    fn new(input: R) -> Self {
-        let mut reader = Reader::from_reader(input);
-        let cfg = reader.config_mut();
-        cfg.check_end_names = true;
-        cfg.trim_text(false);
+impl PubmedReader {
+    fn new() -> Self {
         PubmedReader {
-            reader,
+            pos: 0,
             stack: Vec::with_capacity(32),
             root_seen: false,
             b: None,
@@ -344,27 +394,35 @@ impl<R: BufRead> PubmedReader<R> {
         }
     }
 
-    fn xml_error(&self, e: quick_xml::Error) -> ParseError {
+    fn xml_error<S: Source>(src: &S, e: quick_xml::Error) -> ParseError {
         match e {
             quick_xml::Error::Io(io) => ParseError::Io {
-                offset: self.reader.buffer_position(),
+                offset: src.buffer_position(),
                 source: std::io::Error::new(io.kind(), io.to_string()),
             },
             other => ParseError::Xml {
-                offset: self.reader.error_position(),
+                offset: src.error_position(),
                 message: other.to_string(),
             },
         }
     }
 
-    fn run(&mut self, sink: &mut dyn FnMut(Item) -> bool) -> Result<(), ParseError> {
+    fn run<S: Source>(
+        &mut self,
+        src: &mut S,
+        sink: &mut dyn FnMut(Item) -> bool,
+    ) -> Result<(), ParseError> {
         let mut buf = Vec::with_capacity(64 * 1024);
         loop {
             buf.clear();
-            let pos = self.reader.buffer_position();
-            let ev = match self.reader.read_event_into(&mut buf) {
+            let pos = src.buffer_position();
+            self.pos = pos;
+            let ev = match src.next(&mut buf) {
                 Ok(ev) => ev,
-                Err(e) => return Err(self.xml_error(e)),
+                Err(e) => {
+                    let err = Self::xml_error(src, e);
+                    return Err(err);
+                }
             };
             match ev {
                 Event::Start(e) => {
@@ -432,7 +490,7 @@ impl<R: BufRead> PubmedReader<R> {
         }
         if let Some(open) = self.stack.last() {
             return Err(ParseError::Xml {
-                offset: self.reader.buffer_position(),
+                offset: src.buffer_position(),
                 message: format!(
                     "the document ends inside <{}> ({} element(s) still open): the file is truncated",
                     tag_name(*open),
@@ -442,7 +500,7 @@ impl<R: BufRead> PubmedReader<R> {
         }
         if !self.root_seen {
             return Err(ParseError::Xml {
-                offset: self.reader.buffer_position(),
+                offset: src.buffer_position(),
                 message: "no root element".into(),
             });
         }
@@ -453,7 +511,7 @@ impl<R: BufRead> PubmedReader<R> {
         if self.stack.is_empty() {
             if self.root_seen {
                 return Err(ParseError::Xml {
-                    offset: self.reader.buffer_position(),
+                    offset: self.pos,
                     message: "a second root element after </PubmedArticleSet>".into(),
                 });
             }
@@ -475,7 +533,7 @@ impl<R: BufRead> PubmedReader<R> {
         } else {
             self.warnings.push(Warning {
                 pmid: None,
-                offset: self.reader.buffer_position(),
+                offset: self.pos,
                 message: msg.to_string(),
                 skipped: false,
             });
@@ -734,7 +792,7 @@ impl<R: BufRead> PubmedReader<R> {
                 }
                 Err(e) => self.warnings.push(Warning {
                     pmid: None,
-                    offset: self.reader.buffer_position(),
+                    offset: self.pos,
                     message: format!("DeleteCitation: {e}"),
                     skipped: true,
                 }),

@@ -159,3 +159,32 @@ fn deletion_lines_have_kind_deletion() {
     assert_eq!(lines[30]["pmid"], 41456105);
     assert!(matches!(items[30], Item::Deletion(_)));
 }
+
+/// The in-memory reader (borrowing) and the streaming reader (buffered) are
+/// the same parser: identical items and warnings on every fixture.
+#[test]
+fn in_memory_and_streaming_readers_agree() {
+    use lacuna::parse::pubmed::{read, read_slice};
+    use std::io::Read;
+    for f in pubmed_fixtures() {
+        let mut bytes = Vec::new();
+        if f.extension().is_some_and(|e| e == "gz") {
+            flate2::read::GzDecoder::new(std::fs::File::open(&f).expect("open"))
+                .read_to_end(&mut bytes)
+                .expect("gunzip");
+        } else {
+            bytes = std::fs::read(&f).expect("read");
+        }
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        let ra = read(&bytes[..], &mut |i| {
+            a.push(i);
+            true
+        });
+        let rb = read_slice(&bytes, &mut |i| {
+            b.push(i);
+            true
+        });
+        assert_eq!(a, b, "{}", f.display());
+        assert_eq!(format!("{ra:?}"), format!("{rb:?}"), "{}", f.display());
+    }
+}
