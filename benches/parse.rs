@@ -102,6 +102,9 @@ fn benches(c: &mut Criterion) {
     g.bench_function("xml_to_records_one_core", |b| {
         b.iter(|| count_records(&xml))
     });
+    g.bench_function("xml_to_records_one_core_streaming", |b| {
+        b.iter(|| count_records_streaming(&xml))
+    });
     g.bench_function("bare_quick_xml_scan", |b| b.iter(|| bare_scan(&xml)));
     g.bench_function("bare_quick_xml_scan_slice", |b| {
         b.iter(|| bare_scan_slice(&xml))
