@@ -197,6 +197,93 @@ pub struct Fit {
     pub weights_pct: Vec<f64>,
     /// Test of moderators (omnibus, all but the intercept): statistic, df1, df2, p.
     pub qm: Option<(f64, usize, Option<f64>, f64)>,
+    /// Log-likelihood, deviance and information criteria (ML and REML fits).
+    pub fit_stats: Option<FitStats>,
+}
+
+/// metafor's `fit.stats` for ML and REML fits.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct FitStats {
+    /// Log-likelihood (restricted for REML).
+    pub ll: f64,
+    /// Deviance.
+    pub dev: f64,
+    /// AIC.
+    pub aic: f64,
+    /// BIC.
+    pub bic: f64,
+    /// AICc.
+    pub aicc: f64,
+}
+
+/// ln |A| for a p×p positive-definite matrix, via its inverse's pivots (Gauss).
+fn ln_det(p: usize, m: &[f64]) -> f64 {
+    let mut a = m.to_vec();
+    let mut ld = 0.0;
+    for c in 0..p {
+        let piv = a.get(c * p + c).copied().unwrap_or(f64::NAN);
+        ld += piv.abs().ln();
+        for r in c + 1..p {
+            let f = a.get(r * p + c).copied().unwrap_or(0.0) / piv;
+            for j in c..p {
+                let v = a.get(c * p + j).copied().unwrap_or(0.0);
+                if let Some(x) = a.get_mut(r * p + j) {
+                    *x -= f * v;
+                }
+            }
+        }
+    }
+    ld
+}
+
+fn fit_stats(
+    y: &[f64],
+    v: &[f64],
+    d: &Design,
+    method: Method,
+    tau2: f64,
+    rss: f64,
+    a: &[f64],
+) -> Option<FitStats> {
+    let k = d.k as f64;
+    let p = d.p as f64;
+    let ln2pi = (2.0 * std::f64::consts::PI).ln();
+    let slog: f64 = v.iter().map(|vi| (vi + tau2).ln()).sum();
+    let par = p + 1.0;
+    let (ll, dev, n) = match method {
+        Method::ML => {
+            let ll = -0.5 * (k * ln2pi + slog + rss);
+            let sat: f64 = v.iter().map(|vi| -0.5 * (ln2pi + vi.ln())).sum();
+            let _ = y;
+            (ll, -2.0 * (ll - sat), k)
+        }
+        Method::REML => {
+            // |X'WX| = 1/|A|; metafor adds ½ ln|X'X| (REMLf = TRUE).
+            let ln_xtwx = -ln_det(d.p, a);
+            let mut xtx = vec![0.0; d.p * d.p];
+            for i in 0..d.k {
+                let r = d.row(i);
+                for (j, xj) in r.iter().enumerate() {
+                    for (l, xl) in r.iter().enumerate() {
+                        if let Some(x) = xtx.get_mut(j * d.p + l) {
+                            *x += xj * xl;
+                        }
+                    }
+                }
+            }
+            let ll = -0.5 * ((k - p) * ln2pi + slog + ln_xtwx + rss) + 0.5 * ln_det(d.p, &xtx);
+            (ll, -2.0 * ll, k - p)
+        }
+        _ => return None,
+    };
+    let m = n.max(par + 2.0);
+    Some(FitStats {
+        ll,
+        dev,
+        aic: -2.0 * ll + 2.0 * par,
+        bic: -2.0 * ll + par * n.ln(),
+        aicc: -2.0 * ll + 2.0 * par * m / (m - par - 1.0),
+    })
 }
 
 impl Fit {
@@ -418,5 +505,6 @@ pub fn fit_with_tau2(
         vt,
         weights_pct: w.iter().map(|wi| 100.0 * wi / sw).collect(),
         qm,
+        fit_stats: fit_stats(y, v, d, opts.method, tau2, f.rss, &f.a),
     })
 }

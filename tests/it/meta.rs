@@ -91,6 +91,18 @@ fn check_fit(tag: &str, f: &Fit, m: &Value) {
             close(&format!("{tag} se.tau2"), se, &m["se.tau2"], 1e-6, 1e-10);
         }
     }
+    if let Some(fs) = m.get("fit.stats").filter(|x| !x.is_null()) {
+        let got = f.fit_stats.expect("fit stats for ML/REML");
+        for (name, g) in [
+            ("ll", got.ll),
+            ("dev", got.dev),
+            ("AIC", got.aic),
+            ("BIC", got.bic),
+            ("AICc", got.aicc),
+        ] {
+            close(&format!("{tag} fit.stats {name}"), g, &fs[name], 1e-7, 1e-9);
+        }
+    }
     if let Some(w) = m["weights_pct"].as_array() {
         for (i, wi) in w.iter().enumerate() {
             close(
