@@ -30,9 +30,14 @@ fn gunzip(p: &Path) -> Vec<u8> {
     v
 }
 
-fn count_records(bytes: &[u8]) -> usize {
+type Reader = fn(
+    &[u8],
+    &mut dyn FnMut(Item) -> bool,
+) -> Result<Vec<lacuna::parse::Warning>, lacuna::parse::ParseError>;
+
+fn count_with(read: Reader, bytes: &[u8]) -> usize {
     let mut n = 0;
-    lacuna::parse::pubmed::read_slice(bytes, &mut |i| {
+    read(bytes, &mut |i| {
         if let Item::Record(r) = i {
             n += usize::from(!r.title.is_empty() || r.abstract_text.is_some());
         }
@@ -42,17 +47,14 @@ fn count_records(bytes: &[u8]) -> usize {
     n
 }
 
+/// The in-memory path (events borrow the document).
+fn count_records(bytes: &[u8]) -> usize {
+    count_with(lacuna::parse::pubmed::read_slice, bytes)
+}
+
 /// The streaming path (constant memory, events copied into a buffer).
 fn count_records_streaming(bytes: &[u8]) -> usize {
-    let mut n = 0;
-    lacuna::parse::pubmed::read(bytes, &mut |i| {
-        if let Item::Record(r) = i {
-            n += usize::from(!r.title.is_empty() || r.abstract_text.is_some());
-        }
-        true
-    })
-    .expect("parse");
-    n
+    count_with(|b, sink| lacuna::parse::pubmed::read(b, sink), bytes)
 }
 
 fn bare_scan(bytes: &[u8]) -> usize {
