@@ -237,7 +237,6 @@ fn ln_det(p: usize, m: &[f64]) -> f64 {
 }
 
 fn fit_stats(
-    y: &[f64],
     v: &[f64],
     d: &Design,
     method: Method,
@@ -254,7 +253,6 @@ fn fit_stats(
         Method::ML => {
             let ll = -0.5 * (k * ln2pi + slog + rss);
             let sat: f64 = v.iter().map(|vi| -0.5 * (ln2pi + vi.ln())).sum();
-            let _ = y;
             (ll, -2.0 * (ll - sat), k)
         }
         Method::REML => {
@@ -505,6 +503,6 @@ pub fn fit_with_tau2(
         vt,
         weights_pct: w.iter().map(|wi| 100.0 * wi / sw).collect(),
         qm,
-        fit_stats: fit_stats(y, v, d, opts.method, tau2, f.rss, &f.a),
+        fit_stats: fit_stats(v, d, opts.method, tau2, f.rss, &f.a),
     })
 }

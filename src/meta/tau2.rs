@@ -281,8 +281,7 @@ fn ml_reml(
         t = 0.0;
     }
     let t = t.max(0.0);
-    let (_, info, f) = score(y, v, d, method, t)?;
-    let _ = f;
+    let (_, info, _) = score(y, v, d, method, t)?;
     Ok(Tau2 {
         tau2: t,
         se: Some((2.0 / info).sqrt()),

@@ -492,7 +492,7 @@ impl PubmedReader {
             return Err(ParseError::Xml {
                 offset: src.buffer_position(),
                 message: format!(
-                    "the document ends inside <{}> ({} element(s) still open): the file is truncated",
+                    "the document ends inside {} ({} element(s) still open): the file is truncated",
                     tag_name(*open),
                     self.stack.len()
                 ),
@@ -992,7 +992,11 @@ impl PubmedReader {
 }
 
 fn tag_name(t: Tag) -> String {
-    format!("{t:?}")
+    match t {
+        Tag::Other => "an element".to_string(),
+        // The enum names mirror the PubMed element names (ELocationId -> ELocationID aside).
+        t => format!("<{t:?}>"),
+    }
 }
 
 #[cfg(test)]
