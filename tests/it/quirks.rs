@@ -395,3 +395,25 @@ fn unreadable_record_is_a_warning_and_the_rest_loads() {
     assert_eq!(kept[0].pmid.map(|p| p.get()), Some(3));
     assert!(kept[0].message.contains("bogus"));
 }
+
+#[test]
+fn invalid_utf8_in_text_is_kept_with_a_warning() {
+    let mut xml = b"<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>4</PMID><Article><ArticleTitle>caf".to_vec();
+    xml.push(0xE9); // Latin-1 e-acute: not UTF-8
+    xml.extend_from_slice(
+        b" au lait</ArticleTitle></Article></MedlineCitation></PubmedArticle></PubmedArticleSet>",
+    );
+    let p = parse(&xml).expect("parse");
+    let r = match &p.items[0] {
+        Item::Record(r) => r,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(r.title, "caf\u{fffd} au lait");
+    assert_eq!(p.counts.skipped, 0);
+    assert_eq!(p.warnings.len(), 1);
+    assert!(
+        !p.warnings[0].skipped && p.warnings[0].message.contains("UTF-8"),
+        "{}",
+        p.warnings[0]
+    );
+}
