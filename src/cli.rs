@@ -492,12 +492,7 @@ fn print_pool(out: &mut dyn Write, r: &lacuna::meta::analysis::Report) -> anyhow
     )?;
     writeln!(out, "Q = {:.3} (df = {}), p {}", r.q, r.q_df, p(r.q_pval))?;
     if let Some(e) = &r.egger {
-        writeln!(
-            out,
-            "Egger's test: z = {:.3}, p = {:.4}",
-            e["zval"].as_f64().unwrap_or(f64::NAN),
-            e["pval"].as_f64().unwrap_or(f64::NAN)
-        )?;
+        writeln!(out, "Egger's test: z = {:.3}, p = {:.4}", e.zval, e.pval)?;
     }
     if let Some(t) = &r.trimfill {
         writeln!(out, "trim-and-fill: {} studies filled on the {:?} side; adjusted estimate {:.4} [{:.4}, {:.4}]", t.k0, t.side, t.fit.estimate(), t.fit.ci_lb.first().copied().unwrap_or(f64::NAN), t.fit.ci_ub.first().copied().unwrap_or(f64::NAN))?;

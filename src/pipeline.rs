@@ -309,31 +309,7 @@ pub fn pool(cfg: &PoolConfig) -> Result<PoolOutcome, Error> {
             Extracted::Dropped(r) => dropped.push((l.clone(), r)),
         }
     }
-    let column = |c: &str| -> Result<Vec<String>, Error> {
-        let col = sheet.columns.get(c).ok_or_else(|| {
-            sheet_err(format!(
-                "no column {c:?} (columns: {})",
-                sheet.columns.keys().cloned().collect::<Vec<_>>().join(", ")
-            ))
-        })?;
-        Ok(keep
-            .iter()
-            .map(|i| col.get(*i).cloned().unwrap_or_default())
-            .collect())
-    };
-    let numeric = |c: &str, vals: &[String]| -> Result<Vec<f64>, Error> {
-        vals.iter()
-            .enumerate()
-            .map(|(j, v)| {
-                v.parse::<f64>().map_err(|_| {
-                    sheet_err(format!(
-                        "row {}, column {c}: {v:?} is not a number",
-                        keep.get(j).map(|i| i + 2).unwrap_or(0)
-                    ))
-                })
-            })
-            .collect()
-    };
+    let sheet_error = |e: crate::extract::table::SheetError| sheet_err(e.to_string());
     let mut req = Request {
         egger: cfg.egger,
         trimfill: cfg.trimfill,
@@ -341,20 +317,21 @@ pub fn pool(cfg: &PoolConfig) -> Result<PoolOutcome, Error> {
         ..Request::default()
     };
     if let Some(b) = &cfg.by {
-        req.by = Some((b.clone(), column(b)?));
+        req.by = Some((b.clone(), sheet.column(b, &keep).map_err(sheet_error)?));
     }
     for m in &cfg.mods {
-        let vals = column(m)?;
-        let md = if vals.iter().all(|v| v.parse::<f64>().is_ok()) {
-            Moderator::Continuous(numeric(m, &vals)?)
+        let md = if sheet.is_numeric(m, &keep) {
+            Moderator::Continuous(sheet.numeric_column(m, &keep).map_err(sheet_error)?)
         } else {
-            Moderator::Categorical(vals)
+            Moderator::Categorical(sheet.column(m, &keep).map_err(sheet_error)?)
         };
         req.mods.push((m.clone(), md));
     }
     if let Some(c) = &cfg.cumulative {
-        let vals = column(c)?;
-        req.cumulative = Some((c.clone(), numeric(c, &vals)?));
+        req.cumulative = Some((
+            c.clone(),
+            sheet.numeric_column(c, &keep).map_err(sheet_error)?,
+        ));
     }
     let report = analyse(cfg.measure, &labels, &es, &cfg.options, &req)?;
     Ok(PoolOutcome { report, dropped })

@@ -40,6 +40,14 @@ pub enum SheetError {
         /// What the header has.
         found: String,
     },
+    /// A column named on the command line that the sheet lacks.
+    #[error("no column {name:?} (columns: {columns})")]
+    NoColumn {
+        /// The name asked for.
+        name: String,
+        /// The columns the sheet has.
+        columns: String,
+    },
     /// A cell that is not a number.
     #[error("row {row}, column {column}: {value:?} is not a number")]
     NotANumber {
@@ -67,6 +75,45 @@ fn column_sets(measure: Measure) -> Vec<&'static [&'static str]> {
     v.push(&["yi", "sei"]);
     v.push(&["est", "ci_lb", "ci_ub"]);
     v
+}
+
+impl Sheet {
+    /// The cells of column `name` for the data rows `rows` (0-based), as text.
+    pub fn column(&self, name: &str, rows: &[usize]) -> Result<Vec<String>, SheetError> {
+        let col = self.columns.get(name).ok_or_else(|| SheetError::NoColumn {
+            name: name.to_string(),
+            columns: self.columns.keys().cloned().collect::<Vec<_>>().join(", "),
+        })?;
+        Ok(rows
+            .iter()
+            .map(|i| col.get(*i).cloned().unwrap_or_default())
+            .collect())
+    }
+
+    /// The cells of column `name` for the data rows `rows`, as numbers; the
+    /// error names the row (header = row 1) and the column.
+    pub fn numeric_column(&self, name: &str, rows: &[usize]) -> Result<Vec<f64>, SheetError> {
+        let cells = self.column(name, rows)?;
+        cells
+            .iter()
+            .zip(rows)
+            .map(|(v, i)| {
+                v.parse::<f64>()
+                    .ok()
+                    .filter(|x| x.is_finite())
+                    .ok_or_else(|| SheetError::NotANumber {
+                        row: i + 2,
+                        column: name.to_string(),
+                        value: v.clone(),
+                    })
+            })
+            .collect()
+    }
+
+    /// Whether every cell of the column (for `rows`) is a number.
+    pub fn is_numeric(&self, name: &str, rows: &[usize]) -> bool {
+        self.numeric_column(name, rows).is_ok()
+    }
 }
 
 /// Read a CSV sheet for `measure`.

@@ -4,10 +4,10 @@
 //! cumulative). Pure: takes effect sizes, returns a serialisable report whose
 //! field names are stable (documented in the README).
 
-use super::bias::{egger, trim_fill, EggerModel, Estimator};
+use super::bias::{egger, trim_fill, Egger, EggerModel, Estimator};
 use super::hetero::confint;
 use super::linalg::Design;
-use super::moderators::{design, subgroups, Moderator};
+use super::moderators::{design, subgroups, Moderator, Subgroups};
 use super::sensitivity::{cumulative, leave_one_out, order_by};
 use super::{fit, Fit, MetaError, Method, Options, Test};
 use crate::model::{EffectSize, Measure};
@@ -107,6 +107,28 @@ fn summary(label: String, f: &Fit) -> Summary {
     }
 }
 
+/// A subgroup analysis and the column it splits by.
+#[derive(Debug, Clone, Serialize)]
+pub struct BySubgroup {
+    /// The column.
+    pub by: String,
+    /// The analysis.
+    #[serde(flatten)]
+    pub result: Subgroups,
+}
+
+/// A meta-regression with its coefficient names and pseudo-R².
+#[derive(Debug, Clone, Serialize)]
+pub struct MetaRegression {
+    /// Coefficient names ("intrcpt", then moderators).
+    pub coef_names: Vec<String>,
+    /// Proportion of τ² explained, percent (0 when the intercept-only τ² is 0).
+    pub r2: f64,
+    /// The fit.
+    #[serde(flatten)]
+    pub fit: Fit,
+}
+
 /// The full report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -162,13 +184,13 @@ pub struct Report {
     pub studies: Vec<StudyRow>,
     /// Subgroup analysis.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub subgroups: Option<serde_json::Value>,
+    pub subgroups: Option<BySubgroup>,
     /// Meta-regression.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub meta_regression: Option<serde_json::Value>,
+    pub meta_regression: Option<MetaRegression>,
     /// Egger's test.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub egger: Option<serde_json::Value>,
+    pub egger: Option<Egger>,
     /// Trim-and-fill.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trimfill: Option<super::bias::TrimFill>,
@@ -233,43 +255,31 @@ pub fn analyse(
             }
         })
         .collect();
-    let to_json = |x: serde_json::Result<serde_json::Value>| x.ok();
     let subgroups = match &req.by {
-        Some((name, levels)) => {
-            let s = subgroups(&y, &v, levels, opts)?;
-            to_json(serde_json::to_value(&s)).map(|mut j| {
-                if let Some(o) = j.as_object_mut() {
-                    o.insert("by".into(), serde_json::Value::String(name.clone()));
-                }
-                j
-            })
-        }
+        Some((name, levels)) => Some(BySubgroup {
+            by: name.clone(),
+            result: subgroups(&y, &v, levels, opts)?,
+        }),
         None => None,
     };
     let meta_regression = if req.mods.is_empty() {
         None
     } else {
-        let (dm, names) = design(k, &req.mods)?;
+        let (dm, coef_names) = design(k, &req.mods)?;
         let fm = fit(&y, &v, &dm, opts)?;
         let r2 = if f.tau2 > 0.0 {
             (100.0 * (f.tau2 - fm.tau2) / f.tau2).max(0.0)
         } else {
             0.0
         };
-        to_json(serde_json::to_value(&fm)).map(|mut j| {
-            if let Some(o) = j.as_object_mut() {
-                o.insert("coef_names".into(), serde_json::json!(names));
-                o.insert("r2".into(), serde_json::json!(r2));
-            }
-            j
+        Some(MetaRegression {
+            coef_names,
+            r2,
+            fit: fm,
         })
     };
     let egger = if req.egger {
-        let e = egger(&y, &v, EggerModel::Rma, opts)?;
-        to_json(serde_json::to_value(serde_json::json!({
-            "model": "rma", "zval": e.zval, "pval": e.pval, "df": e.df,
-            "limit_estimate": e.limit_estimate, "limit_ci_lb": e.limit_ci.0, "limit_ci_ub": e.limit_ci.1,
-        })))
+        Some(egger(&y, &v, EggerModel::Rma, opts)?)
     } else {
         None
     };

@@ -570,7 +570,6 @@ impl ImportTx<'_> {
     /// Store one record: new, a new version, or unchanged.
     pub fn add_record(&mut self, rec: &Record) -> Result<Outcome, StoreError> {
         let key = key_text(&rec.key());
-        self.json.clear();
         // Serialising a Record (strings, numbers, vectors) cannot fail.
         self.json = serde_json::to_string(rec).unwrap_or_default();
         let hash = fingerprint(&self.json);

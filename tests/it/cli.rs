@@ -182,3 +182,26 @@ fn import_reads_lacuna_jsonl_written_by_parse() {
         assert_eq!(x, y, "JSON Lines round trip loses nothing");
     }
 }
+
+#[test]
+fn corrupt_gz_and_a_second_root_are_refused() {
+    let t = tempfile::tempdir().expect("tmp");
+    let gz = std::fs::read(pubmed("pmparser__pubmed26n1334.xml.gz")).expect("read");
+    // A damaged checksum (the trailer): the XML reads, then the gzip check fails.
+    let mut bad_crc = gz.clone();
+    let n = bad_crc.len();
+    bad_crc[n - 8] ^= 0xff;
+    check_bad(
+        &temp_file(&t, "crc.xml.gz", &bad_crc),
+        &["corrupt gzip data"],
+    );
+    // Damaged compressed data: inflated garbage is refused by whichever check sees it first.
+    let mut garbled = gz.clone();
+    let mid = n / 2;
+    for b in &mut garbled[mid..mid + 64] {
+        *b ^= 0x5a;
+    }
+    check_bad(&temp_file(&t, "garbled.xml.gz", &garbled), &[]);
+    let two = b"<PubmedArticleSet></PubmedArticleSet><PubmedArticleSet></PubmedArticleSet>";
+    check_bad(&temp_file(&t, "two.xml", two), &["second root element"]);
+}

@@ -89,3 +89,26 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn no_studies_or_mismatched_lengths_are_typed_errors() {
+    use lacuna::meta::MetaError;
+    assert_eq!(
+        fit(&[], &[], &Design::intercept(0), &Options::default()).unwrap_err(),
+        MetaError::Empty
+    );
+    assert_eq!(
+        fit(
+            &[0.1, 0.2],
+            &[0.1],
+            &Design::intercept(2),
+            &Options::default()
+        )
+        .unwrap_err(),
+        MetaError::Length(2, 1)
+    );
+    assert_eq!(
+        lacuna::meta::pool(&[], &Options::default()).unwrap_err(),
+        MetaError::Empty
+    );
+}

@@ -199,3 +199,17 @@ fn an_import_killed_midway_loses_only_that_file_and_resumes_cleanly() {
         "the index agrees with the store after the kill"
     );
 }
+
+#[test]
+fn a_review_from_a_newer_lacuna_is_refused_with_advice() {
+    let (_t, dir) = new_review();
+    let conn = rusqlite::Connection::open(dir.join("lacuna.db")).expect("open db");
+    conn.pragma_update(None, "user_version", 99)
+        .expect("set version");
+    drop(conn);
+    let e = Review::open(&dir).expect_err("too new");
+    assert!(
+        e.to_string().contains("schema version 99") && e.to_string().contains("upgrade Lacuna"),
+        "{e}"
+    );
+}
