@@ -9,6 +9,10 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// The 97.5% quantile of the standard normal distribution (shared by
+/// `extract` and `meta`, which do not import each other).
+pub const Z975: f64 = 1.959_963_984_540_054;
+
 /// Version of the JSON Lines record format written by `lacuna parse`.
 pub const SCHEMA_VERSION: u32 = 1;
 

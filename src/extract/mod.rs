@@ -13,8 +13,7 @@ pub mod table;
 use crate::model::{EffectError, EffectSize, Measure};
 use statrs::function::gamma::ln_gamma;
 
-/// The 97.5% quantile of the standard normal distribution.
-pub const Z975: f64 = 1.959_963_984_540_054;
+pub use crate::model::Z975;
 
 /// Which studies get the continuity correction (metafor's `to`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -234,8 +234,8 @@ pub fn analyse(
         .zip(&f.weights_pct)
         .map(|((l, e), w)| {
             let (lb, ub) = (
-                e.yi() - crate::extract::Z975 * e.sei(),
-                e.yi() + crate::extract::Z975 * e.sei(),
+                e.yi() - crate::model::Z975 * e.sei(),
+                e.yi() + crate::model::Z975 * e.sei(),
             );
             StudyRow {
                 study: l.clone(),

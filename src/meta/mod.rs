@@ -17,8 +17,8 @@ pub mod moderators;
 pub mod sensitivity;
 pub mod tau2;
 
-use crate::extract::Z975;
 use crate::model::EffectSize;
+use crate::model::Z975;
 use linalg::{quad, wls, Design};
 use serde::Serialize;
 

@@ -221,14 +221,13 @@ fn score(
     d: &Design,
     method: Method,
     t: f64,
-) -> Result<(f64, f64, Wls), MetaError> {
+) -> Result<(f64, f64), MetaError> {
     let f = fit(y, d, &weights(v, t))?;
-    let (u, info) = if method == Method::REML {
+    Ok(if method == Method::REML {
         (f.ypp_y() - f.tr_p(), f.sum_pp(d, None, None))
     } else {
         (f.ypp_y() - f.sw, f.sw2())
-    };
-    Ok((u, info, f))
+    })
 }
 
 fn ml_reml(
@@ -244,7 +243,7 @@ fn ml_reml(
     let mut it = 0;
     while it < ctl.max_iter {
         it += 1;
-        let (u, info, _) = score(y, v, d, method, t)?;
+        let (u, info) = score(y, v, d, method, t)?;
         let mut adj = u / info;
         if !adj.is_finite() {
             break;
@@ -266,7 +265,7 @@ fn ml_reml(
         // Bracketed root of the score, which decreases through its root.
         let (r, n) = decreasing_root(
             |x| {
-                let (u, info, _) = score(y, v, d, method, x)?;
+                let (u, info) = score(y, v, d, method, x)?;
                 Ok((u, -info))
             },
             0.0,
@@ -276,12 +275,12 @@ fn ml_reml(
         it += n;
     }
     // At the boundary the score may be negative at 0: the estimate is 0.
-    let (u0, _, _) = score(y, v, d, method, 0.0)?;
+    let (u0, _) = score(y, v, d, method, 0.0)?;
     if u0 <= 0.0 && t < 1e-12 {
         t = 0.0;
     }
     let t = t.max(0.0);
-    let (_, info, _) = score(y, v, d, method, t)?;
+    let (_, info) = score(y, v, d, method, t)?;
     Ok(Tau2 {
         tau2: t,
         se: Some((2.0 / info).sqrt()),
@@ -292,6 +291,5 @@ fn ml_reml(
 /// The REML score ½(Y'PPY − tr P) at τ²: zero at the REML estimate (inside the
 /// parameter space). Exposed so a τ² from elsewhere can be checked.
 pub fn reml_score(y: &[f64], v: &[f64], d: &Design, tau2: f64) -> Result<f64, MetaError> {
-    let f = fit(y, d, &weights(v, tau2))?;
-    Ok(0.5 * (f.ypp_y() - f.tr_p()))
+    Ok(0.5 * score(y, v, d, Method::REML, tau2)?.0)
 }

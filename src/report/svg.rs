@@ -300,8 +300,8 @@ pub fn funnel(r: &Report, title: &str) -> String {
         .as_ref()
         .map(|t| t.fit.estimate())
         .unwrap_or(r.estimate);
-    let mut lo = b - crate::extract::Z975 * semax;
-    let mut hi = b + crate::extract::Z975 * semax;
+    let mut lo = b - crate::model::Z975 * semax;
+    let mut hi = b + crate::model::Z975 * semax;
     for p in &all {
         lo = lo.min(p.0);
         hi = hi.max(p.0);
@@ -321,9 +321,9 @@ pub fn funnel(r: &Report, title: &str) -> String {
         esc(title),
         sx(b),
         sy(0.0),
-        sx(b - crate::extract::Z975 * semax),
+        sx(b - crate::model::Z975 * semax),
         sy(semax),
-        sx(b + crate::extract::Z975 * semax),
+        sx(b + crate::model::Z975 * semax),
         sy(semax),
         sx(b),
         sx(b)
