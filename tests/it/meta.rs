@@ -49,6 +49,14 @@ pub fn yv(d: &Value) -> (Vec<f64>, Vec<f64>) {
 
 const EST: f64 = 1e-8;
 
+/// The four real datasets of the fixtures.
+const DATASETS: [&str; 4] = [
+    "bcg_RR.json",
+    "normand1999_SMD.json",
+    "hackshaw1998_OR.json",
+    "molloy2014_ZCOR.json",
+];
+
 #[track_caller]
 fn check_fit(tag: &str, f: &Fit, m: &Value) {
     let iterative = matches!(
@@ -130,6 +138,17 @@ fn opts(m: Method, t: Test) -> Options {
         test: t,
         ..Options::default()
     }
+}
+
+/// An intercept-only fit with method `name` and z tests.
+fn fit_z(y: &[f64], v: &[f64], name: &str) -> Fit {
+    fit(
+        y,
+        v,
+        &Design::intercept(y.len()),
+        &opts(method_of(name), Test::Z),
+    )
+    .expect("fit")
 }
 
 fn method_of(name: &str) -> Method {
@@ -324,13 +343,7 @@ fn continuity_corrections_match_metafor() {
         })
         .unzip();
     for name in ["REML", "DL"] {
-        let f = fit(
-            &y,
-            &v,
-            &Design::intercept(y.len()),
-            &opts(method_of(name), Test::Z),
-        )
-        .expect("fit");
+        let f = fit_z(&y, &v, name);
         check_fit(
             &format!("synthetic OR {name}"),
             &f,
@@ -375,12 +388,7 @@ fn check_series(tag: &str, fits: &[Fit], r: &Value) {
 
 #[test]
 fn leave_one_out_and_cumulative_match_metafor() {
-    for file in [
-        "bcg_RR.json",
-        "normand1999_SMD.json",
-        "hackshaw1998_OR.json",
-        "molloy2014_ZCOR.json",
-    ] {
+    for file in DATASETS {
         let d = load(file);
         let (y, v) = yv(&d);
         for (name, r) in d["leave1out"].as_object().expect("l1o") {
@@ -413,12 +421,7 @@ fn leave_one_out_and_cumulative_match_metafor() {
 
 #[test]
 fn egger_regression_tests_match_metafor() {
-    for file in [
-        "bcg_RR.json",
-        "normand1999_SMD.json",
-        "hackshaw1998_OR.json",
-        "molloy2014_ZCOR.json",
-    ] {
+    for file in DATASETS {
         let d = load(file);
         let (y, v) = yv(&d);
         for (name, r) in d["regtest"].as_object().expect("regtest") {
@@ -466,12 +469,7 @@ fn egger_regression_tests_match_metafor() {
 
 #[test]
 fn trim_and_fill_matches_metafor() {
-    for file in [
-        "bcg_RR.json",
-        "normand1999_SMD.json",
-        "hackshaw1998_OR.json",
-        "molloy2014_ZCOR.json",
-    ] {
+    for file in DATASETS {
         let d = load(file);
         let (y, v) = yv(&d);
         for (name, r) in d["trimfill"].as_object().expect("trimfill") {
@@ -725,13 +723,7 @@ fn back_transformed_correlation_and_raw_md_fits_match_metafor() {
         .map(|x| x.as_f64().expect("v"))
         .collect();
     for name in ["REML", "DL"] {
-        let f = fit(
-            &y,
-            &v,
-            &Design::intercept(y.len()),
-            &opts(method_of(name), Test::Z),
-        )
-        .expect("fit");
+        let f = fit_z(&y, &v, name);
         check_fit(&format!("normand MD {name}"), &f, &md[name]);
     }
 }
