@@ -50,3 +50,32 @@ with open(src, encoding="utf-8") as f, open(out, "w", encoding="utf-8") as w:
         w.write(json.dumps({k: v for k, v in rec.items() if v is not None}, ensure_ascii=False) + "\n")
         n += 1
 print(f"wrote {n} records to {os.path.normpath(out)}")
+
+# The collector's screening labels, as a decisions sheet for `lacuna decide --from`.
+# Reasons are mapped onto the protocol's exclusion reason ids.
+def reason(r):
+    if r.get("demo_label") != "exclude":
+        return ""
+    cats = r.get("demo_categories") or []
+    why = (r.get("demo_reason") or "").lower()
+    if any(c == "not_relevant:animal_study" for c in cats):
+        return "animal"
+    if "protocol" in why:
+        return "protocol_only"
+    if any(c.startswith("not_relevant:") for c in cats):
+        return "population"
+    if any(c.startswith("not_intervention:") for c in cats):
+        return "intervention"
+    if any(w in why for w in ("review", "comment", "editorial", "chapter", "narrative")):
+        return "design"
+    return "other"
+
+dec = os.path.join(os.path.dirname(__file__), "..", "corpus", "cen-demo-decisions.csv")
+with open(src, encoding="utf-8") as f, open(dec, "w", encoding="utf-8") as w:
+    w.write("key,label,reason\n")
+    for line in f:
+        if not line.strip():
+            continue
+        r = json.loads(line)
+        key = r["pmid"] if r.get("pmid") else r["id"]
+        w.write(f"{key},{r['demo_label']},{reason(r)}\n")

@@ -32,7 +32,8 @@ pub struct Cli {
 const EXIT_CODES_HELP: &str = "Exit codes: 0 success; 1 unexpected failure; 2 bad command line; \
 3 an input file could not be read (nothing of that file was stored); \
 4 the folder is not a review, or already is one; 5 the search query could not be read; \
-6 the studies cannot be pooled (too few, collinear moderators, no convergence).";
+6 the studies cannot be pooled (too few, collinear moderators, no convergence); \
+7 the review is not ready for this step (e.g. not coded yet: the message says what to run).";
 
 /// The verbs.
 #[derive(Debug, Subcommand)]
@@ -128,6 +129,21 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Check a review protocol (TOML): errors name the file, line and key.
+    Protocol {
+        /// The protocol file.
+        file: PathBuf,
+    },
+    /// Record screening decisions (append-only: a later decision supersedes, never deletes).
+    /// Until a review has decisions, every record counts as included.
+    Decide(crate::evidence::DecideArgs),
+    /// Auto-code the included records with the protocol's framework, or review the codes:
+    /// show them with the rule and text that fired, and confirm, remove or add codes.
+    Code(crate::evidence::CodeArgs),
+    /// Attach extracted effect-size rows (CSV) to the review's studies, or write an empty sheet.
+    Extract(crate::evidence::ExtractArgs),
+    /// Draw the evidence gap map: interactive HTML (one file, works offline), SVG, CSV, JSON.
+    Map(crate::evidence::MapArgs),
     /// Summary figures of a review: records, versions, deletions, years, imports.
     Stats {
         /// The review folder.
@@ -165,10 +181,12 @@ pub mod exit {
     pub const BAD_QUERY: u8 = 5;
     /// The studies cannot be pooled (too few, collinear moderators, no convergence).
     pub const CANNOT_POOL: u8 = 6;
+    /// The review is not ready for this step (the message says what to run first).
+    pub const NOT_READY: u8 = 7;
 }
 
 /// Progress bars on stderr (hidden with --quiet or when stderr is not a terminal).
-struct Bars {
+pub struct Bars {
     bar: ProgressBar,
     quiet: bool,
 }
@@ -375,6 +393,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 print_pool(&mut out, &outcome.report)?;
             }
         }
+        Command::Protocol { file } => crate::evidence::protocol(&mut out, &file)?,
+        Command::Decide(a) => crate::evidence::decide(&bars, a)?,
+        Command::Code(a) => crate::evidence::code(&mut out, &bars, a)?,
+        Command::Extract(a) => crate::evidence::extract(&mut out, &bars, a)?,
+        Command::Map(a) => crate::evidence::map(&mut out, &bars, a)?,
         Command::Stats { dir, json } => {
             let review = Review::open(&dir)?;
             let s = review.stats()?;
@@ -574,6 +597,8 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
                 lacuna::Error::Store(s) => store_code(s),
                 lacuna::Error::Sheet { .. } => exit::BAD_INPUT,
                 lacuna::Error::Meta(_) => exit::CANNOT_POOL,
+                lacuna::Error::Protocol(_) | lacuna::Error::Rows { .. } => exit::BAD_INPUT,
+                lacuna::Error::Usage(_) => exit::NOT_READY,
             };
         }
         if let Some(s) = cause.downcast_ref::<StoreError>() {

@@ -23,6 +23,20 @@ pub enum Error {
         /// What is wrong (names row and column).
         message: String,
     },
+    /// A protocol file could not be used.
+    #[error(transparent)]
+    Protocol(#[from] crate::protocol::ProtocolError),
+    /// Rows of an effect-size sheet are wrong (nothing was stored).
+    #[error("{path}: {} row problem(s), nothing stored:\n{}", errors.len(), errors.iter().take(20).map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n"))]
+    Rows {
+        /// The file.
+        path: String,
+        /// Each problem, naming row and column.
+        errors: Vec<crate::extract::rows::RowError>,
+    },
+    /// The command cannot run on this review as it is; the message says what to do.
+    #[error("{0}")]
+    Usage(String),
     /// The meta-analysis could not be computed.
     #[error(transparent)]
     Meta(#[from] crate::meta::MetaError),

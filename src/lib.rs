@@ -16,13 +16,16 @@
 //! Later stages (harvest, screen, code, gap map, meta-analysis, living update)
 //! build on these types.
 
+pub mod code;
 pub mod error;
 pub mod extract;
+pub mod gapmap;
 pub mod meta;
 pub mod model;
 pub mod parse;
 pub mod pipeline;
 pub mod progress;
+pub mod protocol;
 pub mod report;
 pub mod store;
 

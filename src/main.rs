@@ -2,6 +2,7 @@
 //! the outcome into an exit code. All work is done by the library.
 
 mod cli;
+mod evidence;
 
 use clap::Parser;
 use std::process::ExitCode;

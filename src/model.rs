@@ -578,3 +578,63 @@ impl EffectSize {
         self.vi.sqrt()
     }
 }
+
+/// A screening label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Label {
+    /// Include.
+    Include,
+    /// Exclude.
+    Exclude,
+    /// Undecided; look again.
+    Maybe,
+}
+
+impl Label {
+    /// Its stored name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Label::Include => "include",
+            Label::Exclude => "exclude",
+            Label::Maybe => "maybe",
+        }
+    }
+
+    /// Parse `include`/`exclude`/`maybe` (or `i`/`e`/`m`, `1`/`0`).
+    pub fn parse(s: &str) -> Option<Label> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "include" | "included" | "i" | "1" | "yes" => Some(Label::Include),
+            "exclude" | "excluded" | "e" | "0" | "no" => Some(Label::Exclude),
+            "maybe" | "m" => Some(Label::Maybe),
+            _ => None,
+        }
+    }
+}
+
+/// One extracted effect-size row, validated and on the analysis scale.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EffectRow {
+    /// 1-based row of the sheet it came from (header = row 1).
+    pub row: usize,
+    /// Study label (several records of one trial share it).
+    pub study: String,
+    /// Record key in the review (`pmid:N`, `doi:…`, `src:…`).
+    pub record: String,
+    /// Intervention category id.
+    pub intervention: String,
+    /// Outcome category id.
+    pub outcome: String,
+    /// Comparison or time point label, to tell rows of one study apart.
+    #[serde(default)]
+    pub comparison: String,
+    /// Effect measure.
+    pub measure: Measure,
+    /// Estimate.
+    pub yi: f64,
+    /// Sampling variance.
+    pub vi: f64,
+    /// Participants, when the statistics give them.
+    #[serde(default)]
+    pub n: Option<f64>,
+}

@@ -8,6 +8,7 @@
 //! 95% CI. A row that cannot give an effect is [`Extracted::Dropped`] with the
 //! reason, never a NaN.
 
+pub mod rows;
 pub mod table;
 
 use crate::model::{EffectError, EffectSize, Measure};

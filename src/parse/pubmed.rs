@@ -301,8 +301,8 @@ fn attr(e: &BytesStart<'_>, name: &[u8]) -> Option<String> {
 /// so the common case (nothing to collapse) costs one scan and no copy.
 fn collapse(s: &mut String) -> String {
     let b = s.as_bytes();
-    let clean = !b.first().is_some_and(|c| *c == b' ')
-        && !b.last().is_some_and(|c| *c == b' ')
+    let clean = b.first().is_none_or(|c| *c != b' ')
+        && b.last().is_none_or(|c| *c != b' ')
         && !b.iter().any(|c| matches!(c, b'\t' | b'\n' | b'\r'))
         && !b.windows(2).any(|w| w == b"  ");
     if clean {

@@ -1,4 +1,6 @@
-//! Pictures and tables for people: SVG forest and funnel plots (later: PRISMA
-//! flow, gap maps, the briefing). Writes nothing itself; returns text.
+//! Pictures and tables for people: SVG forest and funnel plots, and the
+//! evidence gap map (interactive HTML, static SVG, CSV). Writes nothing
+//! itself; returns text.
 
+pub mod gapmap;
 pub mod svg;

@@ -9,6 +9,7 @@
 //! in one transaction ([`ImportTx`]): dropped without `commit`, it rolls back.
 
 pub mod index;
+pub mod log;
 
 use crate::model::{Deletion, Fnv64, Pmid, Record, RecordKey};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
@@ -82,6 +83,8 @@ pub const MIGRATIONS: &[&str] = &[
         UNIQUE (pmid, source_id)
     );
     "#,
+    // 2: decisions, coding runs and edits, study links, effect rows.
+    log::MIGRATION,
 ];
 
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ','now')";

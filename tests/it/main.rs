@@ -7,6 +7,7 @@
 )]
 
 mod cli;
+mod code;
 mod golden;
 mod index;
 mod meta;

@@ -124,3 +124,30 @@ pub fn check_golden(name: &str, actual: &str) {
         );
     }
 }
+
+/// The repository's complex-emotional-needs protocol, loaded.
+pub fn cen_protocol() -> lacuna::protocol::Protocol {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("protocols/complex-emotional-needs.toml");
+    lacuna::protocol::load(&p).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A record with a title, an unstructured abstract, MeSH and publication types.
+pub fn record(
+    title: &str,
+    abstract_text: &str,
+    mesh: &[&str],
+    types: &[&str],
+) -> lacuna::model::Record {
+    lacuna::model::Record {
+        title: title.to_string(),
+        abstract_text: (!abstract_text.is_empty()).then(|| abstract_text.to_string()),
+        mesh: mesh.iter().map(|s| s.to_string()).collect(),
+        publication_types: types.iter().map(|s| s.to_string()).collect(),
+        ..Default::default()
+    }
+}
+
+/// Code one record with the CEN protocol: category ids per dimension.
+pub fn codes_of(p: &lacuna::protocol::Protocol, r: &lacuna::model::Record) -> lacuna::code::Coding {
+    lacuna::code::Coder::new(&p.frame).code(r)
+}

@@ -5,6 +5,8 @@
 //! index was missing or stale). `parse` streams records as JSON Lines. No
 //! stage logic lives here: only sequencing, threads and commit/rollback.
 
+pub mod evidence;
+
 use crate::error::Error;
 use crate::model::Item;
 use crate::parse::open::{read_file, FileSummary};

@@ -1,0 +1,706 @@
+//! Auto-coding: a protocol's framework applied to a record.
+//!
+//! [`Coder::new`] compiles a [`Frame`] once; [`Coder::code`] applies it to one
+//! record: MeSH descriptors and publication types first, then title and
+//! abstract patterns with the protocol's context rules (negation, exclusion
+//! criteria, usual-care comparators, outcome cues, carer re-routing, section
+//! weights), then the framework's post rules (fallbacks, designs that suppress
+//! others, designs that imply outcomes). Every code keeps the rules and text
+//! spans that fired it, and every hit that was set aside keeps its reason, so
+//! a reviewer can see why. Pure and `Sync`: no I/O, safe to run with rayon.
+
+pub mod text;
+
+use crate::model::Record;
+use crate::protocol::{Category, DimensionKind, Frame};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use text::{Hit, Norm, PatternSet};
+
+/// Why a category was coded: one rule that fired.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// The rule, e.g. `tiab "dialectical behavio*"` or `mesh "Caregivers" (weak)`.
+    pub rule: String,
+    /// Where: `title`, `abstract`, `abstract:METHODS`, `mesh`, `publication_type`, `design`.
+    pub field: String,
+    /// Byte range in that field's text (title/abstract section), if a text hit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub span: Option<(usize, usize)>,
+    /// The text that matched.
+    pub text: String,
+    /// Score it gave (after section weight).
+    pub weight: f64,
+}
+
+/// A category coded for a record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Code {
+    /// Dimension.
+    pub dimension: String,
+    /// Category id.
+    pub category: String,
+    /// Summed score.
+    pub score: f64,
+    /// The rules that fired.
+    pub evidence: Vec<Evidence>,
+}
+
+/// A hit set aside, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SetAside {
+    /// Category id.
+    pub category: String,
+    /// The hit.
+    pub evidence: Evidence,
+    /// Why it did not count, e.g. `negated by "excluding"`.
+    pub reason: String,
+}
+
+/// Whether a record reports results or is a protocol/registration.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, Hash, PartialOrd, Ord,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Results reported.
+    #[default]
+    Completed,
+    /// A trial protocol or registration.
+    Ongoing,
+}
+
+/// Everything the coder says about one record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Coding {
+    /// Coded categories, in framework order.
+    pub codes: Vec<Code>,
+    /// Population subgroups named only in exclusion criteria (structural exclusion).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excluded_subgroups: Vec<Code>,
+    /// Hits that did not count.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub set_aside: Vec<SetAside>,
+    /// Completed or ongoing.
+    pub status: Status,
+    /// Trial registration numbers found in the text (NCT…, ISRCTN…), upper case.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub registrations: Vec<String>,
+}
+
+impl Coding {
+    /// Category ids coded in dimension `d`.
+    pub fn ids(&self, d: DimensionKind) -> impl Iterator<Item = &str> {
+        self.codes
+            .iter()
+            .filter(move |c| c.dimension == d.as_str())
+            .map(|c| c.category.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cue {
+    Negation,
+    Exclusion,
+    Comparator,
+    Outcome,
+    Carer,
+}
+
+/// A compiled framework.
+#[derive(Debug)]
+pub struct Coder<'f> {
+    frame: &'f Frame,
+    tiab: PatternSet,
+    /// Per tiab pattern: category index, strong?, the pattern text.
+    tiab_meta: Vec<(usize, bool, String)>,
+    cues: PatternSet,
+    cue_meta: Vec<(Cue, String)>,
+    prefixes: Vec<Vec<u8>>,
+    ongoing: PatternSet,
+    negation_dims: BTreeSet<DimensionKind>,
+    reroute: BTreeSet<usize>,
+    carer_outcome: Option<usize>,
+}
+
+struct Field<'r> {
+    name: String,
+    text: &'r str,
+    weight: f64,
+    results: bool,
+    title: bool,
+}
+
+#[derive(Default, Clone)]
+struct Acc {
+    /// Best contribution of each list: mesh, mesh_weak, tiab, tiab_weak, pubtype.
+    lists: [f64; 5],
+    evidence: Vec<Evidence>,
+    from_title_or_pubtype: bool,
+    tiab_ok: bool,
+    mesh_pending: Vec<(usize, Evidence)>,
+}
+
+impl<'f> Coder<'f> {
+    /// Compile a framework.
+    pub fn new(frame: &'f Frame) -> Coder<'f> {
+        let mut pats = Vec::new();
+        let mut tiab_meta = Vec::new();
+        for (ci, c) in frame.categories.iter().enumerate() {
+            for (list, strong) in [(&c.tiab, true), (&c.tiab_weak, false)] {
+                for p in list {
+                    pats.push(p.clone());
+                    tiab_meta.push((ci, strong, p.clone()));
+                }
+            }
+        }
+        let cx = &frame.context;
+        let mut cue_pats = Vec::new();
+        let mut cue_meta = Vec::new();
+        for (kind, list) in [
+            (Cue::Negation, &cx.negation_cues),
+            (Cue::Exclusion, &cx.exclusion_cues),
+            (Cue::Comparator, &cx.comparator_cues),
+            (Cue::Outcome, &cx.outcome_cues),
+            (Cue::Carer, &cx.carer_cues),
+        ] {
+            for p in list {
+                cue_pats.push(p.clone());
+                cue_meta.push((kind, p.clone()));
+            }
+        }
+        let idx = |id: &str| frame.categories.iter().position(|c| c.id == id);
+        Coder {
+            frame,
+            tiab: PatternSet::new(&pats),
+            tiab_meta,
+            cues: PatternSet::new(&cue_pats),
+            cue_meta,
+            prefixes: cx
+                .negation_prefixes
+                .iter()
+                .map(|p| {
+                    let mut v = Norm::new(p).s;
+                    if v.last() != Some(&b' ') {
+                        v.push(b' ');
+                    }
+                    v
+                })
+                .collect(),
+            ongoing: PatternSet::new(&frame.status.ongoing_title),
+            negation_dims: cx
+                .negation_applies_to
+                .iter()
+                .filter_map(|d| DimensionKind::parse(d))
+                .collect(),
+            reroute: cx
+                .carer_reroute_domains
+                .iter()
+                .filter_map(|d| idx(d))
+                .collect(),
+            carer_outcome: frame.carer_outcome.as_deref().and_then(idx),
+        }
+    }
+
+    /// Number of rules (patterns, MeSH names, publication types).
+    pub fn rule_count(&self) -> usize {
+        self.tiab.len()
+            + self
+                .frame
+                .categories
+                .iter()
+                .map(|c| c.mesh.len() + c.mesh_weak.len() + c.publication_types.len())
+                .sum::<usize>()
+    }
+
+    fn fields<'r>(&self, r: &'r Record) -> Vec<Field<'r>> {
+        let w = |k: &str| self.frame.section_weights.get(k).copied().unwrap_or(1.0);
+        let mut f = vec![Field {
+            name: "title".into(),
+            text: &r.title,
+            weight: w("title"),
+            results: false,
+            title: true,
+        }];
+        if r.abstract_sections.is_empty() {
+            if let Some(a) = &r.abstract_text {
+                f.push(Field {
+                    name: "abstract".into(),
+                    text: a,
+                    weight: w("unlabeled"),
+                    results: false,
+                    title: false,
+                });
+            }
+        } else {
+            for s in &r.abstract_sections {
+                let cat = s
+                    .nlm_category
+                    .as_deref()
+                    .unwrap_or("unlabeled")
+                    .to_lowercase();
+                let weight = if self.frame.section_weights.contains_key(&cat) {
+                    w(&cat)
+                } else {
+                    w("unlabeled")
+                };
+                let label = s.label.clone().or_else(|| s.nlm_category.clone());
+                f.push(Field {
+                    name: label.map_or_else(|| "abstract".into(), |l| format!("abstract:{l}")),
+                    text: &s.text,
+                    weight,
+                    results: cat == "results",
+                    title: false,
+                });
+            }
+        }
+        f
+    }
+
+    /// Code one record.
+    pub fn code(&self, r: &Record) -> Coding {
+        let cats = &self.frame.categories;
+        let mut acc: Vec<Acc> = vec![Acc::default(); cats.len()];
+        let mut excluded: BTreeMap<usize, Vec<Evidence>> = BTreeMap::new();
+        let mut set_aside = Vec::new();
+        let mut status = Status::Completed;
+        let mut regs = BTreeSet::new();
+
+        // MeSH and publication types.
+        let mesh: BTreeSet<String> = r
+            .mesh
+            .iter()
+            .map(|m| {
+                m.split('/')
+                    .next()
+                    .unwrap_or("")
+                    .trim_matches(|c: char| c == '*' || c.is_whitespace())
+                    .to_lowercase()
+            })
+            .collect();
+        let ptypes: BTreeSet<String> = r
+            .publication_types
+            .iter()
+            .map(|p| p.to_lowercase())
+            .collect();
+        if ptypes
+            .iter()
+            .any(|p| self.frame.status.ongoing_publication_types.contains(p))
+        {
+            status = Status::Ongoing;
+        }
+        for (ci, c) in cats.iter().enumerate() {
+            let Some(a) = acc.get_mut(ci) else { continue };
+            for (li, list, w, what) in [
+                (0, &c.mesh, 1.0, "mesh"),
+                (1, &c.mesh_weak, 0.5, "mesh (weak)"),
+            ] {
+                for m in list.iter().filter(|m| mesh.contains(*m)) {
+                    let ev = Evidence {
+                        rule: format!("{what} {m:?}"),
+                        field: "mesh".into(),
+                        span: None,
+                        text: original_case(&r.mesh, m),
+                        weight: w,
+                    };
+                    if c.mesh_needs_context {
+                        a.mesh_pending.push((li, ev));
+                    } else {
+                        set_max(&mut a.lists, li, w);
+                        a.evidence.push(ev);
+                    }
+                }
+            }
+            for p in c.publication_types.iter().filter(|p| ptypes.contains(*p)) {
+                set_max(&mut a.lists, 4, 1.0);
+                a.from_title_or_pubtype = true;
+                a.evidence.push(Evidence {
+                    rule: format!("publication type {p:?}"),
+                    field: "publication_type".into(),
+                    span: None,
+                    text: original_case(&r.publication_types, p),
+                    weight: 1.0,
+                });
+            }
+        }
+
+        // Title and abstract.
+        for f in self.fields(r) {
+            let n = Norm::new(f.text);
+            registrations(&n, &mut regs);
+            if f.title && !self.ongoing.find(&n).is_empty() {
+                status = Status::Ongoing;
+            }
+            let cues: Vec<(Cue, Hit)> = self
+                .cues
+                .find(&n)
+                .into_iter()
+                .filter_map(|h| self.cue_meta.get(h.pattern).map(|(k, _)| (*k, h)))
+                .collect();
+            for h in self.tiab.find(&n) {
+                let Some((ci0, strong, pat)) = self.tiab_meta.get(h.pattern) else {
+                    continue;
+                };
+                let mut ci = *ci0;
+                let Some(c) = cats.get(ci) else { continue };
+                let (oa, ob) = n.original(h.start, h.end);
+                let w = f.weight * if *strong { 1.0 } else { 0.5 };
+                let ev = Evidence {
+                    rule: format!("tiab{} {pat:?}", if *strong { "" } else { " (weak)" }),
+                    field: f.name.clone(),
+                    span: Some((oa, ob)),
+                    text: n.original_text(oa, ob).to_string(),
+                    weight: w,
+                };
+                let (sa, sb) = n.sentence_range(h.start);
+                let in_sentence = |k: Cue| {
+                    cues.iter()
+                        .filter(move |(kk, ch)| *kk == k && ch.start >= sa && ch.end <= sb)
+                };
+                if self.negation_dims.contains(&c.dimension) {
+                    if let Some(reason) = self.negated(&n, h, &cues, sa) {
+                        set_aside.push(SetAside {
+                            category: c.id.clone(),
+                            evidence: ev,
+                            reason,
+                        });
+                        continue;
+                    }
+                }
+                if c.dimension == DimensionKind::Population {
+                    if let Some((_, cue)) = in_sentence(Cue::Exclusion).next() {
+                        let cue_text = self.cue_text(cue);
+                        let mut ev = ev;
+                        ev.rule = format!("{} in an exclusion criterion ({cue_text:?})", ev.rule);
+                        excluded.entry(ci).or_default().push(ev);
+                        continue;
+                    }
+                }
+                if c.tau_like {
+                    let win = self.frame.context.comparator_window;
+                    let near = in_sentence(Cue::Comparator).find(|(_, ch)| {
+                        (ch.end <= h.start && n.words_between(ch.end, h.start) < win)
+                            || (ch.start >= h.end && n.words_between(h.end, ch.start) < win)
+                    });
+                    if let Some((_, ch)) = near {
+                        set_aside.push(SetAside {
+                            category: c.id.clone(),
+                            evidence: ev,
+                            reason: format!("usual-care comparator ({:?})", self.cue_text(ch)),
+                        });
+                        continue;
+                    }
+                }
+                if c.dimension == DimensionKind::Outcome {
+                    if self.reroute.contains(&ci) && in_sentence(Cue::Carer).next().is_some() {
+                        if let Some(co) = self.carer_outcome {
+                            ci = co;
+                        }
+                    }
+                    let cued = f.results
+                        || f.title
+                        || in_sentence(Cue::Outcome)
+                            .any(|(_, ch)| ch.end <= h.start || ch.start >= h.end);
+                    if !cued {
+                        set_aside.push(SetAside {
+                            category: c.id.clone(),
+                            evidence: ev,
+                            reason: "no outcome cue in the sentence".into(),
+                        });
+                        continue;
+                    }
+                }
+                let Some(a) = acc.get_mut(ci) else { continue };
+                set_max(&mut a.lists, if *strong { 2 } else { 3 }, w);
+                a.tiab_ok = true;
+                if f.title && *strong {
+                    a.from_title_or_pubtype = true;
+                }
+                a.evidence.push(ev);
+            }
+        }
+
+        // Scores.
+        let min = self.frame.min_score;
+        let mut coded: Vec<bool> = vec![false; cats.len()];
+        for (ci, a) in acc.iter_mut().enumerate() {
+            if a.tiab_ok {
+                for (li, ev) in std::mem::take(&mut a.mesh_pending) {
+                    set_max(&mut a.lists, li, ev.weight);
+                    a.evidence.push(ev);
+                }
+            }
+            if let Some(c) = coded.get_mut(ci) {
+                *c = a.lists.iter().sum::<f64>() >= min - 1e-9;
+            }
+        }
+        self.post_rules(&mut coded, &mut acc, &mut set_aside);
+
+        let mut codes = Vec::new();
+        for (ci, c) in cats.iter().enumerate() {
+            if coded.get(ci) == Some(&true) {
+                if let Some(a) = acc.get_mut(ci) {
+                    codes.push(Code {
+                        dimension: c.dimension.as_str().into(),
+                        category: c.id.clone(),
+                        score: a.lists.iter().sum(),
+                        evidence: std::mem::take(&mut a.evidence),
+                    });
+                }
+            }
+        }
+        let excluded_subgroups = excluded
+            .into_iter()
+            .filter(|(ci, _)| coded.get(*ci) != Some(&true))
+            .filter_map(|(ci, evidence)| {
+                cats.get(ci).map(|c| Code {
+                    dimension: c.dimension.as_str().into(),
+                    category: c.id.clone(),
+                    score: 0.0,
+                    evidence,
+                })
+            })
+            .collect();
+        Coding {
+            codes,
+            excluded_subgroups,
+            set_aside,
+            status,
+            registrations: regs.into_iter().collect(),
+        }
+    }
+
+    fn cue_text(&self, h: &Hit) -> &str {
+        self.cue_meta.get(h.pattern).map_or("", |(_, t)| t.as_str())
+    }
+
+    /// A negation cue within the window before the hit, in its sentence, or a
+    /// negating prefix straight before it.
+    fn negated(
+        &self,
+        n: &Norm,
+        h: Hit,
+        cues: &[(Cue, Hit)],
+        sentence_start: usize,
+    ) -> Option<String> {
+        let before = n.s.get(..h.start).unwrap_or(&[]);
+        for p in &self.prefixes {
+            if before.ends_with(p)
+                && (before.len() == p.len()
+                    || before.get(before.len() - p.len() - 1) == Some(&b' '))
+            {
+                return Some(format!(
+                    "negated by the prefix {:?}",
+                    String::from_utf8_lossy(p).trim()
+                ));
+            }
+        }
+        let win = self.frame.context.negation_window;
+        cues.iter()
+            .filter(|(k, ch)| {
+                *k == Cue::Negation && ch.start >= sentence_start && ch.end <= h.start
+            })
+            .find(|(_, ch)| n.words_between(ch.end, h.start) < win)
+            .map(|(_, ch)| format!("negated by {:?}", self.cue_text(ch)))
+    }
+
+    fn post_rules(&self, coded: &mut [bool], acc: &mut [Acc], set_aside: &mut Vec<SetAside>) {
+        let cats = &self.frame.categories;
+        let is = |coded: &[bool], id: &str| {
+            cats.iter()
+                .position(|c| c.id == id)
+                .and_then(|i| coded.get(i))
+                .copied()
+                .unwrap_or(false)
+        };
+        // Designs coded from a publication type or the title suppress others.
+        for (ci, c) in cats.iter().enumerate() {
+            let strong = acc.get(ci).is_some_and(|a| a.from_title_or_pubtype);
+            if c.dimension == DimensionKind::Design && coded.get(ci) == Some(&true) && strong {
+                for s in &c.suppresses {
+                    if let Some(si) = cats.iter().position(|x| x.id == *s) {
+                        if coded.get(si) == Some(&true) {
+                            if let Some(x) = coded.get_mut(si) {
+                                *x = false;
+                            }
+                            set_aside.push(SetAside {
+                                category: s.clone(),
+                                evidence: summary_evidence(acc.get(si)),
+                                reason: format!("suppressed by design {}", c.id),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        // Fallbacks.
+        for (ci, c) in cats.iter().enumerate() {
+            if !c.fallback || coded.get(ci) != Some(&true) {
+                continue;
+            }
+            let sibling = cats.iter().enumerate().find(|(j, o)| {
+                *j != ci
+                    && o.dimension == c.dimension
+                    && o.group == c.group
+                    && coded.get(*j) == Some(&true)
+                    && !o.fallback
+            });
+            let by = sibling.map(|(_, o)| o.id.clone()).or_else(|| {
+                c.fallback_suppressed_by
+                    .iter()
+                    .find(|s| is(coded, s))
+                    .cloned()
+            });
+            if let Some(by) = by {
+                if let Some(x) = coded.get_mut(ci) {
+                    *x = false;
+                }
+                set_aside.push(SetAside {
+                    category: c.id.clone(),
+                    evidence: summary_evidence(acc.get(ci)),
+                    reason: format!("fallback not used: {by} is coded"),
+                });
+            }
+        }
+        // Designs that imply outcomes.
+        for (ci, c) in cats.iter().enumerate() {
+            if coded.get(ci) == Some(&true) {
+                continue;
+            }
+            if let Some(d) = c.implied_by_designs.iter().find(|d| is(coded, d)) {
+                if let Some(x) = coded.get_mut(ci) {
+                    *x = true;
+                }
+                if let Some(a) = acc.get_mut(ci) {
+                    a.lists = [0.0, 0.0, 0.0, 0.0, self.frame.min_score];
+                    a.evidence.push(Evidence {
+                        rule: format!("implied by design {d}"),
+                        field: "design".into(),
+                        span: None,
+                        text: d.clone(),
+                        weight: self.frame.min_score,
+                    });
+                }
+            }
+        }
+    }
+
+    /// The categories of the framework.
+    pub fn categories(&self) -> &[Category] {
+        &self.frame.categories
+    }
+}
+
+fn summary_evidence(a: Option<&Acc>) -> Evidence {
+    a.and_then(|a| a.evidence.first().cloned())
+        .unwrap_or(Evidence {
+            rule: String::new(),
+            field: String::new(),
+            span: None,
+            text: String::new(),
+            weight: 0.0,
+        })
+}
+
+fn set_max(lists: &mut [f64; 5], i: usize, w: f64) {
+    if let Some(x) = lists.get_mut(i) {
+        if w > *x {
+            *x = w;
+        }
+    }
+}
+
+fn original_case(list: &[String], lower: &str) -> String {
+    list.iter()
+        .find(|m| m.to_lowercase().starts_with(lower))
+        .cloned()
+        .unwrap_or_else(|| lower.to_string())
+}
+
+/// Trial registration numbers: NCT + 8 digits, ISRCTN + 8, ACTRN + 14, DRKS + 8.
+fn registrations(n: &Norm, out: &mut BTreeSet<String>) {
+    let words: Vec<&[u8]> =
+        n.s.split(|b| *b == b' ')
+            .filter(|w| !w.is_empty())
+            .collect();
+    for (i, w) in words.iter().enumerate() {
+        for (prefix, digits) in [("nct", 8), ("isrctn", 8), ("actrn", 14), ("drks", 8)] {
+            let p = prefix.as_bytes();
+            let rest: &[u8] = if w.starts_with(p) && w.len() > p.len() {
+                w.get(p.len()..).unwrap_or(&[])
+            } else if *w == p {
+                words.get(i + 1).copied().unwrap_or(&[])
+            } else {
+                continue;
+            };
+            if rest.len() == digits && rest.iter().all(u8::is_ascii_digit) {
+                out.insert(format!(
+                    "{}{}",
+                    prefix.to_uppercase(),
+                    String::from_utf8_lossy(rest)
+                ));
+            }
+        }
+    }
+}
+
+/// A person's change, as [`apply_edits`] reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Edit {
+    /// Dimension name.
+    pub dimension: String,
+    /// Category id.
+    pub category: String,
+    /// `add`, `remove` or `confirm`.
+    pub action: String,
+    /// Who.
+    pub reviewer: String,
+}
+
+/// Apply people's edits, oldest first, to an auto-coding: `add` codes a
+/// category (evidence: the reviewer), `remove` drops it, `confirm` marks it.
+pub fn apply_edits(coding: &mut Coding, edits: &[Edit]) {
+    for e in edits {
+        let at = coding.codes.iter().position(|c| c.category == e.category);
+        match (e.action.as_str(), at) {
+            ("add", None) => coding.codes.push(Code {
+                dimension: e.dimension.clone(),
+                category: e.category.clone(),
+                score: 0.0,
+                evidence: vec![Evidence {
+                    rule: format!("added by {}", e.reviewer),
+                    field: "person".into(),
+                    span: None,
+                    text: String::new(),
+                    weight: 0.0,
+                }],
+            }),
+            ("remove", Some(i)) => {
+                let c = coding.codes.remove(i);
+                coding.set_aside.push(SetAside {
+                    category: c.category,
+                    evidence: c.evidence.into_iter().next().unwrap_or(Evidence {
+                        rule: String::new(),
+                        field: String::new(),
+                        span: None,
+                        text: String::new(),
+                        weight: 0.0,
+                    }),
+                    reason: format!("removed by {}", e.reviewer),
+                });
+            }
+            ("confirm", Some(i)) => {
+                if let Some(c) = coding.codes.get_mut(i) {
+                    c.evidence.push(Evidence {
+                        rule: format!("confirmed by {}", e.reviewer),
+                        field: "person".into(),
+                        span: None,
+                        text: String::new(),
+                        weight: 0.0,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,506 @@
+//! The evidence gap map: studies coded by intervention × outcome, with
+//! designs, years, pooled results and gap flags per cell.
+//!
+//! Pure: [`build`] takes the framework, the map settings, the studies (each
+//! already merged from its records and coded) and any pooled results, and
+//! returns a [`Map`]; it reads no files and draws nothing (that is
+//! [`crate::report`]). Counts are of studies, not records: papers of one
+//! trial that are linked count once. Ongoing studies (protocols) are counted
+//! apart and never close a gap.
+
+use crate::code::Status;
+use crate::protocol::{DimensionKind, Frame, MapSettings};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One record of a study, as the map links to it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Paper {
+    /// Record key.
+    pub key: String,
+    /// PMID (links to PubMed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pmid: Option<u64>,
+    /// DOI.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub doi: Option<String>,
+    /// Title.
+    pub title: String,
+    /// Year.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+}
+
+/// A study: one or more linked records, with the union of their codes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Study {
+    /// Study id (a link, a shared registration number, or the record key).
+    pub id: String,
+    /// Its records.
+    pub papers: Vec<Paper>,
+    /// Intervention ids.
+    pub interventions: BTreeSet<String>,
+    /// Outcome ids.
+    pub outcomes: BTreeSet<String>,
+    /// Population subgroup ids.
+    pub populations: BTreeSet<String>,
+    /// Subgroups named only in its exclusion criteria.
+    pub excluded_populations: BTreeSet<String>,
+    /// Design ids.
+    pub designs: BTreeSet<String>,
+    /// Completed or ongoing.
+    pub status: Status,
+    /// Participants (largest extracted row), if known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub n: Option<f64>,
+    /// Earliest year of its records.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+}
+
+/// A pooled result for a cell and measure.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Pooled {
+    /// Intervention id.
+    pub intervention: String,
+    /// Outcome id.
+    pub outcome: String,
+    /// Measure (e.g. `SMD`).
+    pub measure: String,
+    /// Rows pooled.
+    pub k: usize,
+    /// Pooled estimate (analysis scale).
+    pub estimate: f64,
+    /// CI lower limit.
+    pub ci_lb: f64,
+    /// CI upper limit.
+    pub ci_ub: f64,
+    /// Prediction interval, when k is large enough.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pi: Option<(f64, f64)>,
+    /// I² (%).
+    pub i2: f64,
+    /// τ².
+    pub tau2: f64,
+    /// Estimator and test, e.g. `REML, knha`.
+    pub method: String,
+}
+
+/// What kind of gap a cell is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Gap {
+    /// No completed study.
+    Absolute,
+    /// Primary studies but neither a systematic review nor a pooled result.
+    Synthesis,
+    /// Only non-randomised, or only small, studies.
+    Weak,
+}
+
+/// One intervention × outcome cell.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Cell {
+    /// Intervention id.
+    pub intervention: String,
+    /// Outcome id.
+    pub outcome: String,
+    /// Completed studies (primary and reviews).
+    pub n_studies: usize,
+    /// Of which systematic reviews.
+    pub n_reviews: usize,
+    /// Ongoing studies (protocols).
+    pub n_ongoing: usize,
+    /// Studies by design id.
+    pub designs: BTreeMap<String, usize>,
+    /// Earliest and latest year.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub years: Option<(i32, i32)>,
+    /// Indices into [`Map::studies`] (completed and ongoing).
+    pub studies: Vec<usize>,
+    /// Pooled results (one per measure).
+    pub pooled: Vec<Pooled>,
+    /// Gap flags.
+    pub gaps: Vec<Gap>,
+}
+
+/// A category as shown.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Axis {
+    /// Id.
+    pub id: String,
+    /// Label.
+    pub label: String,
+    /// Group id (interventions).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// Completed studies in the whole row/column (or subgroup).
+    pub n_studies: usize,
+    /// Studies that name this subgroup only to exclude it (populations).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub n_excluding: usize,
+    /// A row with studies but no economic evaluation.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub economic_gap: bool,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// Which studies to count.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Filter {
+    /// Only studies coded with this population subgroup.
+    pub population: Option<String>,
+    /// Only studies with this design.
+    pub design: Option<String>,
+}
+
+/// Thresholds the page needs to recompute gaps under its own filters.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rules {
+    /// See [`MapSettings::synthesis_gap_min_primary`].
+    pub synthesis_gap_min_primary: usize,
+    /// See [`MapSettings::weak_randomised_designs`].
+    pub weak_randomised_designs: Vec<String>,
+    /// See [`MapSettings::weak_min_participants`].
+    pub weak_min_participants: f64,
+    /// See [`MapSettings::review_designs`].
+    pub review_designs: Vec<String>,
+}
+
+/// The map.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Map {
+    /// Protocol id, title, version.
+    pub protocol: (String, String, String),
+    /// The filter the counts use.
+    pub filter: Filter,
+    /// Intervention groups (id, label), in order.
+    pub groups: Vec<(String, String)>,
+    /// Rows.
+    pub interventions: Vec<Axis>,
+    /// Columns.
+    pub outcomes: Vec<Axis>,
+    /// Population subgroups.
+    pub populations: Vec<Axis>,
+    /// Designs.
+    pub designs: Vec<Axis>,
+    /// All studies (unfiltered, so a page can filter them itself).
+    pub studies: Vec<Study>,
+    /// Cells, row by row.
+    pub cells: Vec<Cell>,
+    /// Gap rules.
+    pub rules: Rules,
+    /// Studies counted under the filter (completed).
+    pub n_studies: usize,
+    /// Records behind all studies.
+    pub n_records: usize,
+}
+
+impl Map {
+    /// A cell by ids.
+    pub fn cell(&self, intervention: &str, outcome: &str) -> Option<&Cell> {
+        self.cells
+            .iter()
+            .find(|c| c.intervention == intervention && c.outcome == outcome)
+    }
+}
+
+fn passes(s: &Study, f: &Filter) -> bool {
+    f.population
+        .as_ref()
+        .is_none_or(|p| s.populations.contains(p))
+        && f.design.as_ref().is_none_or(|d| s.designs.contains(d))
+}
+
+/// Build the map.
+pub fn build(
+    protocol: (String, String, String),
+    frame: &Frame,
+    settings: &MapSettings,
+    studies: Vec<Study>,
+    pooled: Vec<Pooled>,
+    filter: Filter,
+) -> Map {
+    let counted: Vec<bool> = studies.iter().map(|s| passes(s, &filter)).collect();
+    let completed = |i: usize| {
+        counted.get(i) == Some(&true)
+            && studies
+                .get(i)
+                .is_some_and(|s| s.status == Status::Completed)
+    };
+    let is_review = |s: &Study| {
+        settings
+            .review_designs
+            .iter()
+            .any(|d| s.designs.contains(d))
+    };
+    let axis = |d: DimensionKind| -> Vec<Axis> {
+        frame
+            .of(d)
+            .map(|c| {
+                let has = |s: &Study| match d {
+                    DimensionKind::Intervention => s.interventions.contains(&c.id),
+                    DimensionKind::Outcome => s.outcomes.contains(&c.id),
+                    DimensionKind::Population => s.populations.contains(&c.id),
+                    DimensionKind::Design => s.designs.contains(&c.id),
+                };
+                let ids: Vec<usize> = (0..studies.len())
+                    .filter(|i| completed(*i) && studies.get(*i).is_some_and(has))
+                    .collect();
+                let economic_gap = d == DimensionKind::Intervention
+                    && !ids.is_empty()
+                    && !ids.iter().any(|i| {
+                        studies.get(*i).is_some_and(|s| {
+                            settings
+                                .economic_designs
+                                .iter()
+                                .any(|e| s.designs.contains(e))
+                        })
+                    });
+                let n_excluding = if d == DimensionKind::Population {
+                    studies
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, s)| completed(*i) && s.excluded_populations.contains(&c.id))
+                        .count()
+                } else {
+                    0
+                };
+                Axis {
+                    id: c.id.clone(),
+                    label: c.label.clone(),
+                    group: c.group.clone(),
+                    n_studies: ids.len(),
+                    n_excluding,
+                    economic_gap,
+                }
+            })
+            .collect()
+    };
+    let interventions = axis(DimensionKind::Intervention);
+    let outcomes = axis(DimensionKind::Outcome);
+    let mut cells = Vec::with_capacity(interventions.len() * outcomes.len());
+    // Index studies by intervention to keep this linear in studies × codes.
+    let mut by_row: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, s) in studies.iter().enumerate() {
+        if counted.get(i) == Some(&true) {
+            for iv in &s.interventions {
+                by_row.entry(iv.as_str()).or_default().push(i);
+            }
+        }
+    }
+    for r in &interventions {
+        let row = by_row.get(r.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+        for c in &outcomes {
+            let ids: Vec<usize> = row
+                .iter()
+                .copied()
+                .filter(|i| studies.get(*i).is_some_and(|s| s.outcomes.contains(&c.id)))
+                .collect();
+            let mut designs = BTreeMap::new();
+            let (mut n, mut n_reviews, mut n_ongoing) = (0, 0, 0);
+            let mut years: Option<(i32, i32)> = None;
+            let mut primary: Vec<&Study> = Vec::new();
+            for s in ids.iter().filter_map(|i| studies.get(*i)) {
+                if s.status == Status::Ongoing {
+                    n_ongoing += 1;
+                    continue;
+                }
+                n += 1;
+                for d in &s.designs {
+                    *designs.entry(d.clone()).or_insert(0) += 1;
+                }
+                if let Some(y) = s.year {
+                    years = Some(years.map_or((y, y), |(a, b)| (a.min(y), b.max(y))));
+                }
+                if is_review(s) {
+                    n_reviews += 1;
+                } else {
+                    primary.push(s);
+                }
+            }
+            let cell_pooled: Vec<Pooled> = pooled
+                .iter()
+                .filter(|p| p.intervention == r.id && p.outcome == c.id)
+                .cloned()
+                .collect();
+            let mut gaps = Vec::new();
+            if n == 0 {
+                gaps.push(Gap::Absolute);
+            } else {
+                if primary.len() >= settings.synthesis_gap_min_primary
+                    && n_reviews == 0
+                    && cell_pooled.is_empty()
+                {
+                    gaps.push(Gap::Synthesis);
+                }
+                let randomised = primary.iter().any(|s| {
+                    settings
+                        .weak_randomised_designs
+                        .iter()
+                        .any(|d| s.designs.contains(d))
+                });
+                let sized: Vec<f64> = primary.iter().filter_map(|s| s.n).collect();
+                let all_small = !sized.is_empty()
+                    && sized.len() == primary.len()
+                    && sized.iter().all(|n| *n < settings.weak_min_participants);
+                if !primary.is_empty() && (!randomised || all_small) {
+                    gaps.push(Gap::Weak);
+                }
+            }
+            cells.push(Cell {
+                intervention: r.id.clone(),
+                outcome: c.id.clone(),
+                n_studies: n,
+                n_reviews,
+                n_ongoing,
+                designs,
+                years,
+                studies: ids,
+                pooled: cell_pooled,
+                gaps,
+            });
+        }
+    }
+    let n_studies = (0..studies.len()).filter(|i| completed(*i)).count();
+    let n_records = studies.iter().map(|s| s.papers.len()).sum();
+    Map {
+        protocol,
+        filter,
+        groups: frame.groups.clone(),
+        populations: axis(DimensionKind::Population),
+        designs: axis(DimensionKind::Design),
+        interventions,
+        outcomes,
+        studies,
+        cells,
+        rules: Rules {
+            synthesis_gap_min_primary: settings.synthesis_gap_min_primary,
+            weak_randomised_designs: settings.weak_randomised_designs.clone(),
+            weak_min_participants: settings.weak_min_participants,
+            review_designs: settings.review_designs.clone(),
+        },
+        n_studies,
+        n_records,
+    }
+}
+
+/// A record ready for the map: its paper and its coding (edits applied).
+#[derive(Debug, Clone)]
+pub struct CodedRecord {
+    /// Store row id.
+    pub id: i64,
+    /// How the map shows and links it.
+    pub paper: Paper,
+    /// Its codes.
+    pub coding: crate::code::Coding,
+    /// Study link, if a person or an extraction sheet made one.
+    pub link: Option<String>,
+    /// Participants from extracted rows, if any.
+    pub n: Option<f64>,
+}
+
+/// Merge records into studies: records with the same study link, or sharing
+/// a trial registration number, are one study; codes are united.
+pub fn assemble(records: Vec<CodedRecord>) -> Vec<Study> {
+    let n = records.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn find(p: &mut [usize], mut i: usize) -> usize {
+        while let Some(&q) = p.get(i) {
+            if q == i {
+                break;
+            }
+            let g = p.get(q).copied().unwrap_or(q);
+            if let Some(x) = p.get_mut(i) {
+                *x = g;
+            }
+            i = q;
+        }
+        i
+    }
+    let mut first: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, r) in records.iter().enumerate() {
+        let keys = r
+            .link
+            .iter()
+            .map(|l| format!("link:{l}"))
+            .chain(r.coding.registrations.iter().map(|g| format!("reg:{g}")));
+        for k in keys {
+            match first.get(&k) {
+                Some(&j) => {
+                    let (a, b) = (find(&mut parent, i), find(&mut parent, j));
+                    if let Some(x) = parent.get_mut(a) {
+                        *x = b;
+                    }
+                }
+                None => {
+                    first.insert(k, i);
+                }
+            }
+        }
+    }
+    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for i in 0..n {
+        let root = find(&mut parent, i);
+        groups.entry(root).or_default().push(i);
+    }
+    let mut out = Vec::with_capacity(groups.len());
+    for members in groups.values() {
+        let rs: Vec<&CodedRecord> = members.iter().filter_map(|i| records.get(*i)).collect();
+        let Some(head) = rs.first() else { continue };
+        let id = rs
+            .iter()
+            .find_map(|r| r.link.clone())
+            .or_else(|| {
+                rs.iter()
+                    .find_map(|r| r.coding.registrations.first().cloned())
+            })
+            .unwrap_or_else(|| head.paper.key.clone());
+        let mut s = Study {
+            id,
+            papers: Vec::new(),
+            interventions: BTreeSet::new(),
+            outcomes: BTreeSet::new(),
+            populations: BTreeSet::new(),
+            excluded_populations: BTreeSet::new(),
+            designs: BTreeSet::new(),
+            status: Status::Ongoing,
+            n: None,
+            year: None,
+        };
+        for r in rs {
+            s.papers.push(r.paper.clone());
+            for c in &r.coding.codes {
+                let set = match DimensionKind::parse(&c.dimension) {
+                    Some(DimensionKind::Intervention) => &mut s.interventions,
+                    Some(DimensionKind::Outcome) => &mut s.outcomes,
+                    Some(DimensionKind::Population) => &mut s.populations,
+                    Some(DimensionKind::Design) => &mut s.designs,
+                    None => continue,
+                };
+                set.insert(c.category.clone());
+            }
+            for c in &r.coding.excluded_subgroups {
+                s.excluded_populations.insert(c.category.clone());
+            }
+            if r.coding.status == Status::Completed {
+                s.status = Status::Completed;
+            }
+            s.n = match (s.n, r.n) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            };
+            if let Some(y) = r.paper.year {
+                s.year = Some(s.year.map_or(y, |x: i32| x.min(y)));
+            }
+        }
+        s.excluded_populations
+            .retain(|p| !s.populations.contains(p));
+        out.push(s);
+    }
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    out
+}

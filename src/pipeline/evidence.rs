@@ -1,0 +1,313 @@
+//! Sequencing for the evidence stages: code the included records, attach
+//! extracted effect rows, pool each cell, and build the gap map.
+//!
+//! Each function loads from the store, calls the pure stages (`code`,
+//! `extract`, `meta`, `gapmap`) and writes back; none holds stage logic.
+
+use crate::code::{apply_edits, Coder, Coding, Edit};
+use crate::error::Error;
+use crate::extract::rows::{read_effect_rows, RowError};
+use crate::gapmap::{self, CodedRecord, Filter, Map, Paper, Pooled};
+use crate::meta::{self, Options};
+use crate::model::{EffectRow, EffectSize, Record};
+use crate::progress::Reporter;
+use crate::protocol::{DimensionKind, Protocol};
+use crate::store::Review;
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// What a coding run did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CodeSummary {
+    /// Records coded.
+    pub records: usize,
+    /// Whether every record was coded because the review has no screening decisions yet.
+    pub all_records: bool,
+    /// Records with at least one intervention code.
+    pub with_intervention: usize,
+    /// Records per category id.
+    pub per_category: BTreeMap<String, usize>,
+    /// Ongoing (protocol) records.
+    pub ongoing: usize,
+    /// The run's id in the store.
+    pub run: i64,
+}
+
+/// Code every included record (every record, when nothing has been screened)
+/// with the protocol's framework, in parallel, and store the run.
+pub fn code(
+    review: &mut Review,
+    protocol: &Protocol,
+    reporter: &dyn Reporter,
+) -> Result<CodeSummary, Error> {
+    let included = review.included()?;
+    let mut records: Vec<(i64, Record)> = Vec::new();
+    review.for_each_current(|id, r| {
+        if included.as_ref().is_none_or(|s| s.contains(&id)) {
+            records.push((id, r));
+        }
+        Ok(())
+    })?;
+    let coder = Coder::new(&protocol.frame);
+    reporter.start("coding", Some(records.len() as u64), "records");
+    let coded: Vec<(i64, Coding)> = records
+        .par_chunks(256)
+        .flat_map_iter(|chunk| {
+            let out: Vec<(i64, Coding)> =
+                chunk.iter().map(|(id, r)| (*id, coder.code(r))).collect();
+            reporter.advance(chunk.len() as u64);
+            out
+        })
+        .collect();
+    reporter.finish();
+    let mut per_category = BTreeMap::new();
+    let (mut with_intervention, mut ongoing) = (0, 0);
+    let mut rows = Vec::with_capacity(coded.len());
+    for (id, c) in &coded {
+        for code in &c.codes {
+            *per_category.entry(code.category.clone()).or_insert(0) += 1;
+        }
+        if c.ids(DimensionKind::Intervention).next().is_some() {
+            with_intervention += 1;
+        }
+        if c.status == crate::code::Status::Ongoing {
+            ongoing += 1;
+        }
+        let json = serde_json::to_string(c).map_err(|e| crate::store::StoreError::Corrupt {
+            id: *id,
+            message: e.to_string(),
+        })?;
+        rows.push((*id, json));
+    }
+    let run = review.save_coding_run(&protocol.id, protocol.hash, &rows)?;
+    Ok(CodeSummary {
+        records: coded.len(),
+        all_records: included.is_none(),
+        with_intervention,
+        per_category,
+        ongoing,
+        run,
+    })
+}
+
+/// Each coded record's coding with people's edits applied, by store id.
+pub fn codings(review: &Review) -> Result<BTreeMap<i64, Coding>, Error> {
+    let Some((_, rows)) = review.latest_coding()? else {
+        return Err(Error::Usage(
+            "the review has not been coded yet: run `lacuna code DIR --protocol FILE` first".into(),
+        ));
+    };
+    let mut edits: BTreeMap<i64, Vec<Edit>> = BTreeMap::new();
+    for e in review.code_edits()? {
+        edits.entry(e.record_id).or_default().push(Edit {
+            dimension: e.dimension,
+            category: e.category,
+            action: e.action,
+            reviewer: e.reviewer,
+        });
+    }
+    let mut out = BTreeMap::new();
+    for (id, json) in rows {
+        let mut c: Coding =
+            serde_json::from_str(&json).map_err(|e| crate::store::StoreError::Corrupt {
+                id,
+                message: e.to_string(),
+            })?;
+        if let Some(es) = edits.get(&id) {
+            apply_edits(&mut c, es);
+        }
+        out.insert(id, c);
+    }
+    // A code added by a person to a record the coder never saw still counts.
+    for (id, es) in edits {
+        out.entry(id).or_insert_with(|| {
+            let mut c = Coding::default();
+            apply_edits(&mut c, &es);
+            c
+        });
+    }
+    Ok(out)
+}
+
+/// Check a sheet of effect rows against the protocol and the review, then
+/// store it in one transaction. Nothing is stored if any row is wrong.
+pub fn extract_import(
+    review: &mut Review,
+    protocol: &Protocol,
+    path: &Path,
+) -> Result<usize, Error> {
+    let bytes =
+        std::fs::read(path).map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
+    let ids = |d| {
+        protocol
+            .frame
+            .of(d)
+            .map(|c| c.id.clone())
+            .collect::<BTreeSet<_>>()
+    };
+    let rows = read_effect_rows(
+        &bytes,
+        &ids(DimensionKind::Intervention),
+        &ids(DimensionKind::Outcome),
+    )
+    .map_err(|errors| Error::Rows {
+        path: path.display().to_string(),
+        errors,
+    })?;
+    let mut resolved = Vec::with_capacity(rows.len());
+    let mut errors = Vec::new();
+    for r in rows {
+        match review.resolve(&r.record)? {
+            Some(id) => resolved.push((id, r)),
+            None => errors.push(RowError {
+                row: r.row,
+                column: "record".into(),
+                message: format!("{:?} is not a record of this review (give a PMID, a DOI or a record key; import the paper first)", r.record),
+            }),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::Rows {
+            path: path.display().to_string(),
+            errors,
+        });
+    }
+    review.import_effects(&path.display().to_string(), &resolved)?;
+    Ok(resolved.len())
+}
+
+/// Pool each intervention × outcome × measure with at least `min_k_pool`
+/// studies (one row per study: the first one of the sheet).
+pub fn pool_cells(protocol: &Protocol, effects: &[(i64, EffectRow)]) -> (Vec<Pooled>, Vec<String>) {
+    let s = protocol.synthesis;
+    let mut cells: BTreeMap<(String, String, String), Vec<&EffectRow>> = BTreeMap::new();
+    for (_, e) in effects {
+        let v = cells
+            .entry((
+                e.intervention.clone(),
+                e.outcome.clone(),
+                format!("{:?}", e.measure).to_uppercase(),
+            ))
+            .or_default();
+        if !v.iter().any(|x| x.study == e.study) {
+            v.push(e);
+        }
+    }
+    let mut out = Vec::new();
+    let mut notes = Vec::new();
+    for ((iv, oc, m), rows) in cells {
+        if rows.len() < s.min_k_pool {
+            continue;
+        }
+        let es: Result<Vec<EffectSize>, _> =
+            rows.iter().map(|r| EffectSize::new(r.yi, r.vi)).collect();
+        let fit = es.map_err(|e| e.to_string()).and_then(|es| {
+            meta::pool(
+                &es,
+                &Options {
+                    method: s.method,
+                    test: s.test,
+                    ..Options::default()
+                },
+            )
+            .map_err(|e| e.to_string())
+        });
+        match fit {
+            Ok(f) => {
+                let p = f.predict(&[1.0]);
+                out.push(Pooled {
+                    intervention: iv,
+                    outcome: oc,
+                    measure: m,
+                    k: f.k,
+                    estimate: f.estimate(),
+                    ci_lb: p.ci_lb,
+                    ci_ub: p.ci_ub,
+                    pi: (f.k >= s.pi_min_k).then_some((p.pi_lb, p.pi_ub)),
+                    i2: f.i2,
+                    tau2: f.tau2,
+                    method: format!(
+                        "{:?}, {}",
+                        s.method,
+                        serde_json::to_value(s.test)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_string))
+                            .unwrap_or_default()
+                    ),
+                });
+            }
+            Err(e) => notes.push(format!("{iv} × {oc} ({m}): not pooled: {e}")),
+        }
+    }
+    (out, notes)
+}
+
+/// Build the gap map from the review's codings, links and effect rows.
+pub fn map(
+    review: &Review,
+    protocol: &Protocol,
+    filter: Filter,
+) -> Result<(Map, Vec<String>), Error> {
+    for (what, v, d) in [
+        ("population", &filter.population, DimensionKind::Population),
+        ("design", &filter.design, DimensionKind::Design),
+    ] {
+        if let Some(id) = v {
+            if !protocol.frame.of(d).any(|c| &c.id == id) {
+                let ids: Vec<String> = protocol.frame.of(d).map(|c| c.id.clone()).collect();
+                return Err(Error::Usage(format!(
+                    "{id:?} is not a {what} id of the protocol ({})",
+                    ids.join(", ")
+                )));
+            }
+        }
+    }
+    let codings = codings(review)?;
+    let briefs = review.briefs()?;
+    let links = review.study_links()?;
+    let effects = review.effects()?;
+    let mut sizes: BTreeMap<i64, f64> = BTreeMap::new();
+    for (id, e) in &effects {
+        if let Some(n) = e.n {
+            let x = sizes.entry(*id).or_insert(n);
+            *x = x.max(n);
+        }
+    }
+    let included = review.included()?;
+    let records: Vec<CodedRecord> = codings
+        .into_iter()
+        .filter(|(id, _)| included.as_ref().is_none_or(|s| s.contains(id)))
+        .filter_map(|(id, coding)| {
+            let b = briefs.get(&id)?;
+            Some(CodedRecord {
+                id,
+                paper: Paper {
+                    key: b.key.clone(),
+                    pmid: b.pmid,
+                    doi: b.doi.clone(),
+                    title: b.title.clone(),
+                    year: b.year,
+                },
+                coding,
+                link: links.get(&id).cloned(),
+                n: sizes.get(&id).copied(),
+            })
+        })
+        .collect();
+    let studies = gapmap::assemble(records);
+    let (pooled, notes) = pool_cells(protocol, &effects);
+    let m = gapmap::build(
+        (
+            protocol.id.clone(),
+            protocol.title.clone(),
+            protocol.version.clone(),
+        ),
+        &protocol.frame,
+        &protocol.map,
+        studies,
+        pooled,
+        filter,
+    );
+    Ok((m, notes))
+}

@@ -1,0 +1,306 @@
+//! The gap map for people: a self-contained interactive HTML page (one file,
+//! no network: it works when emailed), a static SVG for reports, and CSV of
+//! the cells. Returns text; writes nothing. Every piece of data reaches the
+//! page as JSON inside a `<script type="application/json">` and is put on the
+//! page with `textContent`, never as markup.
+
+use super::svg::esc;
+use crate::gapmap::{Gap, Map};
+use std::fmt::Write;
+
+const PAGE_JS: &str = include_str!("gapmap.js");
+const PAGE_CSS: &str = include_str!("gapmap.css");
+
+/// The interactive page.
+pub fn html(map: &Map) -> String {
+    let data = serde_json::to_string(map).unwrap_or_else(|_| "{}".into());
+    // Inside <script>, "</" would end the element; JSON allows "\u003c" instead.
+    let data = data.replace('<', "\\u003c");
+    let title = format!("Evidence gap map — {}", map.protocol.1);
+    let mut s = String::with_capacity(data.len() + PAGE_JS.len() + 4096);
+    let _ = writeln!(
+        s,
+        r#"<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>{PAGE_CSS}</style>
+</head>
+<body>
+<header>
+<h1>{title}</h1>
+<p class="sub">Protocol <code>{id}</code> version {version}. <span id="summary"></span></p>
+</header>
+<section class="controls" aria-label="Filters">
+<label>Population <select id="f-population"><option value="">All populations</option></select></label>
+<label>Design <select id="f-design"><option value="">All designs</option></select></label>
+<span class="legend">
+<span class="key"><span class="dot" style="width:10px;height:10px"></span><span class="dot" style="width:18px;height:18px"></span><span class="dot" style="width:26px;height:26px"></span> studies (area ∝ count; colour: share randomised)</span>
+<span class="key"><span class="swatch gap-absolute"></span> absolute gap: no study</span>
+<span class="key"><span class="swatch gap-synthesis"></span> synthesis gap: studies, no review or pooled result</span>
+<span class="key"><span class="swatch gap-weak"></span> weak: only non-randomised or small studies</span>
+<span class="key"><span class="pooled-mark">◆</span> pooled result</span>
+</span>
+</section>
+<main>
+<div class="grid-wrap"><table id="map" aria-label="Interventions by outcomes"></table></div>
+<aside id="panel" aria-live="polite"><p class="hint">Click a cell to see its studies.</p></aside>
+</main>
+<section id="populations" aria-label="Population subgroups"></section>
+<footer>Made by Lacuna from the review's coded records. Counts are studies (linked papers of one trial count once); ongoing studies are listed apart and never close a gap.</footer>
+<script type="application/json" id="data">{data}</script>
+<script>{PAGE_JS}</script>
+</body>
+</html>"#,
+        title = esc(&title),
+        id = esc(&map.protocol.0),
+        version = esc(&map.protocol.2),
+    );
+    s
+}
+
+fn gap_names(g: &[Gap]) -> String {
+    g.iter()
+        .map(|g| match g {
+            Gap::Absolute => "absolute",
+            Gap::Synthesis => "synthesis",
+            Gap::Weak => "weak",
+        })
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+/// The cells as CSV: one line per intervention × outcome.
+pub fn csv(map: &Map) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record([
+        "intervention",
+        "outcome",
+        "n_studies",
+        "n_reviews",
+        "n_ongoing",
+        "designs",
+        "year_min",
+        "year_max",
+        "gaps",
+        "measure",
+        "k",
+        "estimate",
+        "ci_lb",
+        "ci_ub",
+        "pi_lb",
+        "pi_ub",
+        "i2",
+        "studies",
+    ]);
+    for c in &map.cells {
+        let designs = c
+            .designs
+            .iter()
+            .map(|(d, n)| format!("{d}:{n}"))
+            .collect::<Vec<_>>()
+            .join(";");
+        let studies = c
+            .studies
+            .iter()
+            .filter_map(|i| map.studies.get(*i))
+            .map(|s| s.id.clone())
+            .collect::<Vec<_>>()
+            .join(";");
+        let (y0, y1) = c.years.map_or((String::new(), String::new()), |(a, b)| {
+            (a.to_string(), b.to_string())
+        });
+        let p = c.pooled.first();
+        let f = |x: Option<f64>| x.map(|v| format!("{v:.4}")).unwrap_or_default();
+        let _ = w.write_record([
+            c.intervention.clone(),
+            c.outcome.clone(),
+            c.n_studies.to_string(),
+            c.n_reviews.to_string(),
+            c.n_ongoing.to_string(),
+            designs,
+            y0,
+            y1,
+            gap_names(&c.gaps),
+            p.map(|p| p.measure.clone()).unwrap_or_default(),
+            p.map(|p| p.k.to_string()).unwrap_or_default(),
+            f(p.map(|p| p.estimate)),
+            f(p.map(|p| p.ci_lb)),
+            f(p.map(|p| p.ci_ub)),
+            f(p.and_then(|p| p.pi.map(|x| x.0))),
+            f(p.and_then(|p| p.pi.map(|x| x.1))),
+            f(p.map(|p| p.i2)),
+            studies,
+        ]);
+    }
+    w.into_inner()
+        .map(|v| String::from_utf8_lossy(&v).into_owned())
+        .unwrap_or_default()
+}
+
+/// A static SVG of the map for reports.
+pub fn svg(map: &Map) -> String {
+    let label_w = 330.0;
+    let col_w = 92.0;
+    let row_h = 30.0;
+    let head_h = 150.0;
+    let ncol = map.outcomes.len() as f64;
+    let mut rows: Vec<(Option<&str>, Option<&crate::gapmap::Axis>)> = Vec::new();
+    let mut last_group: Option<&str> = None;
+    for r in &map.interventions {
+        if r.group.as_deref() != last_group {
+            rows.push((r.group.as_deref(), None));
+            last_group = r.group.as_deref();
+        }
+        rows.push((None, Some(r)));
+    }
+    let width = label_w + col_w * ncol + 20.0;
+    let height = head_h + row_h * rows.len() as f64 + 70.0;
+    let max_n = map
+        .cells
+        .iter()
+        .map(|c| c.n_studies)
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64;
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="Helvetica, Arial, sans-serif" font-size="12">
+<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" stroke="#d9a0a0" stroke-width="2"/></pattern></defs>
+<rect width="100%" height="100%" fill="white"/>
+<text x="10" y="22" font-size="16" font-weight="bold">{}</text>
+<text x="10" y="40" fill="#555">{} studies from {} records{}</text>
+"##,
+        esc(&format!("Evidence gap map — {}", map.protocol.1)),
+        map.n_studies,
+        map.n_records,
+        esc(&filter_text(map)),
+    );
+    for (j, c) in map.outcomes.iter().enumerate() {
+        let x = label_w + col_w * j as f64 + col_w / 2.0;
+        let _ = writeln!(
+            s,
+            r#"<text transform="translate({x},{y}) rotate(-40)" text-anchor="start">{}</text>"#,
+            esc(&short(&c.label, 28)),
+            y = head_h - 8.0,
+        );
+    }
+    for (i, (group, row)) in rows.iter().enumerate() {
+        let y = head_h + row_h * i as f64;
+        if let Some(g) = group {
+            let label = map
+                .groups
+                .iter()
+                .find(|(id, _)| id == g)
+                .map_or(*g, |(_, l)| l.as_str());
+            let _ = writeln!(
+                s,
+                r##"<rect x="0" y="{y}" width="{width}" height="{row_h}" fill="#eef2f7"/><text x="8" y="{}" font-weight="bold">{}</text>"##,
+                y + 19.0,
+                esc(label)
+            );
+            continue;
+        }
+        let Some(r) = row else { continue };
+        let econ = if r.economic_gap { " †" } else { "" };
+        let _ = writeln!(
+            s,
+            r#"<text x="18" y="{}">{}{econ}</text>"#,
+            y + 19.0,
+            esc(&short(&r.label, 46))
+        );
+        for (j, oc) in map.outcomes.iter().enumerate() {
+            let Some(cell) = map.cell(&r.id, &oc.id) else {
+                continue;
+            };
+            let x = label_w + col_w * j as f64;
+            let (fill, stroke, dash) = if cell.gaps.contains(&Gap::Absolute) {
+                ("url(#hatch)", "#e5c4c4", "")
+            } else if cell.gaps.contains(&Gap::Synthesis) {
+                ("#fff", "#c77d00", r#" stroke-dasharray="4 3""#)
+            } else {
+                ("#fff", "#dddddd", "")
+            };
+            let _ = writeln!(
+                s,
+                r##"<rect x="{}" y="{}" width="{}" height="{}" fill="{fill}" stroke="{stroke}"{dash}/>"##,
+                x + 2.0,
+                y + 2.0,
+                col_w - 4.0,
+                row_h - 4.0
+            );
+            if cell.n_studies > 0 {
+                let rad = 3.0 + 9.0 * (cell.n_studies as f64 / max_n).sqrt();
+                let rct =
+                    cell.designs.get("rct").copied().unwrap_or(0) as f64 / cell.n_studies as f64;
+                let colour = if cell.gaps.contains(&Gap::Weak) {
+                    "#9ecae1"
+                } else if rct >= 0.5 {
+                    "#08519c"
+                } else {
+                    "#3182bd"
+                };
+                let _ = writeln!(
+                    s,
+                    r##"<circle cx="{}" cy="{}" r="{rad:.1}" fill="{colour}"/><text x="{}" y="{}" font-size="11">{}{}</text>"##,
+                    x + 26.0,
+                    y + row_h / 2.0,
+                    x + 42.0,
+                    y + 19.0,
+                    cell.n_studies,
+                    if cell.pooled.is_empty() { "" } else { " ◆" }
+                );
+            }
+        }
+    }
+    let y = head_h + row_h * rows.len() as f64 + 22.0;
+    let _ = write!(
+        s,
+        r##"<rect x="10" y="{}" width="14" height="14" fill="url(#hatch)" stroke="#e5c4c4"/><text x="30" y="{}">absolute gap</text>
+<rect x="130" y="{}" width="14" height="14" fill="#fff" stroke="#c77d00" stroke-dasharray="4 3"/><text x="150" y="{}">synthesis gap</text>
+<circle cx="267" cy="{}" r="7" fill="#9ecae1"/><text x="280" y="{}">weak evidence</text>
+<circle cx="387" cy="{}" r="7" fill="#08519c"/><text x="400" y="{}">mostly randomised</text>
+<text x="530" y="{}">◆ pooled result   † no economic evaluation</text>
+"##,
+        y,
+        y + 12.0,
+        y,
+        y + 12.0,
+        y + 7.0,
+        y + 12.0,
+        y + 7.0,
+        y + 12.0,
+        y + 12.0
+    );
+    s.push_str("</svg>\n");
+    s
+}
+
+fn filter_text(map: &Map) -> String {
+    let mut parts = Vec::new();
+    if let Some(p) = &map.filter.population {
+        parts.push(format!("population: {p}"));
+    }
+    if let Some(d) = &map.filter.design {
+        parts.push(format!("design: {d}"));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join(", "))
+    }
+}
+
+fn short(s: &str, n: usize) -> String {
+    let s = s.split(" (").next().unwrap_or(s);
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}

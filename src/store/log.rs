@@ -1,0 +1,395 @@
+//! Append-only logs beside the records: screening decisions, coding runs and
+//! people's edits to codes, study links, and extracted effect-size rows.
+//!
+//! Nothing here is updated or deleted: a later row supersedes an earlier one
+//! and the history stays. Each write is its own transaction (or one per
+//! import), so a killed process loses at most the write in flight.
+
+use super::{Review, StoreError, NOW};
+use crate::model::{Doi, EffectRow, Label, Pmid};
+use rusqlite::{params, OptionalExtension};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Schema for the logs (migration 2).
+pub(super) const MIGRATION: &str = r#"
+    CREATE TABLE decisions (
+        id INTEGER PRIMARY KEY,
+        record_id INTEGER NOT NULL REFERENCES records(id),
+        stage TEXT NOT NULL,             -- 'title_abstract' | 'full_text'
+        label TEXT NOT NULL CHECK (label IN ('include', 'exclude', 'maybe')),
+        reason TEXT,
+        reviewer TEXT NOT NULL,
+        at TEXT NOT NULL,
+        rank INTEGER,
+        score REAL
+    );
+    CREATE INDEX decisions_record ON decisions(record_id, id);
+    CREATE TABLE coding_runs (
+        id INTEGER PRIMARY KEY,
+        protocol_id TEXT NOT NULL,
+        protocol_hash TEXT NOT NULL,
+        at TEXT NOT NULL,
+        records INTEGER NOT NULL
+    );
+    CREATE TABLE auto_codes (
+        run_id INTEGER NOT NULL REFERENCES coding_runs(id),
+        record_id INTEGER NOT NULL REFERENCES records(id),
+        json TEXT NOT NULL,
+        PRIMARY KEY (run_id, record_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE code_edits (
+        id INTEGER PRIMARY KEY,
+        record_id INTEGER NOT NULL REFERENCES records(id),
+        dimension TEXT NOT NULL,
+        category TEXT NOT NULL,
+        action TEXT NOT NULL CHECK (action IN ('add', 'remove', 'confirm')),
+        reviewer TEXT NOT NULL,
+        note TEXT,
+        at TEXT NOT NULL
+    );
+    CREATE TABLE study_links (
+        id INTEGER PRIMARY KEY,
+        record_id INTEGER NOT NULL REFERENCES records(id),
+        study TEXT NOT NULL,
+        by TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE TABLE effect_imports (
+        id INTEGER PRIMARY KEY,
+        file TEXT NOT NULL,
+        at TEXT NOT NULL,
+        rows INTEGER NOT NULL
+    );
+    CREATE TABLE effects (
+        import_id INTEGER NOT NULL REFERENCES effect_imports(id),
+        row INTEGER NOT NULL,
+        record_id INTEGER NOT NULL REFERENCES records(id),
+        key TEXT NOT NULL,               -- study|intervention|outcome|measure|comparison
+        json TEXT NOT NULL,
+        PRIMARY KEY (import_id, row)
+    ) WITHOUT ROWID;
+"#;
+
+/// A stored coding run: its protocol hash and each record's coding JSON.
+pub type CodingRun = (String, Vec<(i64, String)>);
+
+/// A person's change to the auto-coding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditAction {
+    /// Add a code the coder missed.
+    Add,
+    /// Remove a wrong code.
+    Remove,
+    /// Confirm a code.
+    Confirm,
+}
+
+impl EditAction {
+    fn as_str(self) -> &'static str {
+        match self {
+            EditAction::Add => "add",
+            EditAction::Remove => "remove",
+            EditAction::Confirm => "confirm",
+        }
+    }
+}
+
+/// A code edit as stored.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CodeEdit {
+    /// Record row id.
+    pub record_id: i64,
+    /// Dimension.
+    pub dimension: String,
+    /// Category id.
+    pub category: String,
+    /// `add`, `remove` or `confirm`.
+    pub action: String,
+    /// Who.
+    pub reviewer: String,
+    /// Why.
+    pub note: Option<String>,
+    /// When (UTC).
+    pub at: String,
+}
+
+/// What the map needs to show a record.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Brief {
+    /// Record key.
+    pub key: String,
+    /// PMID.
+    pub pmid: Option<u64>,
+    /// DOI.
+    pub doi: Option<String>,
+    /// Title.
+    pub title: String,
+    /// Year.
+    pub year: Option<i32>,
+}
+
+impl Review {
+    /// Find a record by PMID (`12345` or `pmid:12345`), DOI (`10.…` or
+    /// `doi:10.…`) or its key (`src:…`, a bare source id).
+    pub fn resolve(&self, key: &str) -> Result<Option<i64>, StoreError> {
+        let k = key.trim();
+        let pmid = k.strip_prefix("pmid:").unwrap_or(k);
+        if let Ok(p) = Pmid::parse(pmid) {
+            if pmid.bytes().all(|b| b.is_ascii_digit()) {
+                return Ok(self
+                    .conn
+                    .query_row(
+                        "SELECT id FROM records WHERE pmid = ?1",
+                        [p.get() as i64],
+                        |r| r.get(0),
+                    )
+                    .optional()?);
+            }
+        }
+        let doi = k.strip_prefix("doi:").unwrap_or(k);
+        if doi.starts_with("10.") || doi.contains("doi.org/") {
+            if let Ok(d) = Doi::parse(doi) {
+                return Ok(self
+                    .conn
+                    .query_row(
+                        "SELECT id FROM records WHERE doi = ?1 ORDER BY id LIMIT 1",
+                        [d.as_str()],
+                        |r| r.get(0),
+                    )
+                    .optional()?);
+            }
+        }
+        let src = if k.contains(':') {
+            k.to_string()
+        } else {
+            format!("src:{k}")
+        };
+        Ok(self
+            .conn
+            .query_row("SELECT id FROM records WHERE key = ?1", [src], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Record a screening decision (its own transaction: durable when this returns).
+    pub fn add_decision(
+        &mut self,
+        record_id: i64,
+        stage: &str,
+        label: Label,
+        reason: Option<&str>,
+        reviewer: &str,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            &format!("INSERT INTO decisions(record_id, stage, label, reason, reviewer, at) VALUES (?1, ?2, ?3, ?4, ?5, {NOW})"),
+            params![record_id, stage, label.as_str(), reason, reviewer],
+        )?;
+        Ok(())
+    }
+
+    /// Records whose latest decision is `include`, or `None` when the review
+    /// has no decisions at all (then every record counts as included).
+    pub fn included(&self) -> Result<Option<BTreeSet<i64>>, StoreError> {
+        let any: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM decisions", [], |r| r.get(0))?;
+        if any == 0 {
+            return Ok(None);
+        }
+        let mut st = self.conn.prepare(
+            "SELECT d.record_id FROM decisions d
+             WHERE d.id = (SELECT max(id) FROM decisions e WHERE e.record_id = d.record_id)
+               AND d.label = 'include'",
+        )?;
+        let ids = st
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<BTreeSet<i64>, _>>()?;
+        Ok(Some(ids))
+    }
+
+    /// Store one auto-coding run (records' codings as JSON) in one transaction.
+    pub fn save_coding_run(
+        &mut self,
+        protocol_id: &str,
+        protocol_hash: u64,
+        rows: &[(i64, String)],
+    ) -> Result<i64, StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            &format!("INSERT INTO coding_runs(protocol_id, protocol_hash, at, records) VALUES (?1, ?2, {NOW}, ?3)"),
+            params![protocol_id, format!("{protocol_hash:016x}"), rows.len() as i64],
+        )?;
+        let run = tx.last_insert_rowid();
+        {
+            let mut st =
+                tx.prepare("INSERT INTO auto_codes(run_id, record_id, json) VALUES (?1, ?2, ?3)")?;
+            for (id, json) in rows {
+                st.execute(params![run, id, json])?;
+            }
+        }
+        tx.commit()?;
+        Ok(run)
+    }
+
+    /// The latest coding run: its protocol hash and each record's coding JSON.
+    pub fn latest_coding(&self) -> Result<Option<CodingRun>, StoreError> {
+        let run: Option<(i64, String)> = self
+            .conn
+            .query_row(
+                "SELECT id, protocol_hash FROM coding_runs ORDER BY id DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((run, hash)) = run else {
+            return Ok(None);
+        };
+        let mut st = self.conn.prepare(
+            "SELECT record_id, json FROM auto_codes WHERE run_id = ?1 ORDER BY record_id",
+        )?;
+        let rows = st
+            .query_map([run], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some((hash, rows)))
+    }
+
+    /// Record a person's edit to a code.
+    pub fn add_code_edit(
+        &mut self,
+        record_id: i64,
+        dimension: &str,
+        category: &str,
+        action: EditAction,
+        reviewer: &str,
+        note: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            &format!("INSERT INTO code_edits(record_id, dimension, category, action, reviewer, note, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, {NOW})"),
+            params![record_id, dimension, category, action.as_str(), reviewer, note],
+        )?;
+        Ok(())
+    }
+
+    /// Every code edit, oldest first.
+    pub fn code_edits(&self) -> Result<Vec<CodeEdit>, StoreError> {
+        let mut st = self.conn.prepare("SELECT record_id, dimension, category, action, reviewer, note, at FROM code_edits ORDER BY id")?;
+        let rows = st
+            .query_map([], |r| {
+                Ok(CodeEdit {
+                    record_id: r.get(0)?,
+                    dimension: r.get(1)?,
+                    category: r.get(2)?,
+                    action: r.get(3)?,
+                    reviewer: r.get(4)?,
+                    note: r.get(5)?,
+                    at: r.get(6)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Link a record to a study (several papers of one trial share a study).
+    pub fn link_study(&mut self, record_id: i64, study: &str, by: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            &format!(
+                "INSERT INTO study_links(record_id, study, by, at) VALUES (?1, ?2, ?3, {NOW})"
+            ),
+            params![record_id, study, by],
+        )?;
+        Ok(())
+    }
+
+    /// Each linked record's current study.
+    pub fn study_links(&self) -> Result<BTreeMap<i64, String>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT record_id, study FROM study_links ORDER BY id")?;
+        let mut out = BTreeMap::new();
+        let rows = st.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        for row in rows {
+            let (id, s) = row?;
+            out.insert(id, s);
+        }
+        Ok(out)
+    }
+
+    /// Store validated effect rows from one sheet, with the study links they
+    /// name, in one transaction.
+    pub fn import_effects(
+        &mut self,
+        file: &str,
+        rows: &[(i64, EffectRow)],
+    ) -> Result<i64, StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            &format!("INSERT INTO effect_imports(file, at, rows) VALUES (?1, {NOW}, ?2)"),
+            params![file, rows.len() as i64],
+        )?;
+        let imp = tx.last_insert_rowid();
+        {
+            let mut st = tx.prepare("INSERT INTO effects(import_id, row, record_id, key, json) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+            let mut link = tx.prepare(&format!("INSERT INTO study_links(record_id, study, by, at) VALUES (?1, ?2, 'extract', {NOW})"))?;
+            let mut linked = BTreeSet::new();
+            for (id, r) in rows {
+                let key = format!(
+                    "{}|{}|{}|{:?}|{}",
+                    r.study, r.intervention, r.outcome, r.measure, r.comparison
+                );
+                let json = serde_json::to_string(r).map_err(|e| StoreError::Corrupt {
+                    id: *id,
+                    message: e.to_string(),
+                })?;
+                st.execute(params![imp, r.row as i64, id, key, json])?;
+                if linked.insert((*id, r.study.clone())) {
+                    link.execute(params![id, r.study])?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(imp)
+    }
+
+    /// Current effect rows: for each study × intervention × outcome × measure ×
+    /// comparison, the row from the latest import.
+    pub fn effects(&self) -> Result<Vec<(i64, EffectRow)>, StoreError> {
+        let mut st = self.conn.prepare(
+            "SELECT e.record_id, e.json FROM effects e
+             WHERE e.import_id = (SELECT max(import_id) FROM effects f WHERE f.key = e.key)
+             ORDER BY e.import_id, e.row",
+        )?;
+        let rows = st.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, json) = row?;
+            let e: EffectRow = serde_json::from_str(&json).map_err(|e| StoreError::Corrupt {
+                id,
+                message: e.to_string(),
+            })?;
+            out.push((id, e));
+        }
+        Ok(out)
+    }
+
+    /// Key, identifiers, title and year of records.
+    pub fn briefs(&self) -> Result<BTreeMap<i64, Brief>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT id, key, pmid, doi, title, year FROM records WHERE deleted = 0")?;
+        let rows = st.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                Brief {
+                    key: r.get(1)?,
+                    pmid: r
+                        .get::<_, Option<i64>>(2)?
+                        .and_then(|p| u64::try_from(p).ok()),
+                    doi: r.get(3)?,
+                    title: r.get(4)?,
+                    year: r.get(5)?,
+                },
+            ))
+        })?;
+        rows.collect::<Result<BTreeMap<_, _>, _>>()
+            .map_err(StoreError::from)
+    }
+}

@@ -1,0 +1,457 @@
+//! The protocol loads and validates; the auto-coder codes each dimension and
+//! honours negation, exclusion criteria, comparators and its post rules.
+
+use crate::support::{cen_protocol, codes_of, record};
+use lacuna::code::Status;
+use lacuna::protocol::{parse, DimensionKind};
+
+fn ids(c: &lacuna::code::Coding, d: DimensionKind) -> Vec<String> {
+    c.ids(d).map(str::to_string).collect()
+}
+
+#[test]
+fn cen_protocol_loads_with_its_framework() {
+    let p = cen_protocol();
+    let f = &p.frame;
+    assert_eq!(f.of(DimensionKind::Intervention).count(), 23);
+    assert_eq!(f.of(DimensionKind::Outcome).count(), 8);
+    assert_eq!(f.of(DimensionKind::Population).count(), 9);
+    assert_eq!(f.of(DimensionKind::Design).count(), 5);
+    assert_eq!(f.groups.len(), 7);
+    assert_eq!(p.searches.len(), 5);
+    assert!(
+        p.searches.iter().all(|s| !s.query.contains('{')),
+        "blocks substituted"
+    );
+    assert_eq!(p.synthesis.method, lacuna::meta::Method::REML);
+    assert_eq!(p.synthesis.test, lacuna::meta::Test::Knha);
+    assert!(p.exclusion_reasons.iter().any(|r| r.id == "population"));
+    assert_eq!(f.carer_outcome.as_deref(), Some("carer_outcomes"));
+}
+
+const MINIMAL: &str = r#"
+[meta]
+id = "t"
+title = "t"
+[question]
+primary = "q"
+[coding]
+[coding.groups]
+psy = "Psychological"
+[coding.context]
+negation_cues = ["without"]
+negation_window = 5
+negation_applies_to = ["intervention"]
+exclusion_cues = ["were excluded"]
+comparator_cues = ["versus"]
+comparator_window = 6
+outcome_cues = ["reduc*"]
+carer_cues = ["carers"]
+carer_reroute_domains = []
+[[coding.intervention]]
+id = "dbt"
+group = "psy"
+label = "DBT"
+tiab = ["dialectical behavio*"]
+[[coding.outcome]]
+id = "sh"
+label = "Self-harm"
+tiab = ["self-harm*"]
+[[coding.population]]
+id = "old"
+label = "Older"
+tiab = ["older adult*"]
+[[coding.design]]
+id = "rct"
+label = "RCT"
+tiab = ["randomi*ed"]
+"#;
+
+fn err_of(text: &str) -> lacuna::protocol::ProtocolError {
+    parse("bad.toml".as_ref(), text).expect_err("should be refused")
+}
+
+#[test]
+fn protocol_errors_name_file_line_and_key() {
+    assert!(parse("ok.toml".as_ref(), MINIMAL).is_ok());
+    // unknown key in a category
+    let e = err_of(&MINIMAL.replace("label = \"DBT\"", "label = \"DBT\"\ntiabb = [\"x\"]"));
+    assert_eq!(e.path, std::path::Path::new("bad.toml"));
+    assert_eq!(e.line, 24, "{e}");
+    assert!(e.to_string().contains("tiabb"), "{e}");
+    // a regular expression where a word pattern belongs
+    let e = err_of(&MINIMAL.replace("\"self-harm*\"", "\"self.harm(s)?\""));
+    assert_eq!(
+        (e.line, e.key.as_str()),
+        (28, "coding.outcome[0].tiab[0]"),
+        "{e}"
+    );
+    // a group that does not exist
+    let e = err_of(&MINIMAL.replace("group = \"psy\"", "group = \"psych\""));
+    assert_eq!(
+        (e.line, e.key.as_str()),
+        (22, "coding.intervention[0].group"),
+        "{e}"
+    );
+    // duplicate ids
+    let e = err_of(&MINIMAL.replace("id = \"old\"", "id = \"dbt\""));
+    assert!(
+        e.message
+            .contains("duplicate category id \"dbt\" (first at line 21)"),
+        "{e}"
+    );
+    // a cross-reference to a category that is not a design
+    let e = err_of(&MINIMAL.replace(
+        "tiab = [\"randomi*ed\"]",
+        "tiab = [\"randomi*ed\"]\nsuppresses = [\"sh\"]",
+    ));
+    assert!(
+        e.message
+            .contains("\"sh\" is a outcome category; a design id is needed"),
+        "{e}"
+    );
+    // broken TOML
+    let e = err_of(&MINIMAL.replace("negation_window = 5", "negation_window = "));
+    assert_eq!(e.line, 12, "{e}");
+    // an unknown synthesis method
+    let e = err_of(&format!(
+        "{MINIMAL}\n[synthesis]\ntau2_estimator = \"REMLX\"\n"
+    ));
+    assert_eq!(e.key, "synthesis.tau2_estimator", "{e}");
+    // an undefined search block
+    let e = err_of(&format!(
+        "{MINIMAL}\n[search]\n[[search.strings]]\nid = \"S1\"\nquery = \"{{POP}} AND x\"\n"
+    ));
+    assert!(e.message.contains("block {POP} is not defined"), "{e}");
+}
+
+#[test]
+fn cli_checks_a_protocol() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let bad = dir.path().join("p.toml");
+    std::fs::write(
+        &bad,
+        MINIMAL.replace("group = \"psy\"", "group = \"psych\""),
+    )
+    .expect("write");
+    let o = crate::support::lacuna(&[&"protocol", &bad]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        crate::support::stderr(&o).contains("p.toml:22: coding.intervention[0].group"),
+        "{}",
+        crate::support::stderr(&o)
+    );
+    let good = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("protocols/complex-emotional-needs.toml");
+    let o = crate::support::lacuna(&[&"protocol", &good]);
+    assert_eq!(o.status.code(), Some(0), "{}", crate::support::stderr(&o));
+    assert!(
+        crate::support::stdout(&o).contains("23 intervention categories"),
+        "{}",
+        crate::support::stdout(&o)
+    );
+}
+
+#[test]
+fn interventions_are_coded_from_text_and_mesh() {
+    let p = cen_protocol();
+    let c = codes_of(
+        &p,
+        &record(
+            "Dialectical behaviour therapy for borderline personality disorder",
+            "",
+            &[],
+            &[],
+        ),
+    );
+    assert_eq!(ids(&c, DimensionKind::Intervention), ["psych.dbt"]);
+    // An UPPER-CASE acronym is case-sensitive: "Dbt" in a gene name is not DBT.
+    let c = codes_of(&p, &record("DBT skills groups", "", &[], &[]));
+    assert_eq!(ids(&c, DimensionKind::Intervention), ["psych.dbt"]);
+    let c = codes_of(&p, &record("The dbt gene in mice", "", &[], &[]));
+    assert!(ids(&c, DimensionKind::Intervention).is_empty());
+    // strong MeSH alone codes; a weak MeSH alone does not
+    let c = codes_of(&p, &record("A study", "", &["Self-Help Groups"], &[]));
+    assert_eq!(ids(&c, DimensionKind::Intervention), ["peer"]);
+    let c = codes_of(&p, &record("A study", "", &["Peer Group"], &[]));
+    assert!(ids(&c, DimensionKind::Intervention).is_empty());
+    // the fallback is not used when a named therapy is coded
+    let c = codes_of(
+        &p,
+        &record(
+            "Schema therapy versus psychodynamic psychotherapy",
+            "",
+            &[],
+            &[],
+        ),
+    );
+    assert_eq!(ids(&c, DimensionKind::Intervention), ["psych.schema"]);
+    assert!(c
+        .set_aside
+        .iter()
+        .any(|s| s.category == "psych.other" && s.reason.contains("psych.schema")));
+    let c = codes_of(
+        &p,
+        &record(
+            "Psychodynamic psychotherapy for personality disorder",
+            "",
+            &[],
+            &[],
+        ),
+    );
+    assert_eq!(ids(&c, DimensionKind::Intervention), ["psych.other"]);
+    // evidence: rule and span
+    let t = "Peer support workers in a crisis house";
+    let c = codes_of(&p, &record(t, "", &[], &[]));
+    let peer = c
+        .codes
+        .iter()
+        .find(|x| x.category == "peer")
+        .expect("peer coded");
+    let ev = &peer.evidence[0];
+    assert_eq!(ev.rule, "tiab \"peer support*\"");
+    assert_eq!(ev.field, "title");
+    let (a, b) = ev.span.expect("span");
+    assert_eq!(&t[a..b], "Peer support");
+}
+
+#[test]
+fn negation_and_exclusion_do_not_code() {
+    let p = cen_protocol();
+    let c = codes_of(&p, &record(
+        "Group therapy for borderline personality disorder",
+        "We evaluated a skills group, excluding peer support, in 40 adults. Patients over 65 were excluded.",
+        &[], &[],
+    ));
+    assert!(
+        !ids(&c, DimensionKind::Intervention).contains(&"peer".to_string()),
+        "{c:?}"
+    );
+    assert!(
+        c.set_aside
+            .iter()
+            .any(|s| s.category == "peer" && s.reason == "negated by \"excluding\""),
+        "{:?}",
+        c.set_aside
+    );
+    assert!(!ids(&c, DimensionKind::Population).contains(&"older_adults".to_string()));
+    let ex: Vec<&str> = c
+        .excluded_subgroups
+        .iter()
+        .map(|x| x.category.as_str())
+        .collect();
+    assert_eq!(ex, ["older_adults"]);
+    // the same words without the exclusion do code
+    let c = codes_of(
+        &p,
+        &record(
+            "Peer support for older adults with personality disorder",
+            "",
+            &[],
+            &[],
+        ),
+    );
+    assert!(ids(&c, DimensionKind::Intervention).contains(&"peer".to_string()));
+    assert!(ids(&c, DimensionKind::Population).contains(&"older_adults".to_string()));
+    // a negation outside the window (5 words) or in another sentence does not negate
+    let c = codes_of(
+        &p,
+        &record(
+            "x",
+            "No differences were found between the groups at all in peer support uptake.",
+            &[],
+            &[],
+        ),
+    );
+    assert!(
+        ids(&c, DimensionKind::Intervention).contains(&"peer".to_string()),
+        "{c:?}"
+    );
+    let c = codes_of(
+        &p,
+        &record(
+            "x",
+            "There was no control. Peer support was offered.",
+            &[],
+            &[],
+        ),
+    );
+    assert!(ids(&c, DimensionKind::Intervention).contains(&"peer".to_string()));
+    // a negating prefix: a non-randomised study is not an RCT
+    let c = codes_of(
+        &p,
+        &record("A non-randomised controlled trial of DBT", "", &[], &[]),
+    );
+    assert_eq!(ids(&c, DimensionKind::Design), ["non_randomised"]);
+    // outcomes are not negated: "no drug reduced suicidal behaviour" still measured it
+    let c = codes_of(
+        &p,
+        &record(
+            "x",
+            "No drug reduced suicidal behaviour compared with placebo.",
+            &[],
+            &[],
+        ),
+    );
+    assert!(ids(&c, DimensionKind::Outcome).contains(&"self_harm_suicidality".to_string()));
+}
+
+#[test]
+fn outcomes_need_a_cue_and_carer_hits_are_rerouted() {
+    let p = cen_protocol();
+    // a population word without an outcome cue is not an outcome
+    let c = codes_of(
+        &p,
+        &record(
+            "x",
+            "Participants had a history of repeated self-harm.",
+            &[],
+            &[],
+        ),
+    );
+    assert!(ids(&c, DimensionKind::Outcome).is_empty(), "{c:?}");
+    let c = codes_of(
+        &p,
+        &record(
+            "x",
+            "The intervention reduced self-harm at 12 months.",
+            &[],
+            &[],
+        ),
+    );
+    assert_eq!(ids(&c, DimensionKind::Outcome), ["self_harm_suicidality"]);
+    // depression in relatives is a carer outcome
+    let c = codes_of(
+        &p,
+        &record(
+            "x",
+            "Depressive symptoms in the relatives improved after the course.",
+            &[],
+            &[],
+        ),
+    );
+    assert_eq!(ids(&c, DimensionKind::Outcome), ["carer_outcomes"]);
+    // generic CMHT care only as the comparator is not coded
+    let c = codes_of(
+        &p,
+        &record(
+            "x",
+            "DBT was compared with treatment as usual in a CMHT.",
+            &[],
+            &[],
+        ),
+    );
+    assert!(
+        !ids(&c, DimensionKind::Intervention).contains(&"service.cmht_generic".to_string()),
+        "{c:?}"
+    );
+    let c = codes_of(
+        &p,
+        &record(
+            "Redesigning community mental health team care for personality disorder",
+            "",
+            &[],
+            &[],
+        ),
+    );
+    assert!(ids(&c, DimensionKind::Intervention).contains(&"service.cmht_generic".to_string()));
+}
+
+#[test]
+fn populations_and_designs() {
+    let p = cen_protocol();
+    let c = codes_of(
+        &p,
+        &record(
+            "DBT in prison: an evaluation with women offenders who are homeless after release",
+            "",
+            &[],
+            &[],
+        ),
+    );
+    let pops = ids(&c, DimensionKind::Population);
+    assert!(
+        pops.contains(&"criminal_justice".to_string())
+            && pops.contains(&"homelessness".to_string()),
+        "{pops:?}"
+    );
+    // the Aged check tag alone is weak: an adult trial is not an older-adults study
+    let c = codes_of(&p, &record("x", "", &["Aged", "Adult"], &[]));
+    assert!(ids(&c, DimensionKind::Population).is_empty());
+    // designs from publication types; a review suppresses the trial designs it mentions
+    let c = codes_of(
+        &p,
+        &record(
+            "DBT: a systematic review",
+            "We included 12 randomised controlled trials.",
+            &[],
+            &["Systematic Review"],
+        ),
+    );
+    assert_eq!(ids(&c, DimensionKind::Design), ["systematic_review"]);
+    let c = codes_of(
+        &p,
+        &record(
+            "x",
+            "Patients were randomly assigned.",
+            &[],
+            &["Randomized Controlled Trial"],
+        ),
+    );
+    assert_eq!(ids(&c, DimensionKind::Design), ["rct"]);
+    // an economic evaluation nested in an RCT is both
+    let c = codes_of(&p, &record("Cost-effectiveness of MBT: an economic evaluation alongside a randomised controlled trial", "", &[], &[]));
+    assert_eq!(
+        ids(&c, DimensionKind::Design),
+        ["rct", "economic_evaluation"]
+    );
+    // qualitative implies the experience domain
+    let c = codes_of(
+        &p,
+        &record(
+            "Service users' views of a crisis house: a qualitative study",
+            "",
+            &[],
+            &[],
+        ),
+    );
+    assert!(ids(&c, DimensionKind::Outcome).contains(&"experience_stigma".to_string()));
+    // protocols are ongoing; registrations are found
+    let c = codes_of(
+        &p,
+        &record(
+            "DBT for adolescents: study protocol for a randomised controlled trial",
+            "Registered as NCT01234567 and ISRCTN 12345678.",
+            &[],
+            &[],
+        ),
+    );
+    assert_eq!(c.status, Status::Ongoing);
+    assert_eq!(c.registrations, ["ISRCTN12345678", "NCT01234567"]);
+}
+
+#[test]
+fn background_sections_count_half() {
+    let p = cen_protocol();
+    let mut r = record("A trial for borderline personality disorder", "", &[], &[]);
+    r.abstract_sections = vec![
+        lacuna::model::AbstractSection {
+            label: Some("BACKGROUND".into()),
+            nlm_category: Some("BACKGROUND".into()),
+            text: "Schema therapy has been studied before.".into(),
+        },
+        lacuna::model::AbstractSection {
+            label: Some("METHODS".into()),
+            nlm_category: Some("METHODS".into()),
+            text: "We tested a new group programme.".into(),
+        },
+    ];
+    let c = codes_of(&p, &r);
+    assert!(
+        !ids(&c, DimensionKind::Intervention).contains(&"psych.schema".to_string()),
+        "{c:?}"
+    );
+    r.abstract_sections[1].text = "We tested group schema therapy.".into();
+    let c = codes_of(&p, &r);
+    assert!(ids(&c, DimensionKind::Intervention).contains(&"psych.schema".to_string()));
+}
