@@ -8,6 +8,7 @@
 
 mod cli;
 mod code;
+mod gapmap;
 mod golden;
 mod index;
 mod meta;

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The tests, on a fresh machine: installs what the browser test needs
+# (Debian's Chromium, and playwright-core from npm into tests/browser), then
+# runs every unit, integration and doc test. The tests read the shared
+# fixtures in place from ../shared (or $LACUNA_SHARED).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v chromium >/dev/null 2>&1 && [ -z "${CHROMIUM:-}" ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq chromium >/dev/null
+fi
+if [ ! -d tests/browser/node_modules/playwright-core ]; then
+  npm ci --prefix tests/browser --no-audit --no-fund
+fi
+cargo test "$@"
