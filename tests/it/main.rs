@@ -8,6 +8,7 @@
 
 mod cli;
 mod code;
+mod coding_accuracy;
 mod gapmap;
 mod golden;
 mod index;
