@@ -12,7 +12,11 @@
     missing_docs,
     reason = "criterion_group! generates undocumented functions"
 )]
-#![expect(clippy::expect_used, reason = "a bench aborts on setup failure")]
+#![expect(
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "a bench aborts on setup failure"
+)]
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use lacuna::code::{Code, Coder, Coding};
