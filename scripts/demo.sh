@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # The main job on the bundled demo corpus, offline: make a review, import the
-# 135 real records of corpus/cen-demo.jsonl, show its figures, and search it.
+# 135 real records of corpus/cen-demo.jsonl, search it, record the
+# collector's screening decisions, auto-code the included records with the
+# complex-emotional-needs protocol, attach extracted effect sizes, and draw
+# the evidence gap map (demo-review/reports/gapmap.html: open it in a browser).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
@@ -13,5 +16,16 @@ echo
 echo '$ lacuna search demo-review "dialectical behavior therapy" -n 5'
 $lacuna search demo-review "dialectical behavior therapy" -n 5
 echo
-echo '$ lacuna search demo-review '\''(peer OR employment OR housing) AND year:[2015 TO 2025]'\'' -n 5'
-$lacuna search demo-review '(peer OR employment OR housing) AND year:[2015 TO 2025]' -n 5
+echo '$ lacuna decide demo-review --from corpus/cen-demo-decisions.csv --reviewer collector'
+$lacuna decide demo-review --from corpus/cen-demo-decisions.csv --reviewer collector
+echo
+echo '$ lacuna code demo-review --protocol protocols/complex-emotional-needs.toml'
+$lacuna code demo-review --protocol protocols/complex-emotional-needs.toml
+echo
+echo '$ lacuna code demo-review --review --record 31173128    # why a record got its codes'
+$lacuna code demo-review --review --record 31173128
+echo '$ lacuna extract demo-review --import corpus/cen-demo-effects.csv'
+$lacuna extract demo-review --import corpus/cen-demo-effects.csv
+echo
+echo '$ lacuna map demo-review'
+$lacuna map demo-review

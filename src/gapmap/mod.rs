@@ -84,6 +84,13 @@ pub struct Pooled {
     pub tau2: f64,
     /// Estimator and test, e.g. `REML, knha`.
     pub method: String,
+    /// What the reader sees, e.g. `Risk ratio`.
+    pub scale: String,
+    /// Estimate and CI on the reader's scale (e.g. RR rather than log RR).
+    pub shown: (f64, f64, f64),
+    /// Prediction interval on the reader's scale.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shown_pi: Option<(f64, f64)>,
 }
 
 /// What kind of gap a cell is.

@@ -181,22 +181,23 @@ pub fn extract_import(
 /// studies (one row per study: the first one of the sheet).
 pub fn pool_cells(protocol: &Protocol, effects: &[(i64, EffectRow)]) -> (Vec<Pooled>, Vec<String>) {
     let s = protocol.synthesis;
-    let mut cells: BTreeMap<(String, String, String), Vec<&EffectRow>> = BTreeMap::new();
+    type Rows<'a> = (crate::model::Measure, Vec<&'a EffectRow>);
+    let mut cells: BTreeMap<(String, String, String), Rows> = BTreeMap::new();
     for (_, e) in effects {
-        let v = cells
+        let (_, v) = cells
             .entry((
                 e.intervention.clone(),
                 e.outcome.clone(),
                 format!("{:?}", e.measure).to_uppercase(),
             ))
-            .or_default();
+            .or_insert((e.measure, Vec::new()));
         if !v.iter().any(|x| x.study == e.study) {
             v.push(e);
         }
     }
     let mut out = Vec::new();
     let mut notes = Vec::new();
-    for ((iv, oc, m), rows) in cells {
+    for ((iv, oc, m), (measure, rows)) in cells {
         if rows.len() < s.min_k_pool {
             continue;
         }
@@ -216,7 +217,12 @@ pub fn pool_cells(protocol: &Protocol, effects: &[(i64, EffectRow)]) -> (Vec<Poo
         match fit {
             Ok(f) => {
                 let p = f.predict(&[1.0]);
+                let b = |x: f64| measure.back_transform(x).unwrap_or(x);
+                let pi = (f.k >= s.pi_min_k).then_some((p.pi_lb, p.pi_ub));
                 out.push(Pooled {
+                    scale: measure.label().to_string(),
+                    shown: (b(f.estimate()), b(p.ci_lb), b(p.ci_ub)),
+                    shown_pi: pi.map(|(l, u)| (b(l), b(u))),
                     intervention: iv,
                     outcome: oc,
                     measure: m,
@@ -224,7 +230,7 @@ pub fn pool_cells(protocol: &Protocol, effects: &[(i64, EffectRow)]) -> (Vec<Poo
                     estimate: f.estimate(),
                     ci_lb: p.ci_lb,
                     ci_ub: p.ci_ub,
-                    pi: (f.k >= s.pi_min_k).then_some((p.pi_lb, p.pi_ub)),
+                    pi,
                     i2: f.i2,
                     tau2: f.tau2,
                     method: format!(
@@ -241,6 +247,25 @@ pub fn pool_cells(protocol: &Protocol, effects: &[(i64, EffectRow)]) -> (Vec<Poo
         }
     }
     (out, notes)
+}
+
+/// An extracted effect row says what the study is about: its intervention and
+/// outcome are codes of the record too.
+fn add_extracted(coding: &mut Coding, d: DimensionKind, id: &str, row: usize) {
+    if !coding.codes.iter().any(|c| c.category == id) {
+        coding.codes.push(crate::code::Code {
+            dimension: d.as_str().into(),
+            category: id.to_string(),
+            score: 0.0,
+            evidence: vec![crate::code::Evidence {
+                rule: format!("extracted effect row {row}"),
+                field: "extract".into(),
+                span: None,
+                text: String::new(),
+                weight: 0.0,
+            }],
+        });
+    }
 }
 
 /// Build the gap map from the review's codings, links and effect rows.
@@ -275,11 +300,24 @@ pub fn map(
         }
     }
     let included = review.included()?;
+    let mut extracted: BTreeMap<i64, Vec<&EffectRow>> = BTreeMap::new();
+    for (id, e) in &effects {
+        extracted.entry(*id).or_default().push(e);
+    }
     let records: Vec<CodedRecord> = codings
         .into_iter()
         .filter(|(id, _)| included.as_ref().is_none_or(|s| s.contains(id)))
-        .filter_map(|(id, coding)| {
+        .filter_map(|(id, mut coding)| {
             let b = briefs.get(&id)?;
+            for e in extracted.get(&id).into_iter().flatten() {
+                add_extracted(
+                    &mut coding,
+                    DimensionKind::Intervention,
+                    &e.intervention,
+                    e.row,
+                );
+                add_extracted(&mut coding, DimensionKind::Outcome, &e.outcome, e.row);
+            }
             Some(CodedRecord {
                 id,
                 paper: Paper {

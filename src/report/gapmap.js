@@ -61,8 +61,8 @@ window.addEventListener("error", function (e) { window.lacunaErrors.push(String(
     p.appendChild(el("p", "counts", line));
     if (r.gaps.length) p.appendChild(el("p", "gaps", "Gap: " + r.gaps.join(", ")));
     cell.pooled.forEach(function (q) {
-      var t = "Pooled " + q.measure + " (k = " + q.k + ", " + q.method + "): " + fmt(q.estimate) + " [" + fmt(q.ci_lb) + ", " + fmt(q.ci_ub) + "]";
-      if (q.pi) t += "; prediction interval [" + fmt(q.pi[0]) + ", " + fmt(q.pi[1]) + "]";
+      var t = "Pooled " + q.scale + " (k = " + q.k + ", " + q.method + "): " + fmt(q.shown[0]) + " [95% CI " + fmt(q.shown[1]) + " to " + fmt(q.shown[2]) + "]";
+      if (q.shown_pi) t += "; 95% prediction interval " + fmt(q.shown_pi[0]) + " to " + fmt(q.shown_pi[1]);
       t += "; I² = " + Math.round(q.i2) + "%";
       p.appendChild(el("p", "pooled-result", t));
     });

@@ -93,6 +93,9 @@ pub fn csv(map: &Map) -> String {
         "pi_lb",
         "pi_ub",
         "i2",
+        "shown_estimate",
+        "shown_ci_lb",
+        "shown_ci_ub",
         "studies",
     ]);
     for c in &map.cells {
@@ -132,6 +135,9 @@ pub fn csv(map: &Map) -> String {
             f(p.and_then(|p| p.pi.map(|x| x.0))),
             f(p.and_then(|p| p.pi.map(|x| x.1))),
             f(p.map(|p| p.i2)),
+            f(p.map(|p| p.shown.0)),
+            f(p.map(|p| p.shown.1)),
+            f(p.map(|p| p.shown.2)),
             studies,
         ]);
     }

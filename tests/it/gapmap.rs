@@ -3,54 +3,9 @@
 //! filters change the counts to what the library computes for the same
 //! filter, a click lists studies with links, no console errors).
 
-use crate::support::{lacuna, stderr, stdout};
+use crate::support::{demo_review, lacuna, root, stderr, stdout};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A demo review: imported, screened with the collector's labels, coded.
-fn demo_review() -> (tempfile::TempDir, PathBuf) {
-    let (tmp, dir) = crate::support::new_review();
-    for args in [
-        vec![
-            "import".to_string(),
-            dir.display().to_string(),
-            root().join("corpus/cen-demo.jsonl").display().to_string(),
-            "-q".into(),
-        ],
-        vec![
-            "decide".into(),
-            dir.display().to_string(),
-            "--from".into(),
-            root()
-                .join("corpus/cen-demo-decisions.csv")
-                .display()
-                .to_string(),
-            "-q".into(),
-        ],
-        vec![
-            "code".into(),
-            dir.display().to_string(),
-            "--protocol".into(),
-            root()
-                .join("protocols/complex-emotional-needs.toml")
-                .display()
-                .to_string(),
-            "-q".into(),
-        ],
-    ] {
-        let a: Vec<&dyn AsRef<std::ffi::OsStr>> = args
-            .iter()
-            .map(|s| s as &dyn AsRef<std::ffi::OsStr>)
-            .collect();
-        let o = lacuna(&a);
-        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
-    }
-    (tmp, dir)
-}
 
 fn map_json(dir: &Path, extra: &[&str]) -> Value {
     let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"map", &dir, &"--json", &"-q"];

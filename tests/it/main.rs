@@ -9,6 +9,7 @@
 mod cli;
 mod code;
 mod coding_accuracy;
+mod extract;
 mod gapmap;
 mod golden;
 mod index;

@@ -151,3 +151,49 @@ pub fn record(
 pub fn codes_of(p: &lacuna::protocol::Protocol, r: &lacuna::model::Record) -> lacuna::code::Coding {
     lacuna::code::Coder::new(&p.frame).code(r)
 }
+
+/// The repository root.
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A demo review: imported, screened with the collector's labels, coded.
+pub fn demo_review() -> (tempfile::TempDir, PathBuf) {
+    let (tmp, dir) = crate::support::new_review();
+    for args in [
+        vec![
+            "import".to_string(),
+            dir.display().to_string(),
+            root().join("corpus/cen-demo.jsonl").display().to_string(),
+            "-q".into(),
+        ],
+        vec![
+            "decide".into(),
+            dir.display().to_string(),
+            "--from".into(),
+            root()
+                .join("corpus/cen-demo-decisions.csv")
+                .display()
+                .to_string(),
+            "-q".into(),
+        ],
+        vec![
+            "code".into(),
+            dir.display().to_string(),
+            "--protocol".into(),
+            root()
+                .join("protocols/complex-emotional-needs.toml")
+                .display()
+                .to_string(),
+            "-q".into(),
+        ],
+    ] {
+        let a: Vec<&dyn AsRef<std::ffi::OsStr>> = args
+            .iter()
+            .map(|s| s as &dyn AsRef<std::ffi::OsStr>)
+            .collect();
+        let o = lacuna(&a);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+    }
+    (tmp, dir)
+}
