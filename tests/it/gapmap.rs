@@ -5,7 +5,7 @@
 
 use crate::support::{demo_review, lacuna, root, stderr, stdout};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 fn map_json(dir: &Path, extra: &[&str]) -> Value {
     let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"map", &dir, &"--json", &"-q"];
