@@ -237,9 +237,11 @@ fn parse_code(s: &str, p: &Protocol) -> anyhow::Result<(String, String)> {
     })?;
     if !p.frame.of(dim).any(|x| x.id == c) {
         let ids: Vec<&str> = p.frame.of(dim).map(|x| x.id.as_str()).collect();
-        return Err(
-            lacuna::Error::Usage(format!("{c:?} is not a {d} id ({})", ids.join(", "))).into(),
-        );
+        return Err(lacuna::Error::Usage(format!(
+            "{c:?} is not one of the {d} ids ({})",
+            ids.join(", ")
+        ))
+        .into());
     }
     Ok((d.to_string(), c.to_string()))
 }

@@ -659,7 +659,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Protocol, ProtocolError> {
                     Some(*at),
                     key.clone(),
                     format!(
-                        "{id:?} is a {} category; a {} id is needed",
+                        "{id:?} is in the {} dimension; a {} id is needed",
                         d.as_str(),
                         w.as_str()
                     ),

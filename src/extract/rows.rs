@@ -125,7 +125,7 @@ pub fn read_effect_rows(
                 let hint = if v.is_empty() {
                     "empty".to_string()
                 } else {
-                    format!("{v:?} is not a {col} id of the protocol")
+                    format!("{v:?} is not one of the protocol's {col} ids")
                 };
                 errors.push(err(
                     row,

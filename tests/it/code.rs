@@ -107,7 +107,7 @@ fn protocol_errors_name_file_line_and_key() {
     ));
     assert!(
         e.message
-            .contains("\"sh\" is a outcome category; a design id is needed"),
+            .contains("\"sh\" is in the outcome dimension; a design id is needed"),
         "{e}"
     );
     // broken TOML
@@ -454,4 +454,125 @@ fn background_sections_count_half() {
     r.abstract_sections[1].text = "We tested group schema therapy.".into();
     let c = codes_of(&p, &r);
     assert!(ids(&c, DimensionKind::Intervention).contains(&"psych.schema".to_string()));
+}
+
+fn map_figures(dir: &std::path::Path) -> serde_json::Value {
+    let o = crate::support::lacuna(&[&"map", &dir, &"--json", &"-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", crate::support::stderr(&o));
+    serde_json::from_str(&crate::support::stdout(&o)).expect("json")
+}
+
+fn cell_n(m: &serde_json::Value, iv: &str, oc: &str) -> u64 {
+    m["cells"]
+        .as_array()
+        .expect("cells")
+        .iter()
+        .find(|c| c["intervention"] == iv && c["outcome"] == oc)
+        .expect("cell")["n_studies"]
+        .as_u64()
+        .expect("n")
+}
+
+#[test]
+fn people_edit_codes_and_link_studies_and_the_store_keeps_who() {
+    use crate::support::{demo_review, lacuna, stderr, stdout};
+    let (_t, dir) = demo_review();
+    let before = map_figures(&dir);
+    let rec = "31173128"; // brief admission RCT: service.crisis, self-harm, service use
+    let o = lacuna(&[
+        &"code",
+        &dir,
+        &"--record",
+        &rec,
+        &"--remove",
+        &"outcome:service_use",
+        &"--add",
+        &"population:young_people",
+        &"--confirm",
+        &"intervention:service.crisis",
+        &"--reviewer",
+        &"ana",
+        &"--note",
+        &"admissions are the intervention, not an outcome here",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = lacuna(&[&"code", &dir, &"--review", &"--record", &rec, &"--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    let coding = &v[0]["coding"];
+    let ids: Vec<&str> = coding["codes"]
+        .as_array()
+        .expect("codes")
+        .iter()
+        .map(|c| c["category"].as_str().expect("id"))
+        .collect();
+    assert!(
+        !ids.contains(&"service_use")
+            && ids.contains(&"young_people")
+            && ids.contains(&"service.crisis"),
+        "{ids:?}"
+    );
+    let crisis = coding["codes"]
+        .as_array()
+        .expect("codes")
+        .iter()
+        .find(|c| c["category"] == "service.crisis")
+        .expect("crisis");
+    assert!(crisis["evidence"]
+        .as_array()
+        .expect("ev")
+        .iter()
+        .any(|e| e["rule"] == "confirmed by ana"));
+    assert!(coding["set_aside"]
+        .as_array()
+        .expect("aside")
+        .iter()
+        .any(|s| s["category"] == "service_use" && s["reason"] == "removed by ana"));
+    let after = map_figures(&dir);
+    assert_eq!(
+        cell_n(&after, "service.crisis", "service_use"),
+        cell_n(&before, "service.crisis", "service_use") - 1
+    );
+    // edits survive a new auto-coding run
+    let o = lacuna(&[&"code", &dir, &"-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        cell_n(&map_figures(&dir), "service.crisis", "service_use"),
+        cell_n(&after, "service.crisis", "service_use")
+    );
+    // two papers linked to one study count once
+    for r in ["cen-demo-082", "cen-demo-083"] {
+        let o = lacuna(&[
+            &"code",
+            &dir,
+            &"--record",
+            &r,
+            &"--study",
+            &"DBT-X trial",
+            &"--reviewer",
+            &"ana",
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    let linked = map_figures(&dir);
+    assert_eq!(
+        linked["n_studies"].as_u64(),
+        Some(before["n_studies"].as_u64().expect("n") - 1)
+    );
+    assert_eq!(linked["n_records"], before["n_records"]);
+    // a wrong category is refused with the ids to use
+    let o = lacuna(&[
+        &"code",
+        &dir,
+        &"--record",
+        &rec,
+        &"--add",
+        &"intervention:peer_support",
+    ]);
+    assert_eq!(o.status.code(), Some(7));
+    assert!(
+        stderr(&o).contains("\"peer_support\" is not one of the intervention ids"),
+        "{}",
+        stderr(&o)
+    );
 }

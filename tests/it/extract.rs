@@ -67,7 +67,7 @@ fn bad_rows_are_named_and_nothing_is_stored() {
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     let e = stderr(&o);
     for want in [
-        "row 3, column intervention: \"psych.dbtx\" is not a intervention id",
+        "row 3, column intervention: \"psych.dbtx\" is not one of the protocol's intervention ids",
         "row 4, column sd1i: \"one\" is not a number",
         "row 5, column measure: \"XYZ\" is not a measure",
         "row 7, column measure: no complete statistics for Smd",
