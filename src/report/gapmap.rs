@@ -162,7 +162,8 @@ pub fn svg(map: &Map) -> String {
         }
         rows.push((None, Some(r)));
     }
-    let width = label_w + col_w * ncol + 20.0;
+    // room on the right for the last rotated column label
+    let width = label_w + col_w * ncol + 150.0;
     let height = head_h + row_h * rows.len() as f64 + 70.0;
     let max_n = map
         .cells
@@ -180,7 +181,10 @@ pub fn svg(map: &Map) -> String {
 <text x="10" y="22" font-size="16" font-weight="bold">{}</text>
 <text x="10" y="40" fill="#555">{} studies from {} records{}</text>
 "##,
-        esc(&format!("Evidence gap map — {}", map.protocol.1)),
+        esc(&short(
+            &format!("Evidence gap map — {}", map.protocol.1),
+            110
+        )),
         map.n_studies,
         map.n_records,
         esc(&filter_text(map)),

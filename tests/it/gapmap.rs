@@ -87,6 +87,23 @@ fn demo_map_shows_evidence_and_gaps() {
     ] {
         assert!(dir.join("reports").join(f).is_file(), "{f}");
     }
+    // the SVG is well-formed XML with a circle per cell that has studies
+    let svg = std::fs::read_to_string(dir.join("reports/gapmap.svg")).expect("svg");
+    let mut r = quick_xml::Reader::from_str(&svg);
+    let mut circles = 0;
+    loop {
+        match r.read_event().expect("well-formed SVG") {
+            quick_xml::events::Event::Eof => break,
+            quick_xml::events::Event::Empty(e) if e.name().as_ref() == b"circle" => circles += 1,
+            _ => {}
+        }
+    }
+    let filled = counts.values().filter(|n| **n > 0).count();
+    assert_eq!(
+        circles,
+        filled + 2,
+        "one per non-empty cell, two in the legend"
+    );
     let csv = std::fs::read_to_string(dir.join("reports/gapmap-cells.csv")).expect("csv");
     assert_eq!(csv.lines().count(), 1 + 23 * 8);
     assert!(csv.starts_with("intervention,outcome,n_studies,"));
