@@ -144,6 +144,10 @@ pub enum Command {
     Extract(crate::evidence::ExtractArgs),
     /// Draw the evidence gap map: interactive HTML (one file, works offline), SVG, CSV, JSON.
     Map(crate::evidence::MapArgs),
+    /// Replay screening on a labelled CSV with active learning and report how early the
+    /// relevant records came (WSS@95, recall at 10 %) and where the stopping rule would stop.
+    #[command(after_help = crate::screening::STOPPING_HELP)]
+    Simulate(crate::screening::SimulateArgs),
     /// Summary figures of a review: records, versions, deletions, years, imports.
     Stats {
         /// The review folder.
@@ -398,6 +402,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Code(a) => crate::evidence::code(&mut out, &bars, a)?,
         Command::Extract(a) => crate::evidence::extract(&mut out, &bars, a)?,
         Command::Map(a) => crate::evidence::map(&mut out, &bars, a)?,
+        Command::Simulate(a) => crate::screening::simulate(&mut out, &bars, a)?,
         Command::Stats { dir, json } => {
             let review = Review::open(&dir)?;
             let s = review.stats()?;

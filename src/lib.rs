@@ -27,6 +27,7 @@ pub mod pipeline;
 pub mod progress;
 pub mod protocol;
 pub mod report;
+pub mod screen;
 pub mod store;
 
 pub use error::Error;

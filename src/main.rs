@@ -3,6 +3,7 @@
 
 mod cli;
 mod evidence;
+mod screening;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -3,4 +3,5 @@
 //! itself; returns text.
 
 pub mod gapmap;
+pub mod recall;
 pub mod svg;

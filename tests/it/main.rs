@@ -17,6 +17,7 @@ mod meta;
 mod pool;
 mod props;
 mod quirks;
+mod screen;
 mod store;
 mod support;
 mod tidy;

@@ -1,0 +1,154 @@
+//! When to stop screening, and how much might still be missed.
+//!
+//! [`buscar_p`] is the hypergeometric test of Callaghan & Müller-Hansen
+//! (2020, "Statistical stopping criteria for automated screening in
+//! systematic reviews", *Systematic Reviews* 9:273): for every run of the
+//! most recently screened records, it asks how likely so few relevant records
+//! would be among them if recall were still below the target, treating that
+//! run as a random sample of the records not screened before it. Screening
+//! in order of predicted relevance makes relevant records *more* likely
+//! early, so the test is conservative under prioritisation; it is invalid if
+//! records were skipped or screened in an order chosen to avoid relevant
+//! ones. [`knee`] is the knee method (Cormack & Grossman 2016), a heuristic
+//! without a stated error rate. Pure functions of the screening sequence.
+
+use statrs::distribution::{Discrete, DiscreteCDF, Hypergeometric};
+
+/// p-value of H0 "recall < `target`" after screening `seen` (true =
+/// relevant, in screening order) out of `n_total` records. Stop when it is
+/// below 1 − confidence.
+///
+/// ```
+/// use lacuna::screen::stop::buscar_p;
+/// // 10 relevant found early, then 900 irrelevant in a row, out of 1000
+/// let mut seen = vec![true; 10];
+/// seen.extend(vec![false; 900]);
+/// assert!(buscar_p(&seen, 1000, 0.95) < 0.05);
+/// // ... but not after only 20 irrelevant ones
+/// assert!(buscar_p(&seen[..30], 1000, 0.95) > 0.05);
+/// ```
+pub fn buscar_p(seen: &[bool], n_total: usize, target: f64) -> f64 {
+    let n_seen = seen.len();
+    let r_seen = seen.iter().filter(|x| **x).count();
+    if n_seen == 0 || n_total <= n_seen && r_seen > 0 {
+        return if n_seen >= n_total { 0.0 } else { 1.0 };
+    }
+    if r_seen == 0 {
+        return 1.0;
+    }
+    let r_min = (r_seen as f64 / target).floor() as u64 + 1; // fewest relevant if recall < target
+    let mut best = 1.0f64;
+    let mut r_al = 0u64; // relevant among the last i screened
+    for (i, x) in seen.iter().rev().enumerate() {
+        if *x {
+            r_al += 1;
+        }
+        let draws = i as u64 + 1;
+        let pop = (n_total - n_seen) as u64 + draws;
+        // relevant that must be in this urn: all but those seen before it
+        let k = r_min.saturating_sub(r_seen as u64 - r_al);
+        if k > pop {
+            return 0.0;
+        }
+        let p = match Hypergeometric::new(pop, k, draws) {
+            Ok(h) => h.cdf(r_al),
+            Err(_) => 1.0,
+        };
+        if p < best {
+            best = p;
+        }
+    }
+    best
+}
+
+/// How many more irrelevant records in a row would let the test stop
+/// (`None` if even screening everything would not).
+pub fn more_to_stop(seen: &[bool], n_total: usize, target: f64, alpha: f64) -> Option<usize> {
+    let left = n_total.saturating_sub(seen.len());
+    let ok = |m: usize| {
+        let mut s = seen.to_vec();
+        s.extend(std::iter::repeat_n(false, m));
+        buscar_p(&s, n_total, target) < alpha
+    };
+    if ok(0) {
+        return Some(0);
+    }
+    if !ok(left) {
+        return None;
+    }
+    let (mut lo, mut hi) = (0, left); // ok(hi), !ok(lo)
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if ok(mid) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Some(hi)
+}
+
+/// Recall estimate: the lowest recall not rejected at `alpha` (a one-sided
+/// lower bound), and a point estimate that extrapolates the relevance rate of
+/// the last `window` screened records to those not screened.
+pub fn recall_estimate(seen: &[bool], n_total: usize, alpha: f64, window: usize) -> (f64, f64) {
+    let r = seen.iter().filter(|x| **x).count() as f64;
+    if r == 0.0 {
+        return (0.0, 0.0);
+    }
+    let mut lower = 0.0;
+    let mut t = 0.99;
+    while t > 0.0 {
+        if buscar_p(seen, n_total, t) < alpha {
+            lower = t;
+            break;
+        }
+        t -= 0.01;
+    }
+    let w = window.min(seen.len()).max(1);
+    let recent = seen.iter().rev().take(w).filter(|x| **x).count() as f64;
+    let missed = recent / w as f64 * n_total.saturating_sub(seen.len()) as f64;
+    (lower, r / (r + missed))
+}
+
+/// The knee method: stop when the slope of the gain curve before its knee is
+/// at least 6 times the slope after it, once 150 records are screened.
+pub fn knee(seen: &[bool]) -> bool {
+    let n = seen.len();
+    if n < 150 {
+        return false;
+    }
+    let mut cum = Vec::with_capacity(n);
+    let mut r = 0.0f64;
+    for x in seen {
+        if *x {
+            r += 1.0;
+        }
+        cum.push(r);
+    }
+    let (xc, yc) = (n as f64, r);
+    if yc == 0.0 {
+        return false;
+    }
+    // knee: the point farthest above the chord from (0, 0) to (xc, yc)
+    let mut best = (0usize, f64::MIN);
+    for (i, y) in cum.iter().enumerate() {
+        let x = i as f64 + 1.0;
+        let d = y * xc - x * yc;
+        if d > best.1 {
+            best = (i, d);
+        }
+    }
+    let xk = best.0 as f64 + 1.0;
+    let yk = cum.get(best.0).copied().unwrap_or(0.0);
+    if xk >= xc {
+        return false;
+    }
+    let ratio = (yk / xk) / ((yc - yk + 1.0) / (xc - xk));
+    ratio >= 6.0
+}
+
+/// Hypergeometric p.m.f. re-exported for tests of the test.
+pub fn hypergeom_pmf(pop: u64, k: u64, draws: u64, x: u64) -> f64 {
+    Hypergeometric::new(pop, k, draws).map_or(0.0, |h| h.pmf(x))
+}

@@ -1,0 +1,208 @@
+//! Command line for screening simulations (`lacuna simulate`).
+
+use crate::cli::Bars;
+use anyhow::Context;
+use clap::Args;
+use lacuna::pipeline::screening::{self as sc, Priors, SimulateConfig};
+use lacuna::progress::Reporter;
+use lacuna::screen::rank::Classifier;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Arguments of `lacuna simulate`.
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Labelled CSV with columns record_id,title,abstract,label_included (others ignored).
+    data: PathBuf,
+    /// Relevant prior records drawn with each seed.
+    #[arg(long, default_value_t = 1)]
+    prior_included: usize,
+    /// Irrelevant prior records drawn with each seed.
+    #[arg(long, default_value_t = 1)]
+    prior_excluded: usize,
+    /// Prior records given exactly, by record_id (comma-separated).
+    #[arg(long, value_delimiter = ',', conflicts_with = "prior_rows")]
+    prior_ids: Vec<String>,
+    /// Prior records given by 0-based data row, as ASReview numbers them (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    prior_rows: Vec<usize>,
+    /// Seed (repeat or use --seeds for several; run in parallel).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Run seeds 1..=N instead of --seed.
+    #[arg(long)]
+    seeds: Option<u64>,
+    /// Classifier: svm (linear SVM, the default), logistic (L2 logistic regression) or nb (naive Bayes).
+    #[arg(long, default_value = "svm", value_parser = parse_classifier)]
+    classifier: Classifier,
+    /// Recall target of the stopping rule.
+    #[arg(long, default_value_t = 0.95)]
+    recall_target: f64,
+    /// Confidence of the stopping rule.
+    #[arg(long, default_value_t = 0.95)]
+    confidence: f64,
+    /// Fewest records a word or word pair must appear in to be a feature.
+    #[arg(long, default_value_t = 2)]
+    min_df: usize,
+    /// L2 strength of the logistic regression.
+    #[arg(long, default_value_t = 1e-4)]
+    lambda: f32,
+    /// Passes over the labelled records at each retrain (at most; the SVM stops when converged).
+    #[arg(long, default_value_t = 10)]
+    epochs: usize,
+    /// Cost C of the SVM (before class balancing).
+    #[arg(long, default_value_t = 0.1)]
+    svm_c: f32,
+    /// Folder for the recall curve (recall.csv, recall.svg).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Print the metrics as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_classifier(s: &str) -> Result<Classifier, String> {
+    Classifier::parse(s).ok_or_else(|| format!("unknown classifier {s:?}: use svm, logistic or nb"))
+}
+
+/// Help text for the stopping rule's assumptions.
+pub const STOPPING_HELP: &str = "Stopping rule: the hypergeometric test of Callaghan & Müller-Hansen (2020). \
+It stops when 'recall is below the target' can be rejected at the given confidence, treating each run of the most \
+recently screened records as a random sample of those not yet screened. Screening by predicted relevance makes this \
+conservative; it is not valid if records were skipped or screened in an order chosen to avoid relevant ones. \
+The knee method (Cormack & Grossman 2016: gain-curve slope ratio >= 6 after 150 records) is reported as a heuristic \
+without a stated error rate.";
+
+/// `lacuna simulate`.
+pub fn simulate(out: &mut dyn Write, bars: &Bars, a: SimulateArgs) -> anyhow::Result<()> {
+    if !(a.recall_target > 0.0 && a.recall_target < 1.0)
+        || !(a.confidence > 0.0 && a.confidence < 1.0)
+    {
+        return Err(lacuna::Error::Usage(
+            "--recall-target and --confidence must be between 0 and 1".into(),
+        )
+        .into());
+    }
+    let priors = if !a.prior_ids.is_empty() {
+        Priors::Ids(a.prior_ids.clone())
+    } else if !a.prior_rows.is_empty() {
+        Priors::Rows(a.prior_rows.clone())
+    } else {
+        Priors::Seeded {
+            inc: a.prior_included,
+            exc: a.prior_excluded,
+        }
+    };
+    let seeds: Vec<u64> = match a.seeds {
+        Some(n) => (1..=n.max(1)).collect(),
+        None => vec![a.seed],
+    };
+    let cfg = SimulateConfig {
+        data: a.data.clone(),
+        priors,
+        seeds,
+        classifier: a.classifier,
+        target: a.recall_target,
+        alpha: 1.0 - a.confidence,
+        min_df: a.min_df,
+        lambda: a.lambda,
+        epochs: a.epochs,
+        c: a.svm_c,
+    };
+    let runs = sc::simulate(&cfg)?;
+    if let Some(dir) = &a.out {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let pairs: Vec<(u64, &lacuna::screen::simulate::Outcome)> =
+            runs.iter().map(|r| (r.seed, &r.outcome)).collect();
+        let title = format!(
+            "Recall curve — {}",
+            a.data
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        );
+        std::fs::write(dir.join("recall.csv"), lacuna::report::recall::csv(&pairs))?;
+        std::fs::write(
+            dir.join("recall.svg"),
+            lacuna::report::recall::svg(&pairs, &title),
+        )?;
+        bars.message(&format!(
+            "recall curve written to {}/recall.svg and recall.csv",
+            dir.display()
+        ));
+    }
+    let k = runs.len().max(1) as f64;
+    let mean = |f: &dyn Fn(&sc::SimRun) -> f64| runs.iter().map(f).sum::<f64>() / k;
+    let stopped_short = runs
+        .iter()
+        .filter(|r| {
+            r.outcome
+                .recall_at_stop
+                .is_some_and(|x| x < a.recall_target)
+        })
+        .count();
+    let first = runs.first().map(|r| &r.outcome);
+    let summary = serde_json::json!({
+        "data": a.data.display().to_string(),
+        "classifier": a.classifier,
+        "n": first.map(|o| o.n),
+        "n_relevant": first.map(|o| o.n_relevant),
+        "seeds": runs.len(),
+        "wss95": mean(&|r| r.outcome.wss95),
+        "wss100": mean(&|r| r.outcome.wss100),
+        "recall_at_10": mean(&|r| r.outcome.recall_at_10),
+        "screened_to_all": mean(&|r| r.outcome.screened_to_all as f64),
+        "stop_at": mean(&|r| r.outcome.stop_at.map_or(f64::NAN, |s| s as f64)),
+        "recall_at_stop": mean(&|r| r.outcome.recall_at_stop.unwrap_or(f64::NAN)),
+        "stopped_below_target": stopped_short,
+        "knee_stop_at": mean(&|r| r.outcome.knee_stop_at.map_or(f64::NAN, |s| s as f64)),
+        "recall_at_knee": mean(&|r| r.outcome.recall_at_knee.unwrap_or(f64::NAN)),
+        "ms_per_step": mean(&|r| r.ms_per_step),
+        "runs": runs,
+    });
+    if a.json {
+        serde_json::to_writer_pretty(&mut *out, &summary)?;
+        writeln!(out)?;
+    } else {
+        writeln!(
+            out,
+            "{}: {} records, {} relevant; {} run(s), {:?}",
+            a.data.display(),
+            first.map_or(0, |o| o.n),
+            first.map_or(0, |o| o.n_relevant),
+            runs.len(),
+            a.classifier
+        )?;
+        writeln!(out, "seed   WSS@95  WSS@100  recall@10%  screened-to-all  stop-at (recall)   knee (recall)  ms/step")?;
+        for r in &runs {
+            let o = &r.outcome;
+            let st = |s: Option<usize>, rc: Option<f64>| {
+                s.map_or("never".to_string(), |s| {
+                    format!("{s} ({:.3})", rc.unwrap_or(f64::NAN))
+                })
+            };
+            writeln!(
+                out,
+                "{:>4}  {:>7.3}  {:>7.3}  {:>10.3}  {:>15}  {:>16}  {:>14}  {:>7.2}",
+                r.seed,
+                o.wss95,
+                o.wss100,
+                o.recall_at_10,
+                o.screened_to_all,
+                st(o.stop_at, o.recall_at_stop),
+                st(o.knee_stop_at, o.recall_at_knee),
+                r.ms_per_step
+            )?;
+        }
+        writeln!(
+            out,
+            "mean  {:>7.3}  {:>7.3}  {:>10.3}  {:>15.1}",
+            mean(&|r| r.outcome.wss95),
+            mean(&|r| r.outcome.wss100),
+            mean(&|r| r.outcome.recall_at_10),
+            mean(&|r| r.outcome.screened_to_all as f64)
+        )?;
+        writeln!(out, "the stopping rule (target {}, confidence {}) stopped below the target in {stopped_short} of {} run(s)", a.recall_target, a.confidence, runs.len())?;
+    }
+    Ok(())
+}
