@@ -75,9 +75,8 @@ without a stated error rate.";
 
 /// `lacuna simulate`.
 pub fn simulate(out: &mut dyn Write, bars: &Bars, a: SimulateArgs) -> anyhow::Result<()> {
-    if !(a.recall_target > 0.0 && a.recall_target < 1.0)
-        || !(a.confidence > 0.0 && a.confidence < 1.0)
-    {
+    let in_unit = |x: f64| x > 0.0 && x < 1.0;
+    if !(in_unit(a.recall_target) && in_unit(a.confidence)) {
         return Err(lacuna::Error::Usage(
             "--recall-target and --confidence must be between 0 and 1".into(),
         )
