@@ -27,7 +27,7 @@ fn buscar_matches_exact_hypergeometric_sums() {
     longer.pop();
     assert!(buscar_p(&longer, 1000, 0.95) >= 0.05);
     // screening everything always allows stopping; nothing relevant yet never does
-    assert_eq!(buscar_p(&vec![false; 50], 1000, 0.95), 1.0);
+    assert_eq!(buscar_p(&[false; 50], 1000, 0.95), 1.0);
 }
 
 #[test]
@@ -77,7 +77,7 @@ fn simulation_metrics_on_a_known_order() {
         assert!((o.wss100 - (98.0 - 9.0) / 98.0).abs() < 1e-12);
         assert_eq!(o.recall_at_10, 1.0); // 9 screened = floor(9.8)
         let stop = o.stop_at.expect("the rule stops");
-        assert!(stop >= 9 && stop <= 98);
+        assert!((9..=98).contains(&stop));
         assert_eq!(o.recall_at_stop, Some(1.0));
     }
 }
