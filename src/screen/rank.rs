@@ -170,7 +170,7 @@ pub struct Model {
     /// SVM cost C (before class balancing).
     pub c: f32,
     /// SVM dual variables, by record row (warm start).
-    alpha: HashMap<usize, f32>,
+    alpha: Vec<f32>,
 }
 
 fn dot(w: &[f32], x: &SparseRow) -> f32 {
@@ -190,7 +190,7 @@ impl Model {
             lambda: 1e-4,
             epochs: 4,
             c: 1.0,
-            alpha: HashMap::new(),
+            alpha: Vec::new(),
         }
     }
 
@@ -248,23 +248,28 @@ impl Model {
             self.c * n / (2.0 * pos as f32),
             self.c * n / (2.0 * neg as f32),
         );
-        // The weights are Σ αᵢ yᵢ xᵢ over the labelled rows; rebuild them when
-        // class balancing moved the bounds, so that they stay consistent.
-        self.w.iter_mut().for_each(|w| *w = 0.0);
-        self.b = 0.0;
+        // w = Σ αᵢ yᵢ xᵢ. Class balancing moves the bounds as labels come in:
+        // clamp any α above its new bound and move w with it.
+        if self.alpha.len() != f.rows.len() {
+            self.alpha = vec![0.0; f.rows.len()];
+            self.w.iter_mut().for_each(|w| *w = 0.0);
+            self.b = 0.0;
+        }
         for &(row, y) in labelled {
             let cap = if y { cp } else { cn };
-            let Some(a) = self.alpha.get_mut(&row) else {
+            let Some(a) = self.alpha.get_mut(row) else {
                 continue;
             };
-            *a = a.min(cap);
-            let d = *a * if y { 1.0 } else { -1.0 };
-            for (i, v) in f.rows.get(row).into_iter().flatten() {
-                if let Some(wi) = self.w.get_mut(*i as usize) {
-                    *wi += d * v;
+            if *a > cap {
+                let d = (cap - *a) * if y { 1.0 } else { -1.0 };
+                *a = cap;
+                for (i, v) in f.rows.get(row).into_iter().flatten() {
+                    if let Some(wi) = self.w.get_mut(*i as usize) {
+                        *wi += d * v;
+                    }
                 }
+                self.b += d;
             }
-            self.b += d;
         }
         let mut order: Vec<usize> = (0..labelled.len()).collect();
         for _ in 0..self.epochs {
@@ -280,7 +285,7 @@ impl Model {
                 let Some(x) = f.rows.get(row) else { continue };
                 let yv = if y { 1.0 } else { -1.0 };
                 let cap = if y { cp } else { cn };
-                let a = self.alpha.get(&row).copied().unwrap_or(0.0);
+                let a = self.alpha.get(row).copied().unwrap_or(0.0);
                 let g = yv * (dot(&self.w, x) + self.b) - 1.0;
                 let pg = if a <= 0.0 {
                     g.min(0.0)
@@ -302,7 +307,9 @@ impl Model {
                         }
                         self.b += d;
                     }
-                    self.alpha.insert(row, na);
+                    if let Some(x) = self.alpha.get_mut(row) {
+                        *x = na;
+                    }
                 }
             }
             if max_pg < 1e-3 {

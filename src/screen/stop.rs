@@ -12,7 +12,33 @@
 //! ones. [`knee`] is the knee method (Cormack & Grossman 2016), a heuristic
 //! without a stated error rate. Pure functions of the screening sequence.
 
-use statrs::distribution::{Discrete, DiscreteCDF, Hypergeometric};
+use statrs::distribution::{Discrete, Hypergeometric};
+use statrs::function::factorial::ln_binomial;
+
+/// P(X ≤ x) for X ~ Hypergeometric(population, successes k, draws): the
+/// first term from log binomials, the rest by the ratio of successive terms
+/// (a few multiplications each, instead of three log-gammas per term).
+fn hypergeom_cdf(pop: u64, k: u64, draws: u64, x: u64) -> f64 {
+    let lo = (draws + k).saturating_sub(pop);
+    let hi = k.min(draws);
+    if x < lo {
+        return 0.0;
+    }
+    if x >= hi {
+        return 1.0;
+    }
+    let mut term =
+        (ln_binomial(k, lo) + ln_binomial(pop - k, draws - lo) - ln_binomial(pop, draws)).exp();
+    let mut sum = term;
+    let mut j = lo;
+    while j < x {
+        let (kf, nf, jf, pf) = (k as f64, draws as f64, j as f64, pop as f64);
+        term *= (kf - jf) * (nf - jf) / ((jf + 1.0) * (pf - kf - nf + jf + 1.0));
+        sum += term;
+        j += 1;
+    }
+    sum.min(1.0)
+}
 
 /// p-value of H0 "recall < `target`" after screening `seen` (true =
 /// relevant, in screening order) out of `n_total` records. Stop when it is
@@ -50,10 +76,7 @@ pub fn buscar_p(seen: &[bool], n_total: usize, target: f64) -> f64 {
         if k > pop {
             return 0.0;
         }
-        let p = match Hypergeometric::new(pop, k, draws) {
-            Ok(h) => h.cdf(r_al),
-            Err(_) => 1.0,
-        };
+        let p = hypergeom_cdf(pop, k, draws, r_al);
         if p < best {
             best = p;
         }

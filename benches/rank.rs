@@ -1,0 +1,93 @@
+//! Screening speed (criterion): one active-learning step — retrain on the
+//! labels so far (warm start) and rescore every unlabelled record — for
+//! 10,000 and 100,000 records. Issue targets: 5 ms median at 10,000 and
+//! 100 ms at 100,000. Records are the real titles and abstracts of
+//! ../shared/fixtures/screening (7,206, repeated to size); 1,000 of them are
+//! labelled with their real labels. Run: `cargo bench --bench rank`.
+
+#![expect(
+    missing_docs,
+    reason = "criterion_group! generates undocumented functions"
+)]
+#![expect(
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "a bench aborts on setup failure"
+)]
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use lacuna::screen::rank::{tfidf, Classifier, Model};
+use std::path::{Path, PathBuf};
+
+fn shared() -> PathBuf {
+    std::env::var_os("LACUNA_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"))
+}
+
+fn real() -> (Vec<String>, Vec<bool>) {
+    let dir = shared().join("fixtures/screening");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e} (set LACUNA_SHARED)", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+        .collect();
+    files.sort();
+    let (mut t, mut l) = (Vec::new(), Vec::new());
+    for f in files {
+        let mut rdr = csv::Reader::from_path(&f).expect("csv");
+        for r in rdr.records() {
+            let r = r.expect("row");
+            t.push(format!(
+                "{} {}",
+                r.get(1).unwrap_or(""),
+                r.get(2).unwrap_or("")
+            ));
+            l.push(r.get(3) == Some("1"));
+        }
+    }
+    (t, l)
+}
+
+fn bench_step(c: &mut Criterion) {
+    let (texts, labels) = real();
+    let mut g = c.benchmark_group("rank_step");
+    g.sample_size(20);
+    for n in [10_000usize, 100_000] {
+        let t: Vec<&String> = texts.iter().cycle().take(n).collect();
+        let l: Vec<bool> = labels.iter().copied().cycle().take(n).collect();
+        let f = tfidf(&t, 2);
+        let labelled: Vec<(usize, bool)> = (0..1000)
+            .map(|i| (i * (n / 1000), l[i * (n / 1000)]))
+            .collect();
+        let mut is_labelled = vec![false; n];
+        for (i, _) in &labelled {
+            is_labelled[*i] = true;
+        }
+        let mut m = Model::new(Classifier::Svm, f.dim, 1);
+        m.c = 0.1;
+        m.epochs = 10;
+        m.train(&f, &labelled);
+        let mut extra = labelled.clone();
+        extra.push((1, l[1]));
+        g.bench_with_input(BenchmarkId::new("svm_retrain_rescore", n), &n, |b, _| {
+            b.iter(|| {
+                m.train(&f, &extra);
+                let mut best = (0usize, f32::MIN);
+                for (i, row) in f.rows.iter().enumerate() {
+                    if !is_labelled[i] {
+                        let s = m.score(row);
+                        if s > best.1 {
+                            best = (i, s);
+                        }
+                    }
+                }
+                best
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench_step);
+criterion_main!(benches);
