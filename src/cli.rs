@@ -148,6 +148,12 @@ pub enum Command {
     /// relevant records came (WSS@95, recall at 10 %) and where the stopping rule would stop.
     #[command(after_help = crate::screening::STOPPING_HELP)]
     Simulate(crate::screening::SimulateArgs),
+    /// Screen a review's records one at a time, most likely relevant first (retrained after
+    /// every decision), with the recall estimate in a status line. Type one key and Enter:
+    /// i include, e exclude, m maybe, r exclude with a reason, u undo (decide the last record
+    /// again; the new decision supersedes), q quit. Every decision is stored at once.
+    #[command(after_help = crate::screening::STOPPING_HELP)]
+    Screen(crate::screening::ScreenArgs),
     /// Summary figures of a review: records, versions, deletions, years, imports.
     Stats {
         /// The review folder.
@@ -403,6 +409,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Extract(a) => crate::evidence::extract(&mut out, &bars, a)?,
         Command::Map(a) => crate::evidence::map(&mut out, &bars, a)?,
         Command::Simulate(a) => crate::screening::simulate(&mut out, &bars, a)?,
+        Command::Screen(a) => crate::screening::screen(&mut out, a)?,
         Command::Stats { dir, json } => {
             let review = Review::open(&dir)?;
             let s = review.stats()?;

@@ -205,3 +205,233 @@ pub fn simulate(out: &mut dyn Write, bars: &Bars, a: SimulateArgs) -> anyhow::Re
     }
     Ok(())
 }
+
+/// Arguments of `lacuna screen`.
+#[derive(Debug, Args)]
+pub struct ScreenArgs {
+    /// The review folder.
+    dir: PathBuf,
+    /// Who screens (kept with each decision).
+    #[arg(long, default_value = "reviewer")]
+    reviewer: String,
+    /// The protocol, if not the review's protocol.toml (for key terms and exclusion reasons).
+    #[arg(long)]
+    protocol: Option<PathBuf>,
+    /// Recall target of the stopping rule.
+    #[arg(long, default_value_t = 0.95)]
+    recall_target: f64,
+    /// Confidence of the stopping rule.
+    #[arg(long, default_value_t = 0.95)]
+    confidence: f64,
+}
+
+/// `lacuna screen`: one record at a time, most likely relevant first.
+pub fn screen(out: &mut dyn Write, a: ScreenArgs) -> anyhow::Result<()> {
+    use lacuna::code::text::{Norm, PatternSet};
+    use lacuna::model::Label;
+    use lacuna::screen::queue::Queue;
+    use std::io::{BufRead, IsTerminal};
+    let mut review = lacuna::store::Review::open(&a.dir)?;
+    let protocol_path = a
+        .protocol
+        .clone()
+        .unwrap_or_else(|| a.dir.join("protocol.toml"));
+    let protocol = if protocol_path.is_file() {
+        Some(lacuna::protocol::load(&protocol_path).map_err(lacuna::Error::from)?)
+    } else {
+        None
+    };
+    let terms: Vec<String> = protocol
+        .iter()
+        .flat_map(|p| p.frame.categories.iter().flat_map(|c| c.tiab.clone()))
+        .collect();
+    let highlight = PatternSet::new(&terms);
+    let mut ids = Vec::new();
+    let mut records = Vec::new();
+    review.for_each_current(|id, r| {
+        ids.push(id);
+        records.push(r);
+        Ok(())
+    })?;
+    if records.is_empty() {
+        return Err(lacuna::Error::Usage(format!(
+            "{} has no records: import some first (lacuna import)",
+            a.dir.display()
+        ))
+        .into());
+    }
+    let texts: Vec<String> = records
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {} {}",
+                r.title,
+                r.abstract_text.as_deref().unwrap_or(""),
+                r.mesh.join(" "),
+                r.keywords.join(" ")
+            )
+        })
+        .collect();
+    let index_of: std::collections::HashMap<i64, usize> =
+        ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    let mut skip = Vec::new();
+    let mut prior = Vec::new();
+    for (id, l) in review.decision_sequence()? {
+        if let Some(&i) = index_of.get(&id) {
+            match l {
+                Label::Include => prior.push((i, true)),
+                Label::Exclude => prior.push((i, false)),
+                Label::Maybe => skip.push(i),
+            }
+        }
+    }
+    let mut queue = Queue::new(&texts, &prior, a.recall_target, 1.0 - a.confidence);
+    for i in skip {
+        queue.skip(i);
+    }
+    let tty = std::io::stdout().is_terminal();
+    let (open, close) = if tty {
+        ("\x1b[1;33m", "\x1b[0m")
+    } else {
+        ("**", "**")
+    };
+    let stdin = std::io::stdin();
+    let mut lines = stdin.lock().lines();
+    let mut last: Option<usize> = None;
+    let mut redo: Option<usize> = None;
+    loop {
+        let st = queue.status();
+        writeln!(
+            out,
+            "\n[{}/{} screened · {} included · recall ≥ {:.2} (95% lower bound), estimate {:.2} · {}]",
+            st.screened,
+            st.total,
+            st.relevant,
+            st.recall_lower,
+            st.recall_estimate,
+            if st.can_stop { format!("the stopping rule says recall ≥ {} now", a.recall_target) } else { st.to_stop.map_or("stopping not yet reachable".into(), |m| format!("can stop after {m} more irrelevant in a row")) }
+        )?;
+        let next = match redo.take() {
+            Some(i) => Some(lacuna::screen::queue::Next {
+                index: i,
+                rank: 0,
+                score: 0.0,
+            }),
+            None => queue.next(),
+        };
+        let Some(next) = next else {
+            writeln!(out, "every record has a decision")?;
+            break;
+        };
+        let Some(r) = records.get(next.index) else {
+            break;
+        };
+        let mark = |text: &str| -> String {
+            let n = Norm::new(text);
+            let mut s = String::new();
+            let mut at = 0;
+            for h in highlight.find(&n) {
+                let (a0, b0) = n.original(h.start, h.end);
+                if a0 < at {
+                    continue;
+                }
+                s.push_str(text.get(at..a0).unwrap_or(""));
+                s.push_str(open);
+                s.push_str(text.get(a0..b0).unwrap_or(""));
+                s.push_str(close);
+                at = b0;
+            }
+            s.push_str(text.get(at..).unwrap_or(""));
+            s
+        };
+        if next.rank == 0 {
+            writeln!(out, "again (undo): {}", mark(&r.title))?;
+        } else {
+            writeln!(
+                out,
+                "#{} (score {:.2})  {}",
+                next.rank,
+                next.score,
+                mark(&r.title)
+            )?;
+        }
+        writeln!(
+            out,
+            "{} {} {}",
+            r.journal.as_deref().unwrap_or("-"),
+            r.year
+                .map(|y| y.to_string())
+                .unwrap_or_else(|| "n.d.".into()),
+            r.pmid
+                .map(|p| format!("PMID {}", p.get()))
+                .unwrap_or_default()
+        )?;
+        writeln!(
+            out,
+            "{}",
+            mark(r.abstract_text.as_deref().unwrap_or("(no abstract)"))
+        )?;
+        write!(
+            out,
+            "[i]nclude [e]xclude [m]aybe [r]eason+exclude [u]ndo [q]uit > "
+        )?;
+        out.flush()?;
+        let Some(line) = lines.next() else { break };
+        let line = line?;
+        let key = line.trim().chars().next().map(|c| c.to_ascii_lowercase());
+        let id = ids.get(next.index).copied().unwrap_or(0);
+        let decision = match key {
+            Some('i') => Some((Label::Include, None)),
+            Some('e') => Some((Label::Exclude, None)),
+            Some('m') => Some((Label::Maybe, None)),
+            Some('r') => {
+                let reasons = protocol
+                    .as_ref()
+                    .map(|p| p.exclusion_reasons.clone())
+                    .unwrap_or_default();
+                for (k, x) in reasons.iter().enumerate() {
+                    writeln!(out, "  {} {} — {}", k + 1, x.id, x.label)?;
+                }
+                write!(out, "reason number > ")?;
+                out.flush()?;
+                let pick = lines.next().transpose()?.unwrap_or_default();
+                let reason = pick
+                    .trim()
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|k| reasons.get(k.wrapping_sub(1)))
+                    .map(|x| x.id.clone());
+                Some((Label::Exclude, reason))
+            }
+            Some('u') => {
+                match last {
+                    Some(i) => redo = Some(i),
+                    None => writeln!(out, "nothing to undo")?,
+                }
+                None
+            }
+            Some('q') => break,
+            _ => {
+                writeln!(out, "one of i, e, m, r, u, q")?;
+                None
+            }
+        };
+        if let Some((label, reason)) = decision {
+            review.add_ranked_decision(
+                id,
+                label,
+                reason.as_deref(),
+                &a.reviewer,
+                next.rank,
+                next.score,
+            )?;
+            match label {
+                Label::Include => queue.decide(next.index, true),
+                Label::Exclude => queue.decide(next.index, false),
+                Label::Maybe => queue.skip(next.index),
+            }
+            last = Some(next.index);
+        }
+    }
+    Ok(())
+}

@@ -186,6 +186,41 @@ impl Review {
         Ok(())
     }
 
+    /// Record a decision made from the ranked queue, with the model's rank and score.
+    pub fn add_ranked_decision(
+        &mut self,
+        record_id: i64,
+        label: Label,
+        reason: Option<&str>,
+        reviewer: &str,
+        rank: usize,
+        score: f32,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            &format!("INSERT INTO decisions(record_id, stage, label, reason, reviewer, at, rank, score) VALUES (?1, 'title_abstract', ?2, ?3, ?4, {NOW}, ?5, ?6)"),
+            params![record_id, label.as_str(), reason, reviewer, rank as i64, f64::from(score)],
+        )?;
+        Ok(())
+    }
+
+    /// Each decided record's latest label, ordered by its first decision.
+    pub fn decision_sequence(&self) -> Result<Vec<(i64, Label)>, StoreError> {
+        let mut st = self.conn.prepare(
+            "SELECT d.record_id, d.label FROM decisions d
+             WHERE d.id = (SELECT max(id) FROM decisions e WHERE e.record_id = d.record_id)
+             ORDER BY (SELECT min(id) FROM decisions f WHERE f.record_id = d.record_id)",
+        )?;
+        let rows = st.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, l) = row?;
+            if let Some(l) = Label::parse(&l) {
+                out.push((id, l));
+            }
+        }
+        Ok(out)
+    }
+
     /// Records whose latest decision is `include`, or `None` when the review
     /// has no decisions at all (then every record counts as included).
     pub fn included(&self) -> Result<Option<BTreeSet<i64>>, StoreError> {

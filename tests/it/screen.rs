@@ -173,3 +173,135 @@ fn lacuna_simulate_refuses_bad_input() {
         stderr(&o)
     );
 }
+
+fn decisions(dir: &std::path::Path) -> Vec<(String, Option<i64>, Option<String>, String)> {
+    let c = rusqlite::Connection::open(dir.join("lacuna.db")).expect("db");
+    let mut st = c
+        .prepare("SELECT label, rank, reason, reviewer FROM decisions ORDER BY id")
+        .expect("sql");
+    st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .expect("q")
+        .map(|r| r.expect("row"))
+        .collect()
+}
+
+/// `lacuna screen` read from a pipe: each key is a stored decision with the
+/// rank it was shown at; undo shows the record again and the new decision
+/// supersedes; the status line carries the recall estimate.
+#[test]
+fn screening_from_the_command_line_stores_each_decision() {
+    use std::io::Write;
+    let (_t, dir) = crate::support::new_review();
+    let o = lacuna(&[
+        &"import",
+        &dir,
+        &crate::support::root().join("corpus/cen-demo.jsonl"),
+        &"-q",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    std::fs::copy(
+        crate::support::root().join("protocols/complex-emotional-needs.toml"),
+        dir.join("protocol.toml"),
+    )
+    .expect("protocol");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lacuna"))
+        .args(["screen", &dir.display().to_string(), "--reviewer", "ana"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"i\ne\nr\n6\nu\ni\nm\nq\n")
+        .expect("write");
+    let o = child.wait_with_output().expect("wait");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("[0/135 screened · 0 included"), "{text}");
+    assert!(text.contains("again (undo)"), "{text}");
+    assert!(text.contains("recall ≥"), "{text}");
+    let d = decisions(&dir);
+    let labels: Vec<&str> = d.iter().map(|x| x.0.as_str()).collect();
+    assert_eq!(
+        labels,
+        ["include", "exclude", "exclude", "include", "maybe"]
+    );
+    assert_eq!(
+        d[2].2.as_deref(),
+        Some("animal"),
+        "reason 6 of the protocol"
+    );
+    assert!(d.iter().all(|x| x.3 == "ana"));
+    assert_eq!(d[0].1, Some(1), "shown at rank 1");
+}
+
+/// Decisions are committed one by one: a process killed in the middle of a
+/// long run of them leaves every decision made before the kill, readable,
+/// and the review opens and takes more.
+#[test]
+fn decisions_survive_a_kill() {
+    let (_t, dir) = crate::support::new_review();
+    let o = lacuna(&[
+        &"import",
+        &dir,
+        &crate::support::root().join("corpus/cen-demo.jsonl"),
+        &"-q",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // many decisions: every record, 400 times over
+    let keys: Vec<String> =
+        std::fs::read_to_string(crate::support::root().join("corpus/cen-demo-decisions.csv"))
+            .expect("csv")
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split(',').next().map(str::to_string))
+            .collect();
+    let mut sheet = String::from("key,label,reason\n");
+    for _ in 0..400 {
+        for k in &keys {
+            sheet.push_str(&format!("{k},exclude,\n"));
+        }
+    }
+    let f = dir.join("many.csv");
+    std::fs::write(&f, sheet).expect("write");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lacuna"))
+        .args([
+            "decide",
+            &dir.display().to_string(),
+            "--from",
+            &f.display().to_string(),
+            "-q",
+        ])
+        .spawn()
+        .expect("spawn");
+    // wait until some decisions are in, then kill -9
+    let db = dir.join("lacuna.db");
+    let start = std::time::Instant::now();
+    loop {
+        let n: i64 = rusqlite::Connection::open(&db)
+            .and_then(|c| c.query_row("SELECT count(*) FROM decisions", [], |r| r.get(0)))
+            .unwrap_or(0);
+        if n > 50 || start.elapsed() > std::time::Duration::from_secs(60) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().expect("kill");
+    let _ = child.wait();
+    let d = decisions(&dir);
+    assert!(
+        d.len() > 50 && d.len() < 400 * keys.len(),
+        "killed mid-way: {} decisions",
+        d.len()
+    );
+    assert!(
+        d.iter().all(|x| x.0 == "exclude"),
+        "every stored decision is whole"
+    );
+    let o = lacuna(&[&"decide", &dir, &"--label", &"include", &keys[0], &"-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(decisions(&dir).len(), d.len() + 1);
+}

@@ -1,0 +1,167 @@
+//! A screening session: which record to show next, and how far along the
+//! screening is. Built from the records and the decisions so far; each new
+//! decision retrains the ranker. Pure: the caller stores decisions.
+
+use super::rank::{tfidf, Classifier, Features, Model};
+use super::stop::{buscar_p, more_to_stop, recall_estimate};
+
+/// What to show next.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Next {
+    /// Index of the record (in the order given to [`Queue::new`]).
+    pub index: usize,
+    /// Its rank among the undecided records (1 = most likely relevant).
+    pub rank: usize,
+    /// The model's score (0 before two classes have been seen).
+    pub score: f32,
+}
+
+/// Where screening stands.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Status {
+    /// Records decided.
+    pub screened: usize,
+    /// Records in all.
+    pub total: usize,
+    /// Included so far.
+    pub relevant: usize,
+    /// One-sided 95 % lower bound of recall (hypergeometric test).
+    pub recall_lower: f64,
+    /// Point estimate of recall.
+    pub recall_estimate: f64,
+    /// Whether the stopping rule says recall ≥ target at the confidence.
+    pub can_stop: bool,
+    /// Irrelevant records in a row still needed before the rule can stop (None: not reachable).
+    pub to_stop: Option<usize>,
+}
+
+/// A screening session.
+#[derive(Debug)]
+pub struct Queue {
+    features: Features,
+    model: Model,
+    decided: Vec<Option<bool>>,
+    /// Position of each decided record in `sequence`.
+    position: Vec<Option<usize>>,
+    sequence: Vec<bool>,
+    /// Records set aside for later (a "maybe"): not shown, not trained on.
+    skipped: Vec<bool>,
+    target: f64,
+    alpha: f64,
+}
+
+impl Queue {
+    /// A session over `texts` with the decisions so far (index, include?), in the order they were made.
+    pub fn new<S: AsRef<str>>(
+        texts: &[S],
+        decisions: &[(usize, bool)],
+        target: f64,
+        alpha: f64,
+    ) -> Queue {
+        let features = tfidf(texts, 2);
+        let mut model = Model::new(Classifier::Svm, features.dim, 1);
+        model.c = 0.1;
+        model.epochs = 10;
+        let mut q = Queue {
+            features,
+            model,
+            decided: vec![None; texts.len()],
+            position: vec![None; texts.len()],
+            sequence: Vec::new(),
+            skipped: vec![false; texts.len()],
+            target,
+            alpha,
+        };
+        for (i, l) in decisions {
+            q.set(*i, *l);
+        }
+        q.retrain();
+        q
+    }
+
+    fn set(&mut self, i: usize, include: bool) {
+        let Some(d) = self.decided.get_mut(i) else {
+            return;
+        };
+        *d = Some(include);
+        // a changed decision replaces the label where the record was first screened
+        match self.position.get(i).copied().flatten() {
+            Some(p) => {
+                if let Some(x) = self.sequence.get_mut(p) {
+                    *x = include;
+                }
+            }
+            None => {
+                if let Some(x) = self.position.get_mut(i) {
+                    *x = Some(self.sequence.len());
+                }
+                self.sequence.push(include);
+            }
+        }
+    }
+
+    fn retrain(&mut self) {
+        let labelled: Vec<(usize, bool)> = self
+            .decided
+            .iter()
+            .enumerate()
+            .filter_map(|(i, d)| d.map(|l| (i, l)))
+            .collect();
+        self.model.train(&self.features, &labelled);
+    }
+
+    /// Record a decision and retrain.
+    pub fn decide(&mut self, i: usize, include: bool) {
+        self.set(i, include);
+        self.retrain();
+    }
+
+    /// Set a record aside without a label (shown again in a later session).
+    pub fn skip(&mut self, i: usize) {
+        if let Some(x) = self.skipped.get_mut(i) {
+            *x = true;
+        }
+    }
+
+    /// The undecided record most likely to be relevant.
+    pub fn next(&self) -> Option<Next> {
+        let mut scored: Vec<(usize, f32)> = self
+            .features
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| {
+                self.decided.get(*i) == Some(&None) && self.skipped.get(*i) == Some(&false)
+            })
+            .map(|(i, r)| (i, self.model.score(r)))
+            .collect();
+        let best = scored
+            .iter()
+            .copied()
+            .fold(None, |b: Option<(usize, f32)>, x| match b {
+                Some(bb) if bb.1 >= x.1 => Some(bb),
+                _ => Some(x),
+            })?;
+        scored.retain(|x| x.1 > best.1);
+        Some(Next {
+            index: best.0,
+            rank: scored.len() + 1,
+            score: best.1,
+        })
+    }
+
+    /// Where screening stands.
+    pub fn status(&self) -> Status {
+        let total = self.decided.len();
+        let (lower, point) = recall_estimate(&self.sequence, total, self.alpha, 100);
+        Status {
+            screened: self.sequence.len(),
+            total,
+            relevant: self.sequence.iter().filter(|x| **x).count(),
+            recall_lower: lower,
+            recall_estimate: point,
+            can_stop: buscar_p(&self.sequence, total, self.target) < self.alpha,
+            to_stop: more_to_stop(&self.sequence, total, self.target, self.alpha),
+        }
+    }
+}
