@@ -40,6 +40,12 @@ pub struct DecideArgs {
     /// A CSV of decisions with columns key,label[,reason] (instead of KEYS and --label).
     #[arg(long)]
     from: Option<PathBuf>,
+    /// Record the decision as the resolution of a dual-screening conflict.
+    #[arg(long)]
+    resolve: bool,
+    /// Dual screening: Cohen's κ for each pair of reviewers and the unresolved conflicts.
+    #[arg(long, conflicts_with_all = ["keys", "from", "label"])]
+    agreement: bool,
 }
 
 /// Arguments of `lacuna code`.
@@ -167,6 +173,9 @@ pub fn protocol(out: &mut dyn Write, file: &Path) -> anyhow::Result<()> {
 /// `lacuna decide`.
 pub fn decide(bars: &Bars, a: DecideArgs) -> anyhow::Result<()> {
     let mut review = Review::open(&a.dir)?;
+    if a.agreement {
+        return agreement(&review, &a.dir);
+    }
     let mut todo: Vec<(String, Label, Option<String>)> = Vec::new();
     if let Some(f) = &a.from {
         let mut rdr = csv::ReaderBuilder::new()
@@ -218,9 +227,87 @@ pub fn decide(bars: &Bars, a: DecideArgs) -> anyhow::Result<()> {
         ids.push((id, l, r));
     }
     for (id, l, r) in &ids {
-        review.add_decision(*id, &a.stage, *l, r.as_deref(), &a.reviewer)?;
+        let stage = if a.resolve {
+            "resolution"
+        } else {
+            a.stage.as_str()
+        };
+        review.add_decision(*id, stage, *l, r.as_deref(), &a.reviewer)?;
     }
     bars.message(&format!("{} decision(s) recorded", ids.len()));
+    Ok(())
+}
+
+fn agreement(review: &Review, dir: &Path) -> anyhow::Result<()> {
+    use std::collections::BTreeMap;
+    let labels = review.reviewer_labels()?;
+    let briefs = review.briefs()?;
+    let mut by_record: BTreeMap<i64, Vec<(String, Label, bool)>> = BTreeMap::new();
+    for (id, who, l, resolved) in labels {
+        by_record.entry(id).or_default().push((who, l, resolved));
+    }
+    let mut reviewers: Vec<String> = by_record.values().flatten().map(|x| x.0.clone()).collect();
+    reviewers.sort();
+    reviewers.dedup();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if reviewers.len() < 2 {
+        writeln!(
+            out,
+            "{}: fewer than two reviewers have screened; nothing to compare",
+            dir.display()
+        )?;
+        return Ok(());
+    }
+    for (i, a) in reviewers.iter().enumerate() {
+        for b in reviewers.iter().skip(i + 1) {
+            let pairs: Vec<(Label, Label)> = by_record
+                .values()
+                .filter_map(|v| {
+                    let x = v.iter().find(|r| &r.0 == a)?;
+                    let y = v.iter().find(|r| &r.0 == b)?;
+                    Some((x.1, y.1))
+                })
+                .collect();
+            let agree = pairs.iter().filter(|(x, y)| x == y).count();
+            match lacuna::screen::agreement::kappa(&pairs) {
+                Some(k) => writeln!(out, "{a} and {b}: {} records screened by both, {agree} agreed, Cohen's kappa {k:.3}", pairs.len())?,
+                None => writeln!(out, "{a} and {b}: no record screened by both")?,
+            }
+        }
+    }
+    let conflicts: Vec<(&i64, &Vec<(String, Label, bool)>)> = by_record
+        .iter()
+        .filter(|(_, v)| {
+            v.len() >= 2
+                && v.iter().any(|x| x.1 != v.first().map_or(x.1, |f| f.1))
+                && !v.iter().all(|x| x.2)
+        })
+        .collect();
+    writeln!(
+        out,
+        "{} unresolved conflict(s){}",
+        conflicts.len(),
+        if conflicts.is_empty() {
+            ""
+        } else {
+            "; resolve with: lacuna decide DIR KEY --label L --resolve --reviewer NAME"
+        }
+    )?;
+    for (id, v) in conflicts {
+        let b = briefs.get(id);
+        let who: Vec<String> = v
+            .iter()
+            .map(|x| format!("{} {}", x.0, x.1.as_str()))
+            .collect();
+        writeln!(
+            out,
+            "  {}  {}  ({})",
+            b.map_or("?", |b| b.key.as_str()),
+            b.map_or("", |b| b.title.as_str()),
+            who.join(", ")
+        )?;
+    }
     Ok(())
 }
 

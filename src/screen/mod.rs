@@ -3,6 +3,7 @@
 //! ([`simulate`]). Pure: decisions live in the store (`store::log`), and the
 //! binary or a page asks these functions what to show next.
 
+pub mod agreement;
 pub mod queue;
 pub mod rank;
 pub mod simulate;

@@ -203,6 +203,35 @@ impl Review {
         Ok(())
     }
 
+    /// Each reviewer's latest title/abstract label per record, and whether a
+    /// resolution (stage `resolution`) was recorded for the record after it.
+    pub fn reviewer_labels(&self) -> Result<Vec<(i64, String, Label, bool)>, StoreError> {
+        let mut st = self.conn.prepare(
+            "SELECT d.record_id, d.reviewer, d.label,
+                    EXISTS (SELECT 1 FROM decisions r WHERE r.record_id = d.record_id AND r.stage = 'resolution' AND r.id > d.id)
+             FROM decisions d
+             WHERE d.stage = 'title_abstract'
+               AND d.id = (SELECT max(id) FROM decisions e WHERE e.record_id = d.record_id AND e.reviewer = d.reviewer AND e.stage = 'title_abstract')
+             ORDER BY d.record_id, d.reviewer",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, bool>(3)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, who, l, resolved) = row?;
+            if let Some(l) = Label::parse(&l) {
+                out.push((id, who, l, resolved));
+            }
+        }
+        Ok(out)
+    }
+
     /// Each decided record's latest label, ordered by its first decision.
     pub fn decision_sequence(&self) -> Result<Vec<(i64, Label)>, StoreError> {
         let mut st = self.conn.prepare(

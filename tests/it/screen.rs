@@ -305,3 +305,80 @@ fn decisions_survive_a_kill() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(decisions(&dir).len(), d.len() + 1);
 }
+
+/// Two reviewers screen the same ten records: Cohen's κ, the conflicts, and
+/// a resolution that closes one of them.
+#[test]
+fn dual_screening_agreement_and_conflicts() {
+    let (_t, dir) = crate::support::new_review();
+    let o = lacuna(&[
+        &"import",
+        &dir,
+        &crate::support::root().join("corpus/cen-demo.jsonl"),
+        &"-q",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // ten records known by their source id (those without a PMID)
+    let keys: Vec<String> =
+        std::fs::read_to_string(crate::support::root().join("corpus/cen-demo-decisions.csv"))
+            .expect("csv")
+            .lines()
+            .filter_map(|l| {
+                l.split(',')
+                    .next()
+                    .filter(|k| k.starts_with("cen-demo-"))
+                    .map(str::to_string)
+            })
+            .take(10)
+            .collect();
+    let decide = |who: &str, label: &str, ks: &[String], extra: &[&str]| {
+        let mut args: Vec<String> = vec![
+            "decide".into(),
+            dir.display().to_string(),
+            "--label".into(),
+            label.into(),
+            "--reviewer".into(),
+            who.into(),
+            "-q".into(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args.extend(ks.iter().cloned());
+        let a: Vec<&dyn AsRef<std::ffi::OsStr>> = args
+            .iter()
+            .map(|s| s as &dyn AsRef<std::ffi::OsStr>)
+            .collect();
+        let o = lacuna(&a);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    };
+    let ks = &keys[..];
+    assert_eq!(ks.len(), 10);
+    let half = ks.len() / 2;
+    decide("ana", "include", &ks[..half], &[]);
+    decide("ana", "exclude", &ks[half..], &[]);
+    // ben agrees except on the first of each half
+    decide("ben", "exclude", &ks[..1], &[]);
+    decide("ben", "include", &ks[1..half], &[]);
+    decide("ben", "include", &ks[half..half + 1], &[]);
+    decide("ben", "exclude", &ks[half + 1..], &[]);
+    let n = ks.len() as f64;
+    let po = (n - 2.0) / n;
+    let (pa, pb) = (half as f64 / n, half as f64 / n);
+    let pe = pa * pb + (1.0 - pa) * (1.0 - pb);
+    let want = (po - pe) / (1.0 - pe);
+    let o = lacuna(&[&"decide", &dir, &"--agreement"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains(&format!(
+            "ana and ben: {} records screened by both, {} agreed, Cohen's kappa {want:.3}",
+            ks.len(),
+            ks.len() - 2
+        )),
+        "{text}"
+    );
+    assert!(text.contains("2 unresolved conflict(s)"), "{text}");
+    decide("lead", "include", &ks[..1], &["--resolve"]);
+    let text = stdout(&lacuna(&[&"decide", &dir, &"--agreement"]));
+    assert!(text.contains("1 unresolved conflict(s)"), "{text}");
+    assert!(text.contains(&ks[half]), "{text}");
+}
