@@ -276,7 +276,8 @@ fn agreement(review: &Review, dir: &Path) -> anyhow::Result<()> {
             }
         }
     }
-    let conflicts: Vec<(&i64, &Vec<(String, Label, bool)>)> = by_record
+    type Votes = Vec<(String, Label, bool)>;
+    let conflicts: Vec<(&i64, &Votes)> = by_record
         .iter()
         .filter(|(_, v)| {
             v.len() >= 2
