@@ -169,6 +169,9 @@ pub struct Model {
     pub epochs: usize,
     /// SVM cost C (before class balancing).
     pub c: f32,
+    /// SVM: stop the passes when no projected gradient exceeds this
+    /// (LIBLINEAR's default for the dual solver is 0.1).
+    pub tolerance: f32,
     /// SVM dual variables, by record row (warm start).
     alpha: Vec<f32>,
 }
@@ -190,6 +193,7 @@ impl Model {
             lambda: 1e-4,
             epochs: 4,
             c: 1.0,
+            tolerance: 0.1,
             alpha: Vec::new(),
         }
     }
@@ -312,7 +316,7 @@ impl Model {
                     }
                 }
             }
-            if max_pg < 1e-3 {
+            if max_pg < self.tolerance {
                 break;
             }
         }
