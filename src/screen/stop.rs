@@ -46,9 +46,10 @@ fn hypergeom_cdf(pop: u64, k: u64, draws: u64, x: u64) -> f64 {
 ///
 /// ```
 /// use lacuna::screen::stop::buscar_p;
-/// // 10 relevant found early, then 900 irrelevant in a row, out of 1000
+/// // 10 relevant found early, then 980 irrelevant in a row, out of 1000:
+/// // one missed relevant record would have shown up with probability 98/99
 /// let mut seen = vec![true; 10];
-/// seen.extend(vec![false; 900]);
+/// seen.extend(vec![false; 980]);
 /// assert!(buscar_p(&seen, 1000, 0.95) < 0.05);
 /// // ... but not after only 20 irrelevant ones
 /// assert!(buscar_p(&seen[..30], 1000, 0.95) > 0.05);
