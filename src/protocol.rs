@@ -9,6 +9,7 @@
 //! The schema is documented in `protocols/README.md`.
 
 use crate::meta::{Method, Test};
+pub use crate::model::coding::DimensionKind;
 use crate::model::Fnv64;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -27,45 +28,6 @@ pub struct ProtocolError {
     pub key: String,
     /// What is wrong, and what to do.
     pub message: String,
-}
-
-/// A dimension of the coding framework.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DimensionKind {
-    /// Map rows.
-    Intervention,
-    /// Map columns.
-    Outcome,
-    /// Population subgroups (a filter).
-    Population,
-    /// Study designs (a filter and the bubble colour).
-    Design,
-}
-
-impl DimensionKind {
-    /// All dimensions, in the order they are coded.
-    pub const ALL: [DimensionKind; 4] = [
-        DimensionKind::Intervention,
-        DimensionKind::Outcome,
-        DimensionKind::Population,
-        DimensionKind::Design,
-    ];
-
-    /// Its name in the protocol and in outputs.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            DimensionKind::Intervention => "intervention",
-            DimensionKind::Outcome => "outcome",
-            DimensionKind::Population => "population",
-            DimensionKind::Design => "design",
-        }
-    }
-
-    /// Parse a dimension name.
-    pub fn parse(s: &str) -> Option<DimensionKind> {
-        DimensionKind::ALL.into_iter().find(|d| d.as_str() == s)
-    }
 }
 
 /// One category of a dimension with its matching rules.

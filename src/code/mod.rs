@@ -11,92 +11,12 @@
 
 pub mod text;
 
+use crate::model::coding::DimensionKind;
+pub use crate::model::coding::{Code, Coding, Evidence, SetAside, Status};
 use crate::model::Record;
-use crate::protocol::{Category, DimensionKind, Frame};
-use serde::{Deserialize, Serialize};
+use crate::protocol::{Category, Frame};
 use std::collections::{BTreeMap, BTreeSet};
 use text::{Hit, Norm, PatternSet};
-
-/// Why a category was coded: one rule that fired.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Evidence {
-    /// The rule, e.g. `tiab "dialectical behavio*"` or `mesh "Caregivers" (weak)`.
-    pub rule: String,
-    /// Where: `title`, `abstract`, `abstract:METHODS`, `mesh`, `publication_type`, `design`.
-    pub field: String,
-    /// Byte range in that field's text (title/abstract section), if a text hit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub span: Option<(usize, usize)>,
-    /// The text that matched.
-    pub text: String,
-    /// Score it gave (after section weight).
-    pub weight: f64,
-}
-
-/// A category coded for a record.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Code {
-    /// Dimension.
-    pub dimension: String,
-    /// Category id.
-    pub category: String,
-    /// Summed score.
-    pub score: f64,
-    /// The rules that fired.
-    pub evidence: Vec<Evidence>,
-}
-
-/// A hit set aside, and why.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SetAside {
-    /// Category id.
-    pub category: String,
-    /// The hit.
-    pub evidence: Evidence,
-    /// Why it did not count, e.g. `negated by "excluding"`.
-    pub reason: String,
-}
-
-/// Whether a record reports results or is a protocol/registration.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, Hash, PartialOrd, Ord,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    /// Results reported.
-    #[default]
-    Completed,
-    /// A trial protocol or registration.
-    Ongoing,
-}
-
-/// Everything the coder says about one record.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-pub struct Coding {
-    /// Coded categories, in framework order.
-    pub codes: Vec<Code>,
-    /// Population subgroups named only in exclusion criteria (structural exclusion).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub excluded_subgroups: Vec<Code>,
-    /// Hits that did not count.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub set_aside: Vec<SetAside>,
-    /// Completed or ongoing.
-    pub status: Status,
-    /// Trial registration numbers found in the text (NCT…, ISRCTN…), upper case.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub registrations: Vec<String>,
-}
-
-impl Coding {
-    /// Category ids coded in dimension `d`.
-    pub fn ids(&self, d: DimensionKind) -> impl Iterator<Item = &str> {
-        self.codes
-            .iter()
-            .filter(move |c| c.dimension == d.as_str())
-            .map(|c| c.category.as_str())
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Cue {

@@ -8,8 +8,8 @@
 //! trial that are linked count once. Ongoing studies (protocols) are counted
 //! apart and never close a gap.
 
-use crate::code::Status;
-use crate::protocol::{DimensionKind, Frame, MapSettings};
+use crate::model::coding::{Coding, DimensionKind, Status};
+use crate::protocol::{Frame, MapSettings};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -403,7 +403,7 @@ pub struct CodedRecord {
     /// How the map shows and links it.
     pub paper: Paper,
     /// Its codes.
-    pub coding: crate::code::Coding,
+    pub coding: Coding,
     /// Study link, if a person or an extraction sheet made one.
     pub link: Option<String>,
     /// Participants from extracted rows, if any.

@@ -7,6 +7,8 @@
 //! normalised, so later stages never re-check them.
 
 use serde::{Deserialize, Serialize};
+
+pub mod coding;
 use std::fmt;
 
 /// The 97.5% quantile of the standard normal distribution (shared by

@@ -1,0 +1,126 @@
+//! What the coder says about a record: codes with their evidence, hits set
+//! aside and why, completed or ongoing, and the dimensions codes belong to.
+//! Shared nouns: `code` writes them, the store keeps them as JSON, `gapmap`
+//! and the reports read them. No logic beyond small accessors.
+
+use serde::{Deserialize, Serialize};
+
+/// A dimension of the coding framework.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DimensionKind {
+    /// Map rows.
+    Intervention,
+    /// Map columns.
+    Outcome,
+    /// Population subgroups (a filter).
+    Population,
+    /// Study designs (a filter and the bubble colour).
+    Design,
+}
+
+impl DimensionKind {
+    /// All dimensions, in the order they are coded.
+    pub const ALL: [DimensionKind; 4] = [
+        DimensionKind::Intervention,
+        DimensionKind::Outcome,
+        DimensionKind::Population,
+        DimensionKind::Design,
+    ];
+
+    /// Its name in the protocol and in outputs.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            DimensionKind::Intervention => "intervention",
+            DimensionKind::Outcome => "outcome",
+            DimensionKind::Population => "population",
+            DimensionKind::Design => "design",
+        }
+    }
+
+    /// Parse a dimension name.
+    pub fn parse(s: &str) -> Option<DimensionKind> {
+        DimensionKind::ALL.into_iter().find(|d| d.as_str() == s)
+    }
+}
+
+/// Why a category was coded: one rule that fired.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// The rule, e.g. `tiab "dialectical behavio*"` or `mesh "Caregivers" (weak)`.
+    pub rule: String,
+    /// Where: `title`, `abstract`, `abstract:METHODS`, `mesh`, `publication_type`, `design`.
+    pub field: String,
+    /// Byte range in that field's text (title/abstract section), if a text hit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub span: Option<(usize, usize)>,
+    /// The text that matched.
+    pub text: String,
+    /// Score it gave (after section weight).
+    pub weight: f64,
+}
+
+/// A category coded for a record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Code {
+    /// Dimension.
+    pub dimension: String,
+    /// Category id.
+    pub category: String,
+    /// Summed score.
+    pub score: f64,
+    /// The rules that fired.
+    pub evidence: Vec<Evidence>,
+}
+
+/// A hit set aside, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SetAside {
+    /// Category id.
+    pub category: String,
+    /// The hit.
+    pub evidence: Evidence,
+    /// Why it did not count, e.g. `negated by "excluding"`.
+    pub reason: String,
+}
+
+/// Whether a record reports results or is a protocol/registration.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, Hash, PartialOrd, Ord,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Results reported.
+    #[default]
+    Completed,
+    /// A trial protocol or registration.
+    Ongoing,
+}
+
+/// Everything the coder says about one record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Coding {
+    /// Coded categories, in framework order.
+    pub codes: Vec<Code>,
+    /// Population subgroups named only in exclusion criteria (structural exclusion).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excluded_subgroups: Vec<Code>,
+    /// Hits that did not count.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub set_aside: Vec<SetAside>,
+    /// Completed or ongoing.
+    pub status: Status,
+    /// Trial registration numbers found in the text (NCT…, ISRCTN…), upper case.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub registrations: Vec<String>,
+}
+
+impl Coding {
+    /// Category ids coded in dimension `d`.
+    pub fn ids(&self, d: DimensionKind) -> impl Iterator<Item = &str> {
+        self.codes
+            .iter()
+            .filter(move |c| c.dimension == d.as_str())
+            .map(|c| c.category.as_str())
+    }
+}
