@@ -489,11 +489,13 @@ pub fn map(out: &mut dyn Write, bars: &Bars, a: MapArgs) -> anyhow::Result<()> {
         population: a.population.clone(),
         design: a.design.clone(),
     };
-    let (all, notes) = ev::map(&review, &p, Filter::default())?;
-    let (m, _) = if filter == Filter::default() {
-        (all.clone(), Vec::new())
+    // the filtered map first, so that a wrong filter id is reported before anything else
+    let filtered = filter != Filter::default();
+    let (m, notes) = ev::map(&review, &p, filter)?;
+    let all = if filtered {
+        ev::map(&review, &p, Filter::default())?.0
     } else {
-        ev::map(&review, &p, filter)?
+        m.clone()
     };
     for n in &notes {
         bars.message(&format!("note: {n}"));

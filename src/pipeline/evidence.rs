@@ -137,8 +137,10 @@ pub fn extract_import(
     protocol: &Protocol,
     path: &Path,
 ) -> Result<usize, Error> {
-    let bytes =
-        std::fs::read(path).map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
+    let bytes = std::fs::read(path).map_err(|e| Error::Sheet {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
     let ids = |d| {
         protocol
             .frame

@@ -576,3 +576,175 @@ fn people_edit_codes_and_link_studies_and_the_store_keeps_who() {
         stderr(&o)
     );
 }
+
+/// Settings the schema reads but Lacuna cannot honour, or that make no
+/// sense, are refused with their key.
+#[test]
+fn protocol_settings_that_cannot_work_are_refused() {
+    for (change, key) in [
+        (MINIMAL.replace("[coding]\n", "[coding]\nmesh_explode = true\n"), "coding.mesh_explode"),
+        (MINIMAL.replace("[coding]\n", "[coding]\nmulti_label = false\n"), "coding.multi_label"),
+        (MINIMAL.replace("[coding]\n", "[coding]\nmin_score = 0\n"), "coding.min_score"),
+        (MINIMAL.replace("[coding]\n", "[coding]\nsection_weights = { background = -1 }\n"), "coding.section_weights.background"),
+        (MINIMAL.replace("[coding.groups]\npsy = \"Psychological\"", "[coding.groups]\npsy = 3"), "coding.groups.psy"),
+        (MINIMAL.replace("negation_applies_to = [\"intervention\"]", "negation_applies_to = [\"interventions\"]"), "coding.context.negation_applies_to"),
+        (MINIMAL.replace("carer_reroute_domains = []", "carer_reroute_domains = [\"old\"]"), "coding.context.carer_reroute_domains"),
+        (MINIMAL.replace("label = \"Older\"\ntiab = [\"older adult*\"]", "label = \"Older\""), "coding.population[0]"),
+        (MINIMAL.replace("[[coding.design]]\nid = \"rct\"\nlabel = \"RCT\"\ntiab = [\"randomi*ed\"]\n", ""), "coding.design"),
+        (format!("{MINIMAL}\n[synthesis]\nci_method = \"bootstrap\"\n"), "synthesis.ci_method"),
+        (format!("{MINIMAL}\n[synthesis]\nmin_k_pool = 1\n"), "synthesis.min_k_pool"),
+        (format!("{MINIMAL}\n[map]\nreview_designs = [\"meta\"]\n"), "map.review_designs"),
+        (format!("{MINIMAL}\n[map]\nweak_min_participants = -5\n"), "map.weak_min_participants"),
+        (format!("{MINIMAL}\n[screening]\nexclusion_reasons = [{{ id = \"a\", label = \"x\" }}, {{ id = \"a\", label = \"y\" }}]\n"), "screening.exclusion_reasons[1]"),
+    ] {
+        let e = err_of(&change);
+        assert_eq!(e.key, key, "{e}");
+    }
+    // a file that is not there, or not UTF-8
+    let dir = tempfile::tempdir().expect("tmp");
+    let e = lacuna::protocol::load(&dir.path().join("none.toml")).expect_err("missing");
+    assert!(e.message.contains("cannot read the protocol"), "{e}");
+    let latin1 = dir.path().join("latin1.toml");
+    std::fs::write(&latin1, b"[meta]\nid = \"caf\xe9\"\n").expect("write");
+    let e = lacuna::protocol::load(&latin1).expect_err("not UTF-8");
+    assert!(e.message.contains("save the protocol as UTF-8"), "{e}");
+}
+
+/// Command-line mistakes around coding and decisions say what to do and
+/// change nothing (exit 7).
+#[test]
+fn coding_and_decision_mistakes_are_explained() {
+    use crate::support::{lacuna, root, stderr};
+    let (_t, dir) = crate::support::new_review();
+    let o = lacuna(&[
+        &"import",
+        &dir,
+        &root().join("corpus/cen-demo.jsonl"),
+        &"-q",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let protocol = root().join("protocols/complex-emotional-needs.toml");
+    for (args, says) in [
+        (
+            vec!["code".to_string(), dir.display().to_string()],
+            "has no protocol yet: give one with --protocol FILE",
+        ),
+        (
+            vec![
+                "code".into(),
+                dir.display().to_string(),
+                "--protocol".into(),
+                protocol.display().to_string(),
+                "--add".into(),
+                "intervention:peer".into(),
+            ],
+            "edits need --record KEY",
+        ),
+        (
+            vec![
+                "code".into(),
+                dir.display().to_string(),
+                "--protocol".into(),
+                protocol.display().to_string(),
+                "--record".into(),
+                "cen-demo-001".into(),
+                "--add".into(),
+                "peer".into(),
+            ],
+            "write DIMENSION:CATEGORY",
+        ),
+        (
+            vec![
+                "code".into(),
+                dir.display().to_string(),
+                "--protocol".into(),
+                protocol.display().to_string(),
+                "--record".into(),
+                "cen-demo-001".into(),
+                "--add".into(),
+                "arm:peer".into(),
+            ],
+            "\"arm\" is not a dimension",
+        ),
+        (
+            vec![
+                "decide".into(),
+                dir.display().to_string(),
+                "cen-demo-001".into(),
+            ],
+            "give --label include|exclude|maybe",
+        ),
+        (
+            vec![
+                "decide".into(),
+                dir.display().to_string(),
+                "--label".into(),
+                "exclude".into(),
+                "no-such-record".into(),
+            ],
+            "\"no-such-record\" is not a record of this review",
+        ),
+        (
+            vec![
+                "map".into(),
+                dir.display().to_string(),
+                "--protocol".into(),
+                protocol.display().to_string(),
+                "--design".into(),
+                "cohort".into(),
+            ],
+            "\"cohort\" is not a design id",
+        ),
+        (
+            vec![
+                "screen".into(),
+                crate::support::new_review().1.display().to_string(),
+            ],
+            "has no records: import some first",
+        ),
+    ] {
+        let a: Vec<&dyn AsRef<std::ffi::OsStr>> = args
+            .iter()
+            .map(|s| s as &dyn AsRef<std::ffi::OsStr>)
+            .collect();
+        let o = lacuna(&a);
+        assert_eq!(o.status.code(), Some(7), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
+    }
+    // a reason the protocol does not list, and a bad label in a decisions sheet
+    std::fs::copy(&protocol, dir.join("protocol.toml")).expect("copy");
+    let o = lacuna(&[
+        &"decide",
+        &dir,
+        &"--label",
+        &"exclude",
+        &"--reason",
+        &"boring",
+        &"cen-demo-001",
+    ]);
+    assert_eq!(o.status.code(), Some(7));
+    assert!(
+        stderr(&o).contains("\"boring\" is not an exclusion reason of the protocol"),
+        "{}",
+        stderr(&o)
+    );
+    let sheet = dir.join("d.csv");
+    std::fs::write(
+        &sheet,
+        "key,label,reason\ncen-demo-001,include,\ncen-demo-002,perhaps,\n",
+    )
+    .expect("write");
+    let o = lacuna(&[&"decide", &dir, &"--from", &sheet]);
+    assert_eq!(o.status.code(), Some(7));
+    assert!(
+        stderr(&o).contains("row 3, column label: \"perhaps\""),
+        "{}",
+        stderr(&o)
+    );
+    // none of these stored a decision
+    let c = rusqlite::Connection::open(dir.join("lacuna.db")).expect("db");
+    let n: i64 = c
+        .query_row("SELECT count(*) FROM decisions", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(n, 0);
+}

@@ -97,6 +97,10 @@ fn bad_rows_are_named_and_nothing_is_stored() {
     let o = lacuna(&[&"extract", &dir, &"--import", &bad3]);
     assert_eq!(o.status.code(), Some(3));
     assert!(stderr(&o).contains("--template"), "{}", stderr(&o));
+    // a sheet that is not there
+    let o = lacuna(&[&"extract", &dir, &"--import", &dir.join("none.csv")]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(stderr(&o).contains("none.csv"), "{}", stderr(&o));
     // nothing from any of them was stored
     assert!(pooled(&dir).is_empty());
 }

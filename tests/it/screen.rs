@@ -165,6 +165,29 @@ fn lacuna_simulate_refuses_bad_input() {
         stderr(&o)
     );
     let data = shared().join("fixtures/screening/synergy_oud_2018_bpd_psychotherapy.csv");
+    for (args, says) in [
+        (
+            vec!["--recall-target", "1.5"],
+            "--recall-target and --confidence must be between 0 and 1",
+        ),
+        (
+            vec!["--prior-rows", "0,99999"],
+            "row 99999 is past the last row (951)",
+        ),
+        // rows 43 and 80 are both irrelevant in this dataset
+        (
+            vec!["--prior-ids", "43,80"],
+            "at least one relevant and one irrelevant record",
+        ),
+    ] {
+        let mut a: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"simulate", &data];
+        for x in &args {
+            a.push(x);
+        }
+        let o = lacuna(&a);
+        assert_eq!(o.status.code(), Some(7), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
+    }
     let o = lacuna(&[&"simulate", &data, &"--prior-ids", &"no-such-id"]);
     assert_eq!(o.status.code(), Some(7));
     assert!(
