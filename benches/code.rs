@@ -24,35 +24,19 @@ use lacuna::gapmap::{assemble, build, CodedRecord, Filter, Paper};
 use lacuna::model::Record;
 use lacuna::protocol::DimensionKind;
 use rayon::prelude::*;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-fn shared() -> PathBuf {
-    std::env::var_os("LACUNA_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"))
-}
+mod common;
 
 fn real_records() -> Vec<Record> {
-    let dir = shared().join("fixtures/screening");
-    let mut out = Vec::new();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e} (set LACUNA_SHARED)", dir.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "csv"))
-        .collect();
-    files.sort();
-    for f in files {
-        let mut rdr = csv::Reader::from_path(&f).expect("csv");
-        for r in rdr.records() {
-            let r = r.expect("row");
-            out.push(Record {
-                title: r.get(1).unwrap_or("").to_string(),
-                abstract_text: r.get(2).filter(|s| !s.is_empty()).map(str::to_string),
-                ..Default::default()
-            });
-        }
-    }
-    out
+    common::screening_records()
+        .into_iter()
+        .map(|r| Record {
+            title: r.title,
+            abstract_text: (!r.abstract_text.is_empty()).then_some(r.abstract_text),
+            ..Default::default()
+        })
+        .collect()
 }
 
 fn protocol() -> lacuna::protocol::Protocol {

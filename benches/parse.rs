@@ -13,14 +13,11 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use lacuna::model::Item;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
-fn shared() -> PathBuf {
-    std::env::var_os("LACUNA_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"))
-}
+mod common;
+use common::shared;
 
 fn gunzip(p: &Path) -> Vec<u8> {
     let mut v = Vec::new();

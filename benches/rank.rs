@@ -9,44 +9,18 @@
     missing_docs,
     reason = "criterion_group! generates undocumented functions"
 )]
-#![expect(
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    reason = "a bench aborts on setup failure"
-)]
+#![expect(clippy::indexing_slicing, reason = "a bench aborts on setup failure")]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use lacuna::screen::rank::{tfidf, Classifier, Model};
-use std::path::{Path, PathBuf};
 
-fn shared() -> PathBuf {
-    std::env::var_os("LACUNA_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"))
-}
+mod common;
 
 fn real() -> (Vec<String>, Vec<bool>) {
-    let dir = shared().join("fixtures/screening");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e} (set LACUNA_SHARED)", dir.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "csv"))
-        .collect();
-    files.sort();
-    let (mut t, mut l) = (Vec::new(), Vec::new());
-    for f in files {
-        let mut rdr = csv::Reader::from_path(&f).expect("csv");
-        for r in rdr.records() {
-            let r = r.expect("row");
-            t.push(format!(
-                "{} {}",
-                r.get(1).unwrap_or(""),
-                r.get(2).unwrap_or("")
-            ));
-            l.push(r.get(3) == Some("1"));
-        }
-    }
-    (t, l)
+    common::screening_records()
+        .into_iter()
+        .map(|r| (format!("{} {}", r.title, r.abstract_text), r.included))
+        .unzip()
 }
 
 fn bench_step(c: &mut Criterion) {

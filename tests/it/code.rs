@@ -615,14 +615,7 @@ fn protocol_settings_that_cannot_work_are_refused() {
 #[test]
 fn coding_and_decision_mistakes_are_explained() {
     use crate::support::{lacuna, root, stderr};
-    let (_t, dir) = crate::support::new_review();
-    let o = lacuna(&[
-        &"import",
-        &dir,
-        &root().join("corpus/cen-demo.jsonl"),
-        &"-q",
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let (_t, dir) = crate::support::demo_imported();
     let protocol = root().join("protocols/complex-emotional-needs.toml");
     for (args, says) in [
         (

@@ -214,14 +214,7 @@ fn decisions(dir: &std::path::Path) -> Vec<(String, Option<i64>, Option<String>,
 #[test]
 fn screening_from_the_command_line_stores_each_decision() {
     use std::io::Write;
-    let (_t, dir) = crate::support::new_review();
-    let o = lacuna(&[
-        &"import",
-        &dir,
-        &crate::support::root().join("corpus/cen-demo.jsonl"),
-        &"-q",
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let (_t, dir) = crate::support::demo_imported();
     std::fs::copy(
         crate::support::root().join("protocols/complex-emotional-needs.toml"),
         dir.join("protocol.toml"),
@@ -266,14 +259,7 @@ fn screening_from_the_command_line_stores_each_decision() {
 /// and the review opens and takes more.
 #[test]
 fn decisions_survive_a_kill() {
-    let (_t, dir) = crate::support::new_review();
-    let o = lacuna(&[
-        &"import",
-        &dir,
-        &crate::support::root().join("corpus/cen-demo.jsonl"),
-        &"-q",
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let (_t, dir) = crate::support::demo_imported();
     // many decisions: every record, 400 times over
     let keys: Vec<String> =
         std::fs::read_to_string(crate::support::root().join("corpus/cen-demo-decisions.csv"))
@@ -333,14 +319,7 @@ fn decisions_survive_a_kill() {
 /// a resolution that closes one of them.
 #[test]
 fn dual_screening_agreement_and_conflicts() {
-    let (_t, dir) = crate::support::new_review();
-    let o = lacuna(&[
-        &"import",
-        &dir,
-        &crate::support::root().join("corpus/cen-demo.jsonl"),
-        &"-q",
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let (_t, dir) = crate::support::demo_imported();
     // ten records known by their source id (those without a PMID)
     let keys: Vec<String> =
         std::fs::read_to_string(crate::support::root().join("corpus/cen-demo-decisions.csv"))

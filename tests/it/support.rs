@@ -159,41 +159,25 @@ pub fn root() -> &'static Path {
 
 /// A demo review: imported, screened with the collector's labels, coded.
 pub fn demo_review() -> (tempfile::TempDir, PathBuf) {
-    let (tmp, dir) = crate::support::new_review();
-    for args in [
-        vec![
-            "import".to_string(),
-            dir.display().to_string(),
-            root().join("corpus/cen-demo.jsonl").display().to_string(),
-            "-q".into(),
-        ],
-        vec![
-            "decide".into(),
-            dir.display().to_string(),
-            "--from".into(),
-            root()
-                .join("corpus/cen-demo-decisions.csv")
-                .display()
-                .to_string(),
-            "-q".into(),
-        ],
-        vec![
-            "code".into(),
-            dir.display().to_string(),
-            "--protocol".into(),
-            root()
-                .join("protocols/complex-emotional-needs.toml")
-                .display()
-                .to_string(),
-            "-q".into(),
-        ],
-    ] {
-        let a: Vec<&dyn AsRef<std::ffi::OsStr>> = args
-            .iter()
-            .map(|s| s as &dyn AsRef<std::ffi::OsStr>)
-            .collect();
-        let o = lacuna(&a);
-        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
-    }
+    let (tmp, dir) = demo_imported();
+    let decisions = root().join("corpus/cen-demo-decisions.csv");
+    let protocol = root().join("protocols/complex-emotional-needs.toml");
+    let o = lacuna(&[&"decide", &dir, &"--from", &decisions, &"-q"]);
+    assert_eq!(o.status.code(), Some(0), "decide: {}", stderr(&o));
+    let o = lacuna(&[&"code", &dir, &"--protocol", &protocol, &"-q"]);
+    assert_eq!(o.status.code(), Some(0), "code: {}", stderr(&o));
+    (tmp, dir)
+}
+
+/// A new review holding the demo corpus, nothing decided or coded.
+pub fn demo_imported() -> (tempfile::TempDir, PathBuf) {
+    let (tmp, dir) = new_review();
+    let o = lacuna(&[
+        &"import",
+        &dir,
+        &root().join("corpus/cen-demo.jsonl"),
+        &"-q",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "import: {}", stderr(&o));
     (tmp, dir)
 }
