@@ -80,9 +80,8 @@ pub fn svg(runs: &[(u64, &Outcome)], title: &str) -> String {
     ];
     for (k, (seed, o)) in runs.iter().enumerate() {
         let c = colours.get(k % colours.len()).copied().unwrap_or("#000");
-        let r = (o.n_relevant as f64
-            - (o.n_relevant as f64 - o.curve.last().copied().unwrap_or(0) as f64))
-            .max(1.0);
+        // the curve runs until the last relevant record: its end is R' (relevant after the priors)
+        let r = o.curve.last().copied().unwrap_or(0).max(1) as f64;
         let mut pts = format!("{},{}", x(0.0), y(0.0));
         for (i, f) in o.curve.iter().enumerate() {
             let _ = write!(pts, " {:.1},{:.1}", x(i as f64 + 1.0), y(*f as f64 / r));

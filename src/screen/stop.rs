@@ -12,7 +12,6 @@
 //! ones. [`knee`] is the knee method (Cormack & Grossman 2016), a heuristic
 //! without a stated error rate. Pure functions of the screening sequence.
 
-use statrs::distribution::{Discrete, Hypergeometric};
 use statrs::function::factorial::ln_binomial;
 
 /// P(X ≤ x) for X ~ Hypergeometric(population, successes k, draws): the
@@ -170,9 +169,4 @@ pub fn knee(seen: &[bool]) -> bool {
     }
     let ratio = (yk / xk) / ((yc - yk + 1.0) / (xc - xk));
     ratio >= 6.0
-}
-
-/// Hypergeometric p.m.f. re-exported for tests of the test.
-pub fn hypergeom_pmf(pop: u64, k: u64, draws: u64, x: u64) -> f64 {
-    Hypergeometric::new(pop, k, draws).map_or(0.0, |h| h.pmf(x))
 }

@@ -119,15 +119,32 @@ fn lacuna_simulate_on_a_real_dataset_is_deterministic() {
         &"29,43",
         &"--out",
         &out.path(),
+        &"--json",
         &"-q",
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(
+        v["runs"][0]["priors"],
+        serde_json::json!([29, 43]),
+        "the given records are the priors (this file numbers rows from 0)"
+    );
     assert!(std::fs::read_to_string(out.path().join("recall.svg"))
         .expect("svg")
         .contains("<polyline"));
-    assert!(std::fs::read_to_string(out.path().join("recall.csv"))
-        .expect("csv")
-        .starts_with("seed,screened,found,recall"));
+    // one line per screened record until the last relevant one, ending at recall 1
+    let curve = std::fs::read_to_string(out.path().join("recall.csv")).expect("csv");
+    let lines: Vec<&str> = curve.lines().collect();
+    assert_eq!(lines[0], "seed,screened,found,recall");
+    assert_eq!(
+        lines.len() as u64 - 1,
+        v["runs"][0]["screened_to_all"].as_u64().expect("n")
+    );
+    assert!(
+        lines[lines.len() - 1].ends_with(",19,1.000000"),
+        "{}",
+        lines[lines.len() - 1]
+    );
 }
 
 #[test]
@@ -174,7 +191,7 @@ fn lacuna_simulate_refuses_bad_input() {
             vec!["--prior-rows", "0,99999"],
             "row 99999 is past the last row (951)",
         ),
-        // rows 43 and 80 are both irrelevant in this dataset
+        // records 43 and 80 are both irrelevant in this dataset
         (
             vec!["--prior-ids", "43,80"],
             "at least one relevant and one irrelevant record",
