@@ -33,7 +33,8 @@ const EXIT_CODES_HELP: &str = "Exit codes: 0 success; 1 unexpected failure; 2 ba
 3 an input file could not be read (nothing of that file was stored); \
 4 the folder is not a review, or already is one; 5 the search query could not be read; \
 6 the studies cannot be pooled (too few, collinear moderators, no convergence); \
-7 the review is not ready for this step (e.g. not coded yet: the message says what to run).";
+7 the review is not ready for this step (e.g. not coded yet: the message says what to run); \
+8 the E-utilities server could not be used (what was stored stays; `lacuna harvest DIR --resume` carries on).";
 
 /// The verbs.
 #[derive(Debug, Subcommand)]
@@ -154,6 +155,10 @@ pub enum Command {
     /// again; the new decision supersedes), q quit. Every decision is stored at once.
     #[command(after_help = crate::screening::STOPPING_HELP)]
     Screen(crate::screening::ScreenArgs),
+    /// Search PubMed (NCBI E-utilities) with the protocol's queries and store the records:
+    /// politely (3 requests/s, 10 with an API key), resumably (--resume after a kill or a
+    /// network failure) and incrementally (--since-last for a living review).
+    Harvest(crate::harvesting::HarvestArgs),
     /// Summary figures of a review: records, versions, deletions, years, imports.
     Stats {
         /// The review folder.
@@ -193,6 +198,9 @@ pub mod exit {
     pub const CANNOT_POOL: u8 = 6;
     /// The review is not ready for this step (the message says what to run first).
     pub const NOT_READY: u8 = 7;
+    /// The E-utilities server could not be used (network down, retries exhausted,
+    /// request refused); a harvest keeps what it stored and resumes with --resume.
+    pub const NETWORK: u8 = 8;
 }
 
 /// Progress bars on stderr (hidden with --quiet or when stderr is not a terminal).
@@ -410,6 +418,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Map(a) => crate::evidence::map(&mut out, &bars, a)?,
         Command::Simulate(a) => crate::screening::simulate(&mut out, &bars, a)?,
         Command::Screen(a) => crate::screening::screen(&mut out, a)?,
+        Command::Harvest(a) => crate::harvesting::harvest(&mut out, &bars, a)?,
         Command::Stats { dir, json } => {
             let review = Review::open(&dir)?;
             let s = review.stats()?;
@@ -611,6 +620,8 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
                 lacuna::Error::Meta(_) => exit::CANNOT_POOL,
                 lacuna::Error::Protocol(_) | lacuna::Error::Rows { .. } => exit::BAD_INPUT,
                 lacuna::Error::Usage(_) => exit::NOT_READY,
+                lacuna::Error::Harvest(lacuna::harvest::HarvestError::Query(_)) => exit::BAD_QUERY,
+                lacuna::Error::Harvest(_) => exit::NETWORK,
             };
         }
         if let Some(s) = cause.downcast_ref::<StoreError>() {

@@ -37,6 +37,9 @@ pub enum Error {
     /// The command cannot run on this review as it is; the message says what to do.
     #[error("{0}")]
     Usage(String),
+    /// The E-utilities harvest failed (the store keeps what was fetched).
+    #[error(transparent)]
+    Harvest(#[from] crate::harvest::HarvestError),
     /// The meta-analysis could not be computed.
     #[error(transparent)]
     Meta(#[from] crate::meta::MetaError),

@@ -127,7 +127,7 @@ fn parse_label(s: &str) -> Result<Label, String> {
     Label::parse(s).ok_or_else(|| format!("unknown label {s:?}: use include, exclude or maybe"))
 }
 
-fn load_protocol(dir: &Path, given: Option<&Path>) -> anyhow::Result<Protocol> {
+pub(crate) fn load_protocol(dir: &Path, given: Option<&Path>) -> anyhow::Result<Protocol> {
     let path = match given {
         Some(p) => p.to_path_buf(),
         None => {

@@ -20,6 +20,7 @@ pub mod code;
 pub mod error;
 pub mod extract;
 pub mod gapmap;
+pub mod harvest;
 pub mod meta;
 pub mod model;
 pub mod parse;

@@ -3,6 +3,7 @@
 
 mod cli;
 mod evidence;
+mod harvesting;
 mod screening;
 
 use clap::Parser;

@@ -6,6 +6,7 @@
 //! stage logic lives here: only sequencing, threads and commit/rollback.
 
 pub mod evidence;
+pub mod harvest;
 pub mod screening;
 
 use crate::error::Error;

@@ -8,6 +8,7 @@
 //! kept. Deletions mark a record, they never remove its rows. Each import runs
 //! in one transaction ([`ImportTx`]): dropped without `commit`, it rolls back.
 
+pub mod harvest;
 pub mod index;
 pub mod log;
 
@@ -85,6 +86,8 @@ pub const MIGRATIONS: &[&str] = &[
     "#,
     // 2: decisions, coding runs and edits, study links, effect rows.
     log::MIGRATION,
+    // 3: harvests and the PMIDs each planned to fetch.
+    harvest::MIGRATION,
 ];
 
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ','now')";
