@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 /// Spacing margin over `1/n` s, so that even a window that starts exactly on
 /// a grant holds no more than `n` grants.
-const MARGIN: f64 = 1.01;
+const MARGIN: f64 = 1.03;
 
 /// Evenly spaced grants, at most `per_sec` in any second.
 #[derive(Debug)]

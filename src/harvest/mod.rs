@@ -24,6 +24,9 @@ pub const NCBI_BASE: &str = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/";
 /// URLs fail with HTTP 414).
 const POST_OVER: usize = 1_500;
 
+/// The longest `Retry-After` honoured.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(600);
+
 /// Errors of the harvest client.
 #[derive(Debug, thiserror::Error)]
 pub enum HarvestError {
@@ -323,13 +326,16 @@ impl Client {
                             self.stats.rate_limited.fetch_add(1, Ordering::Relaxed);
                             last = "HTTP 429: API rate limit exceeded".into();
                             match retry_after {
-                                Some(d) => d.min(self.cfg.max_backoff),
+                                // NCBI's word wins over our backoff cap (within reason).
+                                Some(d) => d.min(MAX_RETRY_AFTER),
                                 None => self.backoff(attempt),
                             }
                         }
                         (s, _) if s >= 500 => {
                             last = format!("HTTP {s} from the server");
-                            retry_after.unwrap_or_else(|| self.backoff(attempt))
+                            retry_after
+                                .map(|d| d.min(MAX_RETRY_AFTER))
+                                .unwrap_or_else(|| self.backoff(attempt))
                         }
                         (s, body) => {
                             // 4xx: our request is wrong; retrying will not help.
@@ -591,7 +597,8 @@ pub fn date_days_ago(days: u64) -> String {
 ///
 /// ```
 /// assert_eq!(lacuna::harvest::civil_date(0), "1970/01/01");
-/// assert_eq!(lacuna::harvest::civil_date(20_418), "2025/11/27");
+/// assert_eq!(lacuna::harvest::civil_date(20_419), "2025/11/27");
+/// assert_eq!(lacuna::harvest::civil_date(11_016), "2000/02/29");
 /// ```
 pub fn civil_date(days: u64) -> String {
     let z = days as i64 + 719_468;

@@ -103,7 +103,7 @@ pub fn harvest(
             }
         }
         match plan(review, client, spec, reporter)? {
-            Planned::Row(row) => row,
+            Planned::Row(row) => *row,
             Planned::Dry(report) => return Ok(*report),
         }
     };
@@ -111,7 +111,7 @@ pub fn harvest(
 }
 
 enum Planned {
-    Row(HarvestRow),
+    Row(Box<HarvestRow>),
     Dry(Box<HarvestReport>),
 }
 
@@ -195,7 +195,7 @@ fn plan(
         .into_iter()
         .find(|h| h.id == id)
         .ok_or_else(|| Error::Usage(format!("harvest {id} vanished from the store")))?;
-    Ok(Planned::Row(row))
+    Ok(Planned::Row(Box::new(row)))
 }
 
 fn fetch(

@@ -9,9 +9,11 @@
 mod cli;
 mod code;
 mod coding_accuracy;
+mod eutils_server;
 mod extract;
 mod gapmap;
 mod golden;
+mod harvest;
 mod index;
 mod meta;
 mod pool;
