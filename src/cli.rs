@@ -159,6 +159,11 @@ pub enum Command {
     /// politely (3 requests/s, 10 with an API key), resumably (--resume after a kill or a
     /// network failure) and incrementally (--since-last for a living review).
     Harvest(crate::harvesting::HarvestArgs),
+    /// Find duplicate records across sources (same DOI, or near-identical title with the same
+    /// year and first author), merge the near-certain ones and list the rest for a person.
+    Dedup(crate::harvesting::DedupArgs),
+    /// Write the review's records to stdout as JSON Lines, CSV or RIS (for reference managers).
+    Export(crate::harvesting::ExportArgs),
     /// Summary figures of a review: records, versions, deletions, years, imports.
     Stats {
         /// The review folder.
@@ -419,6 +424,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Simulate(a) => crate::screening::simulate(&mut out, &bars, a)?,
         Command::Screen(a) => crate::screening::screen(&mut out, a)?,
         Command::Harvest(a) => crate::harvesting::harvest(&mut out, &bars, a)?,
+        Command::Dedup(a) => crate::harvesting::dedup(&mut out, &bars, a)?,
+        Command::Export(a) => crate::harvesting::export(&mut out, a)?,
         Command::Stats { dir, json } => {
             let review = Review::open(&dir)?;
             let s = review.stats()?;

@@ -197,3 +197,199 @@ fn print_report(out: &mut dyn Write, r: &HarvestReport) -> std::io::Result<()> {
     )?;
     Ok(())
 }
+
+/// Arguments of `lacuna dedup`.
+#[derive(Debug, Args)]
+pub struct DedupArgs {
+    /// The review folder.
+    dir: PathBuf,
+    /// List the uncertain pairs for a person (nothing is changed).
+    #[arg(long)]
+    review: bool,
+    /// A person's verdict: these two records are one work (KEEP then DUPLICATE, by key as
+    /// --review shows them, e.g. pmid:18450866 doi:10.1176/...).
+    #[arg(long, num_args = 2, value_names = ["KEEP", "DUPLICATE"], conflicts_with = "distinct")]
+    same: Option<Vec<String>>,
+    /// A person's verdict: these two records are different works.
+    #[arg(long, num_args = 2, value_names = ["A", "B"])]
+    distinct: Option<Vec<String>>,
+    /// Who gives the verdict.
+    #[arg(long, default_value = "reviewer")]
+    reviewer: String,
+    /// Print as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `lacuna dedup`.
+pub fn dedup(out: &mut dyn Write, bars: &Bars, a: DedupArgs) -> anyhow::Result<()> {
+    let mut review = Review::open(&a.dir)?;
+    if let Some(pair) = a.same.as_ref().or(a.distinct.as_ref()) {
+        let (Some(x), Some(y)) = (pair.first(), pair.get(1)) else {
+            return Err(lacuna::Error::Usage("give two record keys".into()).into());
+        };
+        let was_current = lacuna::store::index::is_current(&review)?;
+        let merged = review.decide_pair(x, y, a.same.is_some(), &a.reviewer)?;
+        let ids: Vec<i64> = merged.into_iter().collect();
+        lacuna::pipeline::drop_from_index(&review, was_current, &ids, bars)?;
+        writeln!(
+            out,
+            "{} and {}: {}",
+            x,
+            y,
+            if a.same.is_some() {
+                "merged (one work)"
+            } else {
+                "kept apart (different works)"
+            }
+        )?;
+        return Ok(());
+    }
+    if a.review {
+        let pairs = review.uncertain_pairs()?;
+        if a.json {
+            serde_json::to_writer_pretty(&mut *out, &pairs)?;
+            writeln!(out)?;
+            return Ok(());
+        }
+        if pairs.is_empty() {
+            writeln!(out, "no uncertain pairs: nothing to review")?;
+        }
+        for (i, p) in pairs.iter().enumerate() {
+            writeln!(out, "pair {} (title similarity {:.3}):", i + 1, p.score)?;
+            for s in &p.records {
+                writeln!(
+                    out,
+                    "  {}  {} ({}){}\n      from: {}",
+                    s.key,
+                    s.title,
+                    s.year
+                        .map(|y| y.to_string())
+                        .unwrap_or_else(|| "no year".into()),
+                    s.doi
+                        .as_ref()
+                        .map(|d| format!(" doi:{d}"))
+                        .unwrap_or_default(),
+                    s.sources.join("; ")
+                )?;
+            }
+            writeln!(
+                out,
+                "  decide: lacuna dedup {} --same {} {}   or   --distinct {} {}",
+                a.dir.display(),
+                p.records[0].key,
+                p.records[1].key,
+                p.records[0].key,
+                p.records[1].key
+            )?;
+        }
+        return Ok(());
+    }
+    let o = lacuna::pipeline::dedup(&mut review, bars)?;
+    let removed = review.duplicates_removed()?;
+    if a.json {
+        serde_json::to_writer_pretty(
+            &mut *out,
+            &serde_json::json!({
+                "checked": o.checked, "merged": o.merged, "uncertain": o.uncertain,
+                "duplicates_removed": removed,
+            }),
+        )?;
+        writeln!(out)?;
+    } else {
+        writeln!(
+            out,
+            "{} records checked: {} merged as duplicates, {} uncertain pairs for a person{}",
+            o.checked,
+            o.merged,
+            o.uncertain,
+            if o.uncertain > 0 {
+                format!(" (see `lacuna dedup {} --review`)", a.dir.display())
+            } else {
+                String::new()
+            }
+        )?;
+        writeln!(out, "duplicates removed so far (PRISMA): {removed}")?;
+    }
+    Ok(())
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// Lacuna JSON Lines, as `lacuna parse` writes them.
+    Jsonl,
+    /// CSV: pmid, doi, title, abstract, year, journal, authors, keywords.
+    Csv,
+    /// RIS, for reference managers.
+    Ris,
+}
+
+/// Arguments of `lacuna export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The review folder.
+    dir: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "jsonl")]
+    format: ExportFormat,
+    /// Only records whose latest screening decision is include.
+    #[arg(long)]
+    included: bool,
+}
+
+/// `lacuna export`: current records (duplicates merged, deletions left out) on stdout.
+pub fn export(out: &mut dyn Write, a: ExportArgs) -> anyhow::Result<()> {
+    let review = Review::open(&a.dir)?;
+    let keep = if a.included { review.included()? } else { None };
+    let mut csv_w =
+        matches!(a.format, ExportFormat::Csv).then(|| csv::Writer::from_writer(Vec::new()));
+    if let Some(w) = csv_w.as_mut() {
+        w.write_record([
+            "pmid", "doi", "title", "abstract", "year", "journal", "authors", "keywords",
+        ])?;
+    }
+    let mut err: Option<anyhow::Error> = None;
+    review.for_each_current(|id, rec| {
+        if keep.as_ref().is_some_and(|k| !k.contains(&id)) || err.is_some() {
+            return Ok(());
+        }
+        let r = match a.format {
+            ExportFormat::Jsonl => writeln!(
+                out,
+                "{}",
+                lacuna::parse::jsonl::to_line(&lacuna::model::Item::Record(Box::new(rec)))
+            )
+            .map_err(anyhow::Error::from),
+            ExportFormat::Ris => out
+                .write_all(lacuna::report::ris(&rec).as_bytes())
+                .map_err(anyhow::Error::from),
+            ExportFormat::Csv => match csv_w.as_mut() {
+                Some(w) => w
+                    .write_record([
+                        rec.pmid.map(|p| p.to_string()).unwrap_or_default(),
+                        rec.doi.as_ref().map(|d| d.to_string()).unwrap_or_default(),
+                        rec.title.clone(),
+                        rec.abstract_text.clone().unwrap_or_default(),
+                        rec.year.map(|y| y.to_string()).unwrap_or_default(),
+                        rec.journal.clone().unwrap_or_default(),
+                        rec.authors.join("; "),
+                        rec.keywords.join("; "),
+                    ])
+                    .map_err(anyhow::Error::from),
+                None => Ok(()),
+            },
+        };
+        if let Err(e) = r {
+            err = Some(e);
+        }
+        Ok(())
+    })?;
+    if let Some(e) = err {
+        return Err(e);
+    }
+    if let Some(w) = csv_w {
+        out.write_all(&w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)?;
+    }
+    Ok(())
+}

@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 pub mod coding;
+pub mod dedup;
 use std::fmt;
 
 /// The 97.5% quantile of the standard normal distribution (shared by
@@ -341,6 +342,11 @@ pub struct Record {
     /// `DateRevised` as YYYY-MM-DD.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_revised: Option<String>,
+    /// Read from a database or reference-manager export (RIS, MEDLINE text,
+    /// CSV) rather than from PubMed XML or Lacuna JSON: such a record never
+    /// replaces one the review already holds. Not written to JSON.
+    #[serde(skip)]
+    pub from_export: bool,
 }
 
 impl Record {

@@ -9,6 +9,7 @@
 pub mod jsonl;
 pub mod open;
 pub mod pubmed;
+pub mod refs;
 
 use crate::model::{Item, Pmid};
 use std::fmt;
@@ -63,8 +64,19 @@ pub enum ParseError {
     /// The file has no content.
     #[error("the file is empty")]
     Empty,
+    /// Text in an encoding Lacuna will not guess.
+    #[error("{0}")]
+    Encoding(String),
+    /// A RIS, MEDLINE or CSV export that cannot be read.
+    #[error("{}{message}", line.map(|l| format!("line {l}: ")).unwrap_or_default())]
+    Refs {
+        /// 1-based line, where known.
+        line: Option<u64>,
+        /// What is wrong.
+        message: String,
+    },
     /// Content whose format Lacuna does not recognise.
-    #[error("unrecognised format (starts with {start:?}); Lacuna reads PubMed XML (.xml, .xml.gz) and Lacuna JSON Lines")]
+    #[error("unrecognised format (starts with {start:?}); Lacuna reads PubMed XML (.xml, .xml.gz), MEDLINE/.nbib, RIS, CSV (with a title column) and Lacuna JSON Lines")]
     Unknown {
         /// The first bytes, for the message.
         start: String,
@@ -87,6 +99,30 @@ pub enum Format {
     Xml,
     /// Lacuna JSON Lines.
     JsonLines,
+    /// RIS (`TY  - ` ... `ER  - `).
+    Ris,
+    /// MEDLINE / .nbib (`PMID- `).
+    Medline,
+    /// CSV with a header row.
+    Csv,
+}
+
+impl Format {
+    /// The name stored with each import.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Xml => "pubmed-xml",
+            Format::JsonLines => "lacuna-jsonl",
+            Format::Ris => "ris",
+            Format::Medline => "medline",
+            Format::Csv => "csv",
+        }
+    }
+
+    /// Whether the whole file is read into memory before parsing.
+    pub fn whole_file(self) -> bool {
+        matches!(self, Format::Ris | Format::Medline | Format::Csv)
+    }
 }
 
 /// Tell the format from the first bytes of (already decompressed) content.
@@ -95,16 +131,39 @@ pub enum Format {
 /// use lacuna::parse::{sniff, Format};
 /// assert_eq!(sniff(b"\xEF\xBB\xBF<?xml version=\"1.0\"?>").unwrap(), Format::Xml);
 /// assert_eq!(sniff(b"  {\"kind\":\"article\"}").unwrap(), Format::JsonLines);
+/// assert_eq!(sniff(b"TY  - JOUR\nTI  - x").unwrap(), Format::Ris);
+/// assert_eq!(sniff(b"\nPMID- 31588070\nOWN - NLM").unwrap(), Format::Medline);
+/// assert_eq!(sniff(b"PMID,Title,Authors\n1,x,y").unwrap(), Format::Csv);
 /// assert!(sniff(b"").is_err());
-/// assert!(sniff(b"TY  - JOUR").is_err());
+/// assert!(sniff(b"hello world").is_err());
 /// ```
 pub fn sniff(head: &[u8]) -> Result<Format, ParseError> {
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     let first = head.iter().copied().find(|b| !b.is_ascii_whitespace());
+    let text = String::from_utf8_lossy(head.get(..head.len().min(8192)).unwrap_or(head));
+    let first_line = text
+        .lines()
+        .map(str::trim_end)
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    let tag = |l: &str, t: &str| l.trim_start().starts_with(t);
     match first {
         None => Err(ParseError::Empty),
         Some(b'<') => Ok(Format::Xml),
         Some(b'{') => Ok(Format::JsonLines),
+        Some(_) if tag(first_line, "PMID-") => Ok(Format::Medline),
+        Some(_) if tag(first_line, "TY  -") => Ok(Format::Ris),
+        Some(_) if text.lines().take(200).any(|l| l.starts_with("TY  -")) => Ok(Format::Ris),
+        Some(_) if text.lines().take(200).any(|l| l.starts_with("PMID- ")) => Ok(Format::Medline),
+        Some(_)
+            if first_line.to_lowercase().contains("title")
+                && [',', ';', '\t'].iter().any(|c| first_line.contains(*c)) =>
+        {
+            Ok(Format::Csv)
+        }
+        Some(_) if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") => Err(
+            ParseError::Encoding("the file is UTF-16; export it again as UTF-8".into()),
+        ),
         Some(_) => {
             let start: String =
                 String::from_utf8_lossy(head.get(..head.len().min(24)).unwrap_or(head))
@@ -172,6 +231,9 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, ParseError> {
     let warnings = match sniff(bytes)? {
         Format::Xml => pubmed::read_slice(bytes, &mut sink)?,
         Format::JsonLines => jsonl::read(bytes, &mut sink)?,
+        Format::Ris => refs::read_ris(bytes, &mut sink)?,
+        Format::Medline => refs::read_medline(bytes, &mut sink)?,
+        Format::Csv => refs::read_csv(bytes, &mut sink)?,
     };
     out.counts.skipped = warnings.iter().filter(|w| w.skipped).count() as u64;
     out.warnings = warnings;

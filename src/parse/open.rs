@@ -4,7 +4,7 @@
 //! This is the only part of `parse` that touches the file system; it reads,
 //! never writes. Errors name the file.
 
-use super::{jsonl, pubmed, sniff, Counts, Format, ParseError, Warning};
+use super::{jsonl, pubmed, refs, sniff, Counts, Format, ParseError, Warning};
 use crate::model::Item;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -227,6 +227,18 @@ pub fn read_stream<R: BufRead>(
     let warnings = match format {
         Format::Xml => pubmed::read(input, sink)?,
         Format::JsonLines => jsonl::read(input, sink)?,
+        Format::Ris | Format::Medline | Format::Csv => {
+            let mut bytes = Vec::new();
+            input.read_to_end(&mut bytes).map_err(|e| ParseError::Io {
+                offset: bytes.len() as u64,
+                source: e,
+            })?;
+            match format {
+                Format::Ris => refs::read_ris(&bytes, sink)?,
+                Format::Medline => refs::read_medline(&bytes, sink)?,
+                _ => refs::read_csv(&bytes, sink)?,
+            }
+        }
     };
     Ok((format, warnings))
 }

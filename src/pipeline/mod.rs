@@ -157,11 +157,7 @@ fn import_one(
         }
     };
     let stored = tx.counts();
-    let format = match summary.format {
-        Some(crate::parse::Format::Xml) => Some("pubmed-xml"),
-        Some(crate::parse::Format::JsonLines) => Some("lacuna-jsonl"),
-        None => None,
-    };
+    let format = summary.format.map(crate::parse::Format::name);
     let generation = tx.commit(format, &summary.counts)?;
     // The store has committed; the index follows. If it fails, it is stale and
     // will be rebuilt from the store (nothing is lost).
@@ -339,4 +335,46 @@ pub fn pool(cfg: &PoolConfig) -> Result<PoolOutcome, Error> {
     }
     let report = analyse(cfg.measure, &labels, &es, &cfg.options, &req)?;
     Ok(PoolOutcome { report, dropped })
+}
+
+/// Find duplicates among the records added since the last run (and between
+/// them and the older ones), merge the near-certain pairs, list the rest,
+/// and drop merged records from the index.
+pub fn dedup(
+    review: &mut Review,
+    reporter: &dyn Reporter,
+) -> Result<crate::store::dedup::DedupOutcome, Error> {
+    let (new, old) = review.dedup_keys()?;
+    let upto = new.iter().map(|k| k.id).max().unwrap_or(0);
+    reporter.message(&format!(
+        "comparing {} new records with {} already checked",
+        new.len(),
+        old.len()
+    ));
+    let pairs = crate::model::dedup::find(&new, &old);
+    let was_current = index::is_current(review)?;
+    let mut out = review.apply_dedup(&pairs, upto)?;
+    out.checked = new.len() as u64;
+    drop_from_index(review, was_current, &out.merged_ids, reporter)?;
+    Ok(out)
+}
+
+/// Remove merged records from the index: in place when it was current before
+/// the merge, else by a rebuild.
+pub fn drop_from_index(
+    review: &Review,
+    was_current: bool,
+    ids: &[i64],
+    reporter: &dyn Reporter,
+) -> Result<(), Error> {
+    if !was_current {
+        index::rebuild(review, reporter)?;
+    } else if !ids.is_empty() {
+        let mut u = Updater::open(review)?;
+        for id in ids {
+            u.remove(*id);
+        }
+        u.commit(review.generation()?)?;
+    }
+    Ok(())
 }

@@ -4,4 +4,7 @@
 
 pub mod gapmap;
 pub mod recall;
+pub mod ris;
 pub mod svg;
+
+pub use ris::ris;

@@ -8,6 +8,7 @@
 //! kept. Deletions mark a record, they never remove its rows. Each import runs
 //! in one transaction ([`ImportTx`]): dropped without `commit`, it rolls back.
 
+pub mod dedup;
 pub mod harvest;
 pub mod index;
 pub mod log;
@@ -88,6 +89,8 @@ pub const MIGRATIONS: &[&str] = &[
     log::MIGRATION,
     // 3: harvests and the PMIDs each planned to fetch.
     harvest::MIGRATION,
+    // 4: duplicates across sources.
+    dedup::MIGRATION,
 ];
 
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ','now')";
@@ -242,6 +245,10 @@ pub struct Stats {
     pub index_current: bool,
     /// Most recent imports: (name, finished_at, new, changed, unchanged).
     pub recent_sources: Vec<SourceRow>,
+    /// PRISMA: records identified (every record read from every file and query).
+    pub identified: u64,
+    /// PRISMA: duplicates removed (records merged into another).
+    pub duplicates_removed: u64,
 }
 
 /// One row of the sources table.
@@ -537,6 +544,10 @@ impl Review {
             s.recent_sources.push(row?);
         }
         s.index_current = index::is_current(self)?;
+        s.identified = q(
+            "SELECT coalesce(sum(articles + books), 0) FROM sources WHERE finished_at IS NOT NULL",
+        )?;
+        s.duplicates_removed = self.duplicates_removed()?;
         Ok(s)
     }
 }
@@ -589,10 +600,12 @@ impl ImportTx<'_> {
                     r.get::<_, i64>(0)?,
                     r.get::<_, i64>(1)?,
                     r.get::<_, i64>(2)?,
-                    r.get::<_, bool>(3)?,
+                    r.get::<_, i64>(3)?,
                 ))
             })
             .optional()?;
+        // deleted: 0 current, 1 deleted by PubMed, 2 merged into another record
+        // (a merged record stays merged whatever is imported again).
         let pmid = rec.pmid.map(|p| p.get() as i64);
         let doi = rec.doi.as_ref().map(|d| d.as_str());
         let has_abs = rec.abstract_text.is_some();
@@ -620,8 +633,11 @@ impl ImportTx<'_> {
                 self.insert_version(id, 1, hash)?;
                 Outcome::New(id)
             }
+            // A record from an export (RIS, MEDLINE text, CSV) never replaces one
+            // already held; its source is linked to it.
+            Some((id, _, _, _)) if rec.from_export => Outcome::Unchanged(id),
             Some((id, cur_hash, _, deleted)) if cur_hash == hash => {
-                if deleted {
+                if deleted == 1 {
                     self.tx
                         .prepare_cached("UPDATE records SET deleted = 0 WHERE id = ?1")?
                         .execute([id])?;
@@ -638,7 +654,7 @@ impl ImportTx<'_> {
                     )?
                     .query_row(params![id, hash], |r| r.get(0))
                     .optional()?;
-                if seen.is_some() && !deleted {
+                if seen.is_some() && deleted != 1 {
                     // Same content as an older version (an older file re-imported): keep current.
                     Outcome::Unchanged(id)
                 } else {
@@ -647,7 +663,8 @@ impl ImportTx<'_> {
                     self.tx
                         .prepare_cached(&format!(
                             "UPDATE records SET pmid=?2, doi=?3, kind=?4, title=?5, year=?6, journal=?7,
-                               has_abstract=?8, current_version=?9, content_hash=?10, deleted=0,
+                               has_abstract=?8, current_version=?9, content_hash=?10,
+                               deleted=CASE WHEN deleted = 2 THEN 2 ELSE 0 END,
                                updated_at={NOW} WHERE id=?1"
                         ))?
                         .execute(params![

@@ -123,8 +123,8 @@ fn a_missing_or_unreadable_file_is_refused() {
 fn unknown_formats_are_refused_with_what_is_read() {
     let t = tempfile::tempdir().expect("tmp");
     check_bad(
-        &temp_file(&t, "refs.ris", b"TY  - JOUR\nTI  - x\nER  - \n"),
-        &["unrecognised format", "PubMed XML"],
+        &temp_file(&t, "notes.txt", b"Dear reviewer, here are my notes.\n"),
+        &["unrecognised format", "PubMed XML", "RIS"],
     );
     check_bad(
         &temp_file(&t, "bad.jsonl", b"{\"title\": \"ok\"}\n{not json\n"),
