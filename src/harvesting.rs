@@ -39,15 +39,17 @@ pub struct HarvestArgs {
     /// E-utilities base URL (esearch.fcgi and efetch.fcgi are appended).
     #[arg(long, default_value = lacuna::harvest::NCBI_BASE)]
     eutils_url: String,
-    /// NCBI API key (10 requests/s instead of 3); default: $NCBI_API_KEY.
+    /// NCBI API key (10 requests/s instead of 3); default: $NCBI_API_KEY, else the variable
+    /// named by the protocol's [search] api_key_env.
     #[arg(long, env = "NCBI_API_KEY", hide_env_values = true)]
     api_key: Option<String>,
-    /// Contact e-mail sent to NCBI with every request (NCBI asks for one).
+    /// Contact e-mail sent to NCBI with every request (NCBI asks for one); default:
+    /// $LACUNA_EMAIL, else the protocol's [search] email.
     #[arg(long, env = "LACUNA_EMAIL")]
     email: Option<String>,
-    /// Tool name sent to NCBI.
-    #[arg(long, default_value = "lacuna")]
-    tool: String,
+    /// Tool name sent to NCBI; default: the protocol's [search] tool, else "lacuna".
+    #[arg(long)]
+    tool: Option<String>,
     /// PMIDs per efetch request.
     #[arg(long, default_value_t = 500)]
     batch: usize,
@@ -74,15 +76,42 @@ pub struct HarvestArgs {
 /// `lacuna harvest`.
 pub fn harvest(out: &mut dyn Write, bars: &Bars, a: HarvestArgs) -> anyhow::Result<()> {
     let mut review = Review::open(&a.dir)?;
+    // The protocol, when there is one: queries and NCBI identity.
+    let protocol = if a.protocol.is_some() || a.dir.join("protocol.toml").is_file() {
+        Some(crate::evidence::load_protocol(
+            &a.dir,
+            a.protocol.as_deref(),
+        )?)
+    } else {
+        None
+    };
+    let ident = protocol
+        .as_ref()
+        .map(|p| p.eutils.clone())
+        .unwrap_or_default();
+    let api_key = a
+        .api_key
+        .clone()
+        .or_else(|| {
+            ident
+                .api_key_env
+                .as_ref()
+                .and_then(|v| std::env::var(v).ok())
+        })
+        .filter(|k| !k.is_empty());
     let client = Client::new(Config {
         base_url: if a.eutils_url.ends_with('/') {
             a.eutils_url.clone()
         } else {
             format!("{}/", a.eutils_url)
         },
-        tool: a.tool.clone(),
-        email: a.email.clone(),
-        api_key: a.api_key.clone().filter(|k| !k.is_empty()),
+        tool: a
+            .tool
+            .clone()
+            .or(ident.tool.clone())
+            .unwrap_or_else(|| "lacuna".into()),
+        email: a.email.clone().or(ident.email.clone()),
+        api_key,
         batch: a.batch,
         retries: a.retries,
         backoff: Duration::from_millis(a.backoff_ms),
@@ -107,7 +136,13 @@ pub fn harvest(out: &mut dyn Write, bars: &Bars, a: HarvestArgs) -> anyhow::Resu
             ..base
         }]
     } else {
-        let protocol = crate::evidence::load_protocol(&a.dir, a.protocol.as_deref())?;
+        let Some(protocol) = protocol else {
+            return Err(lacuna::Error::Usage(format!(
+                "{} has no protocol yet: give the query with --term TEXT, or a protocol with --protocol FILE (its [[search.strings]] are harvested)",
+                a.dir.display()
+            ))
+            .into());
+        };
         if protocol.searches.is_empty() {
             return Err(lacuna::Error::Usage(format!(
                 "the protocol {:?} has no [[search.strings]]; give a query with --term TEXT",

@@ -174,6 +174,19 @@ pub struct SearchString {
     pub query: String,
 }
 
+/// The identity sent to NCBI with every E-utilities request. The API key
+/// itself is never written in a protocol (protocols are shared): `api_key_env`
+/// names the environment variable that holds it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EutilsIdentity {
+    /// `tool` (one word).
+    pub tool: Option<String>,
+    /// Contact e-mail.
+    pub email: Option<String>,
+    /// Name of the environment variable with the API key.
+    pub api_key_env: Option<String>,
+}
+
 /// An exclusion reason a screener can pick.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -201,6 +214,8 @@ pub struct Protocol {
     pub exclusion_reasons: Vec<Reason>,
     /// PubMed search strings.
     pub searches: Vec<SearchString>,
+    /// Who the harvest says it is to NCBI ([search] tool, email, api_key_env).
+    pub eutils: EutilsIdentity,
     /// Synthesis settings.
     pub synthesis: Synthesis,
     /// Map settings.
@@ -255,6 +270,12 @@ struct RawScreening {
 
 #[derive(Deserialize)]
 struct RawSearch {
+    #[serde(default)]
+    tool: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    api_key_env: Option<String>,
     #[serde(default)]
     blocks: BTreeMap<String, String>,
     #[serde(default)]
@@ -664,6 +685,33 @@ pub fn parse(path: &Path, text: &str) -> Result<Protocol, ProtocolError> {
 
     let synthesis = synthesis(&cx, raw.synthesis)?;
     let map = map_settings(&cx, raw.map, &dim_of)?;
+    let eutils = raw
+        .search
+        .as_ref()
+        .map(|s| EutilsIdentity {
+            tool: s.tool.clone(),
+            email: s.email.clone(),
+            api_key_env: s.api_key_env.clone(),
+        })
+        .unwrap_or_default();
+    if let Some(t) = &eutils.tool {
+        if t.is_empty() || t.contains(char::is_whitespace) {
+            return Err(cx.err(
+                None,
+                "search.tool".into(),
+                "must be one word (NCBI refuses spaces)".into(),
+            ));
+        }
+    }
+    if let Some(e) = &eutils.email {
+        if !e.contains('@') || e.contains(char::is_whitespace) {
+            return Err(cx.err(
+                None,
+                "search.email".into(),
+                format!("{e:?} is not an e-mail address"),
+            ));
+        }
+    }
     let searches = searches(&cx, raw.search)?;
     let exclusion_reasons = raw
         .screening
@@ -691,6 +739,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Protocol, ProtocolError> {
         question: raw.question.primary,
         exclusion_reasons,
         searches,
+        eutils,
         synthesis,
         map,
         frame: Frame {

@@ -141,6 +141,22 @@ fn plan(
         ];
         let (_, changed) = client.search_all(&spec.term, &revised, None)?;
         ids.extend(changed);
+        // Deleted records never match a search: PMIDs held from this query that
+        // no longer match are fetched again, and efetch says which are deleted.
+        let (_, now) = client.search_all(&spec.term, &[], None)?;
+        let now: std::collections::BTreeSet<Pmid> = now.into_iter().collect();
+        let vanished: Vec<Pmid> = review
+            .harvested_pmids(&spec.term)?
+            .into_iter()
+            .filter(|p| !now.contains(p))
+            .collect();
+        if !vanished.is_empty() {
+            reporter.message(&format!(
+                "{} record(s) held from this query no longer match it; asking PubMed about them",
+                vanished.len()
+            ));
+        }
+        ids.extend(vanished);
         ids.sort_unstable();
         ids.dedup();
         if let Some(m) = spec.max {

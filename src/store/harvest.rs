@@ -238,6 +238,26 @@ impl Review {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// PMIDs stored by completed harvests of `term` whose records are still
+    /// current (not deleted, not merged away).
+    pub fn harvested_pmids(&self, term: &str) -> Result<Vec<Pmid>, StoreError> {
+        let mut st = self.conn.prepare(
+            "SELECT DISTINCT hp.pmid FROM harvest_pmids hp
+             JOIN harvests h ON h.id = hp.harvest_id
+             JOIN records r ON r.pmid = hp.pmid
+             WHERE h.term = ?1 AND h.finished_at IS NOT NULL AND hp.state = 'stored' AND r.deleted = 0
+             ORDER BY hp.pmid",
+        )?;
+        let rows = st.query_map([term], |r| r.get::<_, i64>(0))?;
+        let mut out = Vec::new();
+        for row in rows {
+            if let Ok(p) = Pmid::new(row?.max(0) as u64) {
+                out.push(p);
+            }
+        }
+        Ok(out)
+    }
+
     /// The PMIDs of a harvest still to fetch, with their positions, in order.
     pub fn pending_pmids(&self, harvest_id: i64) -> Result<Vec<(u64, Pmid)>, StoreError> {
         let mut st = self.conn.prepare(

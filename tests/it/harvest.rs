@@ -465,15 +465,16 @@ fn since_last_fetches_only_new_and_revised_records() {
     let new = s.add_synthetic("complex emotional needs", 41_000_000, 7, &today);
     s.revise(old[0], &today);
     s.revise(old[1], &today);
-    s.efetch_delay(Duration::ZERO);
+    s.delete(old[2]);
     let before = s.log().len();
     let up = run(&["--since-last"]);
     assert_eq!(up["new"].as_u64(), Some(new.len() as u64), "{up}");
     assert_eq!(up["changed"].as_u64(), Some(2), "{up}");
+    assert_eq!(up["deleted"].as_u64(), Some(1), "{up}");
     assert_eq!(
         up["planned"].as_u64(),
-        Some(9),
-        "only new and revised are fetched"
+        Some(10),
+        "only new, revised and vanished records are fetched"
     );
     assert!(up["window_from"].as_str().is_some());
     let searches: Vec<_> = s.log()[before..]
@@ -492,6 +493,11 @@ fn since_last_fetches_only_new_and_revised_records() {
         .expect("versions");
     assert_eq!(versions.len(), 2);
     assert!(versions[1].title.starts_with("Corrected: "));
+    let gone = r
+        .record_by_pmid(Pmid::new(old[2]).expect("pmid"))
+        .expect("get")
+        .expect("kept");
+    assert!(gone.deleted, "the deleted record is marked, not removed");
 }
 
 #[test]
