@@ -65,6 +65,27 @@ def zotero():
               f"DO  - {r['doi']}", f"VL  - {60 + i}", "SN  - 0002-953X", "ER  - ", "", ""]
     return "\n".join(s)
 
+def wos():
+    s = []
+    for i, r in enumerate(recs):
+        a, g = authors[i]
+        sp, ep = pages(i)
+        s += ["TY  - JOUR", f"AU  - {a}, {g[0]}", "AU  - Smith, J", f"TI  - {r['title']}",
+              f"T2  - {r['journal'].upper()}", f"AB  - {r['abstract']}", "SN  - 0002-953X",
+              f"PY  - {years[i]}", f"VL  - {60 + i}", "IS  - 3", f"SP  - {sp}", f"EP  - {ep}",
+              f"DO  - {r['doi']}", f"AN  - WOS:0002555433000{10 + i}", "ER  - ", ""]
+    return "\n".join(s)
+
+def endnote():
+    s = []
+    for i, r in enumerate(recs):
+        a, g = authors[i]
+        sp, ep = pages(i)
+        s += ["TY  - JOUR", f"AU  - {a}, {g}", f"T1  - {r['title']}", f"JF  - {r['journal']}",
+              f"Y1  - {years[i]}", f"SP  - {sp}-{ep}", f"VL  - {60 + i}", f"N2  - {r['abstract']}",
+              f"DO  - {r['doi']}", "ER  - ", ""]
+    return "\r\n".join(s)
+
 def nbib():
     s = []
     for i, r in enumerate(recs):
@@ -104,6 +125,8 @@ def plain_csv():
 (out / "ebsco-psycinfo.ris").write_bytes(b"\xef\xbb\xbf" + ebsco().encode())
 (out / "scopus.ris").write_text(scopus())
 (out / "zotero.ris").write_text(zotero())
+(out / "wos.ris").write_text(wos())
+(out / "endnote.ris").write_bytes(endnote().encode())
 (out / "pubmed.nbib").write_text(nbib())
 (out / "pubmed-export.csv").write_bytes(b"\xef\xbb\xbf" + pubmed_csv().encode())
 (out / "plain.csv").write_text(plain_csv())

@@ -56,6 +56,9 @@ pub enum Command {
         /// Print the per-file report as JSON on stdout.
         #[arg(long)]
         json: bool,
+        /// Do not look for duplicates across sources afterwards (`lacuna dedup` does it later).
+        #[arg(long)]
+        no_dedup: bool,
     },
     /// Parse files and print their records as JSON Lines on stdout (no review needed).
     Parse {
@@ -269,9 +272,17 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 dir.display()
             ));
         }
-        Command::Import { dir, files, json } => {
+        Command::Import {
+            dir,
+            files,
+            json,
+            no_dedup,
+        } => {
             let mut review = Review::open(&dir)?;
             let reports = pipeline::import(&mut review, &files, &bars)?;
+            if !no_dedup {
+                crate::harvesting::report_dedup(&bars, &dir, &pipeline::dedup(&mut review, &bars)?);
+            }
             for r in &reports {
                 for w in r.warnings.iter().take(20) {
                     bars.message(&format!("warning: {}: {w}", r.path.display()));

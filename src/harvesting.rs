@@ -71,6 +71,29 @@ pub struct HarvestArgs {
     /// Print the report as JSON on stdout.
     #[arg(long)]
     json: bool,
+    /// Do not look for duplicates across sources afterwards.
+    #[arg(long)]
+    no_dedup: bool,
+}
+
+/// Say what an automatic dedup after an import or harvest did (nothing when it found nothing).
+pub fn report_dedup(bars: &Bars, dir: &std::path::Path, o: &lacuna::store::dedup::DedupOutcome) {
+    use lacuna::progress::Reporter;
+    if o.merged + o.uncertain > 0 {
+        bars.message(&format!(
+            "duplicates across sources: {} merged{}",
+            o.merged,
+            if o.uncertain > 0 {
+                format!(
+                    ", {} uncertain pair(s) for a person: lacuna dedup {} --review",
+                    o.uncertain,
+                    dir.display()
+                )
+            } else {
+                String::new()
+            }
+        ));
+    }
 }
 
 /// `lacuna harvest`.
@@ -189,6 +212,9 @@ pub fn harvest(out: &mut dyn Write, bars: &Bars, a: HarvestArgs) -> anyhow::Resu
             print_report(&mut *out, &r)?;
         }
         reports.push(r);
+    }
+    if !a.dry_run && !a.no_dedup {
+        report_dedup(bars, &a.dir, &lacuna::pipeline::dedup(&mut review, bars)?);
     }
     if a.json {
         serde_json::to_writer_pretty(&mut *out, &reports)?;
@@ -420,11 +446,26 @@ pub fn export(out: &mut dyn Write, a: ExportArgs) -> anyhow::Result<()> {
         }
         Ok(())
     })?;
-    if let Some(e) = err {
-        return Err(e);
-    }
     if let Some(w) = csv_w {
-        out.write_all(&w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)?;
+        if err.is_none() {
+            if let Err(e) = w
+                .into_inner()
+                .map_err(|e| anyhow::anyhow!("{e}"))
+                .and_then(|b| out.write_all(&b).map_err(anyhow::Error::from))
+            {
+                err = Some(e);
+            }
+        }
     }
-    Ok(())
+    match err {
+        // `lacuna export DIR | head` is not a failure.
+        Some(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            Ok(())
+        }
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
 }

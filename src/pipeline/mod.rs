@@ -346,11 +346,6 @@ pub fn dedup(
 ) -> Result<crate::store::dedup::DedupOutcome, Error> {
     let (new, old) = review.dedup_keys()?;
     let upto = new.iter().map(|k| k.id).max().unwrap_or(0);
-    reporter.message(&format!(
-        "comparing {} new records with {} already checked",
-        new.len(),
-        old.len()
-    ));
     let pairs = crate::model::dedup::find(&new, &old);
     let was_current = index::is_current(review)?;
     let mut out = review.apply_dedup(&pairs, upto)?;
