@@ -22,8 +22,10 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use lacuna::harvest::{Client, Config, RateLimiter};
 use lacuna::model::dedup::{find, DedupKey};
+use lacuna::model::Pmid;
 use lacuna::pipeline::harvest::{harvest, HarvestSpec};
 use lacuna::progress::Silent;
+use lacuna::store::harvest::HarvestStart;
 use lacuna::store::Review;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -77,8 +79,6 @@ fn bench_harvest(c: &mut Criterion) {
     });
     // Parse + store of one 500-record efetch reply (the work done between two
     // requests), against the 100 ms (10/s) and 333 ms (3/s) request interval.
-    let tmp = tempfile::tempdir().unwrap();
-    let file = tmp.path().join("batch.xml");
     let mut body = String::from("<?xml version=\"1.0\" ?>\n<PubmedArticleSet>\n");
     for i in 0..500u64 {
         let (orig, xml) = &server.templates()[i as usize % server.templates().len()];
@@ -86,17 +86,51 @@ fn bench_harvest(c: &mut Criterion) {
         body.push('\n');
     }
     body.push_str("</PubmedArticleSet>\n");
-    std::fs::write(&file, body).unwrap();
+    let pmids: Vec<Pmid> = (0..500u64)
+        .map(|i| Pmid::new(50_000_000 + i).unwrap())
+        .collect();
     g.bench_function("parse_and_store_one_500_record_batch", |b| {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
                 let dir = tempfile::tempdir().unwrap();
                 let mut review = Review::init(&dir.path().join("r")).unwrap();
+                lacuna::store::index::rebuild(&review, &Silent).unwrap();
+                let start = HarvestStart {
+                    name: "bench",
+                    term: "bench",
+                    mode: "full",
+                    window_from: None,
+                    translation: None,
+                    count: 500,
+                    webenv: None,
+                    query_key: None,
+                    batch: 500,
+                    day: 0,
+                };
+                review.start_harvest(&start, &pmids).unwrap();
+                let row = review.harvests().unwrap().remove(0);
+                let mut updater = lacuna::store::index::Updater::open(&review).unwrap();
+                // What the harvest does between two requests: parse the reply,
+                // store it with its progress, hand the records to the index writer.
                 let t = Instant::now();
-                lacuna::pipeline::import(&mut review, std::slice::from_ref(&file), &Silent)
+                let mut items = Vec::with_capacity(500);
+                lacuna::parse::pubmed::read_slice(body.as_bytes(), &mut |it| {
+                    items.push(it);
+                    true
+                })
+                .unwrap();
+                let stored = review
+                    .store_harvest_batch(&row, &pmids, &items, &[])
                     .unwrap();
+                for (id, i) in &stored.upserted {
+                    if let lacuna::model::Item::Record(r) = &items[*i] {
+                        updater.upsert(*id, r).unwrap();
+                    }
+                }
                 total += t.elapsed();
+                assert_eq!(stored.counts.new, 500);
+                updater.rollback().unwrap();
             }
             total
         })

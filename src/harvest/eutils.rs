@@ -184,6 +184,69 @@ pub fn halve(lo: u64, hi: u64) -> Option<((u64, u64), (u64, u64))> {
     Some(((lo, mid), (mid + 1, hi)))
 }
 
+/// Hits aimed for per PMID range when a query is split: under the cap with
+/// room for records added while the harvest runs.
+pub const RANGE_TARGET: u64 = 8_000;
+
+/// PMID ranges covering `1..=TOP_PMID` that should each hold about
+/// [`RANGE_TARGET`] of `count` hits, cut at quantiles of `sample` (the IDs
+/// the first, capped search returned). Far fewer probes than halving the
+/// whole PMID space: two or three searches for a query of 10,000 to 20,000.
+///
+/// ```
+/// use lacuna::harvest::eutils::{plan_ranges, TOP_PMID};
+/// use lacuna::model::Pmid;
+/// let sample: Vec<Pmid> = (1..=9_999).map(|i| Pmid::new(30_000_000 + i).unwrap()).collect();
+/// let r = plan_ranges(&sample, 12_000);
+/// assert_eq!(r.len(), 2);
+/// assert_eq!((r[0].0, r[1].1), (1, TOP_PMID));
+/// assert_eq!(r[0].1 + 1, r[1].0);
+/// ```
+pub fn plan_ranges(sample: &[Pmid], count: u64) -> Vec<(u64, u64)> {
+    let mut s: Vec<u64> = sample.iter().map(|p| p.get()).collect();
+    s.sort_unstable();
+    s.dedup();
+    let parts = count.div_ceil(RANGE_TARGET).max(1) as usize;
+    let mut cuts: Vec<u64> = (1..parts)
+        .filter_map(|i| s.get(i * s.len() / parts).copied())
+        .filter(|&c| c < TOP_PMID)
+        .collect();
+    cuts.dedup();
+    let mut out = Vec::with_capacity(cuts.len() + 1);
+    let mut lo = 1;
+    for c in cuts {
+        if c >= lo {
+            out.push((lo, c));
+            lo = c + 1;
+        }
+    }
+    out.push((lo, TOP_PMID));
+    out
+}
+
+/// Split a range still over the cap at the median of the IDs it returned
+/// (falling back to the numeric middle).
+///
+/// ```
+/// use lacuna::harvest::eutils::split_at_median;
+/// use lacuna::model::Pmid;
+/// let ids: Vec<Pmid> = [10, 20, 30, 40].iter().map(|&i| Pmid::new(i).unwrap()).collect();
+/// assert_eq!(split_at_median(1, 100, &ids), Some(((1, 30), (31, 100))));
+/// assert_eq!(split_at_median(1, 100, &[]), Some(((1, 50), (51, 100))));
+/// ```
+pub fn split_at_median(lo: u64, hi: u64, ids: &[Pmid]) -> Option<((u64, u64), (u64, u64))> {
+    let mut inside: Vec<u64> = ids
+        .iter()
+        .map(|p| p.get())
+        .filter(|&p| p >= lo && p <= hi)
+        .collect();
+    inside.sort_unstable();
+    match inside.get(inside.len() / 2) {
+        Some(&m) if m >= lo && m < hi => Some(((lo, m), (m + 1, hi))),
+        _ => halve(lo, hi),
+    }
+}
+
 /// How an efetch reply compares with the PMIDs asked for.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Reconciled {

@@ -11,7 +11,7 @@ pub mod eutils;
 pub mod limit;
 
 use crate::model::{Item, Pmid};
-use eutils::{ReplyError, SearchReply, PUBMED_CAP, TOP_PMID};
+use eutils::{ReplyError, SearchReply, PUBMED_CAP};
 pub use limit::RateLimiter;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -435,7 +435,9 @@ impl Client {
             return Ok((first, ids));
         }
         let mut ids: Vec<Pmid> = Vec::with_capacity(first.count as usize);
-        let mut stack = vec![(1u64, TOP_PMID)];
+        // Ranges cut at quantiles of the IDs already in hand; popped low first.
+        let mut stack: Vec<(u64, u64)> = eutils::plan_ranges(&first.ids, first.count);
+        stack.reverse();
         while let Some((lo, hi)) = stack.pop() {
             let r = self.esearch(&eutils::uid_range(term, lo, hi), extra, PUBMED_CAP)?;
             if r.ids.len() as u64 >= r.count {
@@ -444,7 +446,7 @@ impl Client {
                     break;
                 }
             } else {
-                match eutils::halve(lo, hi) {
+                match eutils::split_at_median(lo, hi, &r.ids) {
                     // Pop the low half first so PMIDs come in ascending order.
                     Some((low, high)) => {
                         stack.push(high);

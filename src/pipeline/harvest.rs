@@ -241,37 +241,65 @@ fn fetch(
     let mut generation = review.generation()?;
     reporter.start("harvest", Some(pending.len() as u64), "records");
     let batch = row.batch.max(1);
-    for chunk in pending.chunks(batch) {
-        let ids: Vec<Pmid> = chunk.iter().map(|(_, p)| *p).collect();
-        let first_seq = chunk.first().map(|(s, _)| *s).unwrap_or(0);
-        let contiguous = chunk
-            .last()
-            .is_some_and(|(s, _)| *s + 1 - first_seq == chunk.len() as u64);
-        let by = match (&row.webenv, &row.query_key) {
-            (Some(w), Some(k)) if contiguous && !resumed => FetchBy::History {
-                webenv: w,
-                query_key: k,
-                start: first_seq as usize,
-            },
-            _ => FetchBy::Ids,
-        };
-        let fetched = client.efetch(&ids, by)?;
-        for w in &fetched.warnings {
-            reporter.message(w);
-        }
-        let stored = review.store_harvest_batch(&row, &ids, &fetched.items, &fetched.missing)?;
-        generation = stored.generation;
-        if let Some(u) = updater.as_mut() {
-            for (id, i) in &stored.upserted {
-                if let Some(crate::model::Item::Record(rec)) = fetched.items.get(*i) {
-                    u.upsert(*id, rec)?;
+    // Fetch on one thread, store on this one: the next request goes out while
+    // a batch is parsed and stored, so the rate limit, not our work, sets the
+    // pace. The channel holds one batch: a kill loses at most two unstored
+    // batches, which --resume fetches again.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(Vec<Pmid>, harvest::Fetched), Error>>(1);
+    let row_ref = &row;
+    let result: Result<(), Error> = std::thread::scope(|sc| {
+        sc.spawn(move || {
+            for chunk in pending.chunks(batch) {
+                let ids: Vec<Pmid> = chunk.iter().map(|(_, p)| *p).collect();
+                let first_seq = chunk.first().map(|(s, _)| *s).unwrap_or(0);
+                let contiguous = chunk
+                    .last()
+                    .is_some_and(|(s, _)| *s + 1 - first_seq == chunk.len() as u64);
+                let by = match (&row_ref.webenv, &row_ref.query_key) {
+                    (Some(w), Some(k)) if contiguous && !resumed => FetchBy::History {
+                        webenv: w,
+                        query_key: k,
+                        start: first_seq as usize,
+                    },
+                    _ => FetchBy::Ids,
+                };
+                let r = client.efetch(&ids, by).map_err(Error::from);
+                let failed = r.is_err();
+                if tx.send(r.map(|f| (ids, f))).is_err() || failed {
+                    return;
                 }
             }
-            for id in &stored.removed {
-                u.remove(*id);
+        });
+        // Owned here, so an early return drops it and stops the fetcher.
+        let rx = rx;
+        for msg in rx.iter() {
+            let (ids, fetched) = msg?;
+            for w in &fetched.warnings {
+                reporter.message(w);
             }
+            let stored =
+                review.store_harvest_batch(row_ref, &ids, &fetched.items, &fetched.missing)?;
+            generation = stored.generation;
+            if let Some(u) = updater.as_mut() {
+                for (id, i) in &stored.upserted {
+                    if let Some(crate::model::Item::Record(rec)) = fetched.items.get(*i) {
+                        u.upsert(*id, rec)?;
+                    }
+                }
+                for id in &stored.removed {
+                    u.remove(*id);
+                }
+            }
+            reporter.advance(ids.len() as u64);
         }
-        reporter.advance(ids.len() as u64);
+        Ok(())
+    });
+    if let Err(e) = result {
+        if let Some(u) = updater {
+            let _ = u.rollback();
+        }
+        reporter.finish();
+        return Err(e);
     }
     reporter.finish();
     let done = review.finish_harvest(row.id)?;

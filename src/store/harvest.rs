@@ -41,6 +41,7 @@ pub(super) const MIGRATION: &str = r#"
         PRIMARY KEY (harvest_id, seq)
     ) WITHOUT ROWID;
     CREATE INDEX harvest_pmids_pending ON harvest_pmids(harvest_id, state, seq);
+    CREATE INDEX harvest_pmids_pmid ON harvest_pmids(harvest_id, pmid);
 "#;
 
 /// What a new harvest is.
