@@ -196,36 +196,67 @@ fn bench_ris(c: &mut Criterion) {
     g.finish();
 }
 
+/// A pseudo-random title of 10 words from a 4,096-word vocabulary of
+/// made-up words (seeded, so every run sees the same data).
+fn title(seed: u64) -> String {
+    const SYL: [&str; 16] = [
+        "ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "be", "da", "fe", "go", "hu", "ji", "pe",
+        "zu",
+    ];
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut words = Vec::with_capacity(10);
+    for _ in 0..10 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let w = (x >> 20) as usize;
+        words.push(format!(
+            "{}{}{}",
+            SYL[w % 16],
+            SYL[(w >> 4) % 16],
+            SYL[(w >> 8) % 16]
+        ));
+    }
+    words.join(" ")
+}
+
+/// One of 50,021 made-up surnames (letters only, as names are compared).
+fn surname(j: usize) -> String {
+    let t = title((j % 50_021) as u64 + 7_777_777);
+    t.split(' ').take(2).collect::<Vec<_>>().join("")
+}
+
 fn bench_dedup(c: &mut Criterion) {
-    let key = |i: usize, shift: usize| {
-        let j = i + shift;
+    let key = |id: usize, j: usize| {
         DedupKey::new(
-            i as i64,
+            id as i64,
             None,
             j.is_multiple_of(3)
                 .then(|| format!("10.1000/x.{j}"))
                 .as_deref(),
-            &format!(
-                "Outcome {j} of a therapy for people with complex emotional needs in setting {}",
-                j % 977
-            ),
+            &title(j as u64),
             Some(1980 + (j % 45) as i32),
-            Some(&format!("Author{} AB", j % 5003)),
+            Some(&format!("{} AB", surname(j))),
         )
     };
-    let existing: Vec<DedupKey> = (0..1_000_000).map(|i| key(i, 0)).collect();
-    // 100,000 new records, a tenth of them duplicates of existing ones.
-    let new: Vec<DedupKey> = (0..100_000)
+    let existing: Vec<DedupKey> = (0..1_000_000).map(|i| key(i, i)).collect();
+    // 100,000 new records; a tenth are another database's copy of an existing
+    // record (no DOI, title in upper case with a trailing full stop).
+    let new: Vec<DedupKey> = (0..100_000usize)
         .map(|i| {
-            let mut k = key(
-                1_000_000 + i,
-                if i.is_multiple_of(10) { 0 } else { 1_000_000 },
-            );
             if i.is_multiple_of(10) {
-                k = key(i * 7, 0);
-                k.id = (1_000_000 + i) as i64;
+                let j = i * 7;
+                DedupKey::new(
+                    (1_000_000 + i) as i64,
+                    None,
+                    None,
+                    &format!("{}.", title(j as u64).to_uppercase()),
+                    Some(1980 + (j % 45) as i32),
+                    Some(&format!("{}, A", surname(j))),
+                )
+            } else {
+                key(1_000_000 + i, 2_000_000 + i)
             }
-            k
         })
         .collect();
     let mut g = c.benchmark_group("dedup");

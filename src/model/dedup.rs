@@ -5,8 +5,9 @@
 //!
 //! Pure: keys in, pairs out. Exact DOI first; then titles that share a
 //! block (same normalised title start, or same first author and year) are
-//! compared with normalised Levenshtein similarity (`strsim`). Two records
-//! with different PMIDs or different DOIs are never the same work.
+//! compared with normalised Levenshtein similarity (`rapidfuzz`: bit-parallel,
+//! with a score cut-off, after cheap year, author and length checks). Two
+//! records with different PMIDs or different DOIs are never the same work.
 
 use std::collections::HashMap;
 
@@ -146,14 +147,7 @@ pub fn judge(a: &DedupKey, b: &DedupKey) -> Option<Pair> {
             certain: true,
         });
     }
-    let score = if a.title == b.title {
-        1.0
-    } else {
-        strsim::normalized_levenshtein(&a.title, &b.title)
-    };
-    if score < REVIEW_AT {
-        return None;
-    }
+    // Cheap checks before any string distance.
     let year_same = a.year == b.year && a.year.is_some();
     let year_near = match (a.year, b.year) {
         (Some(x), Some(y)) => (x - y).abs() <= 1,
@@ -162,6 +156,24 @@ pub fn judge(a: &DedupKey, b: &DedupKey) -> Option<Pair> {
     let author_same = a.first_author.is_some() && a.first_author == b.first_author;
     let author_ok = author_same || a.first_author.is_none() || b.first_author.is_none();
     if !year_near || !author_ok {
+        return None;
+    }
+    let score = if a.title == b.title {
+        1.0
+    } else {
+        let (la, lb) = (a.title.len(), b.title.len());
+        let longer = la.max(lb) as f64;
+        if (la.abs_diff(lb) as f64) > (1.0 - REVIEW_AT) * longer + 1.0 {
+            return None;
+        }
+        use rapidfuzz::distance::levenshtein;
+        levenshtein::normalized_similarity_with_args(
+            a.title.chars(),
+            b.title.chars(),
+            &levenshtein::Args::default().score_cutoff(REVIEW_AT),
+        )?
+    };
+    if score < REVIEW_AT {
         return None;
     }
     let certain = score >= MERGE_AT
@@ -189,9 +201,10 @@ fn spelling_only(a: &str, b: &str) -> bool {
         from.iter().all(|w| {
             to.contains(w)
                 || (w.chars().count() >= 4
-                    && to
-                        .iter()
-                        .any(|v| v.chars().count() >= 4 && strsim::levenshtein(w, v) <= 1))
+                    && to.iter().any(|v| {
+                        v.chars().count() >= 4
+                            && rapidfuzz::distance::levenshtein::distance(w.chars(), v.chars()) <= 1
+                    }))
         })
     };
     covered(&wa, &wb) && covered(&wb, &wa)

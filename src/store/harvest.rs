@@ -38,10 +38,9 @@ pub(super) const MIGRATION: &str = r#"
         seq INTEGER NOT NULL,            -- position in the search result
         pmid INTEGER NOT NULL,
         state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'stored', 'deleted', 'missing')),
-        PRIMARY KEY (harvest_id, seq)
+        PRIMARY KEY (harvest_id, pmid)
     ) WITHOUT ROWID;
     CREATE INDEX harvest_pmids_pending ON harvest_pmids(harvest_id, state, seq);
-    CREATE INDEX harvest_pmids_pmid ON harvest_pmids(harvest_id, pmid);
 "#;
 
 /// What a new harvest is.
@@ -191,8 +190,9 @@ impl Review {
         )?;
         let id = tx.last_insert_rowid();
         {
-            let mut st =
-                tx.prepare("INSERT INTO harvest_pmids(harvest_id, seq, pmid) VALUES (?1, ?2, ?3)")?;
+            let mut st = tx.prepare(
+                "INSERT OR IGNORE INTO harvest_pmids(harvest_id, seq, pmid) VALUES (?1, ?2, ?3)",
+            )?;
             for (seq, p) in pmids.iter().enumerate() {
                 st.execute(params![id, seq as i64, p.get() as i64])?;
             }
@@ -307,7 +307,7 @@ impl Review {
                         itx.tx
                             .prepare_cached(
                                 "UPDATE harvest_pmids SET state = 'stored'
-                                 WHERE harvest_id = ?1 AND pmid = ?2 AND state = 'pending'",
+                                 WHERE harvest_id = ?1 AND pmid = ?2 AND +state = 'pending'",
                             )?
                             .execute(params![harvest.id, p.get() as i64])?;
                         stored += 1;
@@ -320,7 +320,7 @@ impl Review {
                     itx.tx
                         .prepare_cached(
                             "UPDATE harvest_pmids SET state = 'deleted'
-                             WHERE harvest_id = ?1 AND pmid = ?2 AND state = 'pending'",
+                             WHERE harvest_id = ?1 AND pmid = ?2 AND +state = 'pending'",
                         )?
                         .execute(params![harvest.id, d.pmid.get() as i64])?;
                     deleted += 1;
@@ -331,16 +331,18 @@ impl Review {
             itx.tx
                 .prepare_cached(
                     "UPDATE harvest_pmids SET state = 'missing'
-                     WHERE harvest_id = ?1 AND pmid = ?2 AND state = 'pending'",
+                     WHERE harvest_id = ?1 AND pmid = ?2 AND +state = 'pending'",
                 )?
                 .execute(params![harvest.id, p.get() as i64])?;
         }
+        // (`+state` keeps SQLite on the (harvest_id, pmid) key: one row per
+        // PMID, not a scan of every pending row of the harvest.)
         // Anything asked for and still pending was not in the reply at all.
         for p in asked {
             itx.tx
                 .prepare_cached(
                     "UPDATE harvest_pmids SET state = 'missing'
-                     WHERE harvest_id = ?1 AND pmid = ?2 AND state = 'pending'",
+                     WHERE harvest_id = ?1 AND pmid = ?2 AND +state = 'pending'",
                 )?
                 .execute(params![harvest.id, p.get() as i64])?;
         }
