@@ -214,7 +214,7 @@ pub struct Protocol {
     pub exclusion_reasons: Vec<Reason>,
     /// PubMed search strings.
     pub searches: Vec<SearchString>,
-    /// Who the harvest says it is to NCBI ([search] tool, email, api_key_env).
+    /// Who the harvest says it is to NCBI (`[search]` tool, email, api_key_env).
     pub eutils: EutilsIdentity,
     /// Synthesis settings.
     pub synthesis: Synthesis,

@@ -123,6 +123,19 @@ fn order(a: &DedupKey, b: &DedupKey) -> (i64, i64) {
     }
 }
 
+/// Largest block searched whole (see `find`).
+const MAX_BLOCK: usize = 500;
+
+fn suffix(t: &str) -> &str {
+    let n = t.chars().count();
+    let start = t
+        .char_indices()
+        .nth(n.saturating_sub(PREFIX))
+        .map(|(i, _)| i)
+        .unwrap_or(0);
+    t.get(start..).unwrap_or(t)
+}
+
 fn prefix(t: &str) -> &str {
     let end = t
         .char_indices()
@@ -226,20 +239,37 @@ fn spelling_only(a: &str, b: &str) -> bool {
 /// assert!(pairs.iter().any(|p| p.dup == 3 && p.keep == 1 && p.certain));
 /// ```
 pub fn find(new: &[DedupKey], existing: &[DedupKey]) -> Vec<Pair> {
-    let mut by_doi: HashMap<&str, Vec<usize>> = HashMap::new();
-    let mut by_prefix: HashMap<&str, Vec<usize>> = HashMap::new();
-    let mut by_author: HashMap<(&str, i32), Vec<usize>> = HashMap::new();
+    type Block<'a> = HashMap<&'a str, Vec<usize>>;
+    type YearBlock<'a> = HashMap<(&'a str, i32), Vec<usize>>;
+    let mut by_doi: Block<'_> = HashMap::new();
+    let (mut by_prefix, mut by_suffix): (Block<'_>, Block<'_>) = (HashMap::new(), HashMap::new());
+    let (mut by_prefix_year, mut by_suffix_year): (YearBlock<'_>, YearBlock<'_>) =
+        (HashMap::new(), HashMap::new());
+    let mut by_author: YearBlock<'_> = HashMap::new();
     let all: Vec<&DedupKey> = existing.iter().chain(new.iter()).collect();
     for (i, k) in all.iter().enumerate() {
         if let Some(d) = &k.doi {
             by_doi.entry(d.as_str()).or_default().push(i);
         }
         if !k.title.is_empty() {
-            by_prefix.entry(prefix(&k.title)).or_default().push(i);
+            let (p, x) = (prefix(&k.title), suffix(&k.title));
+            by_prefix.entry(p).or_default().push(i);
+            by_suffix.entry(x).or_default().push(i);
+            if let Some(y) = k.year {
+                by_prefix_year.entry((p, y)).or_default().push(i);
+                by_suffix_year.entry((x, y)).or_default().push(i);
+            }
         }
         if let (Some(a), Some(y)) = (&k.first_author, k.year) {
             by_author.entry((a.as_str(), y)).or_default().push(i);
         }
+    }
+    // A block bigger than this is too generic to say anything ("a randomized
+    // controlled trial of ..."): the title blocks narrow to the same year
+    // (±1), and a generic block is skipped. Comparisons per record stay
+    // bounded; a pair missed this way is a missed duplicate, never a false merge.
+    fn small(b: Option<&Vec<usize>>) -> Option<&Vec<usize>> {
+        b.filter(|v| v.len() <= MAX_BLOCK)
     }
     let first_new = existing.len();
     let mut seen = std::collections::HashSet::new();
@@ -251,13 +281,32 @@ pub fn find(new: &[DedupKey], existing: &[DedupKey]) -> Vec<Pair> {
             cands.extend(by_doi.get(d.as_str()).into_iter().flatten());
         }
         if !k.title.is_empty() {
-            cands.extend(by_prefix.get(prefix(&k.title)).into_iter().flatten());
+            for (key, whole, by_year) in [
+                (prefix(&k.title), &by_prefix, &by_prefix_year),
+                (suffix(&k.title), &by_suffix, &by_suffix_year),
+            ] {
+                match (small(whole.get(key)), k.year) {
+                    (Some(b), _) => cands.extend(b),
+                    (None, Some(y)) => {
+                        for yy in [y - 1, y, y + 1] {
+                            cands.extend(small(by_year.get(&(key, yy))).into_iter().flatten());
+                        }
+                    }
+                    (None, None) => {}
+                }
+            }
         }
         if let (Some(a), Some(y)) = (&k.first_author, k.year) {
             for yy in [y - 1, y, y + 1] {
-                cands.extend(by_author.get(&(a.as_str(), yy)).into_iter().flatten());
+                cands.extend(
+                    small(by_author.get(&(a.as_str(), yy)))
+                        .into_iter()
+                        .flatten(),
+                );
             }
         }
+        cands.sort_unstable();
+        cands.dedup();
         for c in cands {
             // Among new records, compare each pair once (from the later one).
             if c == me || (c >= first_new && c > me) {

@@ -344,3 +344,51 @@ fn export_writes_jsonl_csv_and_ris_that_import_again() {
     let o = lacuna(&[&"export", &dir, &"--included"]);
     assert_eq!(stdout(&o).lines().count(), 3);
 }
+
+/// Invariant: a generic title start shared by thousands of records does not
+/// make dedup quadratic, and a copy inside such a block is still found (by
+/// its title end, or its first author and year).
+#[test]
+fn copies_inside_a_generic_title_start_are_found() {
+    let letters = |mut n: usize| {
+        let mut s = String::new();
+        for _ in 0..4 {
+            s.push(char::from(b'a' + (n % 26) as u8));
+            n /= 26;
+        }
+        s
+    };
+    let title =
+        |i: usize| format!("A randomized controlled trial of intervention number {i} in adults");
+    let old: Vec<DedupKey> = (0..3000)
+        .map(|i| {
+            DedupKey::new(
+                i as i64,
+                None,
+                None,
+                &title(i),
+                Some(2015 + (i % 2) as i32),
+                Some(&letters(i)),
+            )
+        })
+        .collect();
+    let copy = DedupKey::new(
+        10_000,
+        None,
+        None,
+        &format!("{}.", title(1234).to_uppercase()),
+        Some(2015),
+        Some(&format!("{}, J", letters(1234))),
+    );
+    let pairs = find(&[copy], &old);
+    assert!(
+        pairs
+            .iter()
+            .any(|p| p.keep == 1234 && p.dup == 10_000 && p.certain),
+        "{pairs:?}"
+    );
+    assert!(
+        pairs.iter().all(|p| p.keep == 1234),
+        "only the copy's original: {pairs:?}"
+    );
+}
