@@ -252,16 +252,24 @@ pub fn find(new: &[DedupKey], existing: &[DedupKey]) -> Vec<Pair> {
             by_doi.entry(d.as_str()).or_default().push(i);
         }
         if !k.title.is_empty() {
-            let (p, x) = (prefix(&k.title), suffix(&k.title));
-            by_prefix.entry(p).or_default().push(i);
-            by_suffix.entry(x).or_default().push(i);
-            if let Some(y) = k.year {
-                by_prefix_year.entry((p, y)).or_default().push(i);
-                by_suffix_year.entry((x, y)).or_default().push(i);
-            }
+            by_prefix.entry(prefix(&k.title)).or_default().push(i);
+            by_suffix.entry(suffix(&k.title)).or_default().push(i);
         }
         if let (Some(a), Some(y)) = (&k.first_author, k.year) {
             by_author.entry((a.as_str(), y)).or_default().push(i);
+        }
+    }
+    // Year sub-blocks only for the generic (oversized) title blocks.
+    for (whole, by_year) in [
+        (&by_prefix, &mut by_prefix_year),
+        (&by_suffix, &mut by_suffix_year),
+    ] {
+        for (key, members) in whole.iter().filter(|(_, v)| v.len() > MAX_BLOCK) {
+            for &i in members {
+                if let Some(y) = all.get(i).and_then(|k| k.year) {
+                    by_year.entry((*key, y)).or_default().push(i);
+                }
+            }
         }
     }
     // A block bigger than this is too generic to say anything ("a randomized
