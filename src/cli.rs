@@ -589,6 +589,11 @@ fn print_stats(
     writeln!(out, "imports           {}", s.sources)?;
     writeln!(
         out,
+        "PRISMA            {} identified, {} duplicates removed",
+        s.identified, s.duplicates_removed
+    )?;
+    writeln!(
+        out,
         "search index      {}",
         if s.index_current {
             "up to date"
