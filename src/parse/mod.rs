@@ -118,11 +118,6 @@ impl Format {
             Format::Csv => "csv",
         }
     }
-
-    /// Whether the whole file is read into memory before parsing.
-    pub fn whole_file(self) -> bool {
-        matches!(self, Format::Ris | Format::Medline | Format::Csv)
-    }
 }
 
 /// Tell the format from the first bytes of (already decompressed) content.

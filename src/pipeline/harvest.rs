@@ -303,18 +303,7 @@ fn fetch(
     }
     reporter.finish();
     let done = review.finish_harvest(row.id)?;
-    let index_ok = match updater {
-        Some(u) => match u.commit(generation) {
-            Ok(()) => true,
-            Err(e) => {
-                reporter.message(&format!(
-                    "search index update failed ({e}); it will be rebuilt"
-                ));
-                false
-            }
-        },
-        None => false,
-    };
+    let index_ok = super::commit_index(updater, generation, reporter);
     if !index_ok {
         reporter.message("building the search index");
         index::rebuild(review, reporter)?;

@@ -161,18 +161,7 @@ fn import_one(
     let generation = tx.commit(format, &summary.counts)?;
     // The store has committed; the index follows. If it fails, it is stale and
     // will be rebuilt from the store (nothing is lost).
-    let index_ok = match updater {
-        Some(u) => match u.commit(generation) {
-            Ok(()) => true,
-            Err(e) => {
-                reporter.message(&format!(
-                    "search index update failed ({e}); it will be rebuilt"
-                ));
-                false
-            }
-        },
-        None => false,
-    };
+    let index_ok = commit_index(updater, generation, reporter);
     Ok((
         FileReport {
             path: path.to_path_buf(),
@@ -182,6 +171,23 @@ fn import_one(
         },
         index_ok,
     ))
+}
+
+/// Commit an index updater at store generation `g`; false (the index is
+/// stale and will be rebuilt from the store) when there was none or it failed.
+pub(crate) fn commit_index(updater: Option<Updater>, g: u64, reporter: &dyn Reporter) -> bool {
+    match updater {
+        Some(u) => match u.commit(g) {
+            Ok(()) => true,
+            Err(e) => {
+                reporter.message(&format!(
+                    "search index update failed ({e}); it will be rebuilt"
+                ));
+                false
+            }
+        },
+        None => false,
+    }
 }
 
 /// Parse files and write their items as Lacuna JSON Lines to `out`, in file

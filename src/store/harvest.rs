@@ -304,12 +304,7 @@ impl Review {
                         _ => {}
                     }
                     if let Some(p) = rec.pmid {
-                        itx.tx
-                            .prepare_cached(
-                                "UPDATE harvest_pmids SET state = 'stored'
-                                 WHERE harvest_id = ?1 AND pmid = ?2 AND +state = 'pending'",
-                            )?
-                            .execute(params![harvest.id, p.get() as i64])?;
+                        mark(&itx.tx, harvest.id, p, "stored")?;
                         stored += 1;
                     }
                 }
@@ -317,34 +312,15 @@ impl Review {
                     if let Outcome::Deleted(id) = itx.add_deletion(d)? {
                         out.removed.push(id);
                     }
-                    itx.tx
-                        .prepare_cached(
-                            "UPDATE harvest_pmids SET state = 'deleted'
-                             WHERE harvest_id = ?1 AND pmid = ?2 AND +state = 'pending'",
-                        )?
-                        .execute(params![harvest.id, d.pmid.get() as i64])?;
+                    mark(&itx.tx, harvest.id, d.pmid, "deleted")?;
                     deleted += 1;
                 }
             }
         }
-        for p in missing {
-            itx.tx
-                .prepare_cached(
-                    "UPDATE harvest_pmids SET state = 'missing'
-                     WHERE harvest_id = ?1 AND pmid = ?2 AND +state = 'pending'",
-                )?
-                .execute(params![harvest.id, p.get() as i64])?;
-        }
-        // (`+state` keeps SQLite on the (harvest_id, pmid) key: one row per
-        // PMID, not a scan of every pending row of the harvest.)
-        // Anything asked for and still pending was not in the reply at all.
-        for p in asked {
-            itx.tx
-                .prepare_cached(
-                    "UPDATE harvest_pmids SET state = 'missing'
-                     WHERE harvest_id = ?1 AND pmid = ?2 AND +state = 'pending'",
-                )?
-                .execute(params![harvest.id, p.get() as i64])?;
+        // Anything asked for and still pending never came back (this covers
+        // `missing`, the PMIDs the client re-asked for in vain).
+        for p in asked.iter().chain(missing) {
+            mark(&itx.tx, harvest.id, *p, "missing")?;
         }
         let c = itx.counts;
         let missing_n: i64 = itx.tx.query_row(
@@ -424,4 +400,19 @@ impl Review {
             },
         )?)
     }
+}
+
+/// Set a pending PMID of a harvest to `state`. (`+state` keeps SQLite on the
+/// (harvest_id, pmid) key: one row, not a scan of every pending row.)
+fn mark(
+    tx: &rusqlite::Transaction<'_>,
+    harvest_id: i64,
+    pmid: Pmid,
+    state: &str,
+) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "UPDATE harvest_pmids SET state = ?3 WHERE harvest_id = ?1 AND pmid = ?2 AND +state = 'pending'",
+    )?
+    .execute(params![harvest_id, pmid.get() as i64, state])?;
+    Ok(())
 }
