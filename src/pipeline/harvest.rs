@@ -233,11 +233,8 @@ fn fetch(
             pending.len()
         ));
     }
-    let mut updater = if index::is_current(review)? {
-        Some(Updater::open(review)?)
-    } else {
-        None
-    };
+    super::ensure_index(review, reporter)?;
+    let mut updater = Some(Updater::open(review)?);
     let mut generation = review.generation()?;
     reporter.start("harvest", Some(pending.len() as u64), "records");
     let batch = row.batch.max(1);

@@ -1,8 +1,8 @@
 //! The one place that knows the order of stages.
 //!
 //! `import` = parse (on its own thread; gzip inflated on another) → store (one
-//! SQLite transaction per file) → index (incremental, or a rebuild when the
-//! index was missing or stale). `parse` streams records as JSON Lines. No
+//! SQLite transaction per file) → index (incremental; a missing or stale index
+//! is rebuilt from the store first). `parse` streams records as JSON Lines. No
 //! stage logic lives here: only sequencing, threads and commit/rollback.
 
 pub mod evidence;
@@ -44,7 +44,10 @@ pub fn import(
     reporter: &dyn Reporter,
 ) -> Result<Vec<FileReport>, Error> {
     let mut reports = Vec::new();
-    let mut index_ok = index::is_current(review)?;
+    // Bring a missing or stale index up to date first, so that the new records
+    // are indexed straight from the parser rather than read back afterwards.
+    ensure_index(review, reporter)?;
+    let mut index_ok = true;
     reporter.start("import", None, "records");
     for path in files {
         let (report, still_ok) = import_one(review, path, index_ok, reporter)?;
@@ -110,14 +113,13 @@ fn import_one(
     'recv: for batch in brx.iter() {
         for item in &batch {
             let r = match item {
-                Item::Record(rec) => tx.add_record(rec).and_then(|o| {
-                    if let (Outcome::New(id) | Outcome::Changed(id), Some(u)) =
-                        (&o, updater.as_mut())
-                    {
-                        u.upsert(*id, rec)?;
-                    }
-                    Ok(())
-                }),
+                Item::Record(rec) => tx
+                    .add_record(rec)
+                    .and_then(|o| match (o, updater.as_mut()) {
+                        (Outcome::New(id), Some(u)) => u.add(id, rec),
+                        (Outcome::Changed(id), Some(u)) => u.upsert(id, rec),
+                        _ => Ok(()),
+                    }),
                 Item::Deletion(d) => tx.add_deletion(d).map(|o| {
                     if let (Outcome::Deleted(id), Some(u)) = (o, updater.as_mut()) {
                         u.remove(id);
@@ -171,6 +173,17 @@ fn import_one(
         },
         index_ok,
     ))
+}
+
+/// Rebuild the index from the store when it is missing or stale.
+pub(crate) fn ensure_index(review: &Review, reporter: &dyn Reporter) -> Result<(), Error> {
+    if !index::is_current(review)? {
+        if review.count_current()? > 0 {
+            reporter.message("the search index is missing or out of date: rebuilding it first");
+        }
+        index::rebuild(review, reporter)?;
+    }
+    Ok(())
 }
 
 /// Commit an index updater at store generation `g`; false (the index is

@@ -46,7 +46,7 @@ fn schema() -> (Schema, Fields) {
     let text = |stored: bool| {
         let o = TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
-                .set_tokenizer("en_stem")
+                .set_tokenizer(super::tokenize::EN_STEM)
                 .set_index_option(IndexRecordOption::WithFreqsAndPositions),
         );
         if stored {
@@ -150,6 +150,7 @@ pub fn is_current(review: &Review) -> Result<bool, StoreError> {
 fn open_index(dir: &Path) -> Result<(Index, Fields), StoreError> {
     let (schema, fields) = schema();
     let index = Index::open_in_dir(dir)?;
+    super::tokenize::register(&index);
     if index.schema() != schema {
         return Err(StoreError::Index(format!(
             "{} was built by another Lacuna version; run `lacuna index` to rebuild it",
@@ -174,6 +175,7 @@ pub fn rebuild(review: &Review, reporter: &dyn Reporter) -> Result<u64, StoreErr
     })?;
     let (schema, fields) = schema();
     let index = Index::create_in_dir(&dir, schema)?;
+    super::tokenize::register(&index);
     let mut writer: IndexWriter = index.writer(WRITER_MEMORY)?;
     let generation = review.generation()?;
     reporter.start("index", Some(review.count_current()?), "records");
@@ -207,6 +209,14 @@ impl Updater {
             fields,
             dir,
         })
+    }
+
+    /// Add the document of a record new to the store (its id was never
+    /// indexed: the store never reuses a committed row id, and a rolled-back
+    /// import rolls its index changes back too).
+    pub fn add(&mut self, id: i64, rec: &Record) -> Result<(), StoreError> {
+        self.writer.add_document(document(&self.fields, id, rec))?;
+        Ok(())
     }
 
     /// Add or replace the document of record `id`.

@@ -12,6 +12,7 @@ pub mod dedup;
 pub mod harvest;
 pub mod index;
 pub mod log;
+pub mod tokenize;
 
 use crate::model::{Deletion, Fnv64, Pmid, Record, RecordKey};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
@@ -295,8 +296,19 @@ fn fingerprint(json: &str) -> i64 {
     i64::from_ne_bytes(h.finish().to_ne_bytes())
 }
 
+/// SQLite page size of new reviews. Stored records are a few KiB of JSON each:
+/// with 4 KiB pages most spill onto overflow pages, and an import of 20,000
+/// PubMed records took 1.65 s to store against 1.2 s with 16 KiB pages.
+const PAGE_SIZE: i64 = 16 * 1024;
+/// SQLite page cache per connection, in KiB (a big import's transaction stays in
+/// memory instead of spilling pages to the WAL and reading them back).
+const CACHE_KIB: i64 = 64 * 1024;
+
 fn configure(conn: &Connection) -> Result<(), StoreError> {
+    // Takes effect only on a database with no tables yet (a new review).
+    conn.pragma_update(None, "page_size", PAGE_SIZE)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;

@@ -122,6 +122,29 @@ fn a_missing_index_is_rebuilt_on_search_and_kept_current_by_import() {
 }
 
 #[test]
+fn an_import_into_a_review_whose_index_is_gone_rebuilds_it_first() {
+    let (_t, dir) = fixture_review();
+    std::fs::remove_dir_all(dir.join("index")).expect("rm index");
+    let o = lacuna(&[&"import", &dir, &pubmed("biopython__pubmed7.xml")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("rebuilding it first"), "{}", stderr(&o));
+    // The records held before and the one just imported are all found, and
+    // the search needs no rebuild of its own.
+    for (q, pmid) in [
+        ("pmid:29963580", 29963580),
+        ("telomere pancreatic", 27797938),
+    ] {
+        let o = lacuna(&[&"search", &"--json", &dir, &q]);
+        assert!(!stderr(&o).contains("rebuilding"), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+        assert_eq!(pmids(&v), [pmid], "{q}");
+    }
+    let o = lacuna(&[&"stats", &"--json", &dir]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["records"], 64, "{v}");
+}
+
+#[test]
 fn a_bad_query_says_how_to_write_one() {
     let (_t, dir) = fixture_review();
     let o = lacuna(&[&"search", &dir, &"title:(unclosed"]);
