@@ -71,9 +71,10 @@ pub enum Command {
         /// The review folder.
         dir: PathBuf,
     },
-    /// Search a review. Bare words must all match; also: title:, abstract:, mesh:,
-    /// keywords:, journal:, author:, type:, pmid:, doi:, "phrases", AND/OR/NOT,
-    /// -word, and year:[2015 TO 2024].
+    /// Search a review. Bare words must all match, in the title, abstract, keywords
+    /// or MeSH (title and MeSH matches rank higher); also: title:, mesh:, keywords:,
+    /// journal:, author:, type:, pmid:, doi:, text: (= abstract:, which also covers
+    /// title, keywords and MeSH), "phrases", AND/OR/NOT, -word, and year:[2015 TO 2024].
     Search {
         /// The review folder.
         dir: PathBuf,

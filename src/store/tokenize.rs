@@ -9,6 +9,7 @@
 //! holds its own clone, so no lock is taken per token.
 
 use rustc_hash::FxHashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use tantivy::tokenizer::{
     LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer, Token, TokenFilter, TokenStream,
     Tokenizer,
@@ -22,7 +23,7 @@ const MAX_CACHED: usize = 200_000;
 /// Longer tokens are stemmed without being cached.
 const MAX_CACHED_LEN: usize = 24;
 
-/// tantivy's `en_stem` chain with a stem cache.
+/// tantivy's `en_stem` chain with a stem cache of its own.
 ///
 /// ```
 /// use tantivy::tokenizer::TokenStream;
@@ -35,10 +36,22 @@ const MAX_CACHED_LEN: usize = 24;
 /// assert_eq!(out, ["run", "trial"]);
 /// ```
 pub fn en_stem() -> TextAnalyzer {
+    analyzer(CachedStemmer { shared: None })
+}
+
+/// The same chain, with one cache shared by all its clones: for snippets,
+/// where tantivy clones the analyzer for every hit.
+pub fn en_stem_shared() -> TextAnalyzer {
+    analyzer(CachedStemmer {
+        shared: Some(Arc::new(Mutex::new(FxHashMap::default()))),
+    })
+}
+
+fn analyzer(stemmer: CachedStemmer) -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
-        .filter(CachedStemmer)
+        .filter(stemmer)
         .build()
 }
 
@@ -47,9 +60,14 @@ pub fn register(index: &tantivy::Index) {
     index.tokenizers().register(EN_STEM, en_stem());
 }
 
-/// English Snowball stemming with a per-clone cache of stems.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct CachedStemmer;
+type Cache = FxHashMap<Box<str>, Box<str>>;
+
+/// English Snowball stemming with a cache of stems: each clone's own, or
+/// one shared by all clones.
+#[derive(Clone, Debug, Default)]
+pub struct CachedStemmer {
+    shared: Option<Arc<Mutex<Cache>>>,
+}
 
 impl TokenFilter for CachedStemmer {
     type Tokenizer<T: Tokenizer> = CachedStemFilter<T>;
@@ -57,7 +75,8 @@ impl TokenFilter for CachedStemmer {
     fn transform<T: Tokenizer>(self, tokenizer: T) -> CachedStemFilter<T> {
         CachedStemFilter {
             inner: tokenizer,
-            cache: FxHashMap::default(),
+            own: Cache::default(),
+            shared: self.shared,
         }
     }
 }
@@ -66,20 +85,41 @@ impl TokenFilter for CachedStemmer {
 #[derive(Clone)]
 pub struct CachedStemFilter<T> {
     inner: T,
-    cache: FxHashMap<Box<str>, Box<str>>,
+    own: Cache,
+    shared: Option<Arc<Mutex<Cache>>>,
 }
 
 impl<T: Tokenizer> Tokenizer for CachedStemFilter<T> {
     type TokenStream<'a> = CachedStemStream<'a, T::TokenStream<'a>>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        if self.cache.len() > MAX_CACHED {
-            self.cache.clear();
+        let mut cache = match &self.shared {
+            // A poisoned cache only means another thread panicked mid-insert;
+            // every entry in it is still a correct stem.
+            Some(m) => CacheRef::Shared(m.lock().unwrap_or_else(PoisonError::into_inner)),
+            None => CacheRef::Own(&mut self.own),
+        };
+        if cache.get().len() > MAX_CACHED {
+            cache.get().clear();
         }
         CachedStemStream {
             tail: self.inner.token_stream(text),
-            cache: &mut self.cache,
+            cache,
             stemmer: rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English),
+        }
+    }
+}
+
+enum CacheRef<'a> {
+    Own(&'a mut Cache),
+    Shared(MutexGuard<'a, Cache>),
+}
+
+impl CacheRef<'_> {
+    fn get(&mut self) -> &mut Cache {
+        match self {
+            CacheRef::Own(c) => c,
+            CacheRef::Shared(g) => g,
         }
     }
 }
@@ -87,7 +127,7 @@ impl<T: Tokenizer> Tokenizer for CachedStemFilter<T> {
 /// Token stream of [`CachedStemFilter`].
 pub struct CachedStemStream<'a, S> {
     tail: S,
-    cache: &'a mut FxHashMap<Box<str>, Box<str>>,
+    cache: CacheRef<'a>,
     stemmer: rust_stemmers::Stemmer,
 }
 
@@ -97,21 +137,18 @@ impl<S: TokenStream> TokenStream for CachedStemStream<'_, S> {
             return false;
         }
         let token = self.tail.token_mut();
-        if let Some(stem) = self.cache.get(token.text.as_str()) {
-            if **stem != *token.text {
-                token.text.clear();
-                token.text.push_str(stem);
-            }
+        let cache = self.cache.get();
+        if let Some(stem) = cache.get(token.text.as_str()) {
+            token.text.clear();
+            token.text.push_str(stem);
             return true;
         }
         let stem: Box<str> = self.stemmer.stem(&token.text).into();
         if token.text.len() <= MAX_CACHED_LEN {
-            self.cache.insert(token.text.as_str().into(), stem.clone());
+            cache.insert(token.text.as_str().into(), stem.clone());
         }
-        if *stem != *token.text {
-            token.text.clear();
-            token.text.push_str(&stem);
-        }
+        token.text.clear();
+        token.text.push_str(&stem);
         true
     }
 
@@ -154,5 +191,10 @@ mod tests {
         for _ in 0..2 {
             assert_eq!(tokens(&mut ours, text), tokens(&mut theirs, text));
         }
+        // A shared cache, filled by one clone and read by another.
+        let mut shared = en_stem_shared();
+        let mut other = shared.clone();
+        assert_eq!(tokens(&mut shared, text), tokens(&mut theirs, text));
+        assert_eq!(tokens(&mut other, text), tokens(&mut theirs, text));
     }
 }

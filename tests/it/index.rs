@@ -145,6 +145,55 @@ fn an_import_into_a_review_whose_index_is_gone_rebuilds_it_first() {
 }
 
 #[test]
+fn bare_words_found_in_the_title_rank_first_and_abstract_queries_still_work() {
+    let (_t, dir) = fixture_review();
+    let v = search(&dir, "health");
+    let in_title: Vec<bool> = v["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .map(|h| {
+            h["title"]
+                .as_str()
+                .expect("title")
+                .to_lowercase()
+                .contains("health")
+        })
+        .collect();
+    assert!(in_title.len() > 4, "{v}");
+    let first_without = in_title.iter().position(|t| !t).expect("some without");
+    assert!(first_without >= 2, "{in_title:?}");
+    assert!(in_title[first_without..].iter().all(|t| !t), "{in_title:?}");
+    // `abstract:` searches the same text as bare words, phrases included.
+    assert_eq!(
+        pmids(&search(&dir, "abstract:telomere AND abstract:pancreatic")),
+        [27797938]
+    );
+    assert_eq!(
+        pmids(&search(&dir, "abstract:\"telomere length\"")),
+        pmids(&search(&dir, "\"telomere length\""))
+    );
+}
+
+#[test]
+fn an_index_made_by_an_older_lacuna_is_rebuilt_not_searched() {
+    let (_t, dir) = fixture_review();
+    // Replace the index with one of another schema, marked as current.
+    let generation = std::fs::read_to_string(dir.join("index/GENERATION")).expect("generation");
+    std::fs::remove_dir_all(dir.join("index")).expect("rm index");
+    std::fs::create_dir_all(dir.join("index")).expect("mkdir");
+    let mut b = tantivy::schema::Schema::builder();
+    b.add_text_field("title", tantivy::schema::TEXT);
+    tantivy::Index::create_in_dir(dir.join("index"), b.build()).expect("old index");
+    std::fs::write(dir.join("index/GENERATION"), generation).expect("write");
+    let o = lacuna(&[&"search", &"--json", &dir, &"telomere pancreatic"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("rebuilding"), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(pmids(&v), [27797938]);
+}
+
+#[test]
 fn a_bad_query_says_how_to_write_one() {
     let (_t, dir) = fixture_review();
     let o = lacuna(&[&"search", &dir, &"title:(unclosed"]);
