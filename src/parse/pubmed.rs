@@ -14,6 +14,7 @@ use crate::model::{
     RecordKind,
 };
 use quick_xml::events::{BytesStart, Event};
+use quick_xml::name::QName;
 use quick_xml::Reader;
 use std::io::BufRead;
 
@@ -73,6 +74,22 @@ enum Tag {
     PubmedBookData,
     ArticleIdList,
     ArticleId,
+}
+
+/// Elements whose whole subtree is never read: reference lists, history
+/// dates, affiliations and the like, about half the elements of an NLM update
+/// file. quick-xml runs through them without an event each reaching us.
+fn skipped(name: &[u8]) -> Option<&'static [u8]> {
+    Some(match name {
+        b"ReferenceList" => b"ReferenceList",
+        b"History" => b"History",
+        b"AffiliationInfo" => b"AffiliationInfo",
+        b"GrantList" => b"GrantList",
+        b"InvestigatorList" => b"InvestigatorList",
+        b"CommentsCorrectionsList" => b"CommentsCorrectionsList",
+        b"ChemicalList" => b"ChemicalList",
+        _ => return None,
+    })
 }
 
 fn tag_of(name: &[u8]) -> Tag {
@@ -244,6 +261,8 @@ fn configured<R>(mut reader: Reader<R>) -> Reader<R> {
 /// Where events come from: a buffered stream or an in-memory slice.
 trait Source {
     fn next<'s>(&'s mut self, buf: &'s mut Vec<u8>) -> quick_xml::Result<Event<'s>>;
+    /// Skip to the end of element `name`, just opened.
+    fn skip(&mut self, name: &[u8], buf: &mut Vec<u8>) -> quick_xml::Result<()>;
     fn buffer_position(&self) -> u64;
     fn error_position(&self) -> u64;
 }
@@ -253,6 +272,9 @@ struct Buffered<R>(Reader<R>);
 impl<R: BufRead> Source for Buffered<R> {
     fn next<'s>(&'s mut self, buf: &'s mut Vec<u8>) -> quick_xml::Result<Event<'s>> {
         self.0.read_event_into(buf)
+    }
+    fn skip(&mut self, name: &[u8], buf: &mut Vec<u8>) -> quick_xml::Result<()> {
+        self.0.read_to_end_into(QName(name), buf).map(|_| ())
     }
     fn buffer_position(&self) -> u64 {
         self.0.buffer_position()
@@ -267,6 +289,9 @@ struct Slice<'a>(Reader<&'a [u8]>);
 impl Source for Slice<'_> {
     fn next<'s>(&'s mut self, _buf: &'s mut Vec<u8>) -> quick_xml::Result<Event<'s>> {
         self.0.read_event()
+    }
+    fn skip(&mut self, name: &[u8], _buf: &mut Vec<u8>) -> quick_xml::Result<()> {
+        self.0.read_to_end(QName(name)).map(|_| ())
     }
     fn buffer_position(&self) -> u64 {
         self.0.buffer_position()
@@ -407,6 +432,22 @@ impl PubmedReader {
         }
     }
 
+    fn skip_error<S: Source>(&self, src: &S, name: &[u8], e: quick_xml::Error) -> ParseError {
+        match e {
+            quick_xml::Error::IllFormed(quick_xml::errors::IllFormedError::MissingEndTag(_)) => {
+                ParseError::Xml {
+                    offset: src.buffer_position(),
+                    message: format!(
+                        "the document ends inside {} ({} element(s) still open): the file is truncated",
+                        String::from_utf8_lossy(name),
+                        self.stack.len() + 1
+                    ),
+                }
+            }
+            other => Self::xml_error(src, other),
+        }
+    }
+
     fn run<S: Source>(
         &mut self,
         src: &mut S,
@@ -427,6 +468,16 @@ impl PubmedReader {
             match ev {
                 Event::Start(e) => {
                     let tag = tag_of(e.name().as_ref());
+                    if tag == Tag::Other && self.capture.is_none() {
+                        if let Some(name) = skipped(e.name().as_ref()) {
+                            // A subtree nothing is read from: let quick-xml
+                            // run through it (it still checks it is well formed).
+                            if let Err(e) = src.skip(name, &mut buf) {
+                                return Err(self.skip_error(src, name, e));
+                            }
+                            continue;
+                        }
+                    }
                     self.check_root(&e)?;
                     self.start(tag, &e, pos);
                     self.stack.push(tag);

@@ -75,6 +75,28 @@ fn truncated_xml_says_truncated() {
 }
 
 #[test]
+fn a_cut_or_a_wrong_end_tag_inside_a_subtree_the_parser_skips_is_still_caught() {
+    // Reference lists and affiliations are skipped without being read; they
+    // must still be checked.
+    let t = tempfile::tempdir().expect("tmp");
+    let xml = gunzip(&pubmed("pmparser__pubmed26n1335.xml.gz"));
+    let at = |needle: &[u8]| {
+        xml.windows(needle.len())
+            .position(|w| w == needle)
+            .expect("the fixture has it")
+    };
+    let cut = at(b"<ReferenceList>") + 40;
+    let bad = temp_file(&t, "cut-in-refs.xml", &xml[..cut]);
+    check_bad(&bad, &["truncated", "ReferenceList"]);
+    let aff = at(b"</AffiliationInfo>");
+    let mut wrong = xml[..aff].to_vec();
+    wrong.extend_from_slice(b"</Oops>");
+    wrong.extend_from_slice(&xml[aff + b"</AffiliationInfo>".len()..]);
+    let bad = temp_file(&t, "wrong-end-in-affiliation.xml", &wrong);
+    check_bad(&bad, &["malformed XML at byte", "Oops"]);
+}
+
+#[test]
 fn truncated_gz_says_truncated() {
     let t = tempfile::tempdir().expect("tmp");
     let gz = std::fs::read(pubmed("pmparser__pubmed26n1334.xml.gz")).expect("read");
