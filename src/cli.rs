@@ -154,9 +154,10 @@ pub enum Command {
     #[command(after_help = crate::screening::STOPPING_HELP)]
     Simulate(crate::screening::SimulateArgs),
     /// Screen a review's records one at a time, most likely relevant first (retrained after
-    /// every decision), with the recall estimate in a status line. Type one key and Enter:
-    /// i include, e exclude, m maybe, r exclude with a reason, u undo (decide the last record
-    /// again; the new decision supersedes), q quit. Every decision is stored at once.
+    /// every decision), with the recall estimate in a status line. One key press per decision
+    /// (no Enter): i include, e exclude, m maybe, r exclude with a reason (then its number),
+    /// u undo (decide the last record again; the new decision supersedes), q or Esc quit.
+    /// From a pipe, the first character of each line. Every decision is stored at once.
     #[command(after_help = crate::screening::STOPPING_HELP)]
     Screen(crate::screening::ScreenArgs),
     /// Search PubMed (NCBI E-utilities) with the protocol's queries and store the records:

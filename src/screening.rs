@@ -230,7 +230,7 @@ pub fn screen(out: &mut dyn Write, a: ScreenArgs) -> anyhow::Result<()> {
     use lacuna::code::text::{Norm, PatternSet};
     use lacuna::model::Label;
     use lacuna::screen::queue::Queue;
-    use std::io::{BufRead, IsTerminal};
+    use std::io::IsTerminal;
     let mut review = lacuna::store::Review::open(&a.dir)?;
     let protocol_path = a
         .protocol
@@ -295,8 +295,7 @@ pub fn screen(out: &mut dyn Write, a: ScreenArgs) -> anyhow::Result<()> {
     } else {
         ("**", "**")
     };
-    let stdin = std::io::stdin();
-    let mut lines = stdin.lock().lines();
+    let mut keys = Keys::new();
     let mut last: Option<usize> = None;
     let mut redo: Option<usize> = None;
     loop {
@@ -376,9 +375,11 @@ pub fn screen(out: &mut dyn Write, a: ScreenArgs) -> anyhow::Result<()> {
             "[i]nclude [e]xclude [m]aybe [r]eason+exclude [u]ndo [q]uit > "
         )?;
         out.flush()?;
-        let Some(line) = lines.next() else { break };
-        let line = line?;
-        let key = line.trim().chars().next().map(|c| c.to_ascii_lowercase());
+        let Some(key) = keys.key()? else { break };
+        if keys.is_tty() {
+            writeln!(out, "{key}")?;
+        }
+        let key = Some(key.to_ascii_lowercase());
         let id = ids.get(next.index).copied().unwrap_or(0);
         let decision = match key {
             Some('i') => Some((Label::Include, None)),
@@ -394,7 +395,10 @@ pub fn screen(out: &mut dyn Write, a: ScreenArgs) -> anyhow::Result<()> {
                 }
                 write!(out, "reason number > ")?;
                 out.flush()?;
-                let pick = lines.next().transpose()?.unwrap_or_default();
+                let pick = keys.choice(reasons.len())?.unwrap_or_default();
+                if keys.is_tty() {
+                    writeln!(out, "{pick}")?;
+                }
                 let reason = pick
                     .trim()
                     .parse::<usize>()
@@ -434,4 +438,60 @@ pub fn screen(out: &mut dyn Write, a: ScreenArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Where `screen` reads its keys: single key presses from a terminal (no
+/// Enter needed), or lines from a pipe (the first character of each line).
+enum Keys {
+    Tty(console::Term),
+    Lines(std::io::Lines<std::io::StdinLock<'static>>),
+}
+
+impl Keys {
+    fn new() -> Keys {
+        use std::io::{BufRead, IsTerminal};
+        // console reads keys only when stdout is a terminal too.
+        if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+            Keys::Tty(console::Term::stdout())
+        } else {
+            Keys::Lines(std::io::stdin().lock().lines())
+        }
+    }
+
+    fn is_tty(&self) -> bool {
+        matches!(self, Keys::Tty(_))
+    }
+
+    /// The next key; `None` at the end of input. Enter and spaces are passed over.
+    fn key(&mut self) -> std::io::Result<Option<char>> {
+        match self {
+            Keys::Tty(t) => loop {
+                match t.read_key()? {
+                    console::Key::Char(c) if !c.is_whitespace() => return Ok(Some(c)),
+                    // Ctrl-D or Escape: leave as `q` does. (Ctrl-C stops the
+                    // process; every decision is already stored.)
+                    console::Key::Char('\u{4}') | console::Key::Escape => return Ok(Some('q')),
+                    _ => {}
+                }
+            },
+            Keys::Lines(lines) => loop {
+                let Some(line) = lines.next().transpose()? else {
+                    return Ok(None);
+                };
+                if let Some(c) = line.trim().chars().next() {
+                    return Ok(Some(c));
+                }
+            },
+        }
+    }
+
+    /// A choice among `n` numbered items: one key when there are at most 9,
+    /// else a line.
+    fn choice(&mut self, n: usize) -> std::io::Result<Option<String>> {
+        match self {
+            Keys::Tty(_) if n <= 9 => Ok(self.key()?.map(String::from)),
+            Keys::Tty(t) => t.read_line().map(Some),
+            Keys::Lines(lines) => lines.next().transpose(),
+        }
+    }
 }

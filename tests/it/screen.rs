@@ -271,6 +271,47 @@ fn screening_from_the_command_line_stores_each_decision() {
     assert_eq!(d[0].1, Some(1), "shown at rank 1");
 }
 
+/// At a terminal, `lacuna screen` takes one key press per decision, with no
+/// Enter: driven through a pseudo-terminal.
+#[test]
+fn screening_at_a_terminal_takes_single_keys() {
+    let (_t, dir) = crate::support::demo_imported();
+    std::fs::copy(
+        crate::support::root().join("protocols/complex-emotional-needs.toml"),
+        dir.join("protocol.toml"),
+    )
+    .expect("protocol");
+    let cmd = format!(
+        "{} screen {} --reviewer bea",
+        env!("CARGO_BIN_EXE_lacuna"),
+        dir.display()
+    );
+    let mut p = rexpect::spawn(&cmd, Some(30_000)).expect("spawn in a pty");
+    let prompt = "[q]uit > ";
+    p.exp_string("[0/135 screened").expect("first status line");
+    p.exp_string(prompt).expect("prompt");
+    p.send("i").expect("i");
+    p.flush().expect("flush");
+    // (rexpect reads bytes as Latin-1: match ASCII only.)
+    p.exp_string("[1/135 screened").expect("after i");
+    p.exp_string("1 included").expect("after i");
+    p.exp_string(prompt).expect("prompt");
+    // `r` then a single digit picks reason 6 (the protocol has fewer than 10).
+    p.send("r").expect("r");
+    p.flush().expect("flush");
+    p.exp_string("reason number > ").expect("reasons");
+    p.send("6").expect("6");
+    p.flush().expect("flush");
+    p.exp_string("[2/135 screened").expect("after r 6");
+    p.exp_string(prompt).expect("prompt");
+    p.send("q").expect("q");
+    p.flush().expect("flush");
+    p.exp_eof().expect("quits");
+    let d = decisions(&dir);
+    let got: Vec<(&str, Option<&str>)> = d.iter().map(|x| (x.0.as_str(), x.2.as_deref())).collect();
+    assert_eq!(got, [("include", None), ("exclude", Some("animal"))]);
+}
+
 /// Decisions are committed one by one: a process killed in the middle of a
 /// long run of them leaves every decision made before the kill, readable,
 /// and the review opens and takes more.
