@@ -45,6 +45,8 @@ pub enum Fault {
     Empty,
     /// The recorded bare `<ERROR>` esearch reply.
     SearchError,
+    /// HTTP 400 with NCBI's "API key invalid" JSON, which echoes the key.
+    BadKey,
 }
 
 /// One request as the server saw it.
@@ -90,6 +92,7 @@ struct State {
     rate: Option<usize>,
     drop_once: BTreeSet<u64>,
     delay: Duration,
+    max_get: Option<usize>,
 }
 
 /// The running server; stops when dropped.
@@ -272,6 +275,11 @@ impl Server {
         self.state.lock().unwrap().rate = Some(n);
     }
 
+    /// Answer 414 to a GET whose request target is longer than `n` bytes.
+    pub fn max_get_url(&self, n: usize) {
+        self.state.lock().unwrap().max_get = Some(n);
+    }
+
     /// Delay every efetch reply.
     pub fn efetch_delay(&self, d: Duration) {
         self.state.lock().unwrap().delay = d;
@@ -327,6 +335,7 @@ fn respond(conn: &mut TcpStream, status: u16, ctype: &str, extra: &[(&str, Strin
     let reason = match status {
         200 => "OK",
         400 => "Bad Request",
+        414 => "Request-URI Too Long",
         429 => "Too Many Requests",
         500 => "Internal Server Error",
         502 => "Bad Gateway",
@@ -392,6 +401,32 @@ fn handle(mut conn: TcpStream, state: &Arc<Mutex<State>>, fixtures: &Path) {
         drop(st);
         return too_many(&mut conn, None);
     }
+    if entry.method == "GET" && st.max_get.is_some_and(|n| path.len() > n) {
+        entry.status = 414;
+        st.log.push(entry);
+        drop(st);
+        return respond(
+            &mut conn,
+            414,
+            "text/html",
+            &[],
+            b"<html><body>Request-URI Too Long</body></html>",
+        );
+    }
+    if matches!(fault, Some(Fault::BadKey)) {
+        let key = params
+            .iter()
+            .find(|(k, _)| k == "api_key")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+        entry.status = 400;
+        st.log.push(entry);
+        drop(st);
+        let body = format!(
+            "{{\"error\":\"API key invalid\",\"api-key\":\"{key}\",\"type\":\"invalid\",\"status\":\"unknown\"}}"
+        );
+        return respond(&mut conn, 400, "application/json", &[], body.as_bytes());
+    }
     let reply = match util.as_str() {
         "esearch" => esearch(&mut st, &params, fixtures),
         "efetch" => efetch(&mut st, &params),
@@ -450,6 +485,7 @@ fn handle(mut conn: TcpStream, state: &Arc<Mutex<State>>, fixtures: &Path) {
                 .expect("recorded ERROR reply");
             respond(&mut conn, 200, xml, &[], &body)
         }
+        Some(Fault::BadKey) => {} // answered above
     }
 }
 

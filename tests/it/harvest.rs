@@ -250,6 +250,107 @@ fn query_problems_are_clear_errors_not_zero_records() {
 }
 
 #[test]
+fn a_rejected_api_key_is_reported_without_the_key_and_is_not_retried() {
+    let s = server();
+    s.add_recorded("dbt", "2020/01/01");
+    s.fault(Some("esearch"), Fault::BadKey);
+    let (_t, dir) = new_review();
+    let o = lacuna(&[
+        &"harvest",
+        &dir,
+        &"--term",
+        &"dbt",
+        &"--eutils-url",
+        &s.url(),
+        &"--api-key",
+        &"SECRET-KEY-123",
+    ]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(8), "{err}");
+    assert!(
+        err.contains("API key") && err.contains("NCBI_API_KEY"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("SECRET-KEY-123"),
+        "the key must not be echoed: {err}"
+    );
+    // NCBI saw the key once: a 400 is final.
+    let log = s.log();
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!(log[0].param("api_key"), Some("SECRET-KEY-123"));
+    assert!(Review::open(&dir)
+        .expect("open")
+        .harvests()
+        .expect("log")
+        .is_empty());
+}
+
+#[test]
+fn long_id_lists_go_by_post_and_a_414_is_a_clear_final_error() {
+    let s = server();
+    // NCBI's front end refuses long GET URLs.
+    s.max_get_url(2_000);
+    let ids = s.add_synthetic("many", 30_000_000, 600, "2020/01/01");
+    let client = fast_client(&s, 600);
+    let pmids: Vec<Pmid> = ids.iter().map(|&p| Pmid::new(p).expect("pmid")).collect();
+    let got = client
+        .efetch(&pmids, FetchBy::Ids)
+        .expect("600 ids by POST");
+    assert_eq!(got.items.len(), 600);
+    assert!(got.missing.is_empty());
+    assert!(s.log().iter().all(|l| l.status != 414), "{:?}", s.log());
+    // Were a 414 to come back all the same, it is said plainly, once.
+    s.fault(Some("esearch"), Fault::Status(414));
+    let before = s.log().len();
+    let e = client.esearch("many", &[], 10).expect_err("414");
+    assert!(e.to_string().contains("too long"), "{e}");
+    assert_eq!(s.log().len(), before + 1, "not retried");
+}
+
+#[test]
+fn a_store_failure_mid_harvest_keeps_what_was_stored_and_resume_finishes() {
+    let s = server();
+    let ids = s.add_recorded("peer support", "2020/01/01");
+    assert!(ids.len() > 40, "{}", ids.len());
+    let (t, mut r) = review();
+    // The store refuses one record of the second batch, as a full disk would.
+    let victim = ids[25];
+    let conn = rusqlite::Connection::open(t.path().join("r/lacuna.db")).expect("db");
+    conn.execute_batch(&format!(
+        "CREATE TRIGGER fail_once BEFORE INSERT ON records WHEN NEW.pmid = {victim}
+         BEGIN SELECT RAISE(ABORT, 'database or disk is full (simulated)'); END;"
+    ))
+    .expect("trigger");
+    let client = fast_client(&s, 20);
+    let e = harvest(&mut r, &client, &spec("peer support"), &Silent).expect_err("store failed");
+    let msg = e.to_string();
+    assert!(msg.contains("disk is full"), "{msg}");
+    let open = r.unfinished_harvest().expect("log").expect("unfinished");
+    assert_eq!(
+        open.stored, 20,
+        "the first batch stays, the failed one rolled back"
+    );
+    assert_eq!(stored_pmids(&r).len(), 20);
+    conn.execute_batch("DROP TRIGGER fail_once")
+        .expect("drop trigger");
+    let rep = harvest(
+        &mut r,
+        &client,
+        &HarvestSpec {
+            resume: true,
+            ..spec("")
+        },
+        &Silent,
+    )
+    .expect("resume");
+    assert!(rep.resumed);
+    let mut want = ids.clone();
+    want.sort_unstable();
+    assert_eq!(stored_pmids(&r), want, "no gap, no duplicate");
+}
+
+#[test]
 fn a_dead_server_is_reported_and_the_harvest_resumes_later() {
     let s = server();
     let ids = s.add_recorded("schema therapy", "2020/01/01");
