@@ -42,8 +42,14 @@ pub struct SimulateArgs {
     #[arg(long, default_value_t = 0.95)]
     confidence: f64,
     /// Fewest records a word or word pair must appear in to be a feature.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 1)]
     min_df: usize,
+    /// Drop words and word pairs found in more than this share of the records.
+    #[arg(long, default_value_t = 0.95)]
+    max_df: f64,
+    /// Drop English stop words (off by default, as in ASReview).
+    #[arg(long)]
+    stop_words: bool,
     /// L2 strength of the logistic regression.
     #[arg(long, default_value_t = 1e-4)]
     lambda: f32,
@@ -51,14 +57,28 @@ pub struct SimulateArgs {
     #[arg(long, default_value_t = 10)]
     epochs: usize,
     /// Cost C of the SVM (before class balancing).
-    #[arg(long, default_value_t = 0.1)]
+    #[arg(long, default_value_t = lacuna::screen::rank::DEFAULT_C)]
     svm_c: f32,
+    /// SVM loss: squared-hinge (the default, as scikit-learn's LinearSVC) or hinge.
+    #[arg(long, default_value = "squared-hinge", value_parser = parse_loss)]
+    loss: lacuna::screen::rank::Loss,
+    /// Class balance: total weight of the relevant records over that of the irrelevant ones.
+    #[arg(long, default_value_t = lacuna::screen::rank::DEFAULT_RATIO)]
+    balance_ratio: f32,
     /// Folder for the recall curve (recall.csv, recall.svg).
     #[arg(long)]
     out: Option<PathBuf>,
     /// Print the metrics as JSON on stdout.
     #[arg(long)]
     json: bool,
+}
+
+fn parse_loss(s: &str) -> Result<lacuna::screen::rank::Loss, String> {
+    match s.to_ascii_lowercase().replace('_', "-").as_str() {
+        "squared-hinge" | "l2" => Ok(lacuna::screen::rank::Loss::SquaredHinge),
+        "hinge" | "l1" => Ok(lacuna::screen::rank::Loss::Hinge),
+        other => Err(format!("{other:?}: the loss is squared-hinge or hinge")),
+    }
 }
 
 fn parse_classifier(s: &str) -> Result<Classifier, String> {
@@ -79,6 +99,19 @@ pub fn simulate(out: &mut dyn Write, bars: &Bars, a: SimulateArgs) -> anyhow::Re
     if !(in_unit(a.recall_target) && in_unit(a.confidence)) {
         return Err(lacuna::Error::Usage(
             "--recall-target and --confidence must be between 0 and 1".into(),
+        )
+        .into());
+    }
+    if !(a.max_df > 0.0 && a.max_df <= 1.0) {
+        return Err(lacuna::Error::Usage("--max-df must be above 0 and at most 1".into()).into());
+    }
+    if !(a.svm_c > 0.0
+        && a.svm_c.is_finite()
+        && a.balance_ratio > 0.0
+        && a.balance_ratio.is_finite())
+    {
+        return Err(lacuna::Error::Usage(
+            "--svm-c and --balance-ratio must be positive numbers".into(),
         )
         .into());
     }
@@ -103,10 +136,16 @@ pub fn simulate(out: &mut dyn Write, bars: &Bars, a: SimulateArgs) -> anyhow::Re
         classifier: a.classifier,
         target: a.recall_target,
         alpha: 1.0 - a.confidence,
-        min_df: a.min_df,
+        vocabulary: lacuna::screen::rank::Vocabulary {
+            min_df: a.min_df,
+            max_df: a.max_df,
+            stop_words: a.stop_words,
+        },
         lambda: a.lambda,
         epochs: a.epochs,
         c: a.svm_c,
+        loss: a.loss,
+        ratio: a.balance_ratio,
     };
     let runs = sc::simulate(&cfg)?;
     if let Some(dir) = &a.out {

@@ -3,7 +3,7 @@
 //! The ranking, stopping and metrics are in `screen`.
 
 use crate::error::Error;
-use crate::screen::rank::{tfidf, Classifier};
+use crate::screen::rank::{tfidf_with, Classifier, Loss, Vocabulary};
 use crate::screen::simulate::{choose_priors, simulate as run, Outcome, Settings};
 use rayon::prelude::*;
 use std::path::PathBuf;
@@ -39,14 +39,18 @@ pub struct SimulateConfig {
     pub target: f64,
     /// 1 − confidence.
     pub alpha: f64,
-    /// Fewest records a term must appear in.
-    pub min_df: usize,
+    /// Which terms become features.
+    pub vocabulary: Vocabulary,
     /// L2 strength of logistic regression.
     pub lambda: f32,
     /// Passes over the labelled records per retrain.
     pub epochs: usize,
     /// SVM cost C.
     pub c: f32,
+    /// SVM loss.
+    pub loss: Loss,
+    /// Class balance (total weight of relevant over irrelevant records).
+    pub ratio: f32,
 }
 
 /// One seed's result.
@@ -125,7 +129,7 @@ fn read(cfg: &SimulateConfig) -> Result<Labelled, Error> {
 /// Run the simulations (seeds in parallel).
 pub fn simulate(cfg: &SimulateConfig) -> Result<Vec<SimRun>, Error> {
     let (ids, texts, labels) = read(cfg)?;
-    let features = tfidf(&texts, cfg.min_df);
+    let features = tfidf_with(&texts, &cfg.vocabulary);
     let fixed: Option<Vec<usize>> = match &cfg.priors {
         Priors::Seeded { .. } => None,
         Priors::Ids(want) => {
@@ -180,6 +184,8 @@ pub fn simulate(cfg: &SimulateConfig) -> Result<Vec<SimRun>, Error> {
                 lambda: cfg.lambda,
                 epochs: cfg.epochs,
                 c: cfg.c,
+                loss: cfg.loss,
+                ratio: cfg.ratio,
             };
             let t = std::time::Instant::now();
             let outcome = run(&features, &labels, &priors, &s);

@@ -2,7 +2,7 @@
 //! screening is. Built from the records and the decisions so far; each new
 //! decision retrains the ranker. Pure: the caller stores decisions.
 
-use super::rank::{tfidf, Classifier, Features, Model};
+use super::rank::{tfidf_with, Classifier, Features, Model, Vocabulary};
 use super::stop::{buscar_p, more_to_stop, recall_estimate};
 
 /// What to show next.
@@ -58,9 +58,8 @@ impl Queue {
         target: f64,
         alpha: f64,
     ) -> Queue {
-        let features = tfidf(texts, 2);
+        let features = tfidf_with(texts, &Vocabulary::default());
         let mut model = Model::new(Classifier::Svm, features.dim, 1);
-        model.c = 0.1;
         model.epochs = 10;
         let mut q = Queue {
             features,

@@ -3,7 +3,7 @@
 //! early the relevant ones came and where the stopping rule would have
 //! stopped. Pure and seeded; the caller times it.
 
-use super::rank::{Classifier, Features, Model};
+use super::rank::{Classifier, Features, Loss, Model};
 use super::stop::{buscar_p, knee, more_to_stop};
 use serde::Serialize;
 
@@ -24,6 +24,10 @@ pub struct Settings {
     pub epochs: usize,
     /// SVM cost C.
     pub c: f32,
+    /// SVM loss.
+    pub loss: Loss,
+    /// Class balance (total weight of relevant over irrelevant records).
+    pub ratio: f32,
 }
 
 /// What a simulation found.
@@ -110,6 +114,8 @@ pub fn simulate(f: &Features, labels: &[bool], priors: &[usize], s: &Settings) -
     model.lambda = s.lambda;
     model.epochs = s.epochs;
     model.c = s.c;
+    model.loss = s.loss;
+    model.ratio = s.ratio;
     let mut curve = Vec::new();
     let mut found = 0;
     let mut stop_at = None;

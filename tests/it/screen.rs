@@ -3,7 +3,7 @@
 //! simulate` on a real labelled dataset (deterministic; bad input refused).
 
 use crate::support::{lacuna, shared, stderr, stdout};
-use lacuna::screen::rank::{tfidf, Classifier};
+use lacuna::screen::rank::{tfidf, Classifier, Loss};
 use lacuna::screen::simulate::{simulate, Settings};
 use lacuna::screen::stop::{buscar_p, knee, more_to_stop};
 
@@ -59,7 +59,12 @@ fn simulation_metrics_on_a_known_order() {
         }
     }
     let f = tfidf(&texts, 1);
-    for classifier in [Classifier::Svm, Classifier::Logistic, Classifier::Nb] {
+    for (classifier, loss, ratio) in [
+        (Classifier::Svm, Loss::SquaredHinge, 12.0),
+        (Classifier::Svm, Loss::Hinge, 1.0),
+        (Classifier::Logistic, Loss::SquaredHinge, 1.0),
+        (Classifier::Nb, Loss::SquaredHinge, 1.0),
+    ] {
         let s = Settings {
             classifier,
             seed: 3,
@@ -67,10 +72,12 @@ fn simulation_metrics_on_a_known_order() {
             alpha: 0.05,
             lambda: 1e-4,
             epochs: 10,
-            c: 0.1,
+            c: 0.11,
+            loss,
+            ratio,
         };
         let o = simulate(&f, &labels, &[0, 1], &s);
-        assert_eq!(o.screened_to_all, 9, "{classifier:?}");
+        assert_eq!(o.screened_to_all, 9, "{classifier:?} {loss:?}");
         assert_eq!(o.curve, (1..=9).collect::<Vec<_>>());
         // N' = 98, R' = 9, n95 = ceil(0.95 * 9) = 9
         assert!((o.wss95 - ((98.0 - 9.0) / 98.0 - 0.05)).abs() < 1e-12);
@@ -191,6 +198,9 @@ fn lacuna_simulate_refuses_bad_input() {
             vec!["--prior-rows", "0,99999"],
             "row 99999 is past the last row (951)",
         ),
+        (vec!["--max-df", "0"], "--max-df must be above 0"),
+        (vec!["--balance-ratio=-2"], "must be positive numbers"),
+        (vec!["--svm-c", "0"], "must be positive numbers"),
         // records 43 and 80 are both irrelevant in this dataset
         (
             vec!["--prior-ids", "43,80"],
@@ -205,6 +215,13 @@ fn lacuna_simulate_refuses_bad_input() {
         assert_eq!(o.status.code(), Some(7), "{args:?}: {}", stderr(&o));
         assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
     }
+    let o = lacuna(&[&"simulate", &data, &"--loss", &"quadratic"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("squared-hinge or hinge"),
+        "{}",
+        stderr(&o)
+    );
     let o = lacuna(&[&"simulate", &data, &"--prior-ids", &"no-such-id"]);
     assert_eq!(o.status.code(), Some(7));
     assert!(
