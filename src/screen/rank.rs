@@ -214,6 +214,8 @@ pub struct Model {
     pub tolerance: f32,
     /// SVM dual variables, by record row (warm start).
     alpha: Vec<f32>,
+    /// Squared norms of the feature rows (the SVM's diagonal).
+    sq_norm: Vec<f32>,
     /// SVM loss.
     pub loss: Loss,
     /// Class balance: total weight of the relevant records over that of the
@@ -258,6 +260,7 @@ impl Model {
             c: DEFAULT_C,
             tolerance: 0.1,
             alpha: Vec::new(),
+            sq_norm: Vec::new(),
             loss: Loss::SquaredHinge,
             ratio: DEFAULT_RATIO,
         }
@@ -344,6 +347,13 @@ impl Model {
                 self.b += d;
             }
         }
+        if self.sq_norm.len() != f.rows.len() {
+            self.sq_norm = f
+                .rows
+                .iter()
+                .map(|x| x.iter().map(|(_, v)| v * v).sum())
+                .collect();
+        }
         let mut order: Vec<usize> = (0..labelled.len()).collect();
         for _ in 0..self.epochs {
             for i in (1..order.len()).rev() {
@@ -375,7 +385,7 @@ impl Model {
                 };
                 max_pg = max_pg.max(pg.abs());
                 if pg.abs() > 1e-6 {
-                    let qii = x.iter().map(|(_, v)| v * v).sum::<f32>() + 1.0 + ridge;
+                    let qii = self.sq_norm.get(row).copied().unwrap_or(1.0) + 1.0 + ridge;
                     let na = (a - g / qii).clamp(0.0, cap);
                     let d = (na - a) * yv;
                     if d != 0.0 {
