@@ -12,7 +12,7 @@
 #![expect(clippy::indexing_slicing, reason = "a bench aborts on setup failure")]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use lacuna::screen::rank::{tfidf, Classifier, Model};
+use lacuna::screen::rank::{tfidf_with, Classifier, Model, Vocabulary};
 
 mod common;
 
@@ -30,7 +30,8 @@ fn bench_step(c: &mut Criterion) {
     for n in [10_000usize, 100_000] {
         let t: Vec<&String> = texts.iter().cycle().take(n).collect();
         let l: Vec<bool> = labels.iter().copied().cycle().take(n).collect();
-        let f = tfidf(&t, 2);
+        // The defaults `lacuna screen` and `lacuna simulate` use.
+        let f = tfidf_with(&t, &Vocabulary::default());
         let labelled: Vec<(usize, bool)> = (0..1000)
             .map(|i| (i * (n / 1000), l[i * (n / 1000)]))
             .collect();
@@ -39,7 +40,6 @@ fn bench_step(c: &mut Criterion) {
             is_labelled[*i] = true;
         }
         let mut m = Model::new(Classifier::Svm, f.dim, 1);
-        m.c = 0.1;
         m.epochs = 10;
         m.train(&f, &labelled);
         let mut extra = labelled.clone();
