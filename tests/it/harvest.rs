@@ -49,6 +49,21 @@ fn review() -> (tempfile::TempDir, Review) {
     (t, r)
 }
 
+/// `--resume`: finish the unfinished harvest.
+fn resume(r: &mut Review, client: &Client) {
+    let rep = harvest(
+        r,
+        client,
+        &HarvestSpec {
+            resume: true,
+            ..spec("")
+        },
+        &Silent,
+    )
+    .expect("resume");
+    assert!(rep.resumed);
+}
+
 fn stored_pmids(r: &Review) -> Vec<u64> {
     let mut v = Vec::new();
     r.for_each_current(|_, rec| {
@@ -334,17 +349,7 @@ fn a_store_failure_mid_harvest_keeps_what_was_stored_and_resume_finishes() {
     assert_eq!(stored_pmids(&r).len(), 20);
     conn.execute_batch("DROP TRIGGER fail_once")
         .expect("drop trigger");
-    let rep = harvest(
-        &mut r,
-        &client,
-        &HarvestSpec {
-            resume: true,
-            ..spec("")
-        },
-        &Silent,
-    )
-    .expect("resume");
-    assert!(rep.resumed);
+    resume(&mut r, &client);
     let mut want = ids.clone();
     want.sort_unstable();
     assert_eq!(stored_pmids(&r), want, "no gap, no duplicate");
@@ -373,17 +378,7 @@ fn a_dead_server_is_reported_and_the_harvest_resumes_later() {
     // A new harvest is refused until the old one is finished.
     let e = harvest(&mut r, &client, &spec("schema therapy"), &Silent).expect_err("refused");
     assert!(e.to_string().contains("--resume"));
-    let rep = harvest(
-        &mut r,
-        &client,
-        &HarvestSpec {
-            resume: true,
-            ..spec("")
-        },
-        &Silent,
-    )
-    .expect("resume");
-    assert!(rep.resumed);
+    resume(&mut r, &client);
     assert_eq!(stored_pmids(&r).len(), ids.len());
     assert!(r.unfinished_harvest().expect("log").is_none());
 }
