@@ -47,16 +47,7 @@ fn bench_step(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("svm_retrain_rescore", n), &n, |b, _| {
             b.iter(|| {
                 m.train(&f, &extra);
-                let mut best = (0usize, f32::MIN);
-                for (i, row) in f.rows.iter().enumerate() {
-                    if !is_labelled[i] {
-                        let s = m.score(row);
-                        if s > best.1 {
-                            best = (i, s);
-                        }
-                    }
-                }
-                best
+                m.best(&f, &is_labelled)
             })
         });
     }

@@ -431,4 +431,32 @@ impl Model {
     pub fn score(&self, x: &SparseRow) -> f32 {
         dot(&self.w, x) + self.b
     }
+
+    /// The row with the highest score among those not `done` (ties: the
+    /// lowest row), rows scored in parallel.
+    ///
+    /// ```
+    /// use lacuna::screen::rank::{tfidf, Classifier, Model};
+    /// let f = tfidf(&["mbt trial", "mbt trial", "mouse assay", "mouse assay"], 1);
+    /// let mut m = Model::new(Classifier::Svm, f.dim, 1);
+    /// m.train(&f, &[(0, true), (2, false)]);
+    /// let (row, _) = m.best(&f, &[true, false, true, false]).expect("two left");
+    /// assert_eq!(row, 1);
+    /// ```
+    pub fn best(&self, f: &Features, done: &[bool]) -> Option<(usize, f32)> {
+        use rayon::prelude::*;
+        f.rows
+            .par_iter()
+            .enumerate()
+            .with_min_len(1024)
+            .filter(|(i, _)| !done.get(*i).copied().unwrap_or(false))
+            .map(|(i, row)| (i, self.score(row)))
+            .reduce_with(|a, b| {
+                if b.1 > a.1 || (b.1 == a.1 && b.0 < a.0) {
+                    b
+                } else {
+                    a
+                }
+            })
+    }
 }

@@ -123,17 +123,9 @@ pub fn simulate(f: &Features, labels: &[bool], priors: &[usize], s: &Settings) -
     let mut steps = 0;
     while found < r_left && labelled.len() < n {
         model.train(f, &labelled);
-        let mut best: Option<(usize, f32)> = None;
-        for (i, row) in f.rows.iter().enumerate() {
-            if done.get(i) == Some(&true) {
-                continue;
-            }
-            let sc = model.score(row);
-            if best.is_none_or(|(_, b)| sc > b) {
-                best = Some((i, sc));
-            }
-        }
-        let Some((pick, _)) = best else { break };
+        let Some((pick, _)) = model.best(f, &done) else {
+            break;
+        };
         steps += 1;
         if let Some(d) = done.get_mut(pick) {
             *d = true;
