@@ -245,19 +245,28 @@ fn query_problems_are_clear_errors_not_zero_records() {
     assert!(e.to_string().contains("Invalid db name specified"), "{e}");
     // Through the CLI: exit code 5 and nothing stored.
     let (_t, dir) = new_review();
-    let o = lacuna(&[
+    let o = cli_harvest(&s, &dir, "abcXYZ", "k");
+    assert_eq!(o.status.code(), Some(5), "{}", stderr(&o));
+    assert!(stderr(&o).contains("abcXYZ"));
+    assert_no_harvest(&dir);
+}
+
+/// `lacuna harvest DIR --term TERM` against the loopback server.
+fn cli_harvest(s: &Server, dir: &std::path::Path, term: &str, key: &str) -> std::process::Output {
+    lacuna(&[
         &"harvest",
         &dir,
         &"--term",
-        &"abcXYZ",
+        &term,
         &"--eutils-url",
         &s.url(),
         &"--api-key",
-        &"k",
-    ]);
-    assert_eq!(o.status.code(), Some(5), "{}", stderr(&o));
-    assert!(stderr(&o).contains("abcXYZ"));
-    assert!(Review::open(&dir)
+        &key,
+    ])
+}
+
+fn assert_no_harvest(dir: &std::path::Path) {
+    assert!(Review::open(dir)
         .expect("open")
         .harvests()
         .expect("log")
@@ -270,16 +279,7 @@ fn a_rejected_api_key_is_reported_without_the_key_and_is_not_retried() {
     s.add_recorded("dbt", "2020/01/01");
     s.fault(Some("esearch"), Fault::BadKey);
     let (_t, dir) = new_review();
-    let o = lacuna(&[
-        &"harvest",
-        &dir,
-        &"--term",
-        &"dbt",
-        &"--eutils-url",
-        &s.url(),
-        &"--api-key",
-        &"SECRET-KEY-123",
-    ]);
+    let o = cli_harvest(&s, &dir, "dbt", "SECRET-KEY-123");
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(8), "{err}");
     assert!(
@@ -294,11 +294,7 @@ fn a_rejected_api_key_is_reported_without_the_key_and_is_not_retried() {
     let log = s.log();
     assert_eq!(log.len(), 1, "{log:?}");
     assert_eq!(log[0].param("api_key"), Some("SECRET-KEY-123"));
-    assert!(Review::open(&dir)
-        .expect("open")
-        .harvests()
-        .expect("log")
-        .is_empty());
+    assert_no_harvest(&dir);
 }
 
 #[test]
