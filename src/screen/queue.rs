@@ -124,15 +124,9 @@ impl Queue {
 
     /// The undecided record most likely to be relevant.
     pub fn next(&self) -> Option<Next> {
-        let mut scored: Vec<(usize, f32)> = self
-            .features
-            .rows
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| {
-                self.decided.get(*i) == Some(&None) && self.skipped.get(*i) == Some(&false)
-            })
-            .map(|(i, r)| (i, self.model.score(r)))
+        let mut scored: Vec<(usize, f32)> = (0..self.features.len())
+            .filter(|i| self.decided.get(*i) == Some(&None) && self.skipped.get(*i) == Some(&false))
+            .map(|i| (i, self.model.score(&self.features, i)))
             .collect();
         let best = scored
             .iter()

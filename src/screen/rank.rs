@@ -10,8 +10,10 @@
 //! rows L2-normalised, terms seen in fewer than `min_df` records or in more
 //! than `max_df` of them dropped. The defaults and the SVM's (squared hinge,
 //! C = 0.11) are those of ASReview's ELAS u4 model; only the class weight
-//! differs ([`DEFAULT_RATIO`]). Each record is a sorted list of (feature,
-//! weight) pairs; no record holds a dense vector. No crate is used: the
+//! differs ([`DEFAULT_RATIO`]). The matrix is stored row-compressed; the
+//! features only one record has are folded into two numbers per row (see
+//! [`Features`]), which removes about a quarter of the stored weights and
+//! most of the weight vector; no record holds a dense vector. No crate is used: the
 //! linfa/smartcore classifiers want dense or ndarray-backed sparse matrices
 //! and retrain from scratch, while the warm-started solvers here converge in
 //! about two passes over the labelled records per step (a few milliseconds
@@ -30,16 +32,74 @@ const STOP: &[&str] = &[
     "within", "would", "you",
 ];
 
-/// A record's features: sorted feature ids with L2-normalised weights.
-pub type SparseRow = Vec<(u32, f32)>;
-
-/// Sparse TF-IDF matrix of a set of records.
-#[derive(Debug, Clone)]
+/// Sparse TF-IDF matrix of a set of records, stored row-compressed.
+///
+/// A feature seen in only one record (most word pairs are) can carry weight
+/// only through that record, and never adds to the score of any other: its
+/// weight is a multiple of the record's own value under every classifier
+/// here. So each row keeps its *shared* features (seen in two records or
+/// more) as sorted (id, weight) pairs, and only the sum and the sum of
+/// squares of its *own* features. The models fold the own part into one
+/// number per record; the results are those of the full matrix.
+#[derive(Debug, Clone, Default)]
 pub struct Features {
-    /// One row per record.
-    pub rows: Vec<SparseRow>,
-    /// Number of features.
+    /// Row `i`'s shared features are `idx[start[i]..start[i + 1]]`.
+    start: Vec<usize>,
+    idx: Vec<u32>,
+    val: Vec<f32>,
+    /// Per row: Σ w and Σ w² over the features no other record has.
+    own_sum: Vec<f32>,
+    own_sq: Vec<f32>,
+    /// Shared features get ids `0..shared`, most frequent first.
+    shared: usize,
+    /// Number of features (shared and own).
     pub dim: usize,
+}
+
+impl Features {
+    /// Number of records (rows).
+    pub fn len(&self) -> usize {
+        self.own_sq.len()
+    }
+
+    /// No records.
+    pub fn is_empty(&self) -> bool {
+        self.own_sq.is_empty()
+    }
+
+    /// Number of features seen in two records or more.
+    pub fn shared(&self) -> usize {
+        self.shared
+    }
+
+    /// Row `i`'s shared features: ids (sorted) and weights (empty past the end).
+    pub fn row(&self, i: usize) -> (&[u32], &[f32]) {
+        let (a, b) = match (self.start.get(i), self.start.get(i + 1)) {
+            (Some(&a), Some(&b)) => (a, b),
+            _ => (0, 0),
+        };
+        (
+            self.idx.get(a..b).unwrap_or(&[]),
+            self.val.get(a..b).unwrap_or(&[]),
+        )
+    }
+
+    /// Σ w² over all of row `i`'s features (1 for a record with any feature).
+    pub fn sq_norm(&self, i: usize) -> f32 {
+        let (_, v) = self.row(i);
+        v.iter().map(|x| x * x).sum::<f32>() + self.own_sq.get(i).copied().unwrap_or(0.0)
+    }
+
+    fn push_row(&mut self, ids: &[u32], vals: &[f32], own_sum: f32, own_sq: f32) {
+        if self.start.is_empty() {
+            self.start.push(0);
+        }
+        self.idx.extend_from_slice(ids);
+        self.val.extend_from_slice(vals);
+        self.start.push(self.idx.len());
+        self.own_sum.push(own_sum);
+        self.own_sq.push(own_sq);
+    }
 }
 
 fn tokens(text: &str, stop_words: bool) -> Vec<String> {
@@ -57,9 +117,8 @@ fn tokens(text: &str, stop_words: bool) -> Vec<String> {
 /// use lacuna::screen::rank::tfidf;
 /// let f = tfidf(&["dialectical behaviour therapy", "dialectical behaviour therapy for self-harm", "mouse model"], 2);
 /// assert_eq!(f.dim, 5); // dialectical, behaviour, therapy, dialectical behaviour, behaviour therapy
-/// let norm: f32 = f.rows[1].iter().map(|(_, w)| w * w).sum();
-/// assert!((norm - 1.0).abs() < 1e-5);
-/// assert!(f.rows[2].is_empty());
+/// assert!((f.sq_norm(1) - 1.0).abs() < 1e-5);
+/// assert!(f.row(2).0.is_empty());
 /// ```
 pub fn tfidf<S: AsRef<str>>(texts: &[S], min_df: usize) -> Features {
     tfidf_with(
@@ -97,6 +156,12 @@ impl Default for Vocabulary {
 
 /// Sparse TF-IDF features with the given vocabulary rules.
 pub fn tfidf_with<S: AsRef<str>>(texts: &[S], voc: &Vocabulary) -> Features {
+    build(texts, voc, true)
+}
+
+/// `fold`: keep only the sums of each row's own features (else every
+/// feature is stored, for the test that folding changes no result).
+fn build<S: AsRef<str>>(texts: &[S], voc: &Vocabulary, fold: bool) -> Features {
     let docs: Vec<Vec<String>> = texts
         .iter()
         .map(|t| {
@@ -121,56 +186,75 @@ pub fn tfidf_with<S: AsRef<str>>(texts: &[S], voc: &Vocabulary) -> Features {
             *df.entry(t).or_insert(0) += 1;
         }
     }
-    let mut vocab: Vec<&str> = df
+    let mut vocab: Vec<(&str, usize)> = df
         .iter()
         .filter(|(_, n)| {
             **n >= voc.min_df.max(1) && (**n as f64) <= voc.max_df * texts.len() as f64
         })
-        .map(|(t, _)| *t)
+        .map(|(t, n)| (*t, *n))
         .collect();
-    vocab.sort_unstable();
-    let index: HashMap<&str, u32> = vocab
+    // Most frequent first (the hot part of a weight vector stays together);
+    // the features of a single record come last and are folded per row.
+    vocab.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let shared = if fold {
+        vocab.iter().take_while(|(_, n)| *n >= 2).count()
+    } else {
+        vocab.len()
+    };
+    let n = docs.len() as f64;
+    let index: HashMap<&str, (u32, f32)> = vocab
         .iter()
         .enumerate()
-        .map(|(i, t)| (*t, i as u32))
-        .collect();
-    let n = docs.len() as f64;
-    let idf: Vec<f32> = vocab
-        .iter()
-        .map(|t| (((1.0 + n) / (1.0 + *df.get(t).unwrap_or(&0) as f64)).ln() + 1.0) as f32)
-        .collect();
-    let rows = docs
-        .iter()
-        .map(|d| {
-            let mut tf: HashMap<u32, u32> = HashMap::new();
-            for t in d {
-                if let Some(i) = index.get(t.as_str()) {
-                    *tf.entry(*i).or_insert(0) += 1;
-                }
-            }
-            let mut row: SparseRow = tf
-                .into_iter()
-                .map(|(i, c)| {
-                    (
-                        i,
-                        (1.0 + (c as f32).ln()) * idf.get(i as usize).copied().unwrap_or(1.0),
-                    )
-                })
-                .collect();
-            row.sort_unstable_by_key(|(i, _)| *i);
-            let norm = row.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
-            if norm > 0.0 {
-                for (_, w) in &mut row {
-                    *w /= norm;
-                }
-            }
-            row
+        .map(|(i, (t, d))| {
+            let idf = (((1.0 + n) / (1.0 + *d as f64)).ln() + 1.0) as f32;
+            (*t, (i as u32, idf))
         })
         .collect();
-    Features {
-        rows,
+    let mut f = Features {
+        shared,
         dim: vocab.len(),
+        ..Features::default()
+    };
+    let mut tf: HashMap<u32, (u32, f32)> = HashMap::new();
+    let mut row: Vec<(u32, f32)> = Vec::new();
+    let (mut ids, mut vals) = (Vec::new(), Vec::new());
+    for d in &docs {
+        tf.clear();
+        for t in d {
+            if let Some(&(i, idf)) = index.get(t.as_str()) {
+                tf.entry(i).or_insert((0, idf)).0 += 1;
+            }
+        }
+        row.clear();
+        row.extend(
+            tf.iter()
+                .map(|(i, (c, idf))| (*i, (1.0 + (*c as f32).ln()) * idf)),
+        );
+        row.sort_unstable_by_key(|(i, _)| *i);
+        let norm = row.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            for (_, w) in &mut row {
+                *w /= norm;
+            }
+        }
+        ids.clear();
+        vals.clear();
+        let (mut own_sum, mut own_sq) = (0.0f32, 0.0f32);
+        for &(i, w) in &row {
+            if (i as usize) < shared {
+                ids.push(i);
+                vals.push(w);
+            } else {
+                own_sum += w;
+                own_sq += w * w;
+            }
+        }
+        f.push_row(&ids, &vals, own_sum, own_sq);
     }
+    if f.start.is_empty() {
+        f.start.push(0);
+    }
+    f
 }
 
 /// Which classifier ranks.
@@ -218,6 +302,11 @@ pub struct Model {
     alpha: Vec<f32>,
     /// Squared norms of the feature rows (the SVM's diagonal).
     sq_norm: Vec<f32>,
+    /// Per row: the weight of each of its own features (those no other
+    /// record has) is this times the feature's value (SVM: αᵢyᵢ).
+    own: Vec<f32>,
+    /// Naive Bayes: the weight of a feature no labelled record has, per unit.
+    own_w: f32,
     /// SVM loss.
     pub loss: Loss,
     /// Class balance: total weight of the relevant records over that of the
@@ -243,10 +332,19 @@ pub enum Loss {
     SquaredHinge,
 }
 
-fn dot(w: &[f32], x: &SparseRow) -> f32 {
-    x.iter()
+fn dot(w: &[f32], (ids, vals): (&[u32], &[f32])) -> f32 {
+    ids.iter()
+        .zip(vals)
         .map(|(i, v)| w.get(*i as usize).copied().unwrap_or(0.0) * v)
         .sum()
+}
+
+fn axpy(w: &mut [f32], d: f32, (ids, vals): (&[u32], &[f32])) {
+    for (i, v) in ids.iter().zip(vals) {
+        if let Some(wi) = w.get_mut(*i as usize) {
+            *wi += d * v;
+        }
+    }
 }
 
 impl Model {
@@ -263,6 +361,8 @@ impl Model {
             tolerance: 0.1,
             alpha: Vec::new(),
             sq_norm: Vec::new(),
+            own: Vec::new(),
+            own_w: 0.0,
             loss: Loss::SquaredHinge,
             ratio: DEFAULT_RATIO,
         }
@@ -283,6 +383,12 @@ impl Model {
         if pos == 0 || neg == 0 {
             return;
         }
+        if self.own.len() != f.len() {
+            self.own = vec![0.0; f.len()];
+            self.alpha = vec![0.0; f.len()];
+            self.w.iter_mut().for_each(|w| *w = 0.0);
+            self.b = 0.0;
+        }
         match self.kind {
             Classifier::Nb => self.train_nb(f, labelled),
             Classifier::Svm => self.train_svm(f, labelled, pos, neg),
@@ -300,11 +406,18 @@ impl Model {
                         let Some(&(row, y)) = labelled.get(k) else {
                             continue;
                         };
-                        let Some(x) = f.rows.get(row) else { continue };
-                        let z = dot(&self.w, x) + self.b;
+                        let x = f.row(row);
+                        let own_sq = f.own_sq.get(row).copied().unwrap_or(0.0);
+                        let Some(c) = self.own.get_mut(row) else {
+                            continue;
+                        };
+                        let z = dot(&self.w, x) + *c * own_sq + self.b;
                         let p = 1.0 / (1.0 + (-z).exp());
                         let g = (p - if y { 1.0 } else { 0.0 }) * if y { wp } else { wn };
-                        for (i, v) in x {
+                        // own features: w = c·x, so the step scales c alike
+                        *c -= eta * (g + self.lambda * *c);
+                        let (ids, vals) = x;
+                        for (i, v) in ids.iter().zip(vals) {
                             if let Some(wi) = self.w.get_mut(*i as usize) {
                                 *wi -= eta * (g * v + self.lambda * *wi);
                             }
@@ -328,33 +441,26 @@ impl Model {
         let squared = self.loss == Loss::SquaredHinge;
         // w = Σ αᵢ yᵢ xᵢ. Class balancing moves the bounds as labels come in:
         // clamp any α above its new bound and move w with it.
-        if self.alpha.len() != f.rows.len() {
-            self.alpha = vec![0.0; f.rows.len()];
-            self.w.iter_mut().for_each(|w| *w = 0.0);
-            self.b = 0.0;
-        }
-        for &(row, y) in labelled {
-            let cap = if y { cp } else { cn };
-            let Some(a) = self.alpha.get_mut(row) else {
-                continue;
-            };
-            if !squared && *a > cap {
-                let d = (cap - *a) * if y { 1.0 } else { -1.0 };
-                *a = cap;
-                for (i, v) in f.rows.get(row).into_iter().flatten() {
-                    if let Some(wi) = self.w.get_mut(*i as usize) {
-                        *wi += d * v;
+        if !squared {
+            for &(row, y) in labelled {
+                let cap = if y { cp } else { cn };
+                let Some(a) = self.alpha.get_mut(row) else {
+                    continue;
+                };
+                if *a > cap {
+                    let yv = if y { 1.0 } else { -1.0 };
+                    let d = (cap - *a) * yv;
+                    *a = cap;
+                    if let Some(o) = self.own.get_mut(row) {
+                        *o = cap * yv;
                     }
+                    axpy(&mut self.w, d, f.row(row));
+                    self.b += d;
                 }
-                self.b += d;
             }
         }
-        if self.sq_norm.len() != f.rows.len() {
-            self.sq_norm = f
-                .rows
-                .iter()
-                .map(|x| x.iter().map(|(_, v)| v * v).sum())
-                .collect();
+        if self.sq_norm.len() != f.len() {
+            self.sq_norm = (0..f.len()).map(|i| f.sq_norm(i)).collect();
         }
         let mut order: Vec<usize> = (0..labelled.len()).collect();
         for _ in 0..self.epochs {
@@ -367,7 +473,7 @@ impl Model {
                 let Some(&(row, y)) = labelled.get(k) else {
                     continue;
                 };
-                let Some(x) = f.rows.get(row) else { continue };
+                let x = f.row(row);
                 let yv = if y { 1.0 } else { -1.0 };
                 let cap = if y { cp } else { cn };
                 let a = self.alpha.get(row).copied().unwrap_or(0.0);
@@ -377,7 +483,9 @@ impl Model {
                 } else {
                     (cap, 0.0)
                 };
-                let g = yv * (dot(&self.w, x) + self.b) - 1.0 + ridge * a;
+                // yᵢ·(own features' part of w·xᵢ) = αᵢ·Σ own w².
+                let own = a * f.own_sq.get(row).copied().unwrap_or(0.0);
+                let g = yv * (dot(&self.w, x) + self.b) + own - 1.0 + ridge * a;
                 let pg = if a <= 0.0 {
                     g.min(0.0)
                 } else if a >= cap {
@@ -391,15 +499,14 @@ impl Model {
                     let na = (a - g / qii).clamp(0.0, cap);
                     let d = (na - a) * yv;
                     if d != 0.0 {
-                        for (i, v) in x {
-                            if let Some(wi) = self.w.get_mut(*i as usize) {
-                                *wi += d * v;
-                            }
-                        }
+                        axpy(&mut self.w, d, x);
                         self.b += d;
                     }
                     if let Some(x) = self.alpha.get_mut(row) {
                         *x = na;
+                    }
+                    if let Some(o) = self.own.get_mut(row) {
+                        *o = na * yv;
                     }
                 }
             }
@@ -413,25 +520,39 @@ impl Model {
         let dim = self.w.len();
         let mut cp = vec![1.0f32; dim];
         let mut cn = vec![1.0f32; dim];
+        // Σ over all features of the counts (the own features' counts too)
+        let (mut sp, mut sn) = (f.dim as f32, f.dim as f32);
         for (row, y) in labelled {
-            let Some(x) = f.rows.get(*row) else { continue };
+            let (ids, vals) = f.row(*row);
             let c = if *y { &mut cp } else { &mut cn };
-            for (i, v) in x {
+            for (i, v) in ids.iter().zip(vals) {
                 if let Some(ci) = c.get_mut(*i as usize) {
                     *ci += v;
                 }
             }
+            let total = vals.iter().sum::<f32>() + f.own_sum.get(*row).copied().unwrap_or(0.0);
+            if *y {
+                sp += total;
+            } else {
+                sn += total;
+            }
         }
-        let (sp, sn): (f32, f32) = (cp.iter().sum(), cn.iter().sum());
         for ((w, p), n) in self.w.iter_mut().zip(&cp).zip(&cn) {
             *w = (p / sp).ln() - (n / sn).ln();
         }
+        // A feature no labelled record has: counts 1 in both classes.
+        self.own_w = (sn / sp).ln();
         self.b = 0.0; // balanced class priors
     }
 
-    /// Score rows (higher = more likely relevant).
-    pub fn score(&self, x: &SparseRow) -> f32 {
-        dot(&self.w, x) + self.b
+    /// Score row `i` of `f` (higher = more likely relevant). Exact for every
+    /// row under the SVM and logistic regression; under naive Bayes, for the
+    /// rows without a label (the ones ranked).
+    pub fn score(&self, f: &Features, i: usize) -> f32 {
+        dot(&self.w, f.row(i))
+            + self.b
+            + self.own.get(i).copied().unwrap_or(0.0) * f.own_sq.get(i).copied().unwrap_or(0.0)
+            + self.own_w * f.own_sum.get(i).copied().unwrap_or(0.0)
     }
 
     /// The row with the highest score among those not `done` (ties: the
@@ -447,12 +568,11 @@ impl Model {
     /// ```
     pub fn best(&self, f: &Features, done: &[bool]) -> Option<(usize, f32)> {
         use rayon::prelude::*;
-        f.rows
-            .par_iter()
-            .enumerate()
+        (0..f.len())
+            .into_par_iter()
             .with_min_len(1024)
-            .filter(|(i, _)| !done.get(*i).copied().unwrap_or(false))
-            .map(|(i, row)| (i, self.score(row)))
+            .filter(|i| !done.get(*i).copied().unwrap_or(false))
+            .map(|i| (i, self.score(f, i)))
             .reduce_with(|a, b| {
                 if b.1 > a.1 || (b.1 == a.1 && b.0 < a.0) {
                     b
@@ -460,5 +580,55 @@ impl Model {
                     a
                 }
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records with words and word pairs of their own, so that folding has
+    /// work to do, and shared ones, so that the classes can be told apart.
+    fn texts() -> Vec<String> {
+        (0..60)
+            .map(|i| {
+                let topic = if i % 4 == 0 {
+                    "mentalization based treatment trial"
+                } else {
+                    "mouse model assay"
+                };
+                format!("{topic} unique{i} alpha{i} beta{i} common words {i}")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn folding_own_features_changes_no_score() {
+        let voc = Vocabulary::default();
+        let folded = build(&texts(), &voc, true);
+        let full = build(&texts(), &voc, false);
+        assert!(folded.shared() < full.shared(), "nothing was folded");
+        assert_eq!(folded.dim, full.dim);
+        let labelled: Vec<(usize, bool)> = (0..60).step_by(3).map(|i| (i, i % 4 == 0)).collect();
+        for kind in [Classifier::Svm, Classifier::Logistic, Classifier::Nb] {
+            for loss in [Loss::Hinge, Loss::SquaredHinge] {
+                let mut a = Model::new(kind, folded.dim, 7);
+                let mut b = Model::new(kind, full.dim, 7);
+                a.loss = loss;
+                b.loss = loss;
+                a.train(&folded, &labelled);
+                b.train(&full, &labelled);
+                for i in 0..60 {
+                    if kind == Classifier::Nb && labelled.iter().any(|(r, _)| *r == i) {
+                        continue; // naive Bayes scores only the rows without a label
+                    }
+                    let (x, y) = (a.score(&folded, i), b.score(&full, i));
+                    assert!(
+                        (x - y).abs() < 1e-4,
+                        "{kind:?} {loss:?} row {i}: {x} vs {y}"
+                    );
+                }
+            }
+        }
     }
 }
