@@ -53,9 +53,14 @@ pub struct SimulateArgs {
     /// L2 strength of the logistic regression.
     #[arg(long, default_value_t = 1e-4)]
     lambda: f32,
-    /// Passes over the labelled records at each retrain (at most; the SVM stops when converged).
+    /// Logistic regression: passes over the labelled records at each retrain.
     #[arg(long, default_value_t = 10)]
     epochs: usize,
+    /// SVM: rounds at each retrain. A round finds the labelled records whose
+    /// optimality conditions are off by more than LIBLINEAR's tolerance and
+    /// makes one coordinate-descent pass over them; the next retrain resumes.
+    #[arg(long, default_value_t = lacuna::screen::rank::DEFAULT_ROUNDS)]
+    rounds: usize,
     /// Cost C of the SVM (before class balancing).
     #[arg(long, default_value_t = lacuna::screen::rank::DEFAULT_C)]
     svm_c: f32,
@@ -143,6 +148,7 @@ pub fn simulate(out: &mut dyn Write, bars: &Bars, a: SimulateArgs) -> anyhow::Re
         },
         lambda: a.lambda,
         epochs: a.epochs,
+        rounds: a.rounds,
         c: a.svm_c,
         loss: a.loss,
         ratio: a.balance_ratio,

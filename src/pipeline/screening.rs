@@ -45,6 +45,8 @@ pub struct SimulateConfig {
     pub lambda: f32,
     /// Passes over the labelled records per retrain.
     pub epochs: usize,
+    /// SVM rounds per retrain.
+    pub rounds: usize,
     /// SVM cost C.
     pub c: f32,
     /// SVM loss.
@@ -183,6 +185,7 @@ pub fn simulate(cfg: &SimulateConfig) -> Result<Vec<SimRun>, Error> {
                 alpha: cfg.alpha,
                 lambda: cfg.lambda,
                 epochs: cfg.epochs,
+                rounds: cfg.rounds,
                 c: cfg.c,
                 loss: cfg.loss,
                 ratio: cfg.ratio,

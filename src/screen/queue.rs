@@ -3,7 +3,7 @@
 //! decision retrains the ranker. Pure: the caller stores decisions.
 
 use super::rank::{tfidf_with, Classifier, Features, Model, Vocabulary};
-use super::stop::{buscar_p, more_to_stop, recall_estimate};
+use super::stop::{buscar_stops, more_to_stop, recall_estimate};
 
 /// What to show next.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -153,7 +153,7 @@ impl Queue {
             relevant: self.sequence.iter().filter(|x| **x).count(),
             recall_lower: lower,
             recall_estimate: point,
-            can_stop: buscar_p(&self.sequence, total, self.target) < self.alpha,
+            can_stop: buscar_stops(&self.sequence, total, self.target, self.alpha),
             to_stop: more_to_stop(&self.sequence, total, self.target, self.alpha),
         }
     }

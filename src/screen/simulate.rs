@@ -4,7 +4,7 @@
 //! stopped. Pure and seeded; the caller times it.
 
 use super::rank::{Classifier, Features, Loss, Model};
-use super::stop::{buscar_p, knee, more_to_stop};
+use super::stop::{buscar_stops, knee, more_to_stop};
 use serde::Serialize;
 
 /// Settings of one simulation.
@@ -20,8 +20,10 @@ pub struct Settings {
     pub alpha: f64,
     /// L2 strength of logistic regression.
     pub lambda: f32,
-    /// Passes over the labelled records per retrain.
+    /// Logistic regression: passes over the labelled records per retrain.
     pub epochs: usize,
+    /// SVM: rounds per retrain (see [`Model::rounds`]).
+    pub rounds: usize,
     /// SVM cost C.
     pub c: f32,
     /// SVM loss.
@@ -113,6 +115,7 @@ pub fn simulate(f: &Features, labels: &[bool], priors: &[usize], s: &Settings) -
     let mut model = Model::new(s.classifier, f.dim, s.seed);
     model.lambda = s.lambda;
     model.epochs = s.epochs;
+    model.rounds = s.rounds;
     model.c = s.c;
     model.loss = s.loss;
     model.ratio = s.ratio;
@@ -123,7 +126,7 @@ pub fn simulate(f: &Features, labels: &[bool], priors: &[usize], s: &Settings) -
     let mut steps = 0;
     while found < r_left && labelled.len() < n {
         model.train(f, &labelled);
-        let Some((pick, _)) = model.best(f, &done) else {
+        let Some((pick, _)) = model.rank(f, &done) else {
             break;
         };
         steps += 1;
@@ -137,7 +140,7 @@ pub fn simulate(f: &Features, labels: &[bool], priors: &[usize], s: &Settings) -
             found += 1;
         }
         curve.push(found);
-        if stop_at.is_none() && !l && buscar_p(&seq, n, s.target) < s.alpha {
+        if stop_at.is_none() && !l && buscar_stops(&seq, n, s.target, s.alpha) {
             stop_at = Some(curve.len());
         }
         if knee_at.is_none() && knee(&seq) {

@@ -12,11 +12,25 @@
 //! ones. [`knee`] is the knee method (Cormack & Grossman 2016), a heuristic
 //! without a stated error rate. Pure functions of the screening sequence.
 
-use statrs::function::factorial::ln_binomial;
+use std::cell::RefCell;
 
-/// P(X ≤ x) for X ~ Hypergeometric(population, successes k, draws): the
-/// first term from log binomials, the rest by the ratio of successive terms
-/// (a few multiplications each, instead of three log-gammas per term).
+thread_local! {
+    /// ln(m!) for m = 0, 1, …, grown on demand (one table per thread).
+    static LN_FACT: RefCell<Vec<f64>> = RefCell::new(vec![0.0]);
+}
+
+/// ln C(n, k) from the table (k ≤ n ≤ table length − 1).
+fn ln_choose(t: &[f64], n: u64, k: u64) -> f64 {
+    let at = |m: u64| t.get(m as usize).copied().unwrap_or(f64::NAN);
+    at(n) - at(k) - at(n - k)
+}
+
+/// P(X ≤ x) for X ~ Hypergeometric(population, successes k, draws). The
+/// probability of x comes from a table of log factorials; the other terms
+/// by the ratio of successive terms, summed from x away from the mode (the
+/// lower tail when x is below the mode, else one minus the upper tail) and
+/// stopped when what is left is below 1e-16 of the sum: a few terms each,
+/// instead of three log-gammas per term.
 fn hypergeom_cdf(pop: u64, k: u64, draws: u64, x: u64) -> f64 {
     let lo = (draws + k).saturating_sub(pop);
     let hi = k.min(draws);
@@ -26,17 +40,53 @@ fn hypergeom_cdf(pop: u64, k: u64, draws: u64, x: u64) -> f64 {
     if x >= hi {
         return 1.0;
     }
-    let mut term =
-        (ln_binomial(k, lo) + ln_binomial(pop - k, draws - lo) - ln_binomial(pop, draws)).exp();
-    let mut sum = term;
-    let mut j = lo;
-    while j < x {
-        let (kf, nf, jf, pf) = (k as f64, draws as f64, j as f64, pop as f64);
-        term *= (kf - jf) * (nf - jf) / ((jf + 1.0) * (pf - kf - nf + jf + 1.0));
-        sum += term;
-        j += 1;
-    }
-    sum.min(1.0)
+    LN_FACT.with(|cell| {
+        let mut t = cell.borrow_mut();
+        while (t.len() as u64) <= pop {
+            let m = t.len() as f64;
+            let last = t.last().copied().unwrap_or(0.0);
+            t.push(last + m.ln());
+        }
+        let (kf, nf, pf) = (k as f64, draws as f64, pop as f64);
+        // P(X = j + 1) / P(X = j)
+        let up = |j: f64| (kf - j) * (nf - j) / ((j + 1.0) * (pf - kf - nf + j + 1.0));
+        let p_at = |j: u64| {
+            (ln_choose(&t, k, j) + ln_choose(&t, pop - k, draws - j) - ln_choose(&t, pop, draws))
+                .exp()
+        };
+        let mode = ((nf + 1.0) * (kf + 1.0) / (pf + 2.0)).floor() as u64;
+        if x < mode {
+            // lower tail: terms shrink faster and faster going down
+            let mut term = p_at(x);
+            let mut sum = term;
+            let mut j = x;
+            while j > lo {
+                let q = 1.0 / up((j - 1) as f64);
+                term *= q;
+                sum += term;
+                j -= 1;
+                if q < 1.0 && term * q / (1.0 - q) < 1e-16 * sum {
+                    break;
+                }
+            }
+            sum.min(1.0)
+        } else {
+            // one minus the upper tail, from x + 1 up
+            let mut term = p_at(x + 1);
+            let mut sum = term;
+            let mut j = x + 1;
+            while j < hi {
+                let q = up(j as f64);
+                term *= q;
+                sum += term;
+                j += 1;
+                if q < 1.0 && term * q / (1.0 - q) < 1e-16 * sum {
+                    break;
+                }
+            }
+            (1.0 - sum).clamp(0.0, 1.0)
+        }
+    })
 }
 
 /// p-value of H0 "recall < `target`" after screening `seen` (true =
@@ -54,6 +104,26 @@ fn hypergeom_cdf(pop: u64, k: u64, draws: u64, x: u64) -> f64 {
 /// assert!(buscar_p(&seen[..30], 1000, 0.95) > 0.05);
 /// ```
 pub fn buscar_p(seen: &[bool], n_total: usize, target: f64) -> f64 {
+    buscar(seen, n_total, target, 0.0)
+}
+
+/// Whether the test says stop: [`buscar_p`] below `alpha`, found without
+/// computing the p-value in full (it stops at the first run of records that
+/// rejects).
+///
+/// ```
+/// use lacuna::screen::stop::{buscar_p, buscar_stops};
+/// let mut seen = vec![true; 10];
+/// seen.extend(vec![false; 980]);
+/// assert_eq!(buscar_stops(&seen, 1000, 0.95, 0.05), buscar_p(&seen, 1000, 0.95) < 0.05);
+/// ```
+pub fn buscar_stops(seen: &[bool], n_total: usize, target: f64, alpha: f64) -> bool {
+    buscar(seen, n_total, target, alpha) < alpha
+}
+
+/// The smallest p-value over the runs of last records, or the first one
+/// found below `enough`.
+fn buscar(seen: &[bool], n_total: usize, target: f64, enough: f64) -> f64 {
     let n_seen = seen.len();
     let r_seen = seen.iter().filter(|x| **x).count();
     if n_seen == 0 || n_total <= n_seen && r_seen > 0 {
@@ -79,6 +149,9 @@ pub fn buscar_p(seen: &[bool], n_total: usize, target: f64) -> f64 {
         let p = hypergeom_cdf(pop, k, draws, r_al);
         if p < best {
             best = p;
+            if best < enough {
+                break;
+            }
         }
     }
     best
@@ -91,7 +164,7 @@ pub fn more_to_stop(seen: &[bool], n_total: usize, target: f64, alpha: f64) -> O
     let ok = |m: usize| {
         let mut s = seen.to_vec();
         s.extend(std::iter::repeat_n(false, m));
-        buscar_p(&s, n_total, target) < alpha
+        buscar_stops(&s, n_total, target, alpha)
     };
     if ok(0) {
         return Some(0);
@@ -122,7 +195,7 @@ pub fn recall_estimate(seen: &[bool], n_total: usize, alpha: f64, window: usize)
     let mut lower = 0.0;
     let mut t = 0.99;
     while t > 0.0 {
-        if buscar_p(seen, n_total, t) < alpha {
+        if buscar_stops(seen, n_total, t, alpha) {
             lower = t;
             break;
         }
@@ -169,4 +242,63 @@ pub fn knee(seen: &[bool]) -> bool {
     }
     let ratio = (yk / xk) / ((yc - yk + 1.0) / (xc - xk));
     ratio >= 6.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use statrs::distribution::{DiscreteCDF, Hypergeometric};
+
+    #[test]
+    fn hypergeometric_cdf_matches_statrs() {
+        for &(pop, k, draws) in &[
+            (50u64, 10u64, 20u64),
+            (1000, 30, 400),
+            (6000, 547, 3000),
+            (300, 290, 100),
+            (40, 1, 39),
+        ] {
+            let d = Hypergeometric::new(pop, k, draws).expect("valid");
+            for x in 0..=draws.min(k) {
+                let (a, b) = (hypergeom_cdf(pop, k, draws, x), d.cdf(x));
+                assert!(
+                    (a - b).abs() <= 1e-9 * b.max(1e-300) + 1e-13,
+                    "pop {pop} k {k} draws {draws} x {x}: {a} vs {b}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn stopping_decision_agrees_with_the_p_value() {
+        let mut rng = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        let mut stops = 0;
+        for _ in 0..200 {
+            let n_total = 200 + (next() % 800) as usize;
+            let n_seen = (next() % n_total as u64) as usize;
+            // relevant records frequent early, rare late, as under ranking
+            let seen: Vec<bool> = (0..n_seen)
+                .map(|i| next() % 1000 < (300 * (n_seen - i) / n_seen.max(1)) as u64)
+                .collect();
+            for target in [0.8, 0.95] {
+                let p = buscar_p(&seen, n_total, target);
+                assert_eq!(
+                    buscar_stops(&seen, n_total, target, 0.05),
+                    p < 0.05,
+                    "p = {p}"
+                );
+                stops += usize::from(p < 0.05);
+            }
+        }
+        assert!(
+            stops > 10 && stops < 390,
+            "{stops} of 400 stopped: a poor test"
+        );
+    }
 }

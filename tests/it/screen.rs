@@ -72,6 +72,7 @@ fn simulation_metrics_on_a_known_order() {
             alpha: 0.05,
             lambda: 1e-4,
             epochs: 10,
+            rounds: 1,
             c: 0.11,
             loss,
             ratio,
@@ -254,6 +255,7 @@ fn simulate_settings_reach_the_ranker() {
         &["--balance-ratio", "1"],
         &["--stop-words"],
         &["--max-df", "0.5"],
+        &["--rounds", "10"],
     ] {
         assert_ne!(run(extra), default, "{extra:?} changed nothing");
     }
