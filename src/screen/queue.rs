@@ -74,7 +74,11 @@ impl Queue {
         for (i, l) in decisions {
             q.set(*i, *l);
         }
+        // The first fit starts from nothing: run it to convergence; each
+        // later decision then moves the optimum little (one round).
+        q.model.rounds = 100;
         q.retrain();
+        q.model.rounds = crate::screen::rank::DEFAULT_ROUNDS;
         q
     }
 

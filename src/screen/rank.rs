@@ -326,6 +326,8 @@ pub struct Model {
     own: Vec<f32>,
     /// Naive Bayes: the weight of a feature no labelled record has, per unit.
     own_w: f32,
+    /// SVM: each row's label at the last retrain (1, −1, or 0 for none).
+    label: Vec<i8>,
     /// Every row's score under the current weights, when `fresh`.
     margin: Vec<f32>,
     fresh: bool,
@@ -400,6 +402,7 @@ impl Model {
             sq_norm: Vec::new(),
             own: Vec::new(),
             own_w: 0.0,
+            label: Vec::new(),
             margin: Vec::new(),
             fresh: false,
             loss: Loss::SquaredHinge,
@@ -482,7 +485,34 @@ impl Model {
             self.c * n / (neg as f32 * (1.0 + r)),
         );
         let squared = self.loss == Loss::SquaredHinge;
-        // w = Σ αᵢ yᵢ xᵢ. Class balancing moves the bounds as labels come in:
+        // w = Σ αᵢ yᵢ xᵢ over the labelled rows. A row whose label was undone
+        // or changed since the last retrain leaves the sum (α back to 0).
+        let mut now = vec![0i8; f.len()];
+        for &(row, y) in labelled {
+            if let Some(x) = now.get_mut(row) {
+                *x = if y { 1 } else { -1 };
+            }
+        }
+        if self.label.len() != f.len() {
+            self.label = vec![0; f.len()];
+        }
+        for (row, (was, is)) in self.label.iter().zip(&now).enumerate() {
+            let Some(a) = self.alpha.get_mut(row) else {
+                continue;
+            };
+            if was != is && *a != 0.0 {
+                let d = -*a * f32::from(*was);
+                *a = 0.0;
+                if let Some(o) = self.own.get_mut(row) {
+                    *o = 0.0;
+                }
+                axpy(&mut self.w, d, f.row(row));
+                self.b += d;
+                self.fresh = false;
+            }
+        }
+        self.label = now;
+        // Class balancing moves the bounds as labels come in:
         // clamp any α above its new bound and move w with it.
         if !squared {
             for &(row, y) in labelled {
@@ -718,6 +748,35 @@ mod tests {
                 format!("{topic} unique{i} alpha{i} beta{i} common words {i}")
             })
             .collect()
+    }
+
+    #[test]
+    fn a_changed_or_undone_label_leaves_no_trace() {
+        let f = tfidf_with(&texts(), &Vocabulary::default());
+        let converged = |labelled: &[(usize, bool)], start: Option<Model>| {
+            let mut m = start.unwrap_or_else(|| Model::new(Classifier::Svm, f.dim, 3));
+            m.tolerance = 1e-5;
+            m.rounds = 2000;
+            m.train(&f, labelled);
+            m
+        };
+        let before: Vec<(usize, bool)> = (0..60).step_by(3).map(|i| (i, i % 4 == 0)).collect();
+        let trained = converged(&before, None);
+        // row 0 relabelled irrelevant, row 3 undone
+        let mut after: Vec<(usize, bool)> =
+            before.iter().copied().filter(|(r, _)| *r != 3).collect();
+        if let Some(x) = after.iter_mut().find(|(r, _)| *r == 0) {
+            x.1 = false;
+        }
+        let warm = converged(&after, Some(trained));
+        let cold = converged(&after, None);
+        for i in 0..60 {
+            let (a, b) = (warm.score(&f, i), cold.score(&f, i));
+            assert!(
+                (a - b).abs() < 1e-3,
+                "row {i}: {a} (warm) vs {b} (from scratch)"
+            );
+        }
     }
 
     #[test]
