@@ -89,6 +89,19 @@ fn bench_harvest(c: &mut Criterion) {
     let pmids: Vec<Pmid> = (0..500u64)
         .map(|i| Pmid::new(50_000_000 + i).unwrap())
         .collect();
+    // The floor under the next figure: parsing the same reply alone.
+    g.throughput(criterion::Throughput::Bytes(body.len() as u64));
+    g.bench_function("parse_one_500_record_batch", |b| {
+        b.iter(|| {
+            let mut n = 0usize;
+            lacuna::parse::pubmed::read_slice(body.as_bytes(), &mut |_| {
+                n += 1;
+                true
+            })
+            .unwrap();
+            assert_eq!(n, 500);
+        })
+    });
     g.bench_function("parse_and_store_one_500_record_batch", |b| {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
