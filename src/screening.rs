@@ -120,6 +120,9 @@ pub fn simulate(out: &mut dyn Write, bars: &Bars, a: SimulateArgs) -> anyhow::Re
         )
         .into());
     }
+    if a.rounds == 0 || a.epochs == 0 {
+        return Err(lacuna::Error::Usage("--rounds and --epochs must be at least 1".into()).into());
+    }
     let priors = if !a.prior_ids.is_empty() {
         Priors::Ids(a.prior_ids.clone())
     } else if !a.prior_rows.is_empty() {

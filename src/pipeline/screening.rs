@@ -43,7 +43,7 @@ pub struct SimulateConfig {
     pub vocabulary: Vocabulary,
     /// L2 strength of logistic regression.
     pub lambda: f32,
-    /// Passes over the labelled records per retrain.
+    /// Logistic regression: passes over the labelled records per retrain.
     pub epochs: usize,
     /// SVM rounds per retrain.
     pub rounds: usize,

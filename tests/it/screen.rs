@@ -200,6 +200,10 @@ fn lacuna_simulate_refuses_bad_input() {
             "row 99999 is past the last row (951)",
         ),
         (vec!["--max-df", "0"], "--max-df must be above 0"),
+        (
+            vec!["--rounds", "0"],
+            "--rounds and --epochs must be at least 1",
+        ),
         (vec!["--balance-ratio=-2"], "must be positive numbers"),
         (vec!["--svm-c", "0"], "must be positive numbers"),
         // records 43 and 80 are both irrelevant in this dataset
