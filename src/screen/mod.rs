@@ -8,3 +8,12 @@ pub mod queue;
 pub mod rank;
 pub mod simulate;
 pub mod stop;
+
+/// The next number of a xorshift64 sequence (state must not be 0): the one
+/// seeded generator of screening, so that a seed gives the same run.
+pub(crate) fn xorshift(state: &mut u64) -> u64 {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    *state
+}

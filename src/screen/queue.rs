@@ -5,6 +5,10 @@
 use super::rank::{tfidf_with, Classifier, Features, Model, Vocabulary};
 use super::stop::{buscar_stops, more_to_stop, recall_estimate};
 
+/// SVM rounds of a session's first fit, from all its stored decisions: enough
+/// to converge from nothing (later decisions take one round each).
+const FIRST_FIT_ROUNDS: usize = 100;
+
 /// What to show next.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Next {
@@ -76,7 +80,7 @@ impl Queue {
         }
         // The first fit starts from nothing: run it to convergence; each
         // later decision then moves the optimum little (one round).
-        q.model.rounds = 100;
+        q.model.rounds = FIRST_FIT_ROUNDS;
         q.retrain();
         q.model.rounds = crate::screen::rank::DEFAULT_ROUNDS;
         q

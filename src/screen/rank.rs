@@ -412,11 +412,12 @@ impl Model {
         }
     }
 
-    fn next(&mut self) -> u64 {
-        self.rng ^= self.rng << 13;
-        self.rng ^= self.rng >> 7;
-        self.rng ^= self.rng << 17;
-        self.rng
+    /// Shuffle `order` with the model's seeded generator.
+    fn shuffle(&mut self, order: &mut [usize]) {
+        for i in (1..order.len()).rev() {
+            let j = (super::xorshift(&mut self.rng) % (i as u64 + 1)) as usize;
+            order.swap(i, j);
+        }
     }
 
     /// Retrain on labelled rows (`true` = relevant). Logistic regression
@@ -445,10 +446,7 @@ impl Model {
                 let (wp, wn) = (n / (2.0 * pos as f32), n / (2.0 * neg as f32));
                 let mut order: Vec<usize> = (0..labelled.len()).collect();
                 for epoch in 0..self.epochs {
-                    for i in (1..order.len()).rev() {
-                        let j = (self.next() % (i as u64 + 1)) as usize;
-                        order.swap(i, j);
-                    }
+                    self.shuffle(&mut order);
                     let eta = 0.5 / (1.0 + epoch as f32);
                     for &k in &order {
                         let Some(&(row, y)) = labelled.get(k) else {
@@ -552,10 +550,7 @@ impl Model {
                 break;
             }
             self.fresh = false;
-            for i in (1..order.len()).rev() {
-                let j = (self.next() % (i as u64 + 1)) as usize;
-                order.swap(i, j);
-            }
+            self.shuffle(&mut order);
             for &k in &order {
                 let Some(&(row, y)) = labelled.get(k) else {
                     continue;
@@ -779,6 +774,27 @@ mod tests {
                 "row {i}: {a} (warm) vs {b} (from scratch)"
             );
         }
+    }
+
+    #[test]
+    fn scores_kept_by_rank_stand_in_for_fresh_ones() {
+        let f = tfidf_with(&texts(), &Vocabulary::default());
+        let first: Vec<(usize, bool)> = (0..60).step_by(5).map(|i| (i, i % 4 == 0)).collect();
+        let mut then = first.clone();
+        then.extend([(1, false), (2, false), (8, true)]);
+        let done: Vec<bool> = (0..60).map(|i| then.iter().any(|(r, _)| *r == i)).collect();
+        let mut kept = Model::new(Classifier::Svm, f.dim, 5);
+        let mut plain = Model::new(Classifier::Svm, f.dim, 5);
+        kept.train(&f, &first);
+        plain.train(&f, &first);
+        // `kept` retrains from the scores `rank` stored, `plain` scores anew
+        kept.rank(&f, &done);
+        kept.train(&f, &then);
+        plain.train(&f, &then);
+        for i in 0..60 {
+            assert_eq!(kept.score(&f, i), plain.score(&f, i), "row {i}");
+        }
+        assert_eq!(kept.rank(&f, &done), plain.best(&f, &done));
     }
 
     #[test]

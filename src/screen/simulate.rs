@@ -67,12 +67,7 @@ pub struct Outcome {
 /// Choose `inc` relevant and `exc` irrelevant prior records with a seed.
 pub fn choose_priors(labels: &[bool], inc: usize, exc: usize, seed: u64) -> Vec<usize> {
     let mut rng = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let mut next = move || {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        rng
-    };
+    let mut next = move || super::xorshift(&mut rng);
     let mut pick = |want: bool, k: usize| -> Vec<usize> {
         let mut pool: Vec<usize> = labels
             .iter()

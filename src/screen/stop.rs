@@ -272,12 +272,7 @@ mod tests {
     #[test]
     fn stopping_decision_agrees_with_the_p_value() {
         let mut rng = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = move || {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            rng
-        };
+        let mut next = move || crate::screen::xorshift(&mut rng);
         let mut stops = 0;
         for _ in 0..200 {
             let n_total = 200 + (next() % 800) as usize;

@@ -204,6 +204,10 @@ fn lacuna_simulate_refuses_bad_input() {
             vec!["--rounds", "0"],
             "--rounds and --epochs must be at least 1",
         ),
+        (
+            vec!["--epochs", "0"],
+            "--rounds and --epochs must be at least 1",
+        ),
         (vec!["--balance-ratio=-2"], "must be positive numbers"),
         (vec!["--svm-c", "0"], "must be positive numbers"),
         // records 43 and 80 are both irrelevant in this dataset
