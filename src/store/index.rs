@@ -361,7 +361,9 @@ const MESH_BOOST: f32 = 1.5;
 impl Searcher {
     /// Open the index of a review (it must be current: see [`is_current`]).
     pub fn open(review: &Review) -> Result<Searcher, StoreError> {
-        let (index, fields) = open_index(&review.index_dir())?;
+        let (mut index, fields) = open_index(&review.index_dir())?;
+        // Segments are searched in parallel, one thread per core.
+        index.set_default_multithread_executor()?;
         let mut parser = QueryParser::for_index(&index, vec![fields.text]);
         parser.set_conjunction_by_default();
         let reader = index.reader()?;
