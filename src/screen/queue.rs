@@ -115,6 +115,9 @@ impl Queue {
             .filter_map(|(i, d)| d.map(|l| (i, l)))
             .collect();
         self.model.train(&self.features, &labelled);
+        // Score every record now (moved by the change in the weights, see
+        // `Model::rank`), so that `next` only reads the scores.
+        self.model.rank(&self.features, &[]);
     }
 
     /// Record a decision and retrain.
@@ -132,9 +135,13 @@ impl Queue {
 
     /// The undecided record most likely to be relevant.
     pub fn next(&self) -> Option<Next> {
+        let kept = self.model.kept_scores(&self.features);
         let mut scored: Vec<(usize, f32)> = (0..self.features.len())
             .filter(|i| self.decided.get(*i) == Some(&None) && self.skipped.get(*i) == Some(&false))
-            .map(|i| (i, self.model.score(&self.features, i)))
+            .map(|i| match kept.and_then(|k| k.get(i)) {
+                Some(s) => (i, *s),
+                None => (i, self.model.score(&self.features, i)),
+            })
             .collect();
         let best = scored
             .iter()
@@ -163,6 +170,46 @@ impl Queue {
             recall_estimate: point,
             can_stop: buscar_stops(&self.sequence, total, self.target, self.alpha),
             to_stop: more_to_stop(&self.sequence, total, self.target, self.alpha),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_reads_kept_scores_equal_to_fresh_ones() {
+        let texts: Vec<String> = (0..80usize)
+            .map(|i| {
+                let topic = if i.is_multiple_of(5) {
+                    "dialectical behaviour therapy trial"
+                } else {
+                    "mouse liver assay"
+                };
+                format!("{topic} word{} common {i}", i % 7)
+            })
+            .collect();
+        let mut q = Queue::new(&texts, &[(0, true), (1, false)], 0.95, 0.05);
+        for _ in 0..30 {
+            let next = q.next().expect("records left");
+            // the best undecided record by a fresh score of every record
+            let fresh = (0..texts.len())
+                .filter(|i| q.decided.get(*i) == Some(&None))
+                .map(|i| (i, q.model.score(&q.features, i)))
+                .fold(None, |b: Option<(usize, f32)>, x| match b {
+                    Some(bb) if bb.1 >= x.1 => Some(bb),
+                    _ => Some(x),
+                })
+                .expect("records left");
+            assert!(
+                (next.score - fresh.1).abs() < 1e-4,
+                "kept {} vs fresh {}",
+                next.score,
+                fresh.1
+            );
+            assert!(q.model.kept_scores(&q.features).is_some(), "no scores kept");
+            q.decide(next.index, next.index.is_multiple_of(5));
         }
     }
 }

@@ -806,6 +806,12 @@ impl Model {
             .reduce(pick)
     }
 
+    /// The scores the last [`Model::rank`] kept, if the model has not been
+    /// retrained since (by row of `f`).
+    pub fn kept_scores(&self, f: &Features) -> Option<&[f32]> {
+        (self.fresh && self.margin.len() == f.len()).then_some(self.margin.as_slice())
+    }
+
     /// Score every row anew, in parallel, and remember the weights used.
     fn rescore_all(&mut self, f: &Features) {
         use rayon::prelude::*;
