@@ -33,3 +33,10 @@ for d in sorted(asr):
     kn = sum(x[2] for x in s if x[2] is not None) / max(1, sum(1 for x in s if x[2] is not None))
     kr = sum(x[3] for x in s if x[3] is not None) / max(1, sum(1 for x in s if x[3] is not None))
     print(f"| {d} | {len(asr[d])} | {mean(asr[d],0):.3f} | {mean(ours[d],0):.3f} | {mean(asr[d],1):.3f} | {mean(ours[d],1):.3f} | {mean(asr[d],2):.0f} | {mean(ours[d],2):.0f} | {mean(asr[d],3):.1f} | {mean(ours[d],3):.2f} | {st:.0f} ({rs:.3f}) | {below}/{len(s)} | {kn:.0f} ({kr:.3f}) |")
+ds = sorted(asr)
+for i, name in [(0, "WSS@95"), (1, "recall@10%")]:
+    a = sum(mean(asr[d], i) for d in ds) / len(ds)
+    o = sum(mean(ours[d], i) for d in ds) / len(ds)
+    worst = min(ds, key=lambda d: mean(ours[d], i) - mean(asr[d], i))
+    print(f"{name}: mean over datasets ASReview {a:.4f}, Lacuna {o:.4f}; "
+          f"largest shortfall {mean(ours[worst], i) - mean(asr[worst], i):+.4f} ({worst})")

@@ -57,10 +57,14 @@ pub struct SimulateArgs {
     #[arg(long, default_value_t = 10)]
     epochs: usize,
     /// SVM: rounds at each retrain. A round finds the labelled records whose
-    /// optimality conditions are off by more than LIBLINEAR's tolerance and
-    /// makes one coordinate-descent pass over them; the next retrain resumes.
+    /// optimality conditions are off by more than --tolerance and makes one
+    /// coordinate-descent pass over them; the next retrain resumes.
     #[arg(long, default_value_t = lacuna::screen::rank::DEFAULT_ROUNDS)]
     rounds: usize,
+    /// SVM: a labelled record is revisited while its projected gradient is
+    /// larger than this (smaller: closer to the optimum at each step, slower).
+    #[arg(long, default_value_t = lacuna::screen::rank::DEFAULT_TOLERANCE)]
+    tolerance: f32,
     /// Cost C of the SVM (before class balancing).
     #[arg(long, default_value_t = lacuna::screen::rank::DEFAULT_C)]
     svm_c: f32,
@@ -120,6 +124,9 @@ pub fn simulate(out: &mut dyn Write, bars: &Bars, a: SimulateArgs) -> anyhow::Re
         )
         .into());
     }
+    if !(a.tolerance > 0.0 && a.tolerance.is_finite()) {
+        return Err(lacuna::Error::Usage("--tolerance must be a positive number".into()).into());
+    }
     if a.rounds == 0 || a.epochs == 0 {
         return Err(lacuna::Error::Usage("--rounds and --epochs must be at least 1".into()).into());
     }
@@ -152,6 +159,7 @@ pub fn simulate(out: &mut dyn Write, bars: &Bars, a: SimulateArgs) -> anyhow::Re
         lambda: a.lambda,
         epochs: a.epochs,
         rounds: a.rounds,
+        tolerance: a.tolerance,
         c: a.svm_c,
         loss: a.loss,
         ratio: a.balance_ratio,

@@ -47,6 +47,8 @@ pub struct SimulateConfig {
     pub epochs: usize,
     /// SVM rounds per retrain.
     pub rounds: usize,
+    /// SVM tolerance of the optimality check.
+    pub tolerance: f32,
     /// SVM cost C.
     pub c: f32,
     /// SVM loss.
@@ -186,6 +188,7 @@ pub fn simulate(cfg: &SimulateConfig) -> Result<Vec<SimRun>, Error> {
                 lambda: cfg.lambda,
                 epochs: cfg.epochs,
                 rounds: cfg.rounds,
+                tolerance: cfg.tolerance,
                 c: cfg.c,
                 loss: cfg.loss,
                 ratio: cfg.ratio,

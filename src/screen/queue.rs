@@ -56,7 +56,7 @@ pub struct Queue {
 
 impl Queue {
     /// A session over `texts` with the decisions so far (index, include?), in the order they were made.
-    pub fn new<S: AsRef<str>>(
+    pub fn new<S: AsRef<str> + Sync>(
         texts: &[S],
         decisions: &[(usize, bool)],
         target: f64,

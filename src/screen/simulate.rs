@@ -24,6 +24,8 @@ pub struct Settings {
     pub epochs: usize,
     /// SVM: rounds per retrain (see [`Model::rounds`]).
     pub rounds: usize,
+    /// SVM: tolerance of the optimality check (see [`Model::tolerance`]).
+    pub tolerance: f32,
     /// SVM cost C.
     pub c: f32,
     /// SVM loss.
@@ -111,6 +113,7 @@ pub fn simulate(f: &Features, labels: &[bool], priors: &[usize], s: &Settings) -
     model.lambda = s.lambda;
     model.epochs = s.epochs;
     model.rounds = s.rounds;
+    model.tolerance = s.tolerance;
     model.c = s.c;
     model.loss = s.loss;
     model.ratio = s.ratio;

@@ -109,7 +109,8 @@ pub fn buscar_p(seen: &[bool], n_total: usize, target: f64) -> f64 {
 
 /// Whether the test says stop: [`buscar_p`] below `alpha`, found without
 /// computing the p-value in full (it stops at the first run of records that
-/// rejects).
+/// rejects, and, for `alpha` below 1/2, passes over the runs with more
+/// relevant records than expected, whose p-values are at least 1/2).
 ///
 /// ```
 /// use lacuna::screen::stop::{buscar_p, buscar_stops};
@@ -145,6 +146,12 @@ fn buscar(seen: &[bool], n_total: usize, target: f64, enough: f64) -> f64 {
         let k = r_min.saturating_sub(r_seen as u64 - r_al);
         if k > pop {
             return 0.0;
+        }
+        // P(X ≤ x) is at least 1/2 once x is a whole unit above the mean
+        // (a hypergeometric median is within one of its mean): when only
+        // p-values below `enough` < 1/2 matter, such runs can be passed over.
+        if enough < 0.5 && r_al as f64 >= draws as f64 * k as f64 / pop as f64 + 1.0 {
+            continue;
         }
         let p = hypergeom_cdf(pop, k, draws, r_al);
         if p < best {
@@ -266,6 +273,23 @@ mod tests {
                     "pop {pop} k {k} draws {draws} x {x}: {a} vs {b}"
                 );
             }
+        }
+    }
+
+    /// What `buscar` relies on to pass over runs: a whole unit above the
+    /// mean, the CDF is at least 1/2.
+    #[test]
+    fn cdf_one_above_the_mean_is_at_least_a_half() {
+        let mut rng = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || crate::screen::xorshift(&mut rng);
+        for _ in 0..20_000 {
+            let pop = 2 + next() % 3000;
+            let k = next() % (pop + 1);
+            let draws = next() % (pop + 1);
+            let mean = draws as f64 * k as f64 / pop as f64;
+            let x = (mean + 1.0).ceil() as u64;
+            let p = hypergeom_cdf(pop, k, draws, x);
+            assert!(p >= 0.5, "pop {pop} k {k} draws {draws} x {x}: {p}");
         }
     }
 

@@ -73,6 +73,7 @@ fn simulation_metrics_on_a_known_order() {
             lambda: 1e-4,
             epochs: 10,
             rounds: 1,
+            tolerance: 0.1,
             c: 0.11,
             loss,
             ratio,
@@ -210,6 +211,10 @@ fn lacuna_simulate_refuses_bad_input() {
         ),
         (vec!["--balance-ratio=-2"], "must be positive numbers"),
         (vec!["--svm-c", "0"], "must be positive numbers"),
+        (
+            vec!["--tolerance", "0"],
+            "--tolerance must be a positive number",
+        ),
         // records 43 and 80 are both irrelevant in this dataset
         (
             vec!["--prior-ids", "43,80"],
@@ -264,6 +269,7 @@ fn simulate_settings_reach_the_ranker() {
         &["--stop-words"],
         &["--max-df", "0.5"],
         &["--rounds", "10"],
+        &["--tolerance", "0.1"],
     ] {
         assert_ne!(run(extra), default, "{extra:?} changed nothing");
     }
