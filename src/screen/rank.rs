@@ -245,7 +245,11 @@ fn build<S: AsRef<str> + Sync>(texts: &[S], voc: &Vocabulary, fold: bool) -> Fea
             .map(|t| tokens(t.as_ref(), voc.stop_words))
             .collect()
     };
-    let docs: Vec<Vec<u64>> = toks
+    // Each distinct term (word or word pair) gets an id as it is first seen;
+    // `codes` keeps its number, for a tie-break that does not depend on order.
+    let mut term_id: FxHashMap<u64, u32> = FxHashMap::default();
+    let mut codes: Vec<u64> = Vec::new();
+    let docs: Vec<Vec<u32>> = toks
         .into_iter()
         .map(|t| {
             let ids: Vec<u32> = t
@@ -255,49 +259,63 @@ fn build<S: AsRef<str> + Sync>(texts: &[S], voc: &Vocabulary, fold: bool) -> Fea
                     *words.entry(w).or_insert(n)
                 })
                 .collect();
-            let mut terms: Vec<u64> = ids.iter().map(|i| u64::from(*i)).collect();
-            terms.extend(ids.windows(2).map(|p| match p {
+            let pairs = ids.windows(2).map(|p| match p {
                 [a, b] => (u64::from(*a) + 1) << 32 | u64::from(*b),
                 _ => 0,
-            }));
-            terms
+            });
+            ids.iter()
+                .map(|i| u64::from(*i))
+                .chain(pairs)
+                .map(|code| {
+                    *term_id.entry(code).or_insert_with(|| {
+                        codes.push(code);
+                        codes.len() as u32 - 1
+                    })
+                })
+                .collect()
         })
         .collect();
-    let mut df: FxHashMap<u64, usize> = FxHashMap::default();
-    let mut seen: Vec<u64> = Vec::new();
+    let mut df = vec![0usize; codes.len()];
+    let mut seen: Vec<u32> = Vec::new();
     for d in &docs {
         seen.clear();
         seen.extend_from_slice(d);
         seen.sort_unstable();
         seen.dedup();
         for t in &seen {
-            *df.entry(*t).or_insert(0) += 1;
+            if let Some(x) = df.get_mut(*t as usize) {
+                *x += 1;
+            }
         }
     }
-    let mut vocab: Vec<(u64, usize)> = df
+    let mut vocab: Vec<(u32, usize)> = df
         .iter()
+        .enumerate()
         .filter(|(_, n)| {
             **n >= voc.min_df.max(1) && (**n as f64) <= voc.max_df * texts.len() as f64
         })
-        .map(|(t, n)| (*t, *n))
+        .map(|(t, n)| (t as u32, *n))
         .collect();
     // Most frequent first (the hot part of a weight vector stays together);
     // the features of a single record come last and are folded per row.
-    vocab.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let code = |t: u32| codes.get(t as usize).copied().unwrap_or(0);
+    vocab.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(code(a.0).cmp(&code(b.0))));
     let shared = if fold {
         vocab.iter().take_while(|(_, n)| *n >= 2).count()
     } else {
         vocab.len()
     };
     let n = docs.len() as f64;
-    let index: FxHashMap<u64, (u32, f32)> = vocab
-        .iter()
-        .enumerate()
-        .map(|(i, (t, d))| {
-            let idf = (((1.0 + n) / (1.0 + *d as f64)).ln() + 1.0) as f32;
-            (*t, (i as u32, idf))
-        })
-        .collect();
+    // Per term id: its feature and idf (none for a dropped term).
+    let mut feature: Vec<Option<(u32, f32)>> = vec![None; codes.len()];
+    for (i, (t, d)) in vocab.iter().enumerate() {
+        if let Some(x) = feature.get_mut(*t as usize) {
+            *x = Some((
+                i as u32,
+                (((1.0 + n) / (1.0 + *d as f64)).ln() + 1.0) as f32,
+            ));
+        }
+    }
     let mut f = Features {
         shared,
         dim: vocab.len(),
@@ -308,24 +326,28 @@ fn build<S: AsRef<str> + Sync>(texts: &[S], voc: &Vocabulary, fold: bool) -> Fea
         .take(shared)
         .map(|(_, d)| (((1.0 + n) / (1.0 + *d as f64)).ln() + 1.0) as f32)
         .collect();
-    let mut tf: FxHashMap<u32, (u32, f32)> = FxHashMap::default();
+    let mut hits: Vec<(u32, f32)> = Vec::new();
     let mut row: Vec<(u32, f32, u32)> = Vec::new();
     let (mut ids, mut vals) = (Vec::new(), Vec::new());
     // Per stored value: how often the term occurs in its record.
     let mut counts: Vec<u32> = Vec::new();
     for d in &docs {
-        tf.clear();
-        for t in d {
-            if let Some(&(i, idf)) = index.get(t) {
-                tf.entry(i).or_insert((0, idf)).0 += 1;
+        hits.clear();
+        hits.extend(
+            d.iter()
+                .filter_map(|t| feature.get(*t as usize).copied().flatten()),
+        );
+        hits.sort_unstable_by_key(|(i, _)| *i);
+        row.clear();
+        for (i, idf) in &hits {
+            match row.last_mut() {
+                Some(last) if last.0 == *i => last.2 += 1,
+                _ => row.push((*i, *idf, 1)),
             }
         }
-        row.clear();
-        row.extend(
-            tf.iter()
-                .map(|(i, (c, idf))| (*i, (1.0 + (*c as f32).ln()) * idf, *c)),
-        );
-        row.sort_unstable_by_key(|(i, ..)| *i);
+        for (_, w, c) in &mut row {
+            *w *= 1.0 + (*c as f32).ln();
+        }
         let norm = row.iter().map(|(_, w, _)| w * w).sum::<f32>().sqrt();
         if norm > 0.0 {
             for (_, w, _) in &mut row {
