@@ -1,6 +1,9 @@
 //! Screening speed (criterion): one active-learning step — label the
-//! top-ranked record, retrain (warm start) and rescore every record — for
-//! 10,000 and 100,000 records. Issue targets: 5 ms median at 10,000 and
+//! top-ranked record, retrain (warm start) and move every record's score by
+//! the change in the weights — for 10,000 and 100,000 records. Every
+//! hundredth step `Model::rank` scores all records anew instead, which costs
+//! about what a whole step did before (a few ms at 10,000, about 30 ms at
+//! 100,000); that step is not in this figure. Issue targets: 5 ms median at 10,000 and
 //! 100 ms at 100,000. Records are the real titles and abstracts of
 //! ../shared/fixtures/screening (7,206, repeated to size); 1,000 of them are
 //! labelled with their real labels. Run: `cargo bench --bench rank`.

@@ -60,21 +60,12 @@ pub struct Features {
     /// Per row: Σ w and Σ w² over the features no other record has.
     own_sum: Vec<f32>,
     own_sq: Vec<f32>,
-    /// The same shared features by column, for rescoring after a retrain
-    /// that moved few weights. A stored value is (1 + ln tf)·idf / ‖row‖, so
-    /// a column keeps only the rows where its term occurs once
-    /// (`col_row[col_start[c]..col_start[c + 1]]`) and, where it occurs more
-    /// often, the row and 1 + ln tf (`rep_row`, `rep_tf`): half the bytes
-    /// of a copy with a value per entry.
+    /// The same shared features by column, for moving the scores by a
+    /// change in a few weights: feature `c`'s rows (ascending) and weights are
+    /// `col_row[col_start[c]..col_start[c + 1]]` and `col_val[..]`.
     col_start: Vec<usize>,
     col_row: Vec<u32>,
-    rep_start: Vec<usize>,
-    rep_row: Vec<u32>,
-    rep_tf: Vec<f32>,
-    /// Per shared feature: its idf.
-    idf: Vec<f32>,
-    /// Per row: 1 / ‖row‖ over all its features (0 for an empty row).
-    inv_norm: Vec<f32>,
+    col_val: Vec<f32>,
     /// Shared features get ids `0..shared`, most frequent first.
     shared: usize,
     /// Number of features (shared and own).
@@ -126,52 +117,37 @@ impl Features {
         self.own_sq.push(own_sq);
     }
 
-    /// Fill the column copy of the shared features; `counts` gives, per
-    /// stored value, how often the term occurs in its record.
-    fn index_columns(&mut self, counts: &[u32]) {
-        let columns = |repeated: bool| {
-            // start[c + 1] counts the entries of columns 0..=c
-            let mut start = vec![0usize; self.shared + 1];
-            for (i, c) in self.idx.iter().zip(counts) {
-                if (*c > 1) == repeated {
-                    if let Some(s) = start.get_mut(*i as usize + 1) {
-                        *s += 1;
-                    }
+    /// Fill the column copy of the shared features.
+    fn index_columns(&mut self) {
+        // start[c + 1] counts the values of columns 0..=c
+        let mut start = vec![0usize; self.shared + 1];
+        for i in &self.idx {
+            if let Some(s) = start.get_mut(*i as usize + 1) {
+                *s += 1;
+            }
+        }
+        let mut sum = 0;
+        for s in &mut start {
+            sum += *s;
+            *s = sum;
+        }
+        let mut next = start.clone();
+        let (mut rows, mut vals) = (vec![0u32; sum], vec![0.0f32; sum]);
+        for r in 0..self.len() {
+            let (ids, v) = self.row(r);
+            for (i, x) in ids.iter().zip(v) {
+                let Some(k) = next.get_mut(*i as usize) else {
+                    continue;
+                };
+                if let (Some(a), Some(b)) = (rows.get_mut(*k), vals.get_mut(*k)) {
+                    (*a, *b) = (r as u32, *x);
                 }
+                *k += 1;
             }
-            let mut sum = 0;
-            for s in &mut start {
-                sum += *s;
-                *s = sum;
-            }
-            let mut next = start.clone();
-            let mut rows = vec![0u32; sum];
-            let mut tf = vec![0.0f32; if repeated { sum } else { 0 }];
-            let mut at = 0;
-            for r in 0..self.len() {
-                for i in self.row(r).0 {
-                    let c = counts.get(at).copied().unwrap_or(1);
-                    at += 1;
-                    if (c > 1) != repeated {
-                        continue;
-                    }
-                    let Some(k) = next.get_mut(*i as usize) else {
-                        continue;
-                    };
-                    if let Some(x) = rows.get_mut(*k) {
-                        *x = r as u32;
-                    }
-                    if let Some(x) = tf.get_mut(*k) {
-                        *x = 1.0 + (c as f32).ln();
-                    }
-                    *k += 1;
-                }
-            }
-            (start, rows, tf)
-        };
-        let (ones, reps) = (columns(false), columns(true));
-        (self.col_start, self.col_row, _) = ones;
-        (self.rep_start, self.rep_row, self.rep_tf) = reps;
+        }
+        self.col_start = start;
+        self.col_row = rows;
+        self.col_val = vals;
     }
 }
 
@@ -321,16 +297,9 @@ fn build<S: AsRef<str> + Sync>(texts: &[S], voc: &Vocabulary, fold: bool) -> Fea
         dim: vocab.len(),
         ..Features::default()
     };
-    f.idf = vocab
-        .iter()
-        .take(shared)
-        .map(|(_, d)| (((1.0 + n) / (1.0 + *d as f64)).ln() + 1.0) as f32)
-        .collect();
     let mut hits: Vec<(u32, f32)> = Vec::new();
     let mut row: Vec<(u32, f32, u32)> = Vec::new();
     let (mut ids, mut vals) = (Vec::new(), Vec::new());
-    // Per stored value: how often the term occurs in its record.
-    let mut counts: Vec<u32> = Vec::new();
     for d in &docs {
         hits.clear();
         hits.extend(
@@ -354,15 +323,13 @@ fn build<S: AsRef<str> + Sync>(texts: &[S], voc: &Vocabulary, fold: bool) -> Fea
                 *w /= norm;
             }
         }
-        f.inv_norm.push(if norm > 0.0 { 1.0 / norm } else { 0.0 });
         ids.clear();
         vals.clear();
         let (mut own_sum, mut own_sq) = (0.0f32, 0.0f32);
-        for &(i, w, c) in &row {
+        for &(i, w, _) in &row {
             if (i as usize) < shared {
                 ids.push(i);
                 vals.push(w);
-                counts.push(c);
             } else {
                 own_sum += w;
                 own_sq += w * w;
@@ -373,7 +340,7 @@ fn build<S: AsRef<str> + Sync>(texts: &[S], voc: &Vocabulary, fold: bool) -> Fea
     if f.start.is_empty() {
         f.start.push(0);
     }
-    f.index_columns(&counts);
+    f.index_columns();
     f
 }
 
@@ -905,19 +872,16 @@ impl Model {
         // summed in order: the same scores whatever the number of threads.
         // (On the 6,000-record simulation this is 3 % faster than one thread:
         // a step's change is a fraction of a millisecond of work.)
-        let span = |s: &[usize], c: usize| match (s.get(c), s.get(c + 1)) {
+        let work = |c: usize| match (f.col_start.get(c), f.col_start.get(c + 1)) {
             (Some(a), Some(b)) => b - a,
             _ => 0,
         };
-        let work: usize = changed
-            .iter()
-            .map(|c| span(&f.col_start, *c) + span(&f.rep_start, *c))
-            .sum();
+        let total: usize = changed.iter().map(|c| work(*c)).sum();
         let mut half = changed.len();
         let mut acc = 0;
         for (k, c) in changed.iter().enumerate() {
-            acc += span(&f.col_start, *c) + span(&f.rep_start, *c);
-            if acc * 2 >= work {
+            acc += work(*c);
+            if acc * 2 >= total {
                 half = k + 1;
                 break;
             }
@@ -926,26 +890,19 @@ impl Model {
         let delta = |cols: &[usize]| {
             let mut d = vec![0.0f32; f.len()];
             for &c in cols {
-                let (Some(now), Some(was), Some(idf)) =
-                    (self.w.get(c), self.scored_w.get(c), f.idf.get(c))
-                else {
+                let (Some(w), Some(was)) = (self.w.get(c), self.scored_w.get(c)) else {
                     continue;
                 };
-                let dw = (now - was) * idf;
-                if let (Some(&a), Some(&b)) = (f.col_start.get(c), f.col_start.get(c + 1)) {
-                    for r in f.col_row.get(a..b).unwrap_or(&[]) {
-                        if let Some(m) = d.get_mut(*r as usize) {
-                            *m += dw;
-                        }
-                    }
-                }
-                if let (Some(&a), Some(&b)) = (f.rep_start.get(c), f.rep_start.get(c + 1)) {
-                    let rows = f.rep_row.get(a..b).unwrap_or(&[]);
-                    let tf = f.rep_tf.get(a..b).unwrap_or(&[]);
-                    for (r, t) in rows.iter().zip(tf) {
-                        if let Some(m) = d.get_mut(*r as usize) {
-                            *m += dw * t;
-                        }
+                let dw = w - was;
+                let (a, b) = (f.col_start.get(c), f.col_start.get(c + 1));
+                let (Some(&a), Some(&b)) = (a, b) else {
+                    continue;
+                };
+                let rows = f.col_row.get(a..b).unwrap_or(&[]);
+                let vals = f.col_val.get(a..b).unwrap_or(&[]);
+                for (r, v) in rows.iter().zip(vals) {
+                    if let Some(m) = d.get_mut(*r as usize) {
+                        *m += dw * v;
                     }
                 }
             }
@@ -953,13 +910,12 @@ impl Model {
         };
         let (d1, d2) = rayon::join(|| delta(first), || delta(second));
         for &c in &changed {
-            if let (Some(now), Some(was)) = (self.w.get(c), self.scored_w.get_mut(c)) {
-                *was = *now;
+            if let (Some(w), Some(was)) = (self.w.get(c), self.scored_w.get_mut(c)) {
+                *was = *w;
             }
         }
-        let d: Vec<f32> = d1.iter().zip(&d2).map(|(a, b)| a + b).collect();
-        for ((m, a), s) in self.margin.iter_mut().zip(&d).zip(&f.inv_norm) {
-            *m += a * s;
+        for ((m, a), b) in self.margin.iter_mut().zip(&d1).zip(&d2) {
+            *m += a + b;
         }
         let db = self.b - self.scored_b;
         let dw = self.own_w - self.scored_own_w;
