@@ -123,7 +123,9 @@ pub fn buscar_stops(seen: &[bool], n_total: usize, target: f64, alpha: f64) -> b
 }
 
 /// The smallest p-value over the runs of last records, or the first one
-/// found below `enough`.
+/// found below `enough`. With `enough` below 1/2 the runs whose p-value is
+/// at least 1/2 are passed over, so the result then says only whether some
+/// run is below `enough` (1 when none is).
 fn buscar(seen: &[bool], n_total: usize, target: f64, enough: f64) -> f64 {
     let n_seen = seen.len();
     let r_seen = seen.iter().filter(|x| **x).count();
