@@ -6,19 +6,27 @@ S = 1..5: `asreview simulate DATA --ai elas_u4 --n-prior-included 1
 --n-prior-excluded 1 --prior-seed S --seed S`, then read the project's
 results (priors = rows labelled without a classifier; ASReview numbers records
 by 0-based CSV row) and compute the metrics as `lacuna simulate` defines them.
+`--seeds A-B` runs seeds A..=B instead of 1..=5.
 Prints one JSON object per run, with the priors, so Lacuna can be run on the
 same ones (`--prior-rows`). Usage:
   python3 -m venv /tmp/asr && /tmp/asr/bin/pip install asreview asreview-insights
-  scripts/asreview-compare.py /tmp/asr/bin/asreview [SHARED] > asreview.jsonl
+  scripts/asreview-compare.py /tmp/asr/bin/asreview [SHARED] [--seeds A-B] > asreview.jsonl
 """
 import glob, json, math, os, sqlite3, subprocess, sys, tempfile, zipfile
 
-asreview = sys.argv[1]
-shared = sys.argv[2] if len(sys.argv) > 2 else os.environ.get("LACUNA_SHARED", os.path.join(os.path.dirname(__file__), "..", "..", "shared"))
+args = sys.argv[1:]
+seeds = range(1, 6)
+if "--seeds" in args:
+    k = args.index("--seeds")
+    lo, hi = args[k + 1].split("-")
+    seeds = range(int(lo), int(hi) + 1)
+    del args[k:k + 2]
+asreview = args[0]
+shared = args[1] if len(args) > 1 else os.environ.get("LACUNA_SHARED", os.path.join(os.path.dirname(__file__), "..", "..", "shared"))
 files = sorted(glob.glob(os.path.join(shared, "fixtures", "screening", "*.csv")))
 for path in files:
     name = os.path.basename(path)[:-4]
-    for seed in range(1, 6):
+    for seed in seeds:
         with tempfile.TemporaryDirectory() as tmp:
             out = os.path.join(tmp, "p.asreview")
             subprocess.run([asreview, "simulate", path, "--ai", "elas_u4", "--n-prior-included", "1", "--n-prior-excluded", "1",

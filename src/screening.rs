@@ -26,9 +26,10 @@ pub struct SimulateArgs {
     /// Prior records given by 0-based data row, as ASReview numbers them (comma-separated).
     #[arg(long, value_delimiter = ',')]
     prior_rows: Vec<usize>,
-    /// Seed (repeat or use --seeds for several; run in parallel).
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
+    /// Seed: draws the priors and orders ties; 1 if none. Repeat it, or give a
+    /// comma-separated list, for several (run in parallel).
+    #[arg(long, value_delimiter = ',', conflicts_with = "seeds")]
+    seed: Vec<u64>,
     /// Run seeds 1..=N instead of --seed.
     #[arg(long)]
     seeds: Option<u64>,
@@ -142,7 +143,8 @@ pub fn simulate(out: &mut dyn Write, bars: &Bars, a: SimulateArgs) -> anyhow::Re
     };
     let seeds: Vec<u64> = match a.seeds {
         Some(n) => (1..=n.max(1)).collect(),
-        None => vec![a.seed],
+        None if a.seed.is_empty() => vec![1],
+        None => a.seed.clone(),
     };
     let cfg = SimulateConfig {
         data: a.data.clone(),

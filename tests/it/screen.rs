@@ -92,6 +92,40 @@ fn simulation_metrics_on_a_known_order() {
 }
 
 #[test]
+fn simulate_takes_several_seeds_repeated_or_listed() {
+    let data = shared().join("fixtures/screening/synergy_sep_2021_object_in_context.csv");
+    let runs = |args: &[&dyn AsRef<std::ffi::OsStr>]| {
+        let mut all: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"simulate", &data, &"--json", &"-q"];
+        all.extend_from_slice(args);
+        let o = lacuna(&all);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+        let mut runs = v["runs"].as_array().expect("runs").clone();
+        for r in &mut runs {
+            r["ms_per_step"] = serde_json::Value::Null;
+        }
+        runs
+    };
+    let range = runs(&[&"--seeds", &"3"]);
+    let seeds: Vec<u64> = range.iter().filter_map(|r| r["seed"].as_u64()).collect();
+    assert_eq!(seeds, [1, 2, 3]);
+    assert_eq!(
+        runs(&[&"--seed", &"1", &"--seed", &"2", &"--seed", &"3"]),
+        range
+    );
+    assert_eq!(runs(&[&"--seed", &"1,2,3"]), range);
+    let one = runs(&[&"--seed", &"2"]);
+    assert_eq!(one.first(), range.get(1), "seed 2 alone, as among three");
+    assert_eq!(runs(&[]), runs(&[&"--seed", &"1"]), "seed 1 by default");
+    let o = lacuna(&[&"simulate", &data, &"--seed", &"1", &"--seeds", &"2", &"-q"]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "--seed and --seeds together are refused"
+    );
+}
+
+#[test]
 fn lacuna_simulate_on_a_real_dataset_is_deterministic() {
     let data = shared().join("fixtures/screening/synergy_oud_2018_bpd_psychotherapy.csv");
     let run = || {
