@@ -3,7 +3,8 @@
 
 Reads the JSON lines of scripts/asreview-compare.py (stdin or a file), runs
 `lacuna simulate DATA --prior-rows A,B --seed S --json` for each, and prints a
-Markdown table of the means over seeds. Usage:
+Markdown table of the means over seeds, then the paired differences per
+dataset with their standard errors over seeds. Usage:
   scripts/lacuna-vs-asreview.py target/release/lacuna asreview.jsonl [SHARED]
 """
 import collections, json, os, subprocess, sys
@@ -34,6 +35,19 @@ for d in sorted(asr):
     kr = sum(x[3] for x in s if x[3] is not None) / max(1, sum(1 for x in s if x[3] is not None))
     print(f"| {d} | {len(asr[d])} | {mean(asr[d],0):.3f} | {mean(ours[d],0):.3f} | {mean(asr[d],1):.3f} | {mean(ours[d],1):.3f} | {mean(asr[d],2):.0f} | {mean(ours[d],2):.0f} | {mean(asr[d],3):.1f} | {mean(ours[d],3):.2f} | {st:.0f} ({rs:.3f}) | {below}/{len(s)} | {kn:.0f} ({kr:.3f}) |")
 ds = sorted(asr)
+# Paired by seed (same priors): the mean difference Lacuna - ASReview and its
+# standard error, to read the shortfalls against the spread between seeds.
+def paired(d, i):
+    diff = [o[i] - a[i] for o, a in zip(ours[d], asr[d])]
+    m = sum(diff) / len(diff)
+    se = (sum((x - m) ** 2 for x in diff) / (len(diff) - 1) / len(diff)) ** 0.5 if len(diff) > 1 else float("nan")
+    return m, se
+print()
+print("| dataset | seeds | WSS@95 Lacuna - ASReview (se) | recall@10% Lacuna - ASReview (se) |")
+print("|---|---|---|---|")
+for d in ds:
+    (mw, sw), (mr, sr) = paired(d, 0), paired(d, 1)
+    print(f"| {d} | {len(asr[d])} | {mw:+.4f} ({sw:.4f}) | {mr:+.4f} ({sr:.4f}) |")
 for i, name in [(0, "WSS@95"), (1, "recall@10%")]:
     a = sum(mean(asr[d], i) for d in ds) / len(ds)
     o = sum(mean(ours[d], i) for d in ds) / len(ds)
