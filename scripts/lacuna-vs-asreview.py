@@ -6,6 +6,8 @@ Reads the JSON lines of scripts/asreview-compare.py (stdin or a file), runs
 Markdown table of the means over seeds, then the paired differences per
 dataset with their standard errors over seeds. Usage:
   scripts/lacuna-vs-asreview.py target/release/lacuna asreview.jsonl [SHARED]
+ASReview 2.2's runs for seeds 1-10 on this project's machine are kept in
+tests/expected/asreview/elas-u4-seeds-1-10.jsonl (ASReview takes over an hour for them here).
 """
 import collections, json, os, subprocess, sys
 
