@@ -1,0 +1,46 @@
+#!/usr/bin/env python3
+"""Reference values for the unit test `features_and_converged_svm_equal_scikit_learns`
+(src/screen/rank.rs): scikit-learn's TF-IDF and LinearSVC as ASReview's ELAS u4
+configures them, with ASReview's balanced sample weights (ratio 9.8), on
+fourteen titles written for that test. Usage (scikit-learn comes with ASReview):
+  python3 -m venv /tmp/asr && /tmp/asr/bin/pip install asreview
+  /tmp/asr/bin/python3 scripts/sklearn-reference.py
+"""
+import numpy as np, sklearn
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.svm import LinearSVC
+texts = [
+    "Mentalization based treatment for borderline personality disorder: a randomised trial",
+    "Dialectical behaviour therapy versus general psychiatric management in borderline personality disorder",
+    "Schema therapy for borderline personality disorder, a randomised controlled trial in outpatients",
+    "Peer support workers in community mental health teams: a qualitative study",
+    "Mouse model of chronic stress: hippocampal gene expression after restraint",
+    "Gene expression in the rat prefrontal cortex after chronic stress",
+    "Cost of care for people with complex emotional needs in secondary mental health services",
+    "Randomised trial of transference focused psychotherapy for borderline personality disorder",
+    "A survey of general practitioners' attitudes to patients with personality disorder",
+    "Zebrafish behaviour under chronic stress and drug exposure",
+    "Crisis plans and service use in community mental health care",
+    "Outcomes of mentalization based treatment in routine community services",
+    "Hippocampal neurogenesis in the mouse after antidepressant treatment",
+    "Housing and homelessness among people with complex emotional needs",
+]
+labels = [1, 1, 1, None, 0, 0, None, 1, 0, 0, 0, None, 0, None]
+v = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1, max_df=0.95)
+X = v.fit_transform(texts)
+df = np.asarray((X > 0).sum(axis=0)).ravel()
+print("// sklearn", sklearn.__version__, "features", X.shape[1], "shared", int((df >= 2).sum()))
+for i in range(len(texts)):
+    row = X.getrow(i)
+    sh = sorted(float(w) for j, w in zip(row.indices, row.data) if df[j] >= 2)
+    own = [float(w) for j, w in zip(row.indices, row.data) if df[j] < 2]
+    print(f"({[round(x, 9) for x in sh]}, {sum(own):.9f}, {sum(x*x for x in own):.9f}),")
+idx = [i for i, l in enumerate(labels) if l is not None]
+y = np.array([labels[i] for i in idx])
+ratio = 9.8
+w = np.where(y == 1, 1.0, (y == 1).sum() / (ratio * (y == 0).sum()))
+w = w * (len(y) / w.sum())
+m = LinearSVC(C=0.11, loss="squared_hinge", tol=1e-10, max_iter=1000000, dual=True)
+m.fit(X[idx], y, sample_weight=w)
+print("labelled", idx)
+print("decision", [round(float(x), 9) for x in m.decision_function(X)])
