@@ -360,10 +360,11 @@ pub fn screen(out: &mut dyn Write, a: ScreenArgs) -> anyhow::Result<()> {
         let st = queue.status();
         writeln!(
             out,
-            "\n[{}/{} screened · {} included · recall ≥ {:.2} (95% lower bound), estimate {:.2} · {}]",
+            "\n[{}/{} screened · {} included{} · recall ≥ {:.2} (95% lower bound), estimate {:.2} · {}]",
             st.screened,
             st.total,
             st.relevant,
+            if st.maybe > 0 { format!(" · {} maybe (set aside)", st.maybe) } else { String::new() },
             st.recall_lower,
             st.recall_estimate,
             if st.can_stop { format!("the stopping rule says recall ≥ {} now", a.recall_target) } else { st.to_stop.map_or("stopping not yet reachable".into(), |m| format!("can stop after {m} more irrelevant in a row")) }

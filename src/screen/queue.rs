@@ -29,6 +29,8 @@ pub struct Status {
     pub total: usize,
     /// Included so far.
     pub relevant: usize,
+    /// Set aside as "maybe" and not decided since (not counted as screened).
+    pub maybe: usize,
     /// One-sided 95 % lower bound of recall (hypergeometric test).
     pub recall_lower: f64,
     /// Point estimate of recall.
@@ -166,6 +168,12 @@ impl Queue {
             screened: self.sequence.len(),
             total,
             relevant: self.sequence.iter().filter(|x| **x).count(),
+            maybe: self
+                .skipped
+                .iter()
+                .zip(&self.decided)
+                .filter(|(s, d)| **s && d.is_none())
+                .count(),
             recall_lower: lower,
             recall_estimate: point,
             can_stop: buscar_stops(&self.sequence, total, self.target, self.alpha),
@@ -211,5 +219,25 @@ mod tests {
             assert!(q.model.kept_scores(&q.features).is_some(), "no scores kept");
             q.decide(next.index, next.index.is_multiple_of(5));
         }
+    }
+
+    #[test]
+    fn a_maybe_is_set_aside_until_decided() {
+        let texts = [
+            "mbt trial",
+            "mbt trial two",
+            "mouse assay",
+            "mouse assay two",
+        ];
+        let mut q = Queue::new(&texts, &[(0, true), (2, false)], 0.95, 0.05);
+        let first = q.next().expect("two records left");
+        q.skip(first.index);
+        let st = q.status();
+        assert_eq!((st.screened, st.maybe), (2, 1));
+        let second = q.next().expect("one record left");
+        assert_ne!(second.index, first.index, "a maybe is not shown again");
+        q.decide(first.index, true);
+        let st = q.status();
+        assert_eq!((st.screened, st.maybe, st.relevant), (3, 0, 2));
     }
 }

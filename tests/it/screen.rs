@@ -322,7 +322,8 @@ fn decisions(dir: &std::path::Path) -> Vec<(String, Option<i64>, Option<String>,
 
 /// `lacuna screen` read from a pipe: each key is a stored decision with the
 /// rank it was shown at; undo shows the record again and the new decision
-/// supersedes; the status line carries the recall estimate.
+/// supersedes; the status line carries the recall estimate and the records
+/// set aside as maybe.
 #[test]
 fn screening_from_the_command_line_stores_each_decision() {
     use std::io::Write;
@@ -351,6 +352,11 @@ fn screening_from_the_command_line_stores_each_decision() {
     assert!(text.contains("[0/135 screened · 0 included"), "{text}");
     assert!(text.contains("again (undo)"), "{text}");
     assert!(text.contains("recall ≥"), "{text}");
+    // the undone exclusion became an inclusion; the maybe is set aside, not screened
+    assert!(
+        text.contains("[3/135 screened · 2 included · 1 maybe (set aside) · recall"),
+        "{text}"
+    );
     let d = decisions(&dir);
     let labels: Vec<&str> = d.iter().map(|x| x.0.as_str()).collect();
     assert_eq!(
