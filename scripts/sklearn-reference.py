@@ -2,29 +2,17 @@
 """Reference values for the unit test `features_and_converged_svm_equal_scikit_learns`
 (src/screen/rank.rs): scikit-learn's TF-IDF and LinearSVC as ASReview's ELAS u4
 configures them, with ASReview's balanced sample weights (ratio 9.8), on
-fourteen titles written for that test. Usage (scikit-learn comes with ASReview):
+fourteen titles written for that test
+(tests/fixtures/screening/sklearn-titles.txt). Usage (scikit-learn comes with ASReview):
   python3 -m venv /tmp/asr && /tmp/asr/bin/pip install asreview
   /tmp/asr/bin/python3 scripts/sklearn-reference.py
 """
+import os
 import numpy as np, sklearn
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
-texts = [
-    "Mentalization based treatment for borderline personality disorder: a randomised trial",
-    "Dialectical behaviour therapy versus general psychiatric management in borderline personality disorder",
-    "Schema therapy for borderline personality disorder, a randomised controlled trial in outpatients",
-    "Peer support workers in community mental health teams: a qualitative study",
-    "Mouse model of chronic stress: hippocampal gene expression after restraint",
-    "Gene expression in the rat prefrontal cortex after chronic stress",
-    "Cost of care for people with complex emotional needs in secondary mental health services",
-    "Randomised trial of transference focused psychotherapy for borderline personality disorder",
-    "A survey of general practitioners' attitudes to patients with personality disorder",
-    "Zebrafish behaviour under chronic stress and drug exposure",
-    "Crisis plans and service use in community mental health care",
-    "Outcomes of mentalization based treatment in routine community services",
-    "Hippocampal neurogenesis in the mouse after antidepressant treatment",
-    "Housing and homelessness among people with complex emotional needs",
-]
+titles = os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures", "screening", "sklearn-titles.txt")
+texts = [line.rstrip("\n") for line in open(titles, encoding="utf-8")]
 labels = [1, 1, 1, None, 0, 0, None, 1, 0, 0, 0, None, 0, None]
 v = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1, max_df=0.95)
 X = v.fit_transform(texts)

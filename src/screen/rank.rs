@@ -990,8 +990,8 @@ mod tests {
     /// ASReview's ELAS u4 uses: `TfidfVectorizer(ngram_range=(1, 2),
     /// sublinear_tf=True, min_df=1, max_df=0.95)` and `LinearSVC(C=0.11,
     /// loss="squared_hinge", tol=1e-10)` fitted with ASReview's balanced
-    /// sample weights (ratio 9.8), on fourteen titles written for this test,
-    /// ten of them labelled. Reference values from scikit-learn 1.9.1
+    /// sample weights (ratio 9.8), on fourteen titles written for this test
+    /// (`tests/fixtures/screening/sklearn-titles.txt`), ten of them labelled. Reference values from scikit-learn 1.9.1
     /// (`scripts/sklearn-reference.py`): per row,
     /// the sorted weights of the features two records or more share, then the
     /// sum and the sum of squares of the weights of the row's own features;
@@ -999,22 +999,10 @@ mod tests {
     #[test]
     #[allow(clippy::excessive_precision)] // the figures as scikit-learn printed them
     fn features_and_converged_svm_equal_scikit_learns() {
-        let texts = [
-            "Mentalization based treatment for borderline personality disorder: a randomised trial",
-            "Dialectical behaviour therapy versus general psychiatric management in borderline personality disorder",
-            "Schema therapy for borderline personality disorder, a randomised controlled trial in outpatients",
-            "Peer support workers in community mental health teams: a qualitative study",
-            "Mouse model of chronic stress: hippocampal gene expression after restraint",
-            "Gene expression in the rat prefrontal cortex after chronic stress",
-            "Cost of care for people with complex emotional needs in secondary mental health services",
-            "Randomised trial of transference focused psychotherapy for borderline personality disorder",
-            "A survey of general practitioners' attitudes to patients with personality disorder",
-            "Zebrafish behaviour under chronic stress and drug exposure",
-            "Crisis plans and service use in community mental health care",
-            "Outcomes of mentalization based treatment in routine community services",
-            "Hippocampal neurogenesis in the mouse after antidepressant treatment",
-            "Housing and homelessness among people with complex emotional needs",
-        ];
+        let texts: Vec<&str> = include_str!("../../tests/fixtures/screening/sklearn-titles.txt")
+            .lines()
+            .collect();
+        assert_eq!(texts.len(), 14);
         #[rustfmt::skip]
         let expected: [(&[f32], f32, f32); 14] = [
             (&[0.195850217, 0.195850217, 0.195850217, 0.214483984, 0.214483984, 0.214483984, 0.237289873, 0.237289873, 0.237289873, 0.237289873, 0.266691777, 0.266691777, 0.266691777, 0.266691777, 0.266691777, 0.266691777], 0.308131433, 0.094944980),
