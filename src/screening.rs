@@ -26,8 +26,9 @@ pub struct SimulateArgs {
     /// Prior records given by 0-based data row, as ASReview numbers them (comma-separated).
     #[arg(long, value_delimiter = ',')]
     prior_rows: Vec<usize>,
-    /// Seed: draws the priors and orders ties; 1 if none. Repeat it, or give a
-    /// comma-separated list, for several (run in parallel).
+    /// Seed: draws the priors (unless given) and the solver's visiting order; 1
+    /// if none. Repeat it, or give a comma-separated list, for several (run in
+    /// parallel).
     #[arg(long, value_delimiter = ',', conflicts_with = "seeds")]
     seed: Vec<u64>,
     /// Run seeds 1..=N instead of --seed.

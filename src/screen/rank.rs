@@ -991,11 +991,11 @@ mod tests {
     /// sublinear_tf=True, min_df=1, max_df=0.95)` and `LinearSVC(C=0.11,
     /// loss="squared_hinge", tol=1e-10)` fitted with ASReview's balanced
     /// sample weights (ratio 9.8), on fourteen titles written for this test
-    /// (`tests/fixtures/screening/sklearn-titles.txt`), ten of them labelled. Reference values from scikit-learn 1.9.1
-    /// (`scripts/sklearn-reference.py`): per row,
-    /// the sorted weights of the features two records or more share, then the
-    /// sum and the sum of squares of the weights of the row's own features;
-    /// then the decision value of every row.
+    /// (`tests/fixtures/screening/sklearn-titles.txt`), ten of them labelled.
+    /// Reference values from scikit-learn 1.9.1 (`scripts/sklearn-reference.py`):
+    /// per row, the sorted weights of the features two records or more share,
+    /// then the sum and the sum of squares of the weights of the row's own
+    /// features; then the decision value of every row.
     #[test]
     #[allow(clippy::excessive_precision)] // the figures as scikit-learn printed them
     fn features_and_converged_svm_equal_scikit_learns() {

@@ -91,6 +91,8 @@ fn simulation_metrics_on_a_known_order() {
     }
 }
 
+/// `--seed` repeated or as a list gives the runs `--seeds N` gives, each
+/// seed's run the same whatever else runs beside it.
 #[test]
 fn simulate_takes_several_seeds_repeated_or_listed() {
     let data = shared().join("fixtures/screening/synergy_sep_2021_object_in_context.csv");
