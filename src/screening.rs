@@ -375,11 +375,20 @@ pub fn screen(out: &mut dyn Write, a: ScreenArgs) -> anyhow::Result<()> {
                 index: i,
                 rank: 0,
                 score: 0.0,
+                set_aside: false,
             }),
             None => queue.next(),
         };
         let Some(next) = next else {
-            writeln!(out, "every record has a decision")?;
+            if st.maybe > 0 {
+                writeln!(
+                    out,
+                    "every record has a decision but {} set aside as maybe (shown again next session)",
+                    st.maybe
+                )?;
+            } else {
+                writeln!(out, "every record has a decision")?;
+            }
             break;
         };
         let Some(r) = records.get(next.index) else {
@@ -405,6 +414,14 @@ pub fn screen(out: &mut dyn Write, a: ScreenArgs) -> anyhow::Result<()> {
         };
         if next.rank == 0 {
             writeln!(out, "again (undo): {}", mark(&r.title))?;
+        } else if next.set_aside {
+            writeln!(
+                out,
+                "set aside earlier as maybe, #{} of those (score {:.2})  {}",
+                next.rank,
+                next.score,
+                mark(&r.title)
+            )?;
         } else {
             writeln!(
                 out,

@@ -18,6 +18,9 @@ pub struct Next {
     pub rank: usize,
     /// The model's score (0 before two classes have been seen).
     pub score: f32,
+    /// A record set aside as maybe, shown again because every other record
+    /// has a decision (its rank is then among the records set aside).
+    pub set_aside: bool,
 }
 
 /// Where screening stands.
@@ -50,8 +53,12 @@ pub struct Queue {
     /// Position of each decided record in `sequence`.
     position: Vec<Option<usize>>,
     sequence: Vec<bool>,
-    /// Records set aside for later (a "maybe"): not shown, not trained on.
+    /// Records set aside for later (a "maybe"): not trained on, and shown
+    /// only once every other record has a decision.
     skipped: Vec<bool>,
+    /// Records set aside again when shown that second time: not shown again
+    /// in this session.
+    revisited: Vec<bool>,
     target: f64,
     alpha: f64,
 }
@@ -74,6 +81,7 @@ impl Queue {
             position: vec![None; texts.len()],
             sequence: Vec::new(),
             skipped: vec![false; texts.len()],
+            revisited: vec![false; texts.len()],
             target,
             alpha,
         };
@@ -128,18 +136,34 @@ impl Queue {
         self.retrain();
     }
 
-    /// Set a record aside without a label (shown again in a later session).
+    /// Set a record aside without a label (a maybe). It comes back once every
+    /// other record has a decision; set aside then again, it waits for the
+    /// next session.
     pub fn skip(&mut self, i: usize) {
         if let Some(x) = self.skipped.get_mut(i) {
+            if *x {
+                if let Some(r) = self.revisited.get_mut(i) {
+                    *r = true;
+                }
+            }
             *x = true;
         }
     }
 
-    /// The undecided record most likely to be relevant.
+    /// The undecided record most likely to be relevant; once only records set
+    /// aside as maybe are left, the one of those most likely to be relevant.
     pub fn next(&self) -> Option<Next> {
+        self.best(false).or_else(|| self.best(true))
+    }
+
+    fn best(&self, set_aside: bool) -> Option<Next> {
         let kept = self.model.kept_scores(&self.features);
         let mut scored: Vec<(usize, f32)> = (0..self.features.len())
-            .filter(|i| self.decided.get(*i) == Some(&None) && self.skipped.get(*i) == Some(&false))
+            .filter(|i| {
+                self.decided.get(*i) == Some(&None)
+                    && self.skipped.get(*i) == Some(&set_aside)
+                    && self.revisited.get(*i) == Some(&false)
+            })
             .map(|i| match kept.and_then(|k| k.get(i)) {
                 Some(s) => (i, *s),
                 None => (i, self.model.score(&self.features, i)),
@@ -157,6 +181,7 @@ impl Queue {
             index: best.0,
             rank: scored.len() + 1,
             score: best.1,
+            set_aside,
         })
     }
 
@@ -222,7 +247,7 @@ mod tests {
     }
 
     #[test]
-    fn a_maybe_is_set_aside_until_decided() {
+    fn a_maybe_comes_back_once_the_rest_is_decided() {
         let texts = [
             "mbt trial",
             "mbt trial two",
@@ -235,9 +260,21 @@ mod tests {
         let st = q.status();
         assert_eq!((st.screened, st.maybe), (2, 1));
         let second = q.next().expect("one record left");
-        assert_ne!(second.index, first.index, "a maybe is not shown again");
+        assert_ne!(second.index, first.index, "a maybe waits");
+        assert!(!second.set_aside);
+        q.decide(second.index, false);
+        // every other record decided: the maybe comes back
+        let again = q.next().expect("the maybe");
+        assert_eq!(
+            (again.index, again.set_aside, again.rank),
+            (first.index, true, 1)
+        );
+        // set aside a second time, it waits for the next session
+        q.skip(first.index);
+        assert_eq!(q.next(), None);
+        assert_eq!(q.status().maybe, 1);
         q.decide(first.index, true);
         let st = q.status();
-        assert_eq!((st.screened, st.maybe, st.relevant), (3, 0, 2));
+        assert_eq!((st.screened, st.maybe, st.relevant), (4, 0, 2));
     }
 }

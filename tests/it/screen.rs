@@ -374,6 +374,59 @@ fn screening_from_the_command_line_stores_each_decision() {
     assert_eq!(d[0].1, Some(1), "shown at rank 1");
 }
 
+/// A record set aside as maybe comes back once every other record has a
+/// decision; set aside again, it waits for the next session, and the review
+/// keeps both maybes in its log.
+#[test]
+fn screening_shows_the_maybes_again_at_the_end() {
+    use std::io::Write;
+    let (_t, dir) = crate::support::demo_imported();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lacuna"))
+        .args(["screen", &dir.display().to_string()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // the first record set aside, the other 134 excluded, then the maybe again
+    let mut keys = String::from("m\n");
+    keys.push_str(&"e\n".repeat(134));
+    keys.push_str("m\n");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(keys.as_bytes())
+        .expect("write");
+    let o = child.wait_with_output().expect("wait");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("[134/135 screened · 0 included · 1 maybe (set aside)"),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("set aside earlier as maybe, #1 of those")
+            .count(),
+        1,
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "every record has a decision but 1 set aside as maybe (shown again next session)"
+        ),
+        "{text}"
+    );
+    let d = decisions(&dir);
+    let labels: Vec<&str> = d.iter().map(|x| x.0.as_str()).collect();
+    assert_eq!(labels.len(), 136);
+    assert_eq!(
+        (labels.first(), labels.last()),
+        (Some(&"maybe"), Some(&"maybe"))
+    );
+    assert_eq!(labels.iter().filter(|l| **l == "exclude").count(), 134);
+}
+
 /// At a terminal, `lacuna screen` takes one key press per decision, with no
 /// Enter: driven through a pseudo-terminal.
 #[test]
