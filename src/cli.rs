@@ -155,7 +155,8 @@ pub enum Command {
     Simulate(crate::screening::SimulateArgs),
     /// Screen a review's records one at a time, most likely relevant first (retrained after
     /// every decision), with the recall estimate in a status line. One key press per decision
-    /// (no Enter): i include, e exclude, m maybe, r exclude with a reason (then its number),
+    /// (no Enter): i include, e exclude, m maybe (set aside; shown again once every other
+    /// record has a decision), r exclude with a reason (then its number),
     /// u undo (decide the last record again; the new decision supersedes), q or Esc quit.
     /// From a pipe, the first character of each line. Every decision is stored at once.
     #[command(after_help = crate::screening::STOPPING_HELP)]
