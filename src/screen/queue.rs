@@ -117,6 +117,24 @@ impl Queue {
         }
     }
 
+    /// Take a record's label back: out of the screened sequence, the later
+    /// records moving up one place.
+    fn unset(&mut self, i: usize) {
+        if let Some(d) = self.decided.get_mut(i) {
+            *d = None;
+        }
+        if let Some(p) = self.position.get_mut(i).and_then(Option::take) {
+            if p < self.sequence.len() {
+                self.sequence.remove(p);
+            }
+            for q in self.position.iter_mut().flatten() {
+                if *q > p {
+                    *q -= 1;
+                }
+            }
+        }
+    }
+
     fn retrain(&mut self) {
         let labelled: Vec<(usize, bool)> = self
             .decided
@@ -138,8 +156,13 @@ impl Queue {
 
     /// Set a record aside without a label (a maybe). It comes back once every
     /// other record has a decision; set aside then again, it waits for the
-    /// next session.
+    /// next session. A record decided before (then undone) loses its label,
+    /// as the review's log reads it: the latest decision counts.
     pub fn skip(&mut self, i: usize) {
+        if self.decided.get(i).copied().flatten().is_some() {
+            self.unset(i);
+            self.retrain();
+        }
         if let Some(x) = self.skipped.get_mut(i) {
             if *x {
                 if let Some(r) = self.revisited.get_mut(i) {
@@ -276,5 +299,31 @@ mod tests {
         q.decide(first.index, true);
         let st = q.status();
         assert_eq!((st.screened, st.maybe, st.relevant), (4, 0, 2));
+    }
+
+    #[test]
+    fn a_decided_record_set_aside_loses_its_label() {
+        let texts = [
+            "mbt trial",
+            "mbt trial two",
+            "mouse assay",
+            "mouse assay two",
+            "dbt trial",
+        ];
+        let mut q = Queue::new(&texts, &[(0, true), (2, false)], 0.95, 0.05);
+        q.decide(1, true);
+        q.decide(3, false);
+        assert_eq!((q.status().screened, q.status().relevant), (4, 2));
+        // record 1 undone and set aside: as if it had never been decided
+        q.skip(1);
+        let st = q.status();
+        assert_eq!((st.screened, st.relevant, st.maybe), (3, 1, 1));
+        assert_eq!(q.sequence, [true, false, false]);
+        assert_eq!(q.position[3], Some(2), "the later record moved up");
+        assert_eq!(q.next().map(|n| (n.index, n.set_aside)), Some((4, false)));
+        // decided again, it is screened anew at the end of the sequence
+        q.decide(1, false);
+        assert_eq!(q.sequence, [true, false, false, false]);
+        assert_eq!(q.status().maybe, 0);
     }
 }
