@@ -101,6 +101,13 @@ impl Queue {
             return;
         };
         *d = Some(include);
+        // a decision ends a set-aside
+        for flag in [self.skipped.get_mut(i), self.revisited.get_mut(i)]
+            .into_iter()
+            .flatten()
+        {
+            *flag = false;
+        }
         // a changed decision replaces the label where the record was first screened
         match self.position.get(i).copied().flatten() {
             Some(p) => {
@@ -325,5 +332,9 @@ mod tests {
         q.decide(1, false);
         assert_eq!(q.sequence, [true, false, false, false]);
         assert_eq!(q.status().maybe, 0);
+        // undone and set aside once more: a fresh maybe, shown at the end
+        q.skip(1);
+        q.decide(4, true);
+        assert_eq!(q.next().map(|n| (n.index, n.set_aside)), Some((1, true)));
     }
 }
