@@ -56,8 +56,9 @@ pub struct Queue {
     /// Records set aside for later (a "maybe"): not trained on, and shown
     /// only once every other record has a decision.
     skipped: Vec<bool>,
-    /// Records set aside again when shown that second time: not shown again
-    /// in this session.
+    /// Records set aside a second time since their last decision (when shown
+    /// again at the end, or again after an undo): not shown again in this
+    /// session.
     revisited: Vec<bool>,
     target: f64,
     alpha: f64,
@@ -162,7 +163,7 @@ impl Queue {
     }
 
     /// Set a record aside without a label (a maybe). It comes back once every
-    /// other record has a decision; set aside then again, it waits for the
+    /// other record has a decision; set aside a second time, it waits for the
     /// next session. A record decided before (then undone) loses its label,
     /// as the review's log reads it: the latest decision counts.
     pub fn skip(&mut self, i: usize) {
