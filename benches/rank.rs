@@ -1,7 +1,7 @@
 //! Screening speed (criterion): one active-learning step — label the
 //! top-ranked record, retrain (warm start) and move every record's score by
 //! the change in the weights — for 10,000 and 100,000 records. Every
-//! hundredth step `Model::rank` scores all records anew instead, which costs
+//! hundredth step `Ranker::rank` scores all records anew instead, which costs
 //! about what a whole step did before (a few ms at 10,000, about 30 ms at
 //! 100,000); that step is not in this figure. Issue targets: 5 ms median at 10,000 and
 //! 100 ms at 100,000. Records are the real titles and abstracts of
@@ -19,7 +19,8 @@
 )]
 
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
-use lacuna::screen::rank::{tfidf_with, Classifier, Model, Vocabulary, DEFAULT_ROUNDS};
+use lacuna::screen::features::tfidf_with;
+use lacuna::screen::rank::{Ranker, Settings};
 
 mod common;
 
@@ -38,7 +39,8 @@ fn bench_step(c: &mut Criterion) {
         let t: Vec<&String> = texts.iter().cycle().take(n).collect();
         let l: Vec<bool> = labels.iter().copied().cycle().take(n).collect();
         // The defaults `lacuna screen` and `lacuna simulate` use.
-        let f = tfidf_with(&t, &Vocabulary::default());
+        let settings = Settings::default();
+        let f = tfidf_with(&t, &settings.vocabulary);
         let labelled: Vec<(usize, bool)> = (0..1000)
             .map(|i| (i * (n / 1000), l[i * (n / 1000)]))
             .collect();
@@ -50,10 +52,10 @@ fn bench_step(c: &mut Criterion) {
         // record scored. A step labels the top-ranked record, retrains with
         // the default rounds, and rescores; each iteration starts from a copy
         // of that state (the copy is not timed).
-        let mut m = Model::new(Classifier::Svm, f.dim, 1);
-        m.rounds = 50;
+        let mut m = Ranker::new(&settings, f.dim, 1);
+        m.settings_mut().rounds = 50;
         m.train(&f, &labelled);
-        m.rounds = DEFAULT_ROUNDS;
+        m.settings_mut().rounds = settings.rounds;
         let (pick, _) = m.rank(&f, &is_labelled).expect("records left");
         let mut extra = labelled.clone();
         extra.push((pick, l[pick]));

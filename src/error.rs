@@ -1,9 +1,10 @@
 //! The crate's error type: one variant per stage, each carrying its own typed
 //! error with the file, PMID or position that went wrong.
 //!
-//! No stage returns `anyhow`; only `main.rs` does.
+//! No stage returns `anyhow`; only the binary (`main.rs`, `cli/`) does, and
+//! it turns each variant into a named exit code.
 
-use crate::parse::open::FileError;
+pub use crate::parse::open::FileError;
 use crate::store::StoreError;
 
 /// Any error from the library.
@@ -34,9 +35,22 @@ pub enum Error {
         /// Each problem, naming row and column.
         errors: Vec<crate::extract::rows::RowError>,
     },
-    /// The command cannot run on this review as it is; the message says what to do.
+    /// The review is not ready for this step (not coded yet, no records, no
+    /// protocol, an unknown record key): the message says what to run or give.
+    /// The binary exits with its "not ready" code (7).
     #[error("{0}")]
-    Usage(String),
+    NotReady(String),
+    /// A file the command was asked to write (a plot, a map, a copy of the
+    /// protocol, standard output) could not be written.
+    #[error("{}: cannot write {what}: {source}", path.display())]
+    Write {
+        /// The file (`<stdout>` for standard output).
+        path: std::path::PathBuf,
+        /// What it was to hold.
+        what: &'static str,
+        /// Why.
+        source: std::io::Error,
+    },
     /// The E-utilities harvest failed (the store keeps what was fetched).
     #[error(transparent)]
     Harvest(#[from] crate::harvest::HarvestError),

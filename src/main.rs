@@ -1,10 +1,8 @@
 //! The `lacuna` binary: parse the command line, set up logging, run, and turn
-//! the outcome into an exit code. All work is done by the library.
+//! the outcome into an exit code. The verbs are in `cli/`; the work is done
+//! by the library.
 
 mod cli;
-mod evidence;
-mod harvesting;
-mod screening;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -319,7 +319,7 @@ struct RawMap {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawCoding {
-    #[serde(default = "one")]
+    #[serde(default = "default_min_score")]
     min_score: f64,
     #[serde(default)]
     mesh_explode: Option<Spanned<bool>>,
@@ -342,7 +342,8 @@ struct RawCoding {
     design: Vec<RawCategory>,
 }
 
-fn one() -> f64 {
+/// The coding threshold when the protocol gives none.
+fn default_min_score() -> f64 {
     1.0
 }
 

@@ -155,7 +155,7 @@ pub fn escalc(
     rows.iter()
         .enumerate()
         .map(|(i, r)| {
-            one(measure, r, cc, any_zero).map_err(|message| ExtractError {
+            effect_of_row(measure, r, cc, any_zero).map_err(|message| ExtractError {
                 row: i + 1,
                 message,
             })
@@ -181,7 +181,8 @@ fn check_nonneg(name: &str, x: f64) -> Result<(), String> {
     }
 }
 
-fn one(
+/// The effect size of one row of reported statistics (or why it has none).
+fn effect_of_row(
     measure: Measure,
     r: &Reported,
     cc: &Correction,

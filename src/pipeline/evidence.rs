@@ -94,7 +94,7 @@ pub fn code(
 /// Each coded record's coding with people's edits applied, by store id.
 pub fn codings(review: &Review) -> Result<BTreeMap<i64, Coding>, Error> {
     let Some((_, rows)) = review.latest_coding()? else {
-        return Err(Error::Usage(
+        return Err(Error::NotReady(
             "the review has not been coded yet: run `lacuna code DIR --protocol FILE` first".into(),
         ));
     };
@@ -283,7 +283,7 @@ pub fn map(
         if let Some(id) = v {
             if !protocol.frame.of(d).any(|c| &c.id == id) {
                 let ids: Vec<String> = protocol.frame.of(d).map(|c| c.id.clone()).collect();
-                return Err(Error::Usage(format!(
+                return Err(Error::NotReady(format!(
                     "{id:?} is not a {what} id of the protocol ({})",
                     ids.join(", ")
                 )));
@@ -350,4 +350,181 @@ pub fn map(
         filter,
     );
     Ok((m, notes))
+}
+
+/// The files [`draw_map`] writes, and what it found.
+#[derive(Debug, Clone)]
+pub struct DrawnMap {
+    /// The map under the filter asked for.
+    pub map: Map,
+    /// Notes for a person (cells not pooled, and why).
+    pub notes: Vec<String>,
+    /// The interactive page (`gapmap.html`); beside it `gapmap.svg`,
+    /// `gapmap-cells.csv` and `gapmap.json`.
+    pub html: std::path::PathBuf,
+}
+
+/// Build the gap map and write it into `out`: the interactive page (always
+/// the whole map, with its own filters), and the SVG, cells CSV and JSON
+/// under `filter`. A filter id the protocol does not have is refused
+/// before anything is written.
+pub fn draw_map(
+    review: &Review,
+    protocol: &Protocol,
+    filter: Filter,
+    out: &Path,
+) -> Result<DrawnMap, Error> {
+    let filtered = filter != Filter::default();
+    let (m, notes) = map(review, protocol, filter)?;
+    let all = if filtered {
+        map(review, protocol, Filter::default())?.0
+    } else {
+        m.clone()
+    };
+    let fail = |path: &Path, source| Error::Write {
+        path: path.to_path_buf(),
+        what: "the gap map",
+        source,
+    };
+    std::fs::create_dir_all(out).map_err(|e| fail(out, e))?;
+    let write = |name: &str, text: String| -> Result<std::path::PathBuf, Error> {
+        let path = out.join(name);
+        std::fs::write(&path, text).map_err(|e| fail(&path, e))?;
+        Ok(path)
+    };
+    let html = write("gapmap.html", crate::report::gapmap::html(&all))?;
+    write("gapmap.svg", crate::report::gapmap::svg(&m))?;
+    write("gapmap-cells.csv", crate::report::gapmap::csv(&m))?;
+    let json = serde_json::to_string_pretty(&m).map_err(|e| fail(out, e.into()))?;
+    write("gapmap.json", json)?;
+    Ok(DrawnMap {
+        map: m,
+        notes,
+        html,
+    })
+}
+
+/// A person's change to the codes of one record.
+#[derive(Debug, Clone, Default)]
+pub struct CodeEdits {
+    /// Codes to add, as `DIMENSION:CATEGORY`.
+    pub add: Vec<String>,
+    /// Codes to remove.
+    pub remove: Vec<String>,
+    /// Codes to confirm.
+    pub confirm: Vec<String>,
+    /// A study label linking the record to the other papers of its trial.
+    pub study: Option<String>,
+    /// Why (kept with each edit).
+    pub note: Option<String>,
+}
+
+impl CodeEdits {
+    /// No edit at all.
+    pub fn is_empty(&self) -> bool {
+        self.add.is_empty()
+            && self.remove.is_empty()
+            && self.confirm.is_empty()
+            && self.study.is_none()
+    }
+}
+
+/// Read `DIMENSION:CATEGORY` against the protocol's framework.
+pub fn parse_code(s: &str, p: &Protocol) -> Result<(DimensionKind, String), Error> {
+    let (d, c) = s.split_once(':').ok_or_else(|| {
+        Error::NotReady(format!(
+            "{s:?}: write DIMENSION:CATEGORY, e.g. intervention:peer"
+        ))
+    })?;
+    let dim = DimensionKind::parse(d).ok_or_else(|| {
+        Error::NotReady(format!(
+            "{d:?} is not a dimension (intervention, outcome, population, design)"
+        ))
+    })?;
+    if !p.frame.of(dim).any(|x| x.id == c) {
+        let ids: Vec<&str> = p.frame.of(dim).map(|x| x.id.as_str()).collect();
+        return Err(Error::NotReady(format!(
+            "{c:?} is not one of the {d} ids ({})",
+            ids.join(", ")
+        )));
+    }
+    Ok((dim, c.to_string()))
+}
+
+/// The store id of a record given by key, or an error naming the key.
+pub fn record_id(review: &Review, key: &str) -> Result<i64, Error> {
+    review
+        .resolve(key)?
+        .ok_or_else(|| Error::NotReady(format!("{key:?} is not a record of this review")))
+}
+
+/// Store a person's edits to one record's codes (every code checked against
+/// the framework first); they survive later coding runs.
+pub fn edit_codes(
+    review: &mut Review,
+    protocol: &Protocol,
+    key: &str,
+    edits: &CodeEdits,
+    reviewer: &str,
+) -> Result<(), Error> {
+    use crate::store::log::EditAction;
+    let id = record_id(review, key)?;
+    let mut todo = Vec::new();
+    for (list, action) in [
+        (&edits.add, EditAction::Add),
+        (&edits.remove, EditAction::Remove),
+        (&edits.confirm, EditAction::Confirm),
+    ] {
+        for s in list {
+            let (d, c) = parse_code(s, protocol)?;
+            todo.push((d, c, action));
+        }
+    }
+    for (d, c, action) in todo {
+        review.add_code_edit(id, d.as_str(), &c, action, reviewer, edits.note.as_deref())?;
+    }
+    if let Some(s) = &edits.study {
+        review.link_study(id, s, reviewer)?;
+    }
+    Ok(())
+}
+
+/// A coded record as `lacuna code --review` shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CodedBrief {
+    /// The record's key.
+    pub record: Option<String>,
+    /// Its title.
+    #[serde(skip)]
+    pub title: String,
+    /// Its coding with people's edits applied.
+    pub coding: Coding,
+}
+
+/// The coded records (or the one given by key) with their codes, evidence
+/// and the hits set aside, people's edits applied.
+pub fn code_review(review: &Review, only: Option<&str>) -> Result<Vec<CodedBrief>, Error> {
+    let codings = codings(review)?;
+    let briefs = review.briefs()?;
+    let only = match only {
+        Some(k) => Some(record_id(review, k)?),
+        None => None,
+    };
+    Ok(codings
+        .into_iter()
+        .filter(|(id, _)| only.is_none_or(|o| o == *id))
+        .map(|(id, coding)| {
+            let b = briefs.get(&id);
+            CodedBrief {
+                record: b.map(|b| b.key.clone()),
+                title: b.map_or(String::new(), |b| b.title.clone()),
+                coding,
+            }
+        })
+        .collect())
+}
+
+/// How many matching rules the protocol's coding framework compiles to.
+pub fn rule_count(protocol: &Protocol) -> usize {
+    Coder::new(&protocol.frame).rule_count()
 }

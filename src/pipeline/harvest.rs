@@ -65,6 +65,68 @@ pub struct HarvestReport {
     pub http: harvest::StatsSnapshot,
 }
 
+/// The harvests a command asks for: the one to resume (`base.resume`), the
+/// query given as `term`, or the protocol's search strings (all, or those
+/// named in `queries`). An error that says what to give when there is none.
+pub fn specs(
+    dir: &std::path::Path,
+    protocol: Option<&crate::protocol::Protocol>,
+    queries: &[String],
+    term: Option<&str>,
+    base: &HarvestSpec,
+) -> Result<Vec<HarvestSpec>, Error> {
+    if base.resume {
+        return Ok(vec![base.clone()]);
+    }
+    if let Some(t) = term {
+        return Ok(vec![HarvestSpec {
+            name: "term".into(),
+            term: t.to_string(),
+            ..base.clone()
+        }]);
+    }
+    let Some(protocol) = protocol else {
+        return Err(Error::NotReady(format!(
+            "{} has no protocol yet: give the query with --term TEXT, or a protocol with --protocol FILE (its [[search.strings]] are harvested)",
+            dir.display()
+        )));
+    };
+    if protocol.searches.is_empty() {
+        return Err(Error::NotReady(format!(
+            "the protocol {:?} has no [[search.strings]]; give a query with --term TEXT",
+            protocol.id
+        )));
+    }
+    let mut wanted = Vec::new();
+    if queries.is_empty() {
+        wanted.extend(protocol.searches.iter());
+    }
+    for q in queries {
+        match protocol.searches.iter().find(|s| &s.id == q) {
+            Some(s) => wanted.push(s),
+            None => {
+                return Err(Error::NotReady(format!(
+                    "the protocol has no search string {q:?}; it has: {}",
+                    protocol
+                        .searches
+                        .iter()
+                        .map(|s| s.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )))
+            }
+        }
+    }
+    Ok(wanted
+        .into_iter()
+        .map(|s| HarvestSpec {
+            name: s.id.clone(),
+            term: s.query.clone(),
+            ..base.clone()
+        })
+        .collect())
+}
+
 fn today() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -84,7 +146,7 @@ pub fn harvest(
         match open {
             Some(row) => row,
             None => {
-                return Err(Error::Usage(
+                return Err(Error::NotReady(
                     "there is no unfinished harvest to resume; start one with `lacuna harvest DIR --query NAME` (or --term TEXT)".into(),
                 ))
             }
@@ -92,7 +154,7 @@ pub fn harvest(
     } else {
         if let Some(row) = open {
             if !spec.dry_run {
-                return Err(Error::Usage(format!(
+                return Err(Error::NotReady(format!(
                     "harvest {} ({:?}) stopped before it finished ({} of {} PMIDs stored); run `lacuna harvest {} --resume` to finish it first",
                     row.id,
                     row.name,
@@ -125,7 +187,7 @@ fn plan(
     reporter.message(&format!("searching PubMed: {}", spec.term));
     let (first, ids, window_from, history) = if spec.since_last {
         let Some(last) = review.last_completed_harvest(&spec.term)? else {
-            return Err(Error::Usage(format!(
+            return Err(Error::NotReady(format!(
                 "no completed harvest of this query yet, so there is nothing to update from; run `lacuna harvest {} ` without --since-last first",
                 review.dir().display()
             )));
@@ -210,7 +272,7 @@ fn plan(
         .harvests()?
         .into_iter()
         .find(|h| h.id == id)
-        .ok_or_else(|| Error::Usage(format!("harvest {id} vanished from the store")))?;
+        .ok_or_else(|| Error::NotReady(format!("harvest {id} vanished from the store")))?;
     Ok(Planned::Row(Box::new(row)))
 }
 

@@ -1,12 +1,14 @@
 //! Sequencing for screening simulations: read a labelled sheet, build the
-//! features once, run one simulation per seed in parallel, and time them.
-//! The ranking, stopping and metrics are in `screen`.
+//! features once, run one simulation per seed in parallel, time them, sum
+//! the runs up ([`Summary`]) and write the recall curve. The ranking,
+//! stopping and metrics are in `screen`; the curve's drawing in `report`.
 
 use crate::error::Error;
-use crate::screen::rank::{tfidf_with, Classifier, Loss, Vocabulary};
+use crate::screen::features::tfidf_with;
+use crate::screen::rank::{Classifier, Settings as RankerSettings};
 use crate::screen::simulate::{choose_priors, simulate as run, Outcome, Settings};
 use rayon::prelude::*;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Where the prior records come from.
 #[derive(Debug, Clone)]
@@ -33,28 +35,12 @@ pub struct SimulateConfig {
     pub priors: Priors,
     /// Seeds (one simulation each).
     pub seeds: Vec<u64>,
-    /// Classifier.
-    pub classifier: Classifier,
+    /// The ranker's settings.
+    pub ranker: RankerSettings,
     /// Recall target of the stopping rule.
     pub target: f64,
     /// 1 − confidence.
     pub alpha: f64,
-    /// Which terms become features.
-    pub vocabulary: Vocabulary,
-    /// L2 strength of logistic regression.
-    pub lambda: f32,
-    /// Logistic regression: passes over the labelled records per retrain.
-    pub epochs: usize,
-    /// SVM rounds per retrain.
-    pub rounds: usize,
-    /// SVM tolerance of the optimality check.
-    pub tolerance: f32,
-    /// SVM cost C.
-    pub c: f32,
-    /// SVM loss.
-    pub loss: Loss,
-    /// Class balance (total weight of relevant over irrelevant records).
-    pub ratio: f32,
 }
 
 /// One seed's result.
@@ -132,15 +118,22 @@ fn read(cfg: &SimulateConfig) -> Result<Labelled, Error> {
 
 /// Run the simulations (seeds in parallel).
 pub fn simulate(cfg: &SimulateConfig) -> Result<Vec<SimRun>, Error> {
+    let in_unit = |x: f64| x > 0.0 && x < 1.0;
+    if !(in_unit(cfg.target) && in_unit(1.0 - cfg.alpha)) {
+        return Err(Error::NotReady(
+            "--recall-target and --confidence must be between 0 and 1".into(),
+        ));
+    }
+    cfg.ranker.check().map_err(Error::NotReady)?;
     let (ids, texts, labels) = read(cfg)?;
-    let features = tfidf_with(&texts, &cfg.vocabulary);
+    let features = tfidf_with(&texts, &cfg.ranker.vocabulary);
     let fixed: Option<Vec<usize>> = match &cfg.priors {
         Priors::Seeded { .. } => None,
         Priors::Ids(want) => {
             let mut v = Vec::new();
             for w in want {
                 let i = ids.iter().position(|x| x == w).ok_or_else(|| {
-                    Error::Usage(format!(
+                    Error::NotReady(format!(
                         "--prior-ids: no record_id {w:?} in {}",
                         cfg.data.display()
                     ))
@@ -151,7 +144,7 @@ pub fn simulate(cfg: &SimulateConfig) -> Result<Vec<SimRun>, Error> {
         }
         Priors::Rows(rows) => {
             if let Some(r) = rows.iter().find(|r| **r >= labels.len()) {
-                return Err(Error::Usage(format!(
+                return Err(Error::NotReady(format!(
                     "--prior-rows: row {r} is past the last row ({})",
                     labels.len() - 1
                 )));
@@ -163,7 +156,7 @@ pub fn simulate(cfg: &SimulateConfig) -> Result<Vec<SimRun>, Error> {
         if !p.iter().any(|i| labels.get(*i) == Some(&true))
             || !p.iter().any(|i| labels.get(*i) == Some(&false))
         {
-            return Err(Error::Usage(
+            return Err(Error::NotReady(
                 "the prior records must include at least one relevant and one irrelevant record"
                     .into(),
             ));
@@ -181,17 +174,10 @@ pub fn simulate(cfg: &SimulateConfig) -> Result<Vec<SimRun>, Error> {
                 (None, _) => Vec::new(),
             };
             let s = Settings {
-                classifier: cfg.classifier,
+                ranker: cfg.ranker,
                 seed,
                 target: cfg.target,
                 alpha: cfg.alpha,
-                lambda: cfg.lambda,
-                epochs: cfg.epochs,
-                rounds: cfg.rounds,
-                tolerance: cfg.tolerance,
-                c: cfg.c,
-                loss: cfg.loss,
-                ratio: cfg.ratio,
             };
             let t = std::time::Instant::now();
             let outcome = run(&features, &labels, &priors, &s);
@@ -204,4 +190,96 @@ pub fn simulate(cfg: &SimulateConfig) -> Result<Vec<SimRun>, Error> {
         })
         .collect();
     Ok(runs)
+}
+
+/// The runs of one `lacuna simulate`, summed up: means over the seeds, and
+/// the runs themselves. Serialised, its fields are the `--json` output.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Summary {
+    /// The labelled CSV.
+    pub data: String,
+    /// The classifier.
+    pub classifier: Classifier,
+    /// Records in the dataset.
+    pub n: Option<usize>,
+    /// Relevant records in the dataset.
+    pub n_relevant: Option<usize>,
+    /// Number of runs (seeds).
+    pub seeds: usize,
+    /// Mean WSS@95.
+    pub wss95: f64,
+    /// Mean WSS@100.
+    pub wss100: f64,
+    /// Mean recall after screening 10 %.
+    pub recall_at_10: f64,
+    /// Mean records screened until the last relevant one.
+    pub screened_to_all: f64,
+    /// Mean records screened when the stopping rule stops (NaN, shown as
+    /// null, when some run never stops).
+    pub stop_at: f64,
+    /// Mean true recall there.
+    pub recall_at_stop: f64,
+    /// Runs whose stopping rule stopped below the recall target.
+    pub stopped_below_target: usize,
+    /// Mean records screened when the knee method stops.
+    pub knee_stop_at: f64,
+    /// Mean true recall there.
+    pub recall_at_knee: f64,
+    /// Mean milliseconds per screening step.
+    pub ms_per_step: f64,
+    /// Every run.
+    pub runs: Vec<SimRun>,
+}
+
+impl Summary {
+    /// Sum up the runs of `cfg`.
+    pub fn of(cfg: &SimulateConfig, runs: Vec<SimRun>) -> Summary {
+        let k = runs.len().max(1) as f64;
+        let mean = |f: &dyn Fn(&SimRun) -> f64| runs.iter().map(f).sum::<f64>() / k;
+        let first = runs.first().map(|r| &r.outcome);
+        Summary {
+            data: cfg.data.display().to_string(),
+            classifier: cfg.ranker.classifier,
+            n: first.map(|o| o.n),
+            n_relevant: first.map(|o| o.n_relevant),
+            seeds: runs.len(),
+            wss95: mean(&|r| r.outcome.wss95),
+            wss100: mean(&|r| r.outcome.wss100),
+            recall_at_10: mean(&|r| r.outcome.recall_at_10),
+            screened_to_all: mean(&|r| r.outcome.screened_to_all as f64),
+            stop_at: mean(&|r| r.outcome.stop_at.map_or(f64::NAN, |s| s as f64)),
+            recall_at_stop: mean(&|r| r.outcome.recall_at_stop.unwrap_or(f64::NAN)),
+            stopped_below_target: runs
+                .iter()
+                .filter(|r| r.outcome.recall_at_stop.is_some_and(|x| x < cfg.target))
+                .count(),
+            knee_stop_at: mean(&|r| r.outcome.knee_stop_at.map_or(f64::NAN, |s| s as f64)),
+            recall_at_knee: mean(&|r| r.outcome.recall_at_knee.unwrap_or(f64::NAN)),
+            ms_per_step: mean(&|r| r.ms_per_step),
+            runs,
+        }
+    }
+}
+
+/// Write the runs' recall curve into `dir` as `recall.csv` and `recall.svg`.
+pub fn write_recall_curve(dir: &Path, data: &Path, runs: &[SimRun]) -> Result<(), Error> {
+    let fail = |path: &Path, source| Error::Write {
+        path: path.to_path_buf(),
+        what: "the recall curve",
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(|e| fail(dir, e))?;
+    let pairs: Vec<(u64, &crate::screen::simulate::Outcome)> =
+        runs.iter().map(|r| (r.seed, &r.outcome)).collect();
+    let title = format!(
+        "Recall curve — {}",
+        data.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    );
+    let csv = dir.join("recall.csv");
+    std::fs::write(&csv, crate::report::recall::csv(&pairs)).map_err(|e| fail(&csv, e))?;
+    let svg = dir.join("recall.svg");
+    std::fs::write(&svg, crate::report::recall::svg(&pairs, &title)).map_err(|e| fail(&svg, e))?;
+    Ok(())
 }

@@ -4,6 +4,7 @@
 //! binary or a page asks these functions what to show next.
 
 pub mod agreement;
+pub mod features;
 pub mod queue;
 pub mod rank;
 pub mod simulate;

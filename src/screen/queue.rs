@@ -2,7 +2,8 @@
 //! screening is. Built from the records and the decisions so far; each new
 //! decision retrains the ranker. Pure: the caller stores decisions.
 
-use super::rank::{tfidf_with, Classifier, Features, Model, Vocabulary};
+use super::features::{tfidf_with, Features};
+use super::rank::{Ranker, Settings};
 use super::stop::{buscar_stops, more_to_stop, recall_estimate};
 
 /// SVM rounds of a session's first fit, from all its stored decisions: enough
@@ -48,7 +49,7 @@ pub struct Status {
 #[derive(Debug)]
 pub struct Queue {
     features: Features,
-    model: Model,
+    model: Ranker,
     decided: Vec<Option<bool>>,
     /// Position of each decided record in `sequence`.
     position: Vec<Option<usize>>,
@@ -72,9 +73,9 @@ impl Queue {
         target: f64,
         alpha: f64,
     ) -> Queue {
-        let features = tfidf_with(texts, &Vocabulary::default());
-        let mut model = Model::new(Classifier::Svm, features.dim, 1);
-        model.epochs = 10;
+        let settings = Settings::default();
+        let features = tfidf_with(texts, &settings.vocabulary);
+        let model = Ranker::new(&settings, features.dim, 1);
         let mut q = Queue {
             features,
             model,
@@ -91,9 +92,9 @@ impl Queue {
         }
         // The first fit starts from nothing: run it to convergence; each
         // later decision then moves the optimum little (one round).
-        q.model.rounds = FIRST_FIT_ROUNDS;
+        q.model.settings_mut().rounds = FIRST_FIT_ROUNDS;
         q.retrain();
-        q.model.rounds = crate::screen::rank::DEFAULT_ROUNDS;
+        q.model.settings_mut().rounds = settings.rounds;
         q
     }
 
@@ -152,7 +153,7 @@ impl Queue {
             .collect();
         self.model.train(&self.features, &labelled);
         // Score every record now (moved by the change in the weights, see
-        // `Model::rank`), so that `next` only reads the scores.
+        // `Ranker::rank`), so that `next` only reads the scores.
         self.model.rank(&self.features, &[]);
     }
 

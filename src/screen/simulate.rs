@@ -3,35 +3,22 @@
 //! early the relevant ones came and where the stopping rule would have
 //! stopped. Pure and seeded; the caller times it.
 
-use super::rank::{Classifier, Features, Loss, Model};
+use super::features::Features;
+use super::rank::{Ranker, Settings as RankerSettings};
 use super::stop::{buscar_stops, knee, more_to_stop};
 use serde::Serialize;
 
 /// Settings of one simulation.
 #[derive(Debug, Clone, Copy)]
 pub struct Settings {
-    /// Classifier.
-    pub classifier: Classifier,
+    /// The ranker's settings.
+    pub ranker: RankerSettings,
     /// Seed for the classifier's shuffles.
     pub seed: u64,
     /// Recall target of the stopping rule.
     pub target: f64,
     /// 1 − confidence of the stopping rule.
     pub alpha: f64,
-    /// L2 strength of logistic regression.
-    pub lambda: f32,
-    /// Logistic regression: passes over the labelled records per retrain.
-    pub epochs: usize,
-    /// SVM: rounds per retrain (see [`Model::rounds`]).
-    pub rounds: usize,
-    /// SVM: tolerance of the optimality check (see [`Model::tolerance`]).
-    pub tolerance: f32,
-    /// SVM cost C.
-    pub c: f32,
-    /// SVM loss.
-    pub loss: Loss,
-    /// Class balance (total weight of relevant over irrelevant records).
-    pub ratio: f32,
 }
 
 /// What a simulation found.
@@ -109,14 +96,7 @@ pub fn simulate(f: &Features, labels: &[bool], priors: &[usize], s: &Settings) -
     let prior_rel = labelled.iter().filter(|(_, l)| *l).count();
     let r_left = n_relevant - prior_rel;
     let n_left = n - n_priors;
-    let mut model = Model::new(s.classifier, f.dim, s.seed);
-    model.lambda = s.lambda;
-    model.epochs = s.epochs;
-    model.rounds = s.rounds;
-    model.tolerance = s.tolerance;
-    model.c = s.c;
-    model.loss = s.loss;
-    model.ratio = s.ratio;
+    let mut model = Ranker::new(&s.ranker, f.dim, s.seed);
     let mut curve = Vec::new();
     let mut found = 0;
     let mut stop_at = None;

@@ -19,6 +19,12 @@ use tantivy::schema::{
 use tantivy::snippet::{Snippet, SnippetGenerator};
 use tantivy::{Index, IndexWriter, TantivyDocument, Term};
 
+impl From<tantivy::TantivyError> for StoreError {
+    fn from(e: tantivy::TantivyError) -> Self {
+        StoreError::Index(e.to_string())
+    }
+}
+
 const GENERATION_FILE: &str = "GENERATION";
 /// Indexing memory budget (split across tantivy's threads): bounds the import's
 /// memory whatever the file size.

@@ -145,12 +145,6 @@ pub enum StoreError {
     Query(String),
 }
 
-impl From<tantivy::TantivyError> for StoreError {
-    fn from(e: tantivy::TantivyError) -> Self {
-        StoreError::Index(e.to_string())
-    }
-}
-
 /// An open review.
 pub struct Review {
     dir: PathBuf,

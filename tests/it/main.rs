@@ -17,6 +17,7 @@ mod harvest;
 mod imports;
 mod index;
 mod meta;
+mod outputs;
 mod pool;
 mod props;
 mod quirks;

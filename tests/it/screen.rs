@@ -3,7 +3,8 @@
 //! simulate` on a real labelled dataset (deterministic; bad input refused).
 
 use crate::support::{lacuna, shared, stderr, stdout};
-use lacuna::screen::rank::{tfidf, Classifier, Loss};
+use lacuna::screen::features::tfidf;
+use lacuna::screen::rank::{Classifier, Loss, Settings as RankerSettings};
 use lacuna::screen::simulate::{simulate, Settings};
 use lacuna::screen::stop::{buscar_p, knee, more_to_stop};
 
@@ -66,17 +67,20 @@ fn simulation_metrics_on_a_known_order() {
         (Classifier::Nb, Loss::SquaredHinge, 1.0),
     ] {
         let s = Settings {
-            classifier,
+            ranker: RankerSettings {
+                classifier,
+                lambda: 1e-4,
+                epochs: 10,
+                rounds: 1,
+                tolerance: 0.1,
+                c: 0.11,
+                loss,
+                ratio,
+                ..RankerSettings::default()
+            },
             seed: 3,
             target: 0.95,
             alpha: 0.05,
-            lambda: 1e-4,
-            epochs: 10,
-            rounds: 1,
-            tolerance: 0.1,
-            c: 0.11,
-            loss,
-            ratio,
         };
         let o = simulate(&f, &labels, &[0, 1], &s);
         assert_eq!(o.screened_to_all, 9, "{classifier:?} {loss:?}");

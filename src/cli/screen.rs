@@ -1,13 +1,50 @@
-//! Command line for screening simulations (`lacuna simulate`).
+//! The screening verbs: `lacuna decide` (decisions by key or from a CSV,
+//! and dual-screening agreement), `lacuna screen` (the terminal loop: keys
+//! and drawing only; the session is `lacuna::pipeline::session`, which the
+//! web app shares) and `lacuna simulate` (flags into the ranker's one
+//! `Settings`, then `lacuna::pipeline::screening`).
 
-use crate::cli::Bars;
-use anyhow::Context;
+use super::Bars;
 use clap::Args;
-use lacuna::pipeline::screening::{self as sc, Priors, SimulateConfig};
+use lacuna::model::Label;
+use lacuna::pipeline::screening::{self as simulation, Priors, SimulateConfig, Summary};
+use lacuna::pipeline::session::{self, DecisionInput, Session, SessionOptions};
 use lacuna::progress::Reporter;
-use lacuna::screen::rank::Classifier;
-use std::io::Write;
+use lacuna::screen::features::{self, Vocabulary};
+use lacuna::screen::rank::{self, Classifier};
+use lacuna::store::Review;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+
+/// Arguments of `lacuna decide`.
+#[derive(Debug, Args)]
+pub struct DecideArgs {
+    /// The review folder.
+    dir: PathBuf,
+    /// Records: PMIDs, DOIs or record keys.
+    keys: Vec<String>,
+    /// The label: include, exclude or maybe.
+    #[arg(long, short = 'l', value_parser = parse_label)]
+    label: Option<Label>,
+    /// Exclusion reason id (from the protocol's [screening] exclusion_reasons).
+    #[arg(long)]
+    reason: Option<String>,
+    /// Who decides.
+    #[arg(long, default_value = "reviewer")]
+    reviewer: String,
+    /// Screening stage: title_abstract or full_text.
+    #[arg(long, default_value = "title_abstract")]
+    stage: String,
+    /// A CSV of decisions with columns key,label[,reason] (instead of KEYS and --label).
+    #[arg(long)]
+    from: Option<PathBuf>,
+    /// Record the decision as the resolution of a dual-screening conflict.
+    #[arg(long)]
+    resolve: bool,
+    /// Dual screening: Cohen's κ for each pair of reviewers and the unresolved conflicts.
+    #[arg(long, conflicts_with_all = ["keys", "from", "label"])]
+    agreement: bool,
+}
 
 /// Arguments of `lacuna simulate`.
 #[derive(Debug, Args)]
@@ -44,37 +81,37 @@ pub struct SimulateArgs {
     #[arg(long, default_value_t = 0.95)]
     confidence: f64,
     /// Fewest records a word or word pair must appear in to be a feature.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = features::DEFAULT_MIN_DF)]
     min_df: usize,
     /// Drop words and word pairs found in more than this share of the records.
-    #[arg(long, default_value_t = 0.95)]
+    #[arg(long, default_value_t = features::DEFAULT_MAX_DF)]
     max_df: f64,
     /// Drop English stop words (off by default, as in ASReview).
     #[arg(long)]
     stop_words: bool,
     /// L2 strength of the logistic regression.
-    #[arg(long, default_value_t = 1e-4)]
+    #[arg(long, default_value_t = rank::DEFAULT_LAMBDA)]
     lambda: f32,
     /// Logistic regression: passes over the labelled records at each retrain.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = rank::DEFAULT_EPOCHS)]
     epochs: usize,
     /// SVM: rounds at each retrain. A round finds the labelled records whose
     /// optimality conditions are off by more than --tolerance and makes one
     /// coordinate-descent pass over them; the next retrain resumes.
-    #[arg(long, default_value_t = lacuna::screen::rank::DEFAULT_ROUNDS)]
+    #[arg(long, default_value_t = rank::DEFAULT_ROUNDS)]
     rounds: usize,
     /// SVM: a labelled record is revisited while its projected gradient is
     /// larger than this (smaller: closer to the optimum at each step, slower).
-    #[arg(long, default_value_t = lacuna::screen::rank::DEFAULT_TOLERANCE)]
+    #[arg(long, default_value_t = rank::DEFAULT_TOLERANCE)]
     tolerance: f32,
     /// Cost C of the SVM (before class balancing).
-    #[arg(long, default_value_t = lacuna::screen::rank::DEFAULT_C)]
+    #[arg(long, default_value_t = rank::DEFAULT_C)]
     svm_c: f32,
     /// SVM loss: squared-hinge (the default, as scikit-learn's LinearSVC) or hinge.
     #[arg(long, default_value = "squared-hinge", value_parser = parse_loss)]
-    loss: lacuna::screen::rank::Loss,
+    loss: rank::Loss,
     /// Class balance: total weight of the relevant records over that of the irrelevant ones.
-    #[arg(long, default_value_t = lacuna::screen::rank::DEFAULT_RATIO)]
+    #[arg(long, default_value_t = rank::DEFAULT_RATIO)]
     balance_ratio: f32,
     /// Folder for the recall curve (recall.csv, recall.svg).
     #[arg(long)]
@@ -84,12 +121,107 @@ pub struct SimulateArgs {
     json: bool,
 }
 
-fn parse_loss(s: &str) -> Result<lacuna::screen::rank::Loss, String> {
-    match s.to_ascii_lowercase().replace('_', "-").as_str() {
-        "squared-hinge" | "l2" => Ok(lacuna::screen::rank::Loss::SquaredHinge),
-        "hinge" | "l1" => Ok(lacuna::screen::rank::Loss::Hinge),
-        other => Err(format!("{other:?}: the loss is squared-hinge or hinge")),
+/// Arguments of `lacuna screen`.
+#[derive(Debug, Args)]
+pub struct ScreenArgs {
+    /// The review folder.
+    dir: PathBuf,
+    /// Who screens (kept with each decision).
+    #[arg(long, default_value = "reviewer")]
+    reviewer: String,
+    /// The protocol, if not the review's protocol.toml (for key terms and exclusion reasons).
+    #[arg(long)]
+    protocol: Option<PathBuf>,
+    /// Recall target of the stopping rule.
+    #[arg(long, default_value_t = 0.95)]
+    recall_target: f64,
+    /// Confidence of the stopping rule.
+    #[arg(long, default_value_t = 0.95)]
+    confidence: f64,
+}
+
+fn parse_label(s: &str) -> Result<Label, String> {
+    Label::parse(s).ok_or_else(|| format!("unknown label {s:?}: use include, exclude or maybe"))
+}
+
+/// `lacuna decide`.
+pub fn decide(out: &mut dyn Write, bars: &Bars, a: DecideArgs) -> anyhow::Result<()> {
+    let mut review = Review::open(&a.dir)?;
+    if a.agreement {
+        return agreement(out, &review, &a);
     }
+    let todo: Vec<DecisionInput> = match &a.from {
+        Some(f) => session::read_decisions(f)?,
+        None => {
+            let label = a.label.ok_or_else(|| {
+                lacuna::Error::NotReady(
+                    "give --label include|exclude|maybe (or --from FILE.csv)".into(),
+                )
+            })?;
+            a.keys
+                .iter()
+                .map(|k| DecisionInput {
+                    key: k.clone(),
+                    label,
+                    reason: a.reason.clone(),
+                })
+                .collect()
+        }
+    };
+    let stage = if a.resolve {
+        "resolution"
+    } else {
+        a.stage.as_str()
+    };
+    let n = session::record_decisions(&mut review, &todo, &a.reviewer, stage)?;
+    bars.message(&format!("{n} decision(s) recorded"));
+    Ok(())
+}
+
+/// `lacuna decide --agreement`.
+fn agreement(out: &mut dyn Write, review: &Review, a: &DecideArgs) -> anyhow::Result<()> {
+    let ag = session::agreement(review)?;
+    if ag.reviewers.len() < 2 {
+        writeln!(
+            out,
+            "{}: fewer than two reviewers have screened; nothing to compare",
+            a.dir.display()
+        )?;
+        return Ok(());
+    }
+    for p in &ag.pairs {
+        match p.kappa {
+            Some(k) => writeln!(
+                out,
+                "{} and {}: {} records screened by both, {} agreed, Cohen's kappa {k:.3}",
+                p.a, p.b, p.both, p.agreed
+            )?,
+            None => writeln!(out, "{} and {}: no record screened by both", p.a, p.b)?,
+        }
+    }
+    writeln!(
+        out,
+        "{} unresolved conflict(s){}",
+        ag.conflicts.len(),
+        if ag.conflicts.is_empty() {
+            ""
+        } else {
+            "; resolve with: lacuna decide DIR KEY --label L --resolve --reviewer NAME"
+        }
+    )?;
+    for c in &ag.conflicts {
+        let who: Vec<String> = c
+            .votes
+            .iter()
+            .map(|v| format!("{} {}", v.reviewer, v.label.as_str()))
+            .collect();
+        writeln!(out, "  {}  {}  ({})", c.key, c.title, who.join(", "))?;
+    }
+    Ok(())
+}
+
+fn parse_loss(s: &str) -> Result<rank::Loss, String> {
+    rank::Loss::parse(s).ok_or_else(|| format!("{s:?}: the loss is squared-hinge or hinge"))
 }
 
 fn parse_classifier(s: &str) -> Result<Classifier, String> {
@@ -106,32 +238,6 @@ without a stated error rate.";
 
 /// `lacuna simulate`.
 pub fn simulate(out: &mut dyn Write, bars: &Bars, a: SimulateArgs) -> anyhow::Result<()> {
-    let in_unit = |x: f64| x > 0.0 && x < 1.0;
-    if !(in_unit(a.recall_target) && in_unit(a.confidence)) {
-        return Err(lacuna::Error::Usage(
-            "--recall-target and --confidence must be between 0 and 1".into(),
-        )
-        .into());
-    }
-    if !(a.max_df > 0.0 && a.max_df <= 1.0) {
-        return Err(lacuna::Error::Usage("--max-df must be above 0 and at most 1".into()).into());
-    }
-    if !(a.svm_c > 0.0
-        && a.svm_c.is_finite()
-        && a.balance_ratio > 0.0
-        && a.balance_ratio.is_finite())
-    {
-        return Err(lacuna::Error::Usage(
-            "--svm-c and --balance-ratio must be positive numbers".into(),
-        )
-        .into());
-    }
-    if !(a.tolerance > 0.0 && a.tolerance.is_finite()) {
-        return Err(lacuna::Error::Usage("--tolerance must be a positive number".into()).into());
-    }
-    if a.rounds == 0 || a.epochs == 0 {
-        return Err(lacuna::Error::Usage("--rounds and --epochs must be at least 1".into()).into());
-    }
     let priors = if !a.prior_ids.is_empty() {
         Priors::Ids(a.prior_ids.clone())
     } else if !a.prior_rows.is_empty() {
@@ -151,88 +257,49 @@ pub fn simulate(out: &mut dyn Write, bars: &Bars, a: SimulateArgs) -> anyhow::Re
         data: a.data.clone(),
         priors,
         seeds,
-        classifier: a.classifier,
+        ranker: rank::Settings {
+            classifier: a.classifier,
+            vocabulary: Vocabulary {
+                min_df: a.min_df,
+                max_df: a.max_df,
+                stop_words: a.stop_words,
+            },
+            c: a.svm_c,
+            loss: a.loss,
+            ratio: a.balance_ratio,
+            rounds: a.rounds,
+            tolerance: a.tolerance,
+            lambda: a.lambda,
+            epochs: a.epochs,
+        },
         target: a.recall_target,
         alpha: 1.0 - a.confidence,
-        vocabulary: lacuna::screen::rank::Vocabulary {
-            min_df: a.min_df,
-            max_df: a.max_df,
-            stop_words: a.stop_words,
-        },
-        lambda: a.lambda,
-        epochs: a.epochs,
-        rounds: a.rounds,
-        tolerance: a.tolerance,
-        c: a.svm_c,
-        loss: a.loss,
-        ratio: a.balance_ratio,
     };
-    let runs = sc::simulate(&cfg)?;
+    let runs = simulation::simulate(&cfg)?;
     if let Some(dir) = &a.out {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let pairs: Vec<(u64, &lacuna::screen::simulate::Outcome)> =
-            runs.iter().map(|r| (r.seed, &r.outcome)).collect();
-        let title = format!(
-            "Recall curve — {}",
-            a.data
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        );
-        std::fs::write(dir.join("recall.csv"), lacuna::report::recall::csv(&pairs))?;
-        std::fs::write(
-            dir.join("recall.svg"),
-            lacuna::report::recall::svg(&pairs, &title),
-        )?;
+        simulation::write_recall_curve(dir, &a.data, &runs)?;
         bars.message(&format!(
             "recall curve written to {}/recall.svg and recall.csv",
             dir.display()
         ));
     }
-    let k = runs.len().max(1) as f64;
-    let mean = |f: &dyn Fn(&sc::SimRun) -> f64| runs.iter().map(f).sum::<f64>() / k;
-    let stopped_short = runs
-        .iter()
-        .filter(|r| {
-            r.outcome
-                .recall_at_stop
-                .is_some_and(|x| x < a.recall_target)
-        })
-        .count();
-    let first = runs.first().map(|r| &r.outcome);
-    let summary = serde_json::json!({
-        "data": a.data.display().to_string(),
-        "classifier": a.classifier,
-        "n": first.map(|o| o.n),
-        "n_relevant": first.map(|o| o.n_relevant),
-        "seeds": runs.len(),
-        "wss95": mean(&|r| r.outcome.wss95),
-        "wss100": mean(&|r| r.outcome.wss100),
-        "recall_at_10": mean(&|r| r.outcome.recall_at_10),
-        "screened_to_all": mean(&|r| r.outcome.screened_to_all as f64),
-        "stop_at": mean(&|r| r.outcome.stop_at.map_or(f64::NAN, |s| s as f64)),
-        "recall_at_stop": mean(&|r| r.outcome.recall_at_stop.unwrap_or(f64::NAN)),
-        "stopped_below_target": stopped_short,
-        "knee_stop_at": mean(&|r| r.outcome.knee_stop_at.map_or(f64::NAN, |s| s as f64)),
-        "recall_at_knee": mean(&|r| r.outcome.recall_at_knee.unwrap_or(f64::NAN)),
-        "ms_per_step": mean(&|r| r.ms_per_step),
-        "runs": runs,
-    });
+    let summary = Summary::of(&cfg, runs);
     if a.json {
-        serde_json::to_writer_pretty(&mut *out, &summary)?;
+        // keys in alphabetical order, as ever
+        serde_json::to_writer_pretty(&mut *out, &serde_json::to_value(&summary)?)?;
         writeln!(out)?;
     } else {
         writeln!(
             out,
             "{}: {} records, {} relevant; {} run(s), {:?}",
             a.data.display(),
-            first.map_or(0, |o| o.n),
-            first.map_or(0, |o| o.n_relevant),
-            runs.len(),
-            a.classifier
+            summary.n.unwrap_or(0),
+            summary.n_relevant.unwrap_or(0),
+            summary.seeds,
+            summary.classifier
         )?;
         writeln!(out, "seed   WSS@95  WSS@100  recall@10%  screened-to-all  stop-at (recall)   knee (recall)  ms/step")?;
-        for r in &runs {
+        for r in &summary.runs {
             let o = &r.outcome;
             let st = |s: Option<usize>, rc: Option<f64>| {
                 s.map_or("never".to_string(), |s| {
@@ -255,110 +322,49 @@ pub fn simulate(out: &mut dyn Write, bars: &Bars, a: SimulateArgs) -> anyhow::Re
         writeln!(
             out,
             "mean  {:>7.3}  {:>7.3}  {:>10.3}  {:>15.1}",
-            mean(&|r| r.outcome.wss95),
-            mean(&|r| r.outcome.wss100),
-            mean(&|r| r.outcome.recall_at_10),
-            mean(&|r| r.outcome.screened_to_all as f64)
+            summary.wss95, summary.wss100, summary.recall_at_10, summary.screened_to_all
         )?;
-        writeln!(out, "the stopping rule (target {}, confidence {}) stopped below the target in {stopped_short} of {} run(s)", a.recall_target, a.confidence, runs.len())?;
+        writeln!(out, "the stopping rule (target {}, confidence {}) stopped below the target in {} of {} run(s)", a.recall_target, a.confidence, summary.stopped_below_target, summary.seeds)?;
     }
     Ok(())
 }
 
-/// Arguments of `lacuna screen`.
-#[derive(Debug, Args)]
-pub struct ScreenArgs {
-    /// The review folder.
-    dir: PathBuf,
-    /// Who screens (kept with each decision).
-    #[arg(long, default_value = "reviewer")]
-    reviewer: String,
-    /// The protocol, if not the review's protocol.toml (for key terms and exclusion reasons).
-    #[arg(long)]
-    protocol: Option<PathBuf>,
-    /// Recall target of the stopping rule.
-    #[arg(long, default_value_t = 0.95)]
-    recall_target: f64,
-    /// Confidence of the stopping rule.
-    #[arg(long, default_value_t = 0.95)]
-    confidence: f64,
-}
-
-/// `lacuna screen`: one record at a time, most likely relevant first.
+/// `lacuna screen`: one record at a time, most likely relevant first. Keys
+/// and drawing only: the session (ranking, decisions, undo, status) is
+/// `lacuna::pipeline::session::Session`.
 pub fn screen(out: &mut dyn Write, a: ScreenArgs) -> anyhow::Result<()> {
-    use lacuna::code::text::{Norm, PatternSet};
-    use lacuna::model::Label;
-    use lacuna::screen::queue::Queue;
-    use std::io::IsTerminal;
-    let mut review = lacuna::store::Review::open(&a.dir)?;
-    let protocol_path = a
-        .protocol
-        .clone()
-        .unwrap_or_else(|| a.dir.join("protocol.toml"));
-    let protocol = if protocol_path.is_file() {
-        Some(lacuna::protocol::load(&protocol_path).map_err(lacuna::Error::from)?)
-    } else {
-        None
-    };
-    let terms: Vec<String> = protocol
-        .iter()
-        .flat_map(|p| p.frame.categories.iter().flat_map(|c| c.tiab.clone()))
-        .collect();
-    let highlight = PatternSet::new(&terms);
-    let mut ids = Vec::new();
-    let mut records = Vec::new();
-    review.for_each_current(|id, r| {
-        ids.push(id);
-        records.push(r);
-        Ok(())
-    })?;
-    if records.is_empty() {
-        return Err(lacuna::Error::Usage(format!(
-            "{} has no records: import some first (lacuna import)",
-            a.dir.display()
-        ))
-        .into());
-    }
-    let texts: Vec<String> = records
-        .iter()
-        .map(|r| {
-            format!(
-                "{} {} {} {}",
-                r.title,
-                r.abstract_text.as_deref().unwrap_or(""),
-                r.mesh.join(" "),
-                r.keywords.join(" ")
-            )
-        })
-        .collect();
-    let index_of: std::collections::HashMap<i64, usize> =
-        ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
-    let mut skip = Vec::new();
-    let mut prior = Vec::new();
-    for (id, l) in review.decision_sequence()? {
-        if let Some(&i) = index_of.get(&id) {
-            match l {
-                Label::Include => prior.push((i, true)),
-                Label::Exclude => prior.push((i, false)),
-                Label::Maybe => skip.push(i),
-            }
-        }
-    }
-    let mut queue = Queue::new(&texts, &prior, a.recall_target, 1.0 - a.confidence);
-    for i in skip {
-        queue.skip(i);
-    }
+    let mut review = Review::open(&a.dir)?;
+    let mut session = Session::open(
+        &review,
+        &SessionOptions {
+            reviewer: a.reviewer.clone(),
+            protocol: a.protocol.clone(),
+            target: a.recall_target,
+            confidence: a.confidence,
+        },
+    )?;
     let tty = std::io::stdout().is_terminal();
     let (open, close) = if tty {
         ("\x1b[1;33m", "\x1b[0m")
     } else {
         ("**", "**")
     };
+    let mark = |session: &Session, text: &str| -> String {
+        let mut s = String::new();
+        let mut at = 0;
+        for r in session.highlights(text) {
+            s.push_str(text.get(at..r.start).unwrap_or(""));
+            s.push_str(open);
+            s.push_str(text.get(r.clone()).unwrap_or(""));
+            s.push_str(close);
+            at = r.end;
+        }
+        s.push_str(text.get(at..).unwrap_or(""));
+        s
+    };
     let mut keys = Keys::new();
-    let mut last: Option<usize> = None;
-    let mut redo: Option<usize> = None;
     loop {
-        let st = queue.status();
+        let st = session.status();
         writeln!(
             out,
             "\n[{}/{} screened · {} included{} · recall ≥ {:.2} (95% lower bound), estimate {:.2} · {}]",
@@ -370,16 +376,7 @@ pub fn screen(out: &mut dyn Write, a: ScreenArgs) -> anyhow::Result<()> {
             st.recall_estimate,
             if st.can_stop { format!("the stopping rule says recall ≥ {} now", a.recall_target) } else { st.to_stop.map_or("stopping not yet reachable".into(), |m| format!("can stop after {m} more irrelevant in a row")) }
         )?;
-        let next = match redo.take() {
-            Some(i) => Some(lacuna::screen::queue::Next {
-                index: i,
-                rank: 0,
-                score: 0.0,
-                set_aside: false,
-            }),
-            None => queue.next(),
-        };
-        let Some(next) = next else {
+        let Some(next) = session.next_record() else {
             if st.maybe > 0 {
                 writeln!(
                     out,
@@ -391,36 +388,18 @@ pub fn screen(out: &mut dyn Write, a: ScreenArgs) -> anyhow::Result<()> {
             }
             break;
         };
-        let Some(r) = records.get(next.index) else {
+        let Some(r) = session.record(next.index) else {
             break;
         };
-        let mark = |text: &str| -> String {
-            let n = Norm::new(text);
-            let mut s = String::new();
-            let mut at = 0;
-            for h in highlight.find(&n) {
-                let (a0, b0) = n.original(h.start, h.end);
-                if a0 < at {
-                    continue;
-                }
-                s.push_str(text.get(at..a0).unwrap_or(""));
-                s.push_str(open);
-                s.push_str(text.get(a0..b0).unwrap_or(""));
-                s.push_str(close);
-                at = b0;
-            }
-            s.push_str(text.get(at..).unwrap_or(""));
-            s
-        };
-        if next.rank == 0 {
-            writeln!(out, "again (undo): {}", mark(&r.title))?;
+        if next.again {
+            writeln!(out, "again (undo): {}", mark(&session, &r.title))?;
         } else if next.set_aside {
             writeln!(
                 out,
                 "set aside earlier as maybe, #{} of those (score {:.2})  {}",
                 next.rank,
                 next.score,
-                mark(&r.title)
+                mark(&session, &r.title)
             )?;
         } else {
             writeln!(
@@ -428,7 +407,7 @@ pub fn screen(out: &mut dyn Write, a: ScreenArgs) -> anyhow::Result<()> {
                 "#{} (score {:.2})  {}",
                 next.rank,
                 next.score,
-                mark(&r.title)
+                mark(&session, &r.title)
             )?;
         }
         writeln!(
@@ -445,7 +424,10 @@ pub fn screen(out: &mut dyn Write, a: ScreenArgs) -> anyhow::Result<()> {
         writeln!(
             out,
             "{}",
-            mark(r.abstract_text.as_deref().unwrap_or("(no abstract)"))
+            mark(
+                &session,
+                r.abstract_text.as_deref().unwrap_or("(no abstract)")
+            )
         )?;
         write!(
             out,
@@ -456,17 +438,12 @@ pub fn screen(out: &mut dyn Write, a: ScreenArgs) -> anyhow::Result<()> {
         if keys.is_tty() {
             writeln!(out, "{key}")?;
         }
-        let key = Some(key.to_ascii_lowercase());
-        let id = ids.get(next.index).copied().unwrap_or(0);
-        let decision = match key {
-            Some('i') => Some((Label::Include, None)),
-            Some('e') => Some((Label::Exclude, None)),
-            Some('m') => Some((Label::Maybe, None)),
-            Some('r') => {
-                let reasons = protocol
-                    .as_ref()
-                    .map(|p| p.exclusion_reasons.clone())
-                    .unwrap_or_default();
+        let decision = match key.to_ascii_lowercase() {
+            'i' => Some((Label::Include, None)),
+            'e' => Some((Label::Exclude, None)),
+            'm' => Some((Label::Maybe, None)),
+            'r' => {
+                let reasons = session.exclusion_reasons();
                 for (k, x) in reasons.iter().enumerate() {
                     writeln!(out, "  {} {} — {}", k + 1, x.id, x.label)?;
                 }
@@ -484,34 +461,20 @@ pub fn screen(out: &mut dyn Write, a: ScreenArgs) -> anyhow::Result<()> {
                     .map(|x| x.id.clone());
                 Some((Label::Exclude, reason))
             }
-            Some('u') => {
-                match last {
-                    Some(i) => redo = Some(i),
-                    None => writeln!(out, "nothing to undo")?,
+            'u' => {
+                if !session.undo() {
+                    writeln!(out, "nothing to undo")?;
                 }
                 None
             }
-            Some('q') => break,
+            'q' => break,
             _ => {
                 writeln!(out, "one of i, e, m, r, u, q")?;
                 None
             }
         };
         if let Some((label, reason)) = decision {
-            review.add_ranked_decision(
-                id,
-                label,
-                reason.as_deref(),
-                &a.reviewer,
-                next.rank,
-                next.score,
-            )?;
-            match label {
-                Label::Include => queue.decide(next.index, true),
-                Label::Exclude => queue.decide(next.index, false),
-                Label::Maybe => queue.skip(next.index),
-            }
-            last = Some(next.index);
+            session.decide(&mut review, &next, label, reason.as_deref())?;
         }
     }
     Ok(())

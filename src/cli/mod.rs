@@ -1,0 +1,196 @@
+//! The command line: the clap [`Cli`] and its [`Command`] verbs, [`run`],
+//! and the named exit codes. Each verb group has its own file:
+//!
+//! - `review.rs`: `init`, `stats`
+//! - `records.rs`: `import`, `parse`, `index`, `search`, `export`, `dedup`
+//! - `harvest.rs`: `harvest`
+//! - `screen.rs`: `decide` (and agreement), `screen`, `simulate`
+//! - `evidence.rs`: `protocol`, `code`, `extract`, `map`
+//! - `pool.rs`: `pool`
+//! - `bars.rs`: the progress bars
+//!
+//! A verb reads its arguments, calls one library function (most are in
+//! `lacuna::pipeline`, which a second front end calls too) and prints: data
+//! on stdout, everything for people on stderr. No SQL, no index, no ranking
+//! or statistics here, and no library module sees a clap type.
+
+mod bars;
+mod evidence;
+mod harvest;
+mod pool;
+mod records;
+mod review;
+mod screen;
+
+pub use bars::Bars;
+use clap::{Parser, Subcommand};
+
+/// Lacuna: living systematic reviews and evidence gap maps.
+///
+/// A review is a folder: `lacuna init DIR` makes one, `lacuna import DIR
+/// FILES` loads PubMed XML (plain or .gz) or Lacuna JSON Lines into it, and
+/// `lacuna search DIR QUERY` finds records for screening.
+#[derive(Debug, Parser)]
+#[command(name = "lacuna", version, about, long_about = None, after_help = EXIT_CODES_HELP)]
+pub struct Cli {
+    /// No progress bars or notes on stderr (errors are still printed).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// The verb.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+const EXIT_CODES_HELP: &str = "Exit codes: 0 success; 1 unexpected failure; 2 bad command line; \
+3 an input file could not be read (nothing of that file was stored); \
+4 the folder is not a review, or already is one; 5 the search query could not be read; \
+6 the studies cannot be pooled (too few, collinear moderators, no convergence); \
+7 the review is not ready for this step (e.g. not coded yet: the message says what to run); \
+8 the E-utilities server could not be used (what was stored stays; `lacuna harvest DIR --resume` carries on).";
+
+/// The verbs.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new, empty review folder (lacuna.db and, later, index/ and reports/).
+    Init(review::InitArgs),
+    /// Import files into a review: PubMed XML (efetch output or NLM baseline/update
+    /// files, .xml or .xml.gz) or Lacuna JSON Lines, recognised by content.
+    /// Each file is one transaction; importing the same file again adds nothing.
+    Import(records::ImportArgs),
+    /// Parse files and print their records as JSON Lines on stdout (no review needed).
+    Parse(records::ParseArgs),
+    /// Rebuild a review's search index from its store.
+    Index(records::IndexArgs),
+    /// Search a review. Bare words must all match, in the title, abstract, keywords
+    /// or MeSH (title and MeSH matches rank higher); also: title:, mesh:, keywords:,
+    /// journal:, author:, type:, pmid:, doi:, text: (= abstract:, which also covers
+    /// title, keywords and MeSH), "phrases", AND/OR/NOT, -word, and year:[2015 TO 2024].
+    Search(records::SearchArgs),
+    /// Pool effect sizes from a CSV sheet (random-effects meta-analysis equal to R's metafor).
+    ///
+    /// Columns are named as metafor's escalc arguments: ai,bi,ci,di or ai,n1i,ci,n2i (2x2
+    /// tables); m1i,sd1i,n1i,m2i,sd2i,n2i (means); ri,ni (correlations); yi,vi or yi,sei
+    /// (generic); or est,ci_lb,ci_ub (an estimate with its 95% CI, on the reader's scale).
+    /// A `study` column labels rows; other columns can be years and moderators.
+    Pool(pool::PoolArgs),
+    /// Check a review protocol (TOML): errors name the file, line and key.
+    Protocol(evidence::ProtocolArgs),
+    /// Record screening decisions (append-only: a later decision supersedes, never deletes).
+    /// Until a review has decisions, every record counts as included.
+    Decide(screen::DecideArgs),
+    /// Auto-code the included records with the protocol's framework, or review the codes:
+    /// show them with the rule and text that fired, and confirm, remove or add codes.
+    Code(evidence::CodeArgs),
+    /// Attach extracted effect-size rows (CSV) to the review's studies, or write an empty sheet.
+    Extract(evidence::ExtractArgs),
+    /// Draw the evidence gap map: interactive HTML (one file, works offline), SVG, CSV, JSON.
+    Map(evidence::MapArgs),
+    /// Replay screening on a labelled CSV with active learning and report how early the
+    /// relevant records came (WSS@95, recall at 10 %) and where the stopping rule would stop.
+    #[command(after_help = screen::STOPPING_HELP)]
+    Simulate(screen::SimulateArgs),
+    /// Screen a review's records one at a time, most likely relevant first (retrained after
+    /// every decision), with the recall estimate in a status line. One key press per decision
+    /// (no Enter): i include, e exclude, m maybe (set aside; shown again once every other
+    /// record has a decision), r exclude with a reason (then its number),
+    /// u undo (decide the last record again; the new decision supersedes), q or Esc quit.
+    /// From a pipe, the first character of each line. Every decision is stored at once.
+    #[command(after_help = screen::STOPPING_HELP)]
+    Screen(screen::ScreenArgs),
+    /// Search PubMed (NCBI E-utilities) with the protocol's queries and store the records:
+    /// politely (3 requests/s, 10 with an API key), resumably (--resume after a kill or a
+    /// network failure) and incrementally (--since-last for a living review).
+    Harvest(harvest::HarvestArgs),
+    /// Find duplicate records across sources (same DOI, or near-identical title with the same
+    /// year and first author), merge the near-certain ones and list the rest for a person.
+    Dedup(records::DedupArgs),
+    /// Write the review's records to stdout as JSON Lines, CSV or RIS (for reference managers).
+    Export(records::ExportArgs),
+    /// Summary figures of a review: records, versions, deletions, years, imports.
+    Stats(review::StatsArgs),
+}
+
+/// Named exit codes (documented in `--help` and the README).
+pub mod exit {
+    /// Success.
+    pub const OK: u8 = 0;
+    /// Unexpected failure.
+    pub const FAILURE: u8 = 1;
+    /// Bad command line (clap's own code).
+    pub const USAGE: u8 = 2;
+    /// An input file could not be read; nothing of it was stored.
+    pub const BAD_INPUT: u8 = 3;
+    /// The folder is not a review, or already is one.
+    pub const NOT_A_REVIEW: u8 = 4;
+    /// The search query could not be read.
+    pub const BAD_QUERY: u8 = 5;
+    /// The studies cannot be pooled (too few, collinear moderators, no convergence).
+    pub const CANNOT_POOL: u8 = 6;
+    /// The review is not ready for this step (the message says what to run first).
+    pub const NOT_READY: u8 = 7;
+    /// The E-utilities server could not be used (network down, retries exhausted,
+    /// request refused); a harvest keeps what it stored and resumes with --resume.
+    pub const NETWORK: u8 = 8;
+}
+
+/// Run one command.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let bars = Bars::new(cli.quiet);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match cli.command {
+        Command::Init(a) => review::init(&bars, a),
+        Command::Stats(a) => review::stats(&mut out, a),
+        Command::Import(a) => records::import(&mut out, &bars, a),
+        Command::Parse(a) => records::parse(out, &bars, a),
+        Command::Index(a) => records::index(&bars, a),
+        Command::Search(a) => records::search(&mut out, &bars, a),
+        Command::Dedup(a) => records::dedup(&mut out, &bars, a),
+        Command::Export(a) => records::export(&mut out, a),
+        Command::Harvest(a) => harvest::harvest(&mut out, &bars, a),
+        Command::Decide(a) => screen::decide(&mut out, &bars, a),
+        Command::Screen(a) => screen::screen(&mut out, a),
+        Command::Simulate(a) => screen::simulate(&mut out, &bars, a),
+        Command::Protocol(a) => evidence::protocol(&mut out, a),
+        Command::Code(a) => evidence::code(&mut out, &bars, a),
+        Command::Extract(a) => evidence::extract(&mut out, &bars, a),
+        Command::Map(a) => evidence::map(&mut out, &bars, a),
+        Command::Pool(a) => pool::pool(&mut out, &bars, a),
+    }
+}
+
+/// Exit code for an error, by what kind of error it is.
+pub fn exit_code(err: &anyhow::Error) -> u8 {
+    use lacuna::store::StoreError;
+    for cause in err.chain() {
+        if let Some(e) = cause.downcast_ref::<lacuna::Error>() {
+            return match e {
+                lacuna::Error::File(_) => exit::BAD_INPUT,
+                lacuna::Error::Store(s) => store_code(s),
+                lacuna::Error::Sheet { .. } => exit::BAD_INPUT,
+                lacuna::Error::Meta(_) => exit::CANNOT_POOL,
+                lacuna::Error::Protocol(_) | lacuna::Error::Rows { .. } => exit::BAD_INPUT,
+                lacuna::Error::NotReady(_) => exit::NOT_READY,
+                lacuna::Error::Write { .. } => exit::FAILURE,
+                lacuna::Error::Harvest(lacuna::harvest::HarvestError::Query(_)) => exit::BAD_QUERY,
+                lacuna::Error::Harvest(_) => exit::NETWORK,
+            };
+        }
+        if let Some(s) = cause.downcast_ref::<StoreError>() {
+            return store_code(s);
+        }
+        if cause.downcast_ref::<lacuna::error::FileError>().is_some() {
+            return exit::BAD_INPUT;
+        }
+    }
+    exit::FAILURE
+}
+
+fn store_code(s: &lacuna::store::StoreError) -> u8 {
+    use lacuna::store::StoreError;
+    match s {
+        StoreError::NotAReview(_) | StoreError::AlreadyAReview(_) => exit::NOT_A_REVIEW,
+        StoreError::Query(_) => exit::BAD_QUERY,
+        _ => exit::FAILURE,
+    }
+}

@@ -1,0 +1,170 @@
+//! `lacuna pool`: a random-effects meta-analysis of an effect-size sheet.
+//! The flags become a `pipeline::PoolConfig` once; `pipeline::pool` reads
+//! the sheet, computes, and draws the plots; this file prints the report.
+
+use super::Bars;
+use clap::Args;
+use lacuna::meta::{Method, Options, Test};
+use lacuna::model::Measure;
+use lacuna::pipeline;
+use lacuna::progress::Reporter;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Arguments of `lacuna pool`.
+#[derive(Debug, Args)]
+pub struct PoolArgs {
+    /// The CSV sheet.
+    #[arg(long)]
+    data: PathBuf,
+    /// Effect measure: OR, RR, RD, PETO, MD, SMD, ROM, ZCOR, COR, GEN.
+    #[arg(long, value_parser = parse_measure)]
+    measure: Measure,
+    /// Between-study variance estimator: REML, DL, PM, ML, HE, SJ, HS, EB, or EE (common effect).
+    #[arg(long, default_value = "REML", value_parser = parse_method)]
+    method: Method,
+    /// Knapp-Hartung adjustment (t tests and intervals with k-1 df).
+    #[arg(long)]
+    knha: bool,
+    /// Subgroup analysis by this column.
+    #[arg(long)]
+    by: Option<String>,
+    /// Meta-regression on these columns (numbers: continuous; text: categorical).
+    #[arg(long, num_args = 1..)]
+    mods: Vec<String>,
+    /// Egger's regression test for funnel asymmetry.
+    #[arg(long)]
+    egger: bool,
+    /// Trim-and-fill (L0 estimator).
+    #[arg(long)]
+    trimfill: bool,
+    /// Leave-one-out analysis.
+    #[arg(long)]
+    leave1out: bool,
+    /// Cumulative meta-analysis ordered by this column (e.g. year).
+    #[arg(long)]
+    cumulative: Option<String>,
+    /// Write a forest plot (SVG).
+    #[arg(long)]
+    forest: Option<PathBuf>,
+    /// Write a funnel plot (SVG).
+    #[arg(long)]
+    funnel: Option<PathBuf>,
+    /// Print the results as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_measure(s: &str) -> Result<Measure, String> {
+    Measure::parse(s).ok_or_else(|| {
+        format!("unknown measure {s:?}: use OR, RR, RD, PETO, MD, SMD, ROM, ZCOR, COR or GEN")
+    })
+}
+
+fn parse_method(s: &str) -> Result<Method, String> {
+    Method::parse(s)
+        .ok_or_else(|| format!("unknown method {s:?}: use REML, DL, PM, ML, HE, SJ, HS, EB or EE"))
+}
+
+/// `lacuna pool`.
+pub fn pool(out: &mut dyn Write, bars: &Bars, a: PoolArgs) -> anyhow::Result<()> {
+    let cfg = pipeline::PoolConfig {
+        data: a.data,
+        measure: a.measure,
+        options: Options {
+            method: a.method,
+            test: if a.knha { Test::Knha } else { Test::Z },
+            ..Options::default()
+        },
+        correction: lacuna::extract::Correction::default(),
+        by: a.by,
+        mods: a.mods,
+        egger: a.egger,
+        trimfill: a.trimfill,
+        leave1out: a.leave1out,
+        cumulative: a.cumulative,
+        forest: a.forest,
+        funnel: a.funnel,
+    };
+    let outcome = pipeline::pool(&cfg)?;
+    for (study, why) in &outcome.dropped {
+        bars.message(&format!("note: {study} left out: {why}"));
+    }
+    for (p, what) in [(&cfg.forest, "forest"), (&cfg.funnel, "funnel")] {
+        if let Some(p) = p {
+            bars.message(&format!("{what} plot written to {}", p.display()));
+        }
+    }
+    if a.json {
+        serde_json::to_writer_pretty(&mut *out, &outcome.report)?;
+        writeln!(out)?;
+    } else {
+        print_pool(out, &outcome.report)?;
+    }
+    Ok(())
+}
+
+fn print_pool(out: &mut dyn Write, r: &lacuna::meta::analysis::Report) -> anyhow::Result<()> {
+    let p = |x: f64| {
+        if x < 0.0001 {
+            "< 0.0001".to_string()
+        } else {
+            format!("{x:.4}")
+        }
+    };
+    writeln!(
+        out,
+        "{} studies, {}, tau^2 by {:?}{}",
+        r.k,
+        r.measure.label(),
+        r.method,
+        if r.df.is_some() {
+            ", Knapp-Hartung"
+        } else {
+            ""
+        }
+    )?;
+    writeln!(
+        out,
+        "pooled estimate  {:.4}  SE {:.4}  95% CI [{:.4}, {:.4}]  p {}",
+        r.estimate,
+        r.se,
+        r.ci_lb,
+        r.ci_ub,
+        p(r.pval)
+    )?;
+    if let Some(b) = &r.back_transformed {
+        writeln!(
+            out,
+            "  back-transformed  {:.4}  95% CI [{:.4}, {:.4}]  95% PI [{:.4}, {:.4}]",
+            b.estimate, b.ci_lb, b.ci_ub, b.pi_lb, b.pi_ub
+        )?;
+    }
+    writeln!(out, "prediction interval  [{:.4}, {:.4}]", r.pi_lb, r.pi_ub)?;
+    let ci = |c: Option<(f64, f64)>| {
+        c.map(|(a, b)| format!(" [{a:.4}, {b:.4}]"))
+            .unwrap_or_default()
+    };
+    writeln!(
+        out,
+        "tau^2 {:.4}{}   I^2 {:.1}%{}   H^2 {:.2}{}",
+        r.tau2,
+        ci(r.tau2_ci),
+        r.i2,
+        ci(r.i2_ci),
+        r.h2,
+        ci(r.h2_ci)
+    )?;
+    writeln!(out, "Q = {:.3} (df = {}), p {}", r.q, r.q_df, p(r.q_pval))?;
+    if let Some(e) = &r.egger {
+        writeln!(out, "Egger's test: z = {:.3}, p = {:.4}", e.zval, e.pval)?;
+    }
+    if let Some(t) = &r.trimfill {
+        writeln!(out, "trim-and-fill: {} studies filled on the {:?} side; adjusted estimate {:.4} [{:.4}, {:.4}]", t.k0, t.side, t.fit.estimate(), t.fit.ci_lb.first().copied().unwrap_or(f64::NAN), t.fit.ci_ub.first().copied().unwrap_or(f64::NAN))?;
+    }
+    writeln!(
+        out,
+        "(--json for every figure, per study and per diagnostic)"
+    )?;
+    Ok(())
+}

@@ -1,0 +1,115 @@
+//! `lacuna init` and `lacuna stats`: make a review folder, and its summary
+//! figures. The figures come from the store (`Review::stats`); this file
+//! only lays them out.
+
+use clap::Args;
+use lacuna::progress::Reporter;
+use lacuna::store::Review;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Arguments of `lacuna init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Folder to create (or an empty existing folder).
+    dir: PathBuf,
+}
+
+/// Arguments of `lacuna stats`.
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// The review folder.
+    dir: PathBuf,
+    /// Print as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `lacuna init`.
+pub fn init(bars: &super::Bars, a: InitArgs) -> anyhow::Result<()> {
+    Review::init(&a.dir)?;
+    bars.message(&format!(
+        "created review {}; next: lacuna import {} FILE...",
+        a.dir.display(),
+        a.dir.display()
+    ));
+    Ok(())
+}
+
+/// `lacuna stats`.
+pub fn stats(out: &mut dyn Write, a: StatsArgs) -> anyhow::Result<()> {
+    let review = Review::open(&a.dir)?;
+    let s = review.stats()?;
+    if a.json {
+        serde_json::to_writer_pretty(&mut *out, &s)?;
+        writeln!(out)?;
+    } else {
+        print_stats(out, &a.dir, &s)?;
+    }
+    Ok(())
+}
+
+fn print_stats(
+    out: &mut dyn Write,
+    dir: &std::path::Path,
+    s: &lacuna::store::Stats,
+) -> anyhow::Result<()> {
+    writeln!(out, "review            {}", dir.display())?;
+    writeln!(out, "records           {}", s.records)?;
+    writeln!(out, "  with abstract   {}", s.with_abstract)?;
+    writeln!(out, "  with PMID       {}", s.with_pmid)?;
+    writeln!(out, "  with DOI        {}", s.with_doi)?;
+    writeln!(out, "  books           {}", s.books)?;
+    writeln!(out, "deleted by NLM    {}", s.deleted)?;
+    writeln!(
+        out,
+        "versions stored   {} ({} record(s) revised)",
+        s.versions, s.records_changed
+    )?;
+    if let Some((a, b)) = s.year_range {
+        writeln!(out, "years             {a}–{b}")?;
+    }
+    writeln!(out, "imports           {}", s.sources)?;
+    writeln!(
+        out,
+        "PRISMA            {} identified, {} duplicates removed",
+        s.identified, s.duplicates_removed
+    )?;
+    writeln!(
+        out,
+        "search index      {}",
+        if s.index_current {
+            "up to date"
+        } else {
+            "stale or missing (run: lacuna index DIR)"
+        }
+    )?;
+    if !s.by_year.is_empty() {
+        writeln!(out, "\nrecords by year")?;
+        let max = s.by_year.iter().map(|x| x.1).max().unwrap_or(1).max(1);
+        for (y, n) in &s.by_year {
+            let w = ((*n as f64 / max as f64) * 40.0).ceil() as usize;
+            writeln!(out, "  {y}  {:>6}  {}", n, "█".repeat(w))?;
+        }
+    }
+    if !s.recent_sources.is_empty() {
+        writeln!(
+            out,
+            "\nlatest imports (new / changed / unchanged / deletions / skipped)"
+        )?;
+        for src in &s.recent_sources {
+            writeln!(
+                out,
+                "  {}  {}  {} / {} / {} / {} / {}",
+                src.finished_at.as_deref().unwrap_or("-"),
+                src.name,
+                src.new,
+                src.changed,
+                src.unchanged,
+                src.deletions,
+                src.skipped
+            )?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,66 @@
+//! The review folder's own files, in one place: where the review keeps its
+//! protocol (`DIR/protocol.toml`) and its reports (`DIR/reports/`), loading
+//! the protocol a command should use, and keeping a given one for later runs.
+//!
+//! Not the store (that is `store::Review`) and not the protocol's rules (that
+//! is `protocol`): only which file is meant.
+
+use crate::error::Error;
+use crate::protocol::{self, Protocol};
+use std::path::{Path, PathBuf};
+
+/// The file name of the protocol a review keeps in its folder.
+pub const PROTOCOL_FILE: &str = "protocol.toml";
+
+/// Where the review in `dir` keeps its protocol.
+pub fn protocol_path(dir: &Path) -> PathBuf {
+    dir.join(PROTOCOL_FILE)
+}
+
+/// Where the review in `dir` writes its reports by default.
+pub fn reports_dir(dir: &Path) -> PathBuf {
+    dir.join("reports")
+}
+
+/// The protocol to use: `given`, else the review's own; an error that says
+/// what to give when there is neither.
+pub fn load_protocol(dir: &Path, given: Option<&Path>) -> Result<Protocol, Error> {
+    match find_protocol(dir, given)? {
+        Some(p) => Ok(p),
+        None => Err(Error::NotReady(format!(
+            "{} has no protocol yet: give one with --protocol FILE (e.g. protocols/complex-emotional-needs.toml)",
+            dir.display()
+        ))),
+    }
+}
+
+/// The protocol, when there is one: `given`, else the review's own if it
+/// has one. For commands that also work without (harvest with `--term`,
+/// screening without highlights).
+pub fn find_protocol(dir: &Path, given: Option<&Path>) -> Result<Option<Protocol>, Error> {
+    let path = match given {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let p = protocol_path(dir);
+            if !p.is_file() {
+                return Ok(None);
+            }
+            p
+        }
+    };
+    Ok(Some(protocol::load(&path)?))
+}
+
+/// Keep `given` as the review's protocol, for later runs (nothing to do when
+/// it is that file already).
+pub fn keep_protocol(dir: &Path, given: &Path) -> Result<(), Error> {
+    let keep = protocol_path(dir);
+    if std::fs::canonicalize(given).ok() != std::fs::canonicalize(&keep).ok() {
+        std::fs::copy(given, &keep).map_err(|e| Error::Write {
+            path: keep.clone(),
+            what: "the review's copy of the protocol",
+            source: e,
+        })?;
+    }
+    Ok(())
+}

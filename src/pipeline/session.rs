@@ -1,0 +1,418 @@
+//! What every screening front end shares (the terminal's `lacuna screen` and
+//! `lacuna decide`; the web app next): opening a reviewer's screening
+//! session (records → texts → stored decisions replayed → ranked queue),
+//! the next record, recording a decision, undo; decisions given by key or in
+//! a CSV; and dual-screening agreement with the open conflicts.
+//!
+//! The ranking and the stopping rule are `screen::queue`; decisions are
+//! stored by `store::log`. A front end keeps only its keys and its drawing.
+
+use crate::code::text::{Norm, PatternSet};
+use crate::error::Error;
+use crate::model::{Label, Record};
+use crate::protocol::Reason;
+use crate::screen::queue::{Queue, Status};
+use crate::store::Review;
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+/// How to open a screening session.
+#[derive(Debug, Clone)]
+pub struct SessionOptions {
+    /// Who screens (kept with each decision).
+    pub reviewer: String,
+    /// The protocol, if not the review's own (key terms and exclusion reasons).
+    pub protocol: Option<PathBuf>,
+    /// Recall target of the stopping rule.
+    pub target: f64,
+    /// Confidence of the stopping rule.
+    pub confidence: f64,
+}
+
+/// The record a session shows next.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pick {
+    /// The record's place in the session ([`Session::record`]).
+    pub index: usize,
+    /// Its rank among the undecided records (1 = most likely relevant; 0 when
+    /// shown again after an undo).
+    pub rank: usize,
+    /// The model's score (0 before two classes have been seen, and after an undo).
+    pub score: f32,
+    /// Set aside earlier as maybe, shown again because every other record
+    /// has a decision.
+    pub set_aside: bool,
+    /// Shown again after an undo: the new decision supersedes the last.
+    pub again: bool,
+}
+
+/// One reviewer's screening session over a review's current records.
+#[derive(Debug)]
+pub struct Session {
+    ids: Vec<i64>,
+    records: Vec<Record>,
+    queue: Queue,
+    reasons: Vec<Reason>,
+    highlight: PatternSet,
+    reviewer: String,
+    last: Option<usize>,
+    redo: Option<usize>,
+}
+
+/// The text a record is ranked by: title, abstract, MeSH and keywords.
+fn ranking_text(r: &Record) -> String {
+    format!(
+        "{} {} {} {}",
+        r.title,
+        r.abstract_text.as_deref().unwrap_or(""),
+        r.mesh.join(" "),
+        r.keywords.join(" ")
+    )
+}
+
+impl Session {
+    /// Open a session: read the current records, replay every stored
+    /// decision (the latest per record counts; maybes are set aside) and rank
+    /// the rest. An error when the review has no records or the options are
+    /// out of range.
+    pub fn open(review: &Review, opts: &SessionOptions) -> Result<Session, Error> {
+        let in_unit = |x: f64| x > 0.0 && x < 1.0;
+        if !(in_unit(opts.target) && in_unit(opts.confidence)) {
+            return Err(Error::NotReady(
+                "the recall target and the confidence must be between 0 and 1".into(),
+            ));
+        }
+        let protocol = super::find_protocol(review.dir(), opts.protocol.as_deref())?;
+        let terms: Vec<String> = protocol
+            .iter()
+            .flat_map(|p| p.frame.categories.iter().flat_map(|c| c.tiab.clone()))
+            .collect();
+        let mut ids = Vec::new();
+        let mut records = Vec::new();
+        review.for_each_current(|id, r| {
+            ids.push(id);
+            records.push(r);
+            Ok(())
+        })?;
+        if records.is_empty() {
+            return Err(Error::NotReady(format!(
+                "{} has no records: import some first (lacuna import)",
+                review.dir().display()
+            )));
+        }
+        let texts: Vec<String> = records.iter().map(ranking_text).collect();
+        let index_of: HashMap<i64, usize> =
+            ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        let mut skip = Vec::new();
+        let mut prior = Vec::new();
+        for (id, l) in review.decision_sequence()? {
+            if let Some(&i) = index_of.get(&id) {
+                match l {
+                    Label::Include => prior.push((i, true)),
+                    Label::Exclude => prior.push((i, false)),
+                    Label::Maybe => skip.push(i),
+                }
+            }
+        }
+        let mut queue = Queue::new(&texts, &prior, opts.target, 1.0 - opts.confidence);
+        for i in skip {
+            queue.skip(i);
+        }
+        Ok(Session {
+            ids,
+            records,
+            queue,
+            reasons: protocol.map(|p| p.exclusion_reasons).unwrap_or_default(),
+            highlight: PatternSet::new(&terms),
+            reviewer: opts.reviewer.clone(),
+            last: None,
+            redo: None,
+        })
+    }
+
+    /// Where screening stands: screened, included, maybes, the recall
+    /// estimate and the stopping rule's verdict.
+    pub fn status(&self) -> Status {
+        self.queue.status()
+    }
+
+    /// The record to show next (the one undone first, after an undo); `None`
+    /// when every record has a decision or waits as a maybe for the next session.
+    pub fn next_record(&mut self) -> Option<Pick> {
+        if let Some(i) = self.redo.take() {
+            return Some(Pick {
+                index: i,
+                rank: 0,
+                score: 0.0,
+                set_aside: false,
+                again: true,
+            });
+        }
+        self.queue.next().map(|n| Pick {
+            index: n.index,
+            rank: n.rank,
+            score: n.score,
+            set_aside: n.set_aside,
+            again: false,
+        })
+    }
+
+    /// The record at a session index.
+    pub fn record(&self, index: usize) -> Option<&Record> {
+        self.records.get(index)
+    }
+
+    /// The protocol's exclusion reasons (empty without a protocol).
+    pub fn exclusion_reasons(&self) -> &[Reason] {
+        &self.reasons
+    }
+
+    /// Byte ranges of `text` where the protocol's key terms occur, in order,
+    /// not overlapping.
+    pub fn highlights(&self, text: &str) -> Vec<Range<usize>> {
+        let n = Norm::new(text);
+        let mut out = Vec::new();
+        let mut at = 0;
+        for h in self.highlight.find(&n) {
+            let (a, b) = n.original(h.start, h.end);
+            if a < at {
+                continue;
+            }
+            out.push(a..b);
+            at = b;
+        }
+        out
+    }
+
+    /// Store a decision on the picked record (durable when this returns) and
+    /// retrain the ranking. A maybe sets the record aside. A reason must be
+    /// one of the protocol's exclusion reasons.
+    pub fn decide(
+        &mut self,
+        review: &mut Review,
+        pick: &Pick,
+        label: Label,
+        reason: Option<&str>,
+    ) -> Result<(), Error> {
+        if let Some(r) = reason {
+            check_reason(&self.reasons, r)?;
+        }
+        let id =
+            self.ids.get(pick.index).copied().ok_or_else(|| {
+                Error::NotReady(format!("no record {} in this session", pick.index))
+            })?;
+        review.add_ranked_decision(id, label, reason, &self.reviewer, pick.rank, pick.score)?;
+        match label {
+            Label::Include => self.queue.decide(pick.index, true),
+            Label::Exclude => self.queue.decide(pick.index, false),
+            Label::Maybe => self.queue.skip(pick.index),
+        }
+        self.last = Some(pick.index);
+        Ok(())
+    }
+
+    /// Show the last decided record again, so that a new decision supersedes
+    /// it; false when nothing was decided in this session.
+    pub fn undo(&mut self) -> bool {
+        match self.last {
+            Some(i) => {
+                self.redo = Some(i);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+fn check_reason(reasons: &[Reason], r: &str) -> Result<(), Error> {
+    if reasons.iter().any(|x| x.id == r) {
+        return Ok(());
+    }
+    let ids: Vec<&str> = reasons.iter().map(|x| x.id.as_str()).collect();
+    Err(Error::NotReady(format!(
+        "{r:?} is not an exclusion reason of the protocol ({})",
+        ids.join(", ")
+    )))
+}
+
+/// A decision given by record key (PMID, DOI or record key).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecisionInput {
+    /// The record's key.
+    pub key: String,
+    /// The label.
+    pub label: Label,
+    /// Exclusion reason id.
+    pub reason: Option<String>,
+}
+
+/// Read decisions from a CSV with columns `key,label[,reason]` (a header
+/// row first). Errors name the file, row and column.
+pub fn read_decisions(path: &Path) -> Result<Vec<DecisionInput>, Error> {
+    let bad = |message: String| Error::Sheet {
+        path: path.display().to_string(),
+        message,
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .map_err(|e| bad(format!("cannot read: {e}")))?;
+    let mut out = Vec::new();
+    for (i, rec) in rdr.records().enumerate() {
+        let rec = rec.map_err(|e| bad(format!("row {}: {e}", i + 2)))?;
+        let key = rec.get(0).unwrap_or("").to_string();
+        let label = Label::parse(rec.get(1).unwrap_or("")).ok_or_else(|| {
+            Error::NotReady(format!(
+                "{}: row {}, column label: {:?} is not include, exclude or maybe",
+                path.display(),
+                i + 2,
+                rec.get(1).unwrap_or("")
+            ))
+        })?;
+        let reason = rec.get(2).filter(|r| !r.is_empty()).map(str::to_string);
+        out.push(DecisionInput { key, label, reason });
+    }
+    Ok(out)
+}
+
+/// Store decisions given by key, all or none checked first: every reason
+/// must be one of the review protocol's (when it has one) and every key a
+/// record of the review. `stage` is `title_abstract`, `full_text` or
+/// `resolution` (a dual-screening conflict resolved). The number stored.
+pub fn record_decisions(
+    review: &mut Review,
+    todo: &[DecisionInput],
+    reviewer: &str,
+    stage: &str,
+) -> Result<usize, Error> {
+    // A review protocol that cannot be read leaves the reasons unchecked, as
+    // decisions are recorded before there is a protocol too.
+    if let Ok(Some(p)) = super::find_protocol(review.dir(), None) {
+        for d in todo {
+            if let Some(r) = &d.reason {
+                check_reason(&p.exclusion_reasons, r)?;
+            }
+        }
+    }
+    let mut ids = Vec::with_capacity(todo.len());
+    for d in todo {
+        let id = review.resolve(&d.key)?.ok_or_else(|| {
+            Error::NotReady(format!("{:?} is not a record of this review", d.key))
+        })?;
+        ids.push((id, d));
+    }
+    for (id, d) in &ids {
+        review.add_decision(*id, stage, d.label, d.reason.as_deref(), reviewer)?;
+    }
+    Ok(ids.len())
+}
+
+/// Two reviewers' agreement over the records both screened.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PairAgreement {
+    /// One reviewer.
+    pub a: String,
+    /// The other.
+    pub b: String,
+    /// Records both screened.
+    pub both: usize,
+    /// Of those, with the same label.
+    pub agreed: usize,
+    /// Cohen's κ (None when no record was screened by both, or κ is undefined).
+    pub kappa: Option<f64>,
+}
+
+/// A reviewer's latest label on a record.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Vote {
+    /// Who.
+    pub reviewer: String,
+    /// Their label.
+    pub label: Label,
+}
+
+/// A record the reviewers labelled differently, not yet resolved.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Conflict {
+    /// The record's store id.
+    pub record: i64,
+    /// Its key (as `lacuna decide` takes it).
+    pub key: String,
+    /// Its title.
+    pub title: String,
+    /// Each reviewer's label.
+    pub votes: Vec<Vote>,
+}
+
+/// Dual screening: reviewers, κ per pair, open conflicts.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Agreement {
+    /// Everyone who has screened, sorted.
+    pub reviewers: Vec<String>,
+    /// Each pair of reviewers (empty with fewer than two).
+    pub pairs: Vec<PairAgreement>,
+    /// Records labelled differently and not resolved since.
+    pub conflicts: Vec<Conflict>,
+}
+
+/// Agreement between the review's reviewers and the conflicts left to resolve.
+pub fn agreement(review: &Review) -> Result<Agreement, Error> {
+    let labels = review.reviewer_labels()?;
+    let briefs = review.briefs()?;
+    let mut by_record: BTreeMap<i64, Vec<(String, Label, bool)>> = BTreeMap::new();
+    for (id, who, l, resolved) in labels {
+        by_record.entry(id).or_default().push((who, l, resolved));
+    }
+    let mut reviewers: Vec<String> = by_record.values().flatten().map(|x| x.0.clone()).collect();
+    reviewers.sort();
+    reviewers.dedup();
+    let mut pairs = Vec::new();
+    for (i, a) in reviewers.iter().enumerate() {
+        for b in reviewers.iter().skip(i + 1) {
+            let both: Vec<(Label, Label)> = by_record
+                .values()
+                .filter_map(|v| {
+                    let x = v.iter().find(|r| &r.0 == a)?;
+                    let y = v.iter().find(|r| &r.0 == b)?;
+                    Some((x.1, y.1))
+                })
+                .collect();
+            pairs.push(PairAgreement {
+                a: a.clone(),
+                b: b.clone(),
+                both: both.len(),
+                agreed: both.iter().filter(|(x, y)| x == y).count(),
+                kappa: crate::screen::agreement::kappa(&both),
+            });
+        }
+    }
+    let conflicts = by_record
+        .iter()
+        .filter(|(_, v)| {
+            v.len() >= 2
+                && v.iter().any(|x| x.1 != v.first().map_or(x.1, |f| f.1))
+                && !v.iter().all(|x| x.2)
+        })
+        .map(|(id, v)| {
+            let b = briefs.get(id);
+            Conflict {
+                record: *id,
+                key: b.map_or("?".into(), |b| b.key.clone()),
+                title: b.map_or(String::new(), |b| b.title.clone()),
+                votes: v
+                    .iter()
+                    .map(|x| Vote {
+                        reviewer: x.0.clone(),
+                        label: x.1,
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    Ok(Agreement {
+        reviewers,
+        pairs,
+        conflicts,
+    })
+}
