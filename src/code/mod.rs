@@ -51,6 +51,16 @@ struct Field<'r> {
     title: bool,
 }
 
+/// A record's coding while it is made: per category what has been found,
+/// the subgroups named only in exclusion criteria, the hits set aside.
+struct Draft {
+    acc: Vec<Acc>,
+    excluded: BTreeMap<usize, Vec<Evidence>>,
+    set_aside: Vec<SetAside>,
+    status: Status,
+    registrations: BTreeSet<String>,
+}
+
 #[derive(Default, Clone)]
 struct Acc {
     /// Best contribution of each list: mesh, mesh_weak, tiab, tiab_weak, pubtype.
@@ -177,16 +187,25 @@ impl<'f> Coder<'f> {
         f
     }
 
-    /// Code one record.
+    /// Code one record, in the three phases of the module docs: MeSH and
+    /// publication types, then title and abstract under the context rules,
+    /// then scores and the post rules.
     pub fn code(&self, r: &Record) -> Coding {
-        let cats = &self.frame.categories;
-        let mut acc: Vec<Acc> = vec![Acc::default(); cats.len()];
-        let mut excluded: BTreeMap<usize, Vec<Evidence>> = BTreeMap::new();
-        let mut set_aside = Vec::new();
-        let mut status = Status::Completed;
-        let mut regs = BTreeSet::new();
+        let mut d = Draft {
+            acc: vec![Acc::default(); self.frame.categories.len()],
+            excluded: BTreeMap::new(),
+            set_aside: Vec::new(),
+            status: Status::Completed,
+            registrations: BTreeSet::new(),
+        };
+        self.metadata(r, &mut d);
+        self.title_abstract(r, &mut d);
+        self.finish(d)
+    }
 
-        // MeSH and publication types.
+    /// Phase 1: MeSH descriptors (held back when the category needs a text
+    /// hit too) and publication types; an "ongoing" publication type.
+    fn metadata(&self, r: &Record, d: &mut Draft) {
         let mesh: BTreeSet<String> = r
             .mesh
             .iter()
@@ -207,10 +226,10 @@ impl<'f> Coder<'f> {
             .iter()
             .any(|p| self.frame.status.ongoing_publication_types.contains(p))
         {
-            status = Status::Ongoing;
+            d.status = Status::Ongoing;
         }
-        for (ci, c) in cats.iter().enumerate() {
-            let Some(a) = acc.get_mut(ci) else { continue };
+        for (ci, c) in self.frame.categories.iter().enumerate() {
+            let Some(a) = d.acc.get_mut(ci) else { continue };
             for (li, list, w, what) in [
                 (0, &c.mesh, 1.0, "mesh"),
                 (1, &c.mesh_weak, 0.5, "mesh (weak)"),
@@ -243,13 +262,18 @@ impl<'f> Coder<'f> {
                 });
             }
         }
+    }
 
-        // Title and abstract.
+    /// Phase 2: title and abstract patterns, each hit kept, set aside
+    /// (negated, a usual-care comparator, no outcome cue) or kept as a
+    /// subgroup named only in the exclusion criteria; registration numbers
+    /// and an "ongoing" title on the way.
+    fn title_abstract(&self, r: &Record, d: &mut Draft) {
         for f in self.fields(r) {
             let n = Norm::new(f.text);
-            registrations(&n, &mut regs);
+            registrations(&n, &mut d.registrations);
             if f.title && !self.ongoing.find(&n).is_empty() {
-                status = Status::Ongoing;
+                d.status = Status::Ongoing;
             }
             let cues: Vec<(Cue, Hit)> = self
                 .cues
@@ -258,89 +282,106 @@ impl<'f> Coder<'f> {
                 .filter_map(|h| self.cue_meta.get(h.pattern).map(|(k, _)| (*k, h)))
                 .collect();
             for h in self.tiab.find(&n) {
-                let Some((ci0, strong, pat)) = self.tiab_meta.get(h.pattern) else {
-                    continue;
-                };
-                let mut ci = *ci0;
-                let Some(c) = cats.get(ci) else { continue };
-                let (oa, ob) = n.original(h.start, h.end);
-                let w = f.weight * if *strong { 1.0 } else { 0.5 };
-                let ev = Evidence {
-                    rule: format!("tiab{} {pat:?}", if *strong { "" } else { " (weak)" }),
-                    field: f.name.clone(),
-                    span: Some((oa, ob)),
-                    text: n.original_text(oa, ob).to_string(),
-                    weight: w,
-                };
-                let (sa, sb) = n.sentence_range(h.start);
-                let in_sentence = |k: Cue| {
-                    cues.iter()
-                        .filter(move |(kk, ch)| *kk == k && ch.start >= sa && ch.end <= sb)
-                };
-                if self.negation_dims.contains(&c.dimension) {
-                    if let Some(reason) = self.negated(&n, h, &cues, sa) {
-                        set_aside.push(SetAside {
-                            category: c.id.clone(),
-                            evidence: ev,
-                            reason,
-                        });
-                        continue;
-                    }
-                }
-                if c.dimension == DimensionKind::Population {
-                    if let Some((_, cue)) = in_sentence(Cue::Exclusion).next() {
-                        let cue_text = self.cue_text(cue);
-                        let mut ev = ev;
-                        ev.rule = format!("{} in an exclusion criterion ({cue_text:?})", ev.rule);
-                        excluded.entry(ci).or_default().push(ev);
-                        continue;
-                    }
-                }
-                if c.tau_like {
-                    let win = self.frame.context.comparator_window;
-                    let near = in_sentence(Cue::Comparator).find(|(_, ch)| {
-                        (ch.end <= h.start && n.words_between(ch.end, h.start) < win)
-                            || (ch.start >= h.end && n.words_between(h.end, ch.start) < win)
-                    });
-                    if let Some((_, ch)) = near {
-                        set_aside.push(SetAside {
-                            category: c.id.clone(),
-                            evidence: ev,
-                            reason: format!("usual-care comparator ({:?})", self.cue_text(ch)),
-                        });
-                        continue;
-                    }
-                }
-                if c.dimension == DimensionKind::Outcome {
-                    if self.reroute.contains(&ci) && in_sentence(Cue::Carer).next().is_some() {
-                        if let Some(co) = self.carer_outcome {
-                            ci = co;
-                        }
-                    }
-                    let cued = f.results
-                        || f.title
-                        || in_sentence(Cue::Outcome)
-                            .any(|(_, ch)| ch.end <= h.start || ch.start >= h.end);
-                    if !cued {
-                        set_aside.push(SetAside {
-                            category: c.id.clone(),
-                            evidence: ev,
-                            reason: "no outcome cue in the sentence".into(),
-                        });
-                        continue;
-                    }
-                }
-                let Some(a) = acc.get_mut(ci) else { continue };
-                set_max(&mut a.lists, if *strong { 2 } else { 3 }, w);
-                a.tiab_ok = true;
-                if f.title && *strong {
-                    a.from_title_or_pubtype = true;
-                }
-                a.evidence.push(ev);
+                self.place_hit(&f, &n, h, &cues, d);
             }
         }
+    }
 
-        // Scores.
+    /// One title/abstract hit under the context rules.
+    fn place_hit(&self, f: &Field, n: &Norm, h: Hit, cues: &[(Cue, Hit)], d: &mut Draft) {
+        let cats = &self.frame.categories;
+        let Some((ci0, strong, pat)) = self.tiab_meta.get(h.pattern) else {
+            return;
+        };
+        let mut ci = *ci0;
+        let Some(c) = cats.get(ci) else { return };
+        let (oa, ob) = n.original(h.start, h.end);
+        let w = f.weight * if *strong { 1.0 } else { 0.5 };
+        let ev = Evidence {
+            rule: format!("tiab{} {pat:?}", if *strong { "" } else { " (weak)" }),
+            field: f.name.clone(),
+            span: Some((oa, ob)),
+            text: n.original_text(oa, ob).to_string(),
+            weight: w,
+        };
+        let (sa, sb) = n.sentence_range(h.start);
+        let in_sentence = |k: Cue| {
+            cues.iter()
+                .filter(move |(kk, ch)| *kk == k && ch.start >= sa && ch.end <= sb)
+        };
+        if self.negation_dims.contains(&c.dimension) {
+            if let Some(reason) = self.negated(n, h, cues, sa) {
+                d.set_aside.push(SetAside {
+                    category: c.id.clone(),
+                    evidence: ev,
+                    reason,
+                });
+                return;
+            }
+        }
+        if c.dimension == DimensionKind::Population {
+            if let Some((_, cue)) = in_sentence(Cue::Exclusion).next() {
+                let cue_text = self.cue_text(cue);
+                let mut ev = ev;
+                ev.rule = format!("{} in an exclusion criterion ({cue_text:?})", ev.rule);
+                d.excluded.entry(ci).or_default().push(ev);
+                return;
+            }
+        }
+        if c.tau_like {
+            let win = self.frame.context.comparator_window;
+            let near = in_sentence(Cue::Comparator).find(|(_, ch)| {
+                (ch.end <= h.start && n.words_between(ch.end, h.start) < win)
+                    || (ch.start >= h.end && n.words_between(h.end, ch.start) < win)
+            });
+            if let Some((_, ch)) = near {
+                d.set_aside.push(SetAside {
+                    category: c.id.clone(),
+                    evidence: ev,
+                    reason: format!("usual-care comparator ({:?})", self.cue_text(ch)),
+                });
+                return;
+            }
+        }
+        if c.dimension == DimensionKind::Outcome {
+            if self.reroute.contains(&ci) && in_sentence(Cue::Carer).next().is_some() {
+                if let Some(co) = self.carer_outcome {
+                    ci = co;
+                }
+            }
+            let cued = f.results
+                || f.title
+                || in_sentence(Cue::Outcome).any(|(_, ch)| ch.end <= h.start || ch.start >= h.end);
+            if !cued {
+                d.set_aside.push(SetAside {
+                    category: c.id.clone(),
+                    evidence: ev,
+                    reason: "no outcome cue in the sentence".into(),
+                });
+                return;
+            }
+        }
+        let Some(a) = d.acc.get_mut(ci) else { return };
+        set_max(&mut a.lists, if *strong { 2 } else { 3 }, w);
+        a.tiab_ok = true;
+        if f.title && *strong {
+            a.from_title_or_pubtype = true;
+        }
+        a.evidence.push(ev);
+    }
+
+    /// Phase 3: the held-back MeSH of categories with a text hit, each
+    /// category's score against the threshold, the post rules, and the
+    /// coding with its evidence.
+    fn finish(&self, d: Draft) -> Coding {
+        let Draft {
+            mut acc,
+            excluded,
+            mut set_aside,
+            status,
+            registrations,
+        } = d;
+        let cats = &self.frame.categories;
         let min = self.frame.min_score;
         let mut coded: Vec<bool> = vec![false; cats.len()];
         for (ci, a) in acc.iter_mut().enumerate() {
@@ -386,7 +427,7 @@ impl<'f> Coder<'f> {
             excluded_subgroups,
             set_aside,
             status,
-            registrations: regs.into_iter().collect(),
+            registrations: registrations.into_iter().collect(),
         }
     }
 

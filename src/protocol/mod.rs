@@ -1,0 +1,372 @@
+//! A review protocol: TOML in, a validated [`Protocol`] out.
+//!
+//! The file says the question, the screening exclusion reasons, the PubMed
+//! search strings, the synthesis settings, the gap-map layout and the coding
+//! framework (dimensions of categories with matching rules). This module reads
+//! and checks it once; every later stage trusts the result. Errors name the
+//! file, line and key. It does not match rules against records (that is
+//! [`crate::code`]) and does no I/O beyond reading the one file it is given.
+//! The schema is documented in `protocols/README.md`.
+//!
+//! [`parse`] reads the TOML into its raw shapes (`raw.rs`), then each
+//! section is checked by its own reader: `[coding]` in `coding.rs`, the
+//! others in `sections.rs`.
+
+mod coding;
+mod raw;
+mod sections;
+
+use crate::meta::{Method, Test};
+pub use crate::model::coding::DimensionKind;
+use crate::model::Fnv64;
+use raw::Raw;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// A protocol that could not be used; names the file, line and key.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{path}:{line}: {key}: {message}", path = path.display())]
+pub struct ProtocolError {
+    /// The protocol file.
+    pub path: PathBuf,
+    /// 1-based line (0 when the whole file is at fault).
+    pub line: usize,
+    /// Dotted key, e.g. `coding.intervention[3].tiab[2]`.
+    pub key: String,
+    /// What is wrong, and what to do.
+    pub message: String,
+}
+
+/// One category of a dimension with its matching rules.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Category {
+    /// Unique id across the framework, e.g. `psych.dbt`.
+    pub id: String,
+    /// The dimension it belongs to.
+    pub dimension: DimensionKind,
+    /// Label for people.
+    pub label: String,
+    /// Group (tree parent) for interventions.
+    pub group: Option<String>,
+    /// MeSH descriptor names scoring 1.0 (lower case).
+    pub mesh: Vec<String>,
+    /// MeSH descriptor names scoring 0.5 (lower case).
+    pub mesh_weak: Vec<String>,
+    /// Title/abstract patterns scoring 1.0.
+    pub tiab: Vec<String>,
+    /// Title/abstract patterns scoring 0.5.
+    pub tiab_weak: Vec<String>,
+    /// Publication types scoring 1.0 (lower case; designs).
+    pub publication_types: Vec<String>,
+    /// Coded only if no other category of its group is coded.
+    pub fallback: bool,
+    /// Category ids that, when coded, suppress this fallback.
+    pub fallback_suppressed_by: Vec<String>,
+    /// Not coded when the hit is only the usual-care comparator.
+    pub tau_like: bool,
+    /// Design ids suppressed when this design is coded from a publication type or the title.
+    pub suppresses: Vec<String>,
+    /// Design ids that imply this (outcome) category.
+    pub implied_by_designs: Vec<String>,
+    /// MeSH counts only when a title/abstract hit of the category passed the outcome rule.
+    pub mesh_needs_context: bool,
+}
+
+/// Context rules applied to title/abstract hits.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Context {
+    /// Cues that negate a hit when they occur within `negation_window` words before it.
+    pub negation_cues: Vec<String>,
+    /// Words before a hit that are searched for negation cues.
+    pub negation_window: usize,
+    /// Prefixes that negate only when written straight before the hit ("non-randomised").
+    #[serde(default)]
+    pub negation_prefixes: Vec<String>,
+    /// Dimensions that negation applies to.
+    pub negation_applies_to: Vec<String>,
+    /// Cues that make a sentence an exclusion criterion (population subgroups).
+    pub exclusion_cues: Vec<String>,
+    /// Cues of a comparator phrase (for `tau_like` categories).
+    pub comparator_cues: Vec<String>,
+    /// Words either side of a hit searched for comparator cues.
+    pub comparator_window: usize,
+    /// Cues that must share a sentence with an outcome hit (outside RESULTS).
+    pub outcome_cues: Vec<String>,
+    /// Cues that re-route outcome hits to carer outcomes.
+    pub carer_cues: Vec<String>,
+    /// Outcome ids re-routed when a carer cue shares the sentence.
+    pub carer_reroute_domains: Vec<String>,
+}
+
+/// How trial protocols are recognised (status "ongoing").
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusRules {
+    /// Publication types that mean "ongoing" (lower-cased on load).
+    #[serde(default)]
+    pub ongoing_publication_types: Vec<String>,
+    /// Title patterns that mean "ongoing".
+    #[serde(default)]
+    pub ongoing_title: Vec<String>,
+}
+
+/// The coding framework.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Frame {
+    /// Minimum score for a category to be coded.
+    pub min_score: f64,
+    /// Weight of a hit by abstract section (lower-case NlmCategory; `title`, `unlabeled`).
+    pub section_weights: BTreeMap<String, f64>,
+    /// Intervention groups: id → label, in file order.
+    pub groups: Vec<(String, String)>,
+    /// Every category, dimension by dimension, in file order.
+    pub categories: Vec<Category>,
+    /// Context rules.
+    pub context: Context,
+    /// Trial-protocol recognition.
+    pub status: StatusRules,
+    /// The outcome category carer hits are re-routed to, if the framework has one.
+    pub carer_outcome: Option<String>,
+}
+
+impl Frame {
+    /// Categories of one dimension.
+    pub fn of(&self, d: DimensionKind) -> impl Iterator<Item = &Category> {
+        self.categories.iter().filter(move |c| c.dimension == d)
+    }
+
+    /// A category by id.
+    pub fn category(&self, id: &str) -> Option<&Category> {
+        self.categories.iter().find(|c| c.id == id)
+    }
+}
+
+/// Gap-map settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MapSettings {
+    /// Primary studies needed before a cell without synthesis is a synthesis gap.
+    pub synthesis_gap_min_primary: usize,
+    /// Designs that make a cell not weak.
+    pub weak_randomised_designs: Vec<String>,
+    /// Studies smaller than this are small.
+    pub weak_min_participants: f64,
+    /// Designs that count as evidence synthesis.
+    pub review_designs: Vec<String>,
+    /// Designs that count as economic evidence.
+    pub economic_designs: Vec<String>,
+}
+
+/// Synthesis settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Synthesis {
+    /// τ² estimator.
+    pub method: Method,
+    /// Test and CI distribution.
+    pub test: Test,
+    /// Fewest rows to pool a cell.
+    pub min_k_pool: usize,
+    /// Fewest rows for a prediction interval.
+    pub pi_min_k: usize,
+}
+
+/// A PubMed search string with its blocks substituted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchString {
+    /// Id.
+    pub id: String,
+    /// What it is for.
+    pub purpose: String,
+    /// The query, ready for esearch.
+    pub query: String,
+}
+
+/// The identity sent to NCBI with every E-utilities request. The API key
+/// itself is never written in a protocol (protocols are shared): `api_key_env`
+/// names the environment variable that holds it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EutilsIdentity {
+    /// `tool` (one word).
+    pub tool: Option<String>,
+    /// Contact e-mail.
+    pub email: Option<String>,
+    /// Name of the environment variable with the API key.
+    pub api_key_env: Option<String>,
+}
+
+/// An exclusion reason a screener can pick.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reason {
+    /// Stored id.
+    pub id: String,
+    /// Shown label.
+    pub label: String,
+}
+
+/// A validated protocol.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Protocol {
+    /// Protocol id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Version string.
+    pub version: String,
+    /// FNV-64 of the file's bytes: pins codings to the protocol that made them.
+    pub hash: u64,
+    /// Primary question.
+    pub question: String,
+    /// Exclusion reasons for screening.
+    pub exclusion_reasons: Vec<Reason>,
+    /// PubMed search strings.
+    pub searches: Vec<SearchString>,
+    /// Who the harvest says it is to NCBI (`[search]` tool, email, api_key_env).
+    pub eutils: EutilsIdentity,
+    /// Synthesis settings.
+    pub synthesis: Synthesis,
+    /// Map settings.
+    pub map: MapSettings,
+    /// The coding framework.
+    pub frame: Frame,
+}
+
+/// Check a title/abstract pattern: letters, digits, spaces, `-`, `'`, `&`,
+/// `.`, `+` and `*` wildcards; at least one letter or digit.
+pub fn check_pattern(p: &str) -> Result<(), String> {
+    if !p.chars().any(char::is_alphanumeric) {
+        return Err(format!("pattern {p:?} has no letter or digit"));
+    }
+    if let Some(c) = p
+        .chars()
+        .find(|c| !(c.is_alphanumeric() || c.is_whitespace() || "-'’&.+*/".contains(*c)))
+    {
+        return Err(format!(
+            "pattern {p:?} has {c:?}: patterns are words with `*` wildcards, not regular expressions"
+        ));
+    }
+    if p.contains("**") {
+        return Err(format!(
+            "pattern {p:?} has `**`; one `*` matches any letters"
+        ));
+    }
+    Ok(())
+}
+
+/// The file being read, for errors that name its line.
+struct Ctx<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl Ctx<'_> {
+    fn line(&self, offset: usize) -> usize {
+        self.text
+            .get(..offset.min(self.text.len()))
+            .map_or(0, |s| s.matches('\n').count() + 1)
+    }
+
+    fn err(&self, offset: Option<usize>, key: String, message: String) -> ProtocolError {
+        ProtocolError {
+            path: self.path.to_path_buf(),
+            line: offset.map_or(0, |o| self.line(o)),
+            key,
+            message,
+        }
+    }
+}
+
+/// Read and validate a protocol file.
+pub fn load(path: &Path) -> Result<Protocol, ProtocolError> {
+    let bytes = std::fs::read(path).map_err(|e| ProtocolError {
+        path: path.to_path_buf(),
+        line: 0,
+        key: String::new(),
+        message: format!("cannot read the protocol: {e}"),
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| ProtocolError {
+        path: path.to_path_buf(),
+        line: 0,
+        key: String::new(),
+        message: format!("not UTF-8 ({e}); save the protocol as UTF-8"),
+    })?;
+    parse(path, &text)
+}
+
+/// Validate protocol text; `path` is only used in messages.
+///
+/// ```
+/// use lacuna::protocol::parse;
+/// let bad = "[meta]\nid='x'\ntitle='t'\n[question]\nprimary='q'\n[coding]\nmin_scor=1\n";
+/// let e = parse("p.toml".as_ref(), bad).unwrap_err();
+/// assert_eq!(e.line, 7);
+/// assert!(e.to_string().contains("min_scor"));
+/// ```
+pub fn parse(path: &Path, text: &str) -> Result<Protocol, ProtocolError> {
+    let cx = Ctx { path, text };
+    let raw: Raw = toml::from_str(text).map_err(|e| {
+        let msg = e.message().trim().to_string();
+        // toml names the offending key in the message; keep the whole of it.
+        cx.err(e.span().map(|s| s.start), key_of(text, e.span()), msg)
+    })?;
+    let _ = (&raw.eligibility, &raw.mesh_verification, &raw.living);
+    let frame = coding::frame(&cx, raw.coding)?;
+    let dim_of = |id: &str| {
+        frame
+            .categories
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.dimension)
+    };
+    let synthesis = sections::synthesis(&cx, raw.synthesis)?;
+    let map = sections::map_settings(&cx, raw.map, &dim_of)?;
+    let eutils = sections::eutils_identity(&cx, raw.search.as_ref())?;
+    let searches = sections::searches(&cx, raw.search)?;
+    let exclusion_reasons = sections::exclusion_reasons(&cx, raw.screening)?;
+    Ok(Protocol {
+        id: raw.meta.id,
+        title: raw.meta.title,
+        version: raw.meta.version,
+        hash: {
+            let mut h = Fnv64::new();
+            h.write(text.as_bytes());
+            h.finish()
+        },
+        question: raw.question.primary,
+        exclusion_reasons,
+        searches,
+        eutils,
+        synthesis,
+        map,
+        frame,
+    })
+}
+
+/// The dotted key around a toml parse error (best effort: the line's key).
+fn key_of(text: &str, span: Option<std::ops::Range<usize>>) -> String {
+    let Some(span) = span else {
+        return String::new();
+    };
+    let start = text
+        .get(..span.start)
+        .and_then(|s| s.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let line = text
+        .get(start..)
+        .and_then(|s| s.lines().next())
+        .unwrap_or("");
+    let mut table = String::new();
+    for l in text.get(..start).unwrap_or("").lines() {
+        let t = l.trim();
+        if t.starts_with('[') {
+            table = t.trim_matches(|c| c == '[' || c == ']').to_string();
+        }
+    }
+    let k = line.split('=').next().unwrap_or("").trim();
+    match (table.is_empty(), k.is_empty() || k.starts_with('[')) {
+        (_, true) => table,
+        (true, false) => k.to_string(),
+        (false, false) => format!("{table}.{k}"),
+    }
+}

@@ -1,0 +1,210 @@
+//! The protocol's sections other than `[coding]`: `[synthesis]`, `[map]`,
+//! `[search]` (the NCBI identity and the search strings) and `[screening]`
+//! (the exclusion reasons), each read and checked by its own function.
+
+use super::raw::{RawMap, RawScreening, RawSearch, RawSynthesis};
+use super::{
+    Ctx, DimensionKind, EutilsIdentity, MapSettings, ProtocolError, Reason, SearchString, Synthesis,
+};
+use crate::meta::{Method, Test};
+use std::collections::BTreeSet;
+use toml::Spanned;
+
+/// `[synthesis]`: the pooling method, test and thresholds.
+pub(super) fn synthesis(cx: &Ctx, raw: Option<RawSynthesis>) -> Result<Synthesis, ProtocolError> {
+    let mut s = Synthesis {
+        method: Method::REML,
+        test: Test::Z,
+        min_k_pool: 2,
+        pi_min_k: 3,
+    };
+    let Some(r) = raw else { return Ok(s) };
+    if let Some(m) = r.tau2_estimator {
+        s.method = Method::parse(m.get_ref()).ok_or_else(|| {
+            cx.err(
+                Some(m.span().start),
+                "synthesis.tau2_estimator".into(),
+                format!(
+                    "{:?} is not a tau² estimator (EE, DL, HE, HS, SJ, ML, REML, EB, PM)",
+                    m.get_ref()
+                ),
+            )
+        })?;
+    }
+    if let Some(t) = r.ci_method {
+        s.test = match t.get_ref().to_lowercase().as_str() {
+            "wald" | "z" => Test::Z,
+            "t" => Test::T,
+            "hartung_knapp" | "knapp_hartung" | "knha" | "hksj" => Test::Knha,
+            "adhoc" | "hartung_knapp_adhoc" => Test::Adhoc,
+            other => {
+                return Err(cx.err(
+                    Some(t.span().start),
+                    "synthesis.ci_method".into(),
+                    format!("{other:?} is not a CI method (wald, t, hartung_knapp, adhoc)"),
+                ));
+            }
+        };
+    }
+    if let Some(k) = r.min_k_pool {
+        if k < 2 {
+            return Err(cx.err(
+                None,
+                "synthesis.min_k_pool".into(),
+                "pooling needs at least 2 studies".into(),
+            ));
+        }
+        s.min_k_pool = k;
+    }
+    if let Some(k) = r.pi_min_k {
+        s.pi_min_k = k.max(2);
+    }
+    Ok(s)
+}
+
+/// `[map]`: gap thresholds and layout; `dim_of` says which dimension an id is in.
+pub(super) fn map_settings(
+    cx: &Ctx,
+    raw: Option<RawMap>,
+    dim_of: &dyn Fn(&str) -> Option<DimensionKind>,
+) -> Result<MapSettings, ProtocolError> {
+    let r = raw.unwrap_or(RawMap {
+        synthesis_gap_min_primary: None,
+        weak_randomised_designs: None,
+        weak_min_participants: None,
+        review_designs: None,
+        economic_designs: None,
+    });
+    let designs = |key: &str,
+                   v: Option<Vec<Spanned<String>>>,
+                   default: &[&str]|
+     -> Result<Vec<String>, ProtocolError> {
+        let list: Vec<(Option<usize>, String)> = match v {
+            Some(v) => v
+                .into_iter()
+                .map(|s| (Some(s.span().start), s.into_inner()))
+                .collect(),
+            None => default.iter().map(|s| (None, s.to_string())).collect(),
+        };
+        let mut out = Vec::new();
+        for (at, id) in list {
+            if dim_of(&id) != Some(DimensionKind::Design) {
+                if at.is_none() {
+                    continue; // a default that this framework does not have
+                }
+                return Err(cx.err(
+                    at,
+                    format!("map.{key}"),
+                    format!("{id:?} is not a design id of this protocol"),
+                ));
+            }
+            out.push(id);
+        }
+        Ok(out)
+    };
+    let w = r.weak_min_participants.unwrap_or(0.0);
+    if !(w.is_finite() && w >= 0.0) {
+        return Err(cx.err(
+            None,
+            "map.weak_min_participants".into(),
+            "must be a number >= 0".into(),
+        ));
+    }
+    Ok(MapSettings {
+        synthesis_gap_min_primary: r.synthesis_gap_min_primary.unwrap_or(1).max(1),
+        weak_randomised_designs: designs(
+            "weak_randomised_designs",
+            r.weak_randomised_designs,
+            &["rct"],
+        )?,
+        weak_min_participants: w,
+        review_designs: designs("review_designs", r.review_designs, &["systematic_review"])?,
+        economic_designs: designs(
+            "economic_designs",
+            r.economic_designs,
+            &["economic_evaluation"],
+        )?,
+    })
+}
+
+/// `[[search.strings]]`: the PubMed queries, blocks substituted.
+pub(super) fn searches(
+    cx: &Ctx,
+    raw: Option<RawSearch>,
+) -> Result<Vec<SearchString>, ProtocolError> {
+    let Some(r) = raw else { return Ok(Vec::new()) };
+    let mut out = Vec::new();
+    for (i, s) in r.strings.into_iter().enumerate() {
+        let mut q = s.query.clone();
+        for (name, block) in &r.blocks {
+            q = q.replace(&format!("{{{name}}}"), block);
+        }
+        if let Some(a) = q.find('{') {
+            let rest = q.get(a..).unwrap_or("");
+            let name: String = rest.chars().skip(1).take_while(|c| *c != '}').collect();
+            return Err(cx.err(
+                Some(s.id.span().start),
+                format!("search.strings[{i}].query"),
+                format!("block {{{name}}} is not defined in [search.blocks]"),
+            ));
+        }
+        out.push(SearchString {
+            id: s.id.into_inner(),
+            purpose: s.purpose,
+            query: q,
+        });
+    }
+    Ok(out)
+}
+
+/// `[search]`'s tool, email and API-key variable: what the harvest tells NCBI.
+pub(super) fn eutils_identity(
+    cx: &Ctx,
+    raw: Option<&RawSearch>,
+) -> Result<EutilsIdentity, ProtocolError> {
+    let eutils = raw
+        .map(|s| EutilsIdentity {
+            tool: s.tool.clone(),
+            email: s.email.clone(),
+            api_key_env: s.api_key_env.clone(),
+        })
+        .unwrap_or_default();
+    if let Some(t) = &eutils.tool {
+        if t.is_empty() || t.contains(char::is_whitespace) {
+            return Err(cx.err(
+                None,
+                "search.tool".into(),
+                "must be one word (NCBI refuses spaces)".into(),
+            ));
+        }
+    }
+    if let Some(e) = &eutils.email {
+        if !e.contains('@') || e.contains(char::is_whitespace) {
+            return Err(cx.err(
+                None,
+                "search.email".into(),
+                format!("{e:?} is not an e-mail address"),
+            ));
+        }
+    }
+    Ok(eutils)
+}
+
+/// `[screening]`'s exclusion reasons, with unique ids.
+pub(super) fn exclusion_reasons(
+    cx: &Ctx,
+    raw: Option<RawScreening>,
+) -> Result<Vec<Reason>, ProtocolError> {
+    let exclusion_reasons = raw.map(|s| s.exclusion_reasons).unwrap_or_default();
+    let mut ids = BTreeSet::new();
+    for (i, r) in exclusion_reasons.iter().enumerate() {
+        if !ids.insert(r.id.clone()) {
+            return Err(cx.err(
+                None,
+                format!("screening.exclusion_reasons[{i}]"),
+                format!("duplicate reason id {:?}", r.id),
+            ));
+        }
+    }
+    Ok(exclusion_reasons)
+}
