@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Reference values for the unit test `features_and_converged_svm_equal_scikit_learns`
-(src/screen/rank.rs): scikit-learn's TF-IDF and LinearSVC as ASReview's ELAS u4
+(src/screen/rank/tests.rs): scikit-learn's TF-IDF and LinearSVC as ASReview's ELAS u4
 configures them, with ASReview's balanced sample weights (ratio 9.8), on
 fourteen titles written for that test
 (tests/fixtures/screening/sklearn-titles.txt). Usage (scikit-learn comes with ASReview):

@@ -2,19 +2,23 @@
 //!
 //! The pipeline, stage by stage (see `ARCHITECTURE.md`):
 //!
-//! 1. [`parse`] reads PubMed XML (efetch replies, baseline/update files, `.gz`)
-//!    and Lacuna JSON Lines into [`model::Record`]s, streaming, in constant memory.
+//! 1. [`parse`] reads PubMed XML (efetch replies, baseline/update files, `.gz`),
+//!    MEDLINE/.nbib, RIS, CSV and Lacuna JSON Lines into [`model::Record`]s,
+//!    streaming, in constant memory; [`harvest`] fetches PubMed records
+//!    through NCBI's E-utilities.
 //! 2. [`store`] keeps them in SQLite (the store of record): records, every
-//!    changed version, sources, deletions; each file imported in one transaction.
-//! 3. [`store::index`] derives a tantivy index from the store for fielded,
-//!    boolean, phrase and year-range search with highlighted snippets.
-//! 4. [`pipeline`] knows the order of stages (`import` = parse + store + index).
+//!    changed version, sources, harvests, duplicates, decisions, codings and
+//!    effect rows; [`store::index`] derives a tantivy index from it.
+//! 3. [`screen`] ranks the records by active learning, says when screening
+//!    may stop, and replays screening on labelled data.
+//! 4. [`protocol`] reads the review protocol; [`code`] codes the included
+//!    records into its framework; [`gapmap`] draws the cells and gaps.
 //! 5. [`extract`] turns reported statistics into effect sizes and [`meta`]
-//!    pools them (metafor's `escalc` and `rma`); [`report`] draws forest and
-//!    funnel plots.
-//!
-//! Later stages (harvest, screen, code, gap map, meta-analysis, living update)
-//! build on these types.
+//!    pools them (metafor's `escalc` and `rma`); [`report`] writes the map
+//!    page, plots and exports.
+//! 6. [`pipeline`] knows the order of stages and holds what every front end
+//!    shares (a screening session, decisions, search with index upkeep,
+//!    agreement); the `lacuna` binary's `cli/` and, next, the web app call it.
 
 pub mod code;
 pub mod error;

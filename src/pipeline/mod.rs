@@ -1,9 +1,19 @@
-//! The one place that knows the order of stages.
+//! The one place that knows the order of stages, and the sessions every
+//! front end shares (the command line now, the web app next).
 //!
-//! `import` = parse (on its own thread; gzip inflated on another) → store (one
-//! SQLite transaction per file) → index (incremental; a missing or stale index
-//! is rebuilt from the store first). `parse` streams records as JSON Lines. No
-//! stage logic lives here: only sequencing, threads and commit/rollback.
+//! - here: `import` = parse (on its own thread; gzip inflated on another) →
+//!   store (one SQLite transaction per file) → index (incremental; a missing
+//!   or stale index is rebuilt from the store first); `parse_to_jsonl`;
+//!   `dedup` and the index upkeep after a merge;
+//! - [`records`]: search (index brought up to date first), reindex, export,
+//!   a person's duplicate verdict;
+//! - [`session`]: a reviewer's screening session (next record, decide, undo,
+//!   status), decisions by key or from a CSV, agreement and conflicts;
+//! - [`screening`]: simulations on labelled data; [`harvest`]: PubMed
+//!   harvests; [`evidence`]: coding, edits, effect rows, pooled cells, the
+//!   map; `pool`: `lacuna pool`; [`folder`]: the review folder's own files.
+//!
+//! No stage logic lives here: only sequencing, threads and commit/rollback.
 
 pub mod evidence;
 pub mod folder;

@@ -1,7 +1,9 @@
-//! Screening: the active-learning ranker ([`rank`]), the stopping rules and
-//! recall estimate ([`stop`]), and the replay of screening on labelled data
-//! ([`simulate`]). Pure: decisions live in the store (`store::log`), and the
-//! binary or a page asks these functions what to show next.
+//! Screening: the records' TF-IDF [`features`], the active-learning ranker
+//! ([`rank`]: one settings type, three classifiers), a screening session's
+//! queue ([`queue`]), the stopping rules and recall estimate ([`stop`]),
+//! the replay of screening on labelled data ([`simulate`]) and Cohen's κ
+//! ([`agreement`]). Pure: decisions live in the store (`store::log`), and
+//! `pipeline::session` asks these functions what to show next.
 
 pub mod agreement;
 pub mod features;

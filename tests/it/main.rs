@@ -22,6 +22,7 @@ mod pool;
 mod props;
 mod quirks;
 mod screen;
+mod session;
 mod store;
 mod support;
 mod tidy;
