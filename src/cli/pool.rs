@@ -90,6 +90,9 @@ pub fn pool(out: &mut dyn Write, bars: &Bars, a: PoolArgs) -> anyhow::Result<()>
     for (study, why) in &outcome.dropped {
         bars.message(&format!("note: {study} left out: {why}"));
     }
+    for n in &outcome.notes {
+        bars.message(&format!("note: {n}"));
+    }
     for (p, what) in [(&cfg.forest, "forest"), (&cfg.funnel, "funnel")] {
         if let Some(p) = p {
             bars.message(&format!("{what} plot written to {}", p.display()));
@@ -106,7 +109,9 @@ pub fn pool(out: &mut dyn Write, bars: &Bars, a: PoolArgs) -> anyhow::Result<()>
 
 fn print_pool(out: &mut dyn Write, r: &lacuna::meta::analysis::Report) -> anyhow::Result<()> {
     let p = |x: f64| {
-        if x < 0.0001 {
+        if x.is_nan() {
+            "NA".to_string()
+        } else if x < 0.0001 {
             "< 0.0001".to_string()
         } else {
             format!("{x:.4}")
@@ -141,6 +146,14 @@ fn print_pool(out: &mut dyn Write, r: &lacuna::meta::analysis::Report) -> anyhow
         )?;
     }
     writeln!(out, "prediction interval  [{:.4}, {:.4}]", r.pi_lb, r.pi_ub)?;
+    if r.pval.is_nan() {
+        writeln!(
+            out,
+            "note: the effects do not vary at all around the pooled estimate, so the Knapp-Hartung \
+             standard error is 0 and its test is undefined (NA, as in metafor); without --knha the \
+             z test uses the studies' own variances"
+        )?;
+    }
     let ci = |c: Option<(f64, f64)>| {
         c.map(|(a, b)| format!(" [{a:.4}, {b:.4}]"))
             .unwrap_or_default()

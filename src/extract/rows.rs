@@ -83,6 +83,13 @@ pub fn read_effect_rows(
         Ok(h) => h.iter().map(|s| s.to_ascii_lowercase()).collect(),
         Err(e) => return Err(vec![err(1, "", format!("not a readable CSV: {e}"))]),
     };
+    if let Some(name) = crate::model::repeated_column(headers.iter().map(String::as_str)) {
+        return Err(vec![err(
+            1,
+            name,
+            crate::model::repeated_column_message(name),
+        )]);
+    }
     let missing: Vec<&str> = ["record", "intervention", "outcome", "measure"]
         .into_iter()
         .filter(|c| !headers.iter().any(|h| h == c))

@@ -48,6 +48,9 @@ pub enum SheetError {
         /// The columns the sheet has.
         columns: String,
     },
+    /// A column name the header repeats.
+    #[error("{}", crate::model::repeated_column_message(.0))]
+    RepeatedColumn(String),
     /// A cell that is not a number.
     #[error("row {row}, column {column}: {value:?} is not a number")]
     NotANumber {
@@ -137,6 +140,9 @@ pub fn read_sheet(bytes: &[u8], measure: Measure) -> Result<Sheet, SheetError> {
         .iter()
         .map(str::to_string)
         .collect();
+    if let Some(name) = crate::model::repeated_column(headers.iter().map(String::as_str)) {
+        return Err(SheetError::RepeatedColumn(name.to_string()));
+    }
     let mut columns: BTreeMap<String, Vec<String>> =
         headers.iter().map(|h| (h.clone(), Vec::new())).collect();
     let mut n = 0;

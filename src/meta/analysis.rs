@@ -18,8 +18,12 @@ use serde::Serialize;
 pub struct Request {
     /// Subgroup column values (one per study).
     pub by: Option<(String, Vec<String>)>,
-    /// Moderators for a meta-regression.
+    /// Moderators for a meta-regression, one value per row of `mods_rows`.
     pub mods: Vec<(String, Moderator)>,
+    /// The studies (indices) the moderators have values for; `None`: every
+    /// study. The others are left out of the meta-regression alone, as
+    /// metafor leaves out studies with a missing moderator.
+    pub mods_rows: Option<Vec<usize>>,
     /// Egger's test (metafor's default model).
     pub egger: bool,
     /// Trim-and-fill (L0).
@@ -124,6 +128,9 @@ pub struct MetaRegression {
     pub coef_names: Vec<String>,
     /// Proportion of τ² explained, percent (0 when the intercept-only τ² is 0).
     pub r2: f64,
+    /// Studies left out for want of a moderator value (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub omitted: Vec<String>,
     /// The fit.
     #[serde(flatten)]
     pub fit: Fit,
@@ -265,16 +272,32 @@ pub fn analyse(
     let meta_regression = if req.mods.is_empty() {
         None
     } else {
-        let (dm, coef_names) = design(k, &req.mods)?;
-        let fm = fit(&y, &v, &dm, opts)?;
-        let r2 = if f.tau2 > 0.0 {
-            (100.0 * (f.tau2 - fm.tau2) / f.tau2).max(0.0)
+        let rows: Vec<usize> = match &req.mods_rows {
+            Some(r) => r.clone(),
+            None => (0..k).collect(),
+        };
+        let ys: Vec<f64> = rows.iter().filter_map(|i| y.get(*i).copied()).collect();
+        let vs: Vec<f64> = rows.iter().filter_map(|i| v.get(*i).copied()).collect();
+        let (dm, coef_names) = design(ys.len(), &req.mods)?;
+        let fm = fit(&ys, &vs, &dm, opts)?;
+        // R² against the intercept-only model on the same studies (metafor's).
+        let tau2_0 = if ys.len() == k {
+            f.tau2
+        } else {
+            fit(&ys, &vs, &super::linalg::Design::intercept(ys.len()), opts)?.tau2
+        };
+        let r2 = if tau2_0 > 0.0 {
+            (100.0 * (tau2_0 - fm.tau2) / tau2_0).max(0.0)
         } else {
             0.0
         };
         Some(MetaRegression {
             coef_names,
             r2,
+            omitted: (0..k)
+                .filter(|i| !rows.contains(i))
+                .filter_map(|i| labels.get(i).cloned())
+                .collect(),
             fit: fm,
         })
     };

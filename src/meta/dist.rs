@@ -1,16 +1,33 @@
 //! Distribution functions for tests and intervals, with quantiles polished by
 //! Newton steps on statrs' CDFs so limits are accurate to ~1e-14.
+//!
+//! Every function is total: a statistic that is NaN (0/0, as Knapp–Hartung
+//! gives when the effects do not vary at all) gives NaN, as R gives NA, and
+//! an infinite one gives 0 or 1; a probability outside (0, 1) gives NaN.
+//! None of them hands statrs a value it would panic on.
 
 use statrs::distribution::{ChiSquared, Continuous, ContinuousCDF, StudentsT};
 use statrs::function::erf::erfc;
 
 /// Two-sided p-value of a standard normal statistic.
 pub fn p_norm2(z: f64) -> f64 {
+    if z.is_nan() {
+        return f64::NAN;
+    }
+    if z.is_infinite() {
+        return 0.0;
+    }
     erfc(z.abs() / std::f64::consts::SQRT_2)
 }
 
 /// Two-sided p-value of a t statistic with `df` degrees of freedom.
 pub fn p_t2(t: f64, df: f64) -> f64 {
+    if t.is_nan() || df.is_nan() {
+        return f64::NAN;
+    }
+    if t.is_infinite() {
+        return 0.0;
+    }
     match StudentsT::new(0.0, 1.0, df) {
         Ok(d) => 2.0 * d.sf(t.abs()),
         Err(_) => f64::NAN,
@@ -19,8 +36,14 @@ pub fn p_t2(t: f64, df: f64) -> f64 {
 
 /// Upper tail of chi-square with `df` degrees of freedom.
 pub fn p_chisq_upper(x: f64, df: f64) -> f64 {
+    if x.is_nan() || df.is_nan() {
+        return f64::NAN;
+    }
     if df <= 0.0 {
         return 1.0;
+    }
+    if x == f64::INFINITY {
+        return 0.0;
     }
     match ChiSquared::new(df) {
         Ok(d) => d.sf(x.max(0.0)),
@@ -30,6 +53,12 @@ pub fn p_chisq_upper(x: f64, df: f64) -> f64 {
 
 /// Upper tail of F(df1, df2).
 pub fn p_f_upper(x: f64, df1: f64, df2: f64) -> f64 {
+    if x.is_nan() || df1.is_nan() || df2.is_nan() {
+        return f64::NAN;
+    }
+    if x == f64::INFINITY {
+        return 0.0;
+    }
     match statrs::distribution::FisherSnedecor::new(df1, df2) {
         Ok(d) => d.sf(x.max(0.0)),
         Err(_) => f64::NAN,
@@ -54,6 +83,9 @@ fn polish<D: ContinuousCDF<f64, f64> + Continuous<f64, f64>>(d: &D, p: f64, mut 
 
 /// Quantile of t(df).
 pub fn qt(p: f64, df: f64) -> f64 {
+    if !(p > 0.0 && p < 1.0) || df.is_nan() {
+        return f64::NAN;
+    }
     match StudentsT::new(0.0, 1.0, df) {
         Ok(d) => {
             let x0 = d.inverse_cdf(p);
@@ -65,11 +97,48 @@ pub fn qt(p: f64, df: f64) -> f64 {
 
 /// Quantile of chi-square(df).
 pub fn qchisq(p: f64, df: f64) -> f64 {
+    if !(p > 0.0 && p < 1.0) || df.is_nan() {
+        return f64::NAN;
+    }
     match ChiSquared::new(df) {
         Ok(d) => {
             let x0 = d.inverse_cdf(p);
             polish(&d, p, x0)
         }
         Err(_) => f64::NAN,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// No value makes a distribution function panic: NaN in, NaN out (R's
+    /// NA); infinite statistics give a p-value of 0.
+    #[test]
+    fn distribution_functions_are_total() {
+        let odd = [
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            0.0,
+            -1.0,
+            1e308,
+            1e-308,
+        ];
+        for x in odd {
+            for df in [f64::NAN, 0.0, 1.0, 3.5, 1e9, f64::INFINITY] {
+                let _ = (p_t2(x, df), p_chisq_upper(x, df), p_f_upper(x, df, df));
+                let _ = (qt(x, df), qchisq(x, df));
+            }
+            let _ = p_norm2(x);
+        }
+        assert!(p_t2(f64::NAN, 1.0).is_nan());
+        assert_eq!(p_t2(f64::INFINITY, 1.0), 0.0);
+        assert!(p_norm2(f64::NAN).is_nan());
+        assert!(p_chisq_upper(f64::NAN, 2.0).is_nan());
+        assert!(qt(f64::NAN, 3.0).is_nan());
+        // and the ordinary values are as before: t(1) two-sided p of 1 is 0.5
+        assert!((p_t2(1.0, 1.0) - 0.5).abs() < 1e-12);
     }
 }

@@ -458,9 +458,16 @@ pub fn fit_with_tau2(
             .flat_map(|i| (1..p).map(move |j| (i, j)))
             .map(|(i, j)| vb.get(i * p + j).copied().unwrap_or(0.0))
             .collect();
-        let inv = linalg::invert(m, &sub).ok_or(MetaError::Singular)?;
-        let bs: Vec<f64> = f.b.iter().skip(1).copied().collect();
-        let stat = quad(m, &inv, &bs);
+        // With no residual variance under Knapp–Hartung (s2w = 0) the
+        // covariance is 0 and the test is undefined: NA, as in metafor.
+        let stat = match linalg::invert(m, &sub) {
+            Some(inv) => {
+                let bs: Vec<f64> = f.b.iter().skip(1).copied().collect();
+                quad(m, &inv, &bs)
+            }
+            None if s2w == 0.0 => f64::NAN,
+            None => return Err(MetaError::Singular),
+        };
         Some(match df {
             Some(d) => (
                 stat / m as f64,

@@ -397,6 +397,35 @@ pub enum Item {
     Deletion(Deletion),
 }
 
+/// The first column name a CSV header repeats (trimmed, compared without
+/// regard to ASCII case), if any. Every CSV Lacuna reads refuses such a
+/// header: which of the two columns a value belongs to would be a guess.
+///
+/// ```
+/// use lacuna::model::repeated_column;
+/// assert_eq!(repeated_column(["study", "yi", "vi", " YI"]), Some("YI"));
+/// assert_eq!(repeated_column(["study", "yi", "vi"]), None);
+/// ```
+pub fn repeated_column<'a>(headers: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let mut seen: Vec<String> = Vec::new();
+    for h in headers {
+        let k = h.trim().to_ascii_lowercase();
+        if k.is_empty() {
+            continue;
+        }
+        if seen.contains(&k) {
+            return Some(h.trim());
+        }
+        seen.push(k);
+    }
+    None
+}
+
+/// The message for a header that repeats `name`.
+pub fn repeated_column_message(name: &str) -> String {
+    format!("the column {name:?} appears twice in the header: a repeated column is ambiguous; rename or remove one")
+}
+
 /// Title normalised for deduplication: lower case, letters and digits only,
 /// single spaces.
 ///

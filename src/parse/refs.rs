@@ -290,6 +290,12 @@ pub fn read_csv(
             message: format!("CSV header: {e}"),
         })?
         .clone();
+    if let Some(name) = crate::model::repeated_column(headers.iter()) {
+        return Err(ParseError::Refs {
+            line: Some(1),
+            message: crate::model::repeated_column_message(name),
+        });
+    }
     let mut col: HashMap<&str, usize> = HashMap::new();
     for (i, h) in headers.iter().enumerate() {
         let h = h.trim().to_lowercase();

@@ -41,6 +41,8 @@ pub struct PoolOutcome {
     pub report: crate::meta::analysis::Report,
     /// (study, reason) for rows left out.
     pub dropped: Vec<(String, String)>,
+    /// Other notes for a person (studies left out of the meta-regression).
+    pub notes: Vec<String>,
 }
 
 /// Read the sheet, compute effect sizes, run the analysis, and write the
@@ -66,6 +68,7 @@ pub fn pool(cfg: &PoolConfig) -> Result<PoolOutcome, Error> {
     let mut es = Vec::new();
     let mut labels = Vec::new();
     let mut dropped = Vec::new();
+    let mut notes = Vec::new();
     for (i, (e, l)) in out.into_iter().zip(&sheet.labels).enumerate() {
         match e {
             Extracted::Effect(e) => {
@@ -86,13 +89,49 @@ pub fn pool(cfg: &PoolConfig) -> Result<PoolOutcome, Error> {
     if let Some(b) = &cfg.by {
         req.by = Some((b.clone(), sheet.column(b, &keep).map_err(sheet_error)?));
     }
+    // A moderator cell that is empty or NA is missing: that study is left
+    // out of the meta-regression (as metafor does), not made a level.
+    let missing = |c: &str| {
+        let t = c.trim();
+        t.is_empty() || t.eq_ignore_ascii_case("na")
+    };
+    let mut cells = Vec::new();
     for m in &cfg.mods {
-        let md = if sheet.is_numeric(m, &keep) {
-            Moderator::Continuous(sheet.numeric_column(m, &keep).map_err(sheet_error)?)
-        } else {
-            Moderator::Categorical(sheet.column(m, &keep).map_err(sheet_error)?)
+        cells.push((m, sheet.column(m, &keep).map_err(sheet_error)?));
+    }
+    let rows: Vec<usize> = (0..keep.len())
+        .filter(|i| {
+            cells
+                .iter()
+                .all(|(_, c)| c.get(*i).is_some_and(|x| !missing(x)))
+        })
+        .collect();
+    for i in (0..keep.len()).filter(|i| !rows.contains(i)) {
+        let without: Vec<&str> = cells
+            .iter()
+            .filter(|(_, c)| c.get(i).is_none_or(|x| missing(x)))
+            .map(|(m, _)| m.as_str())
+            .collect();
+        notes.push(format!(
+            "{} left out of the meta-regression: no value of {}",
+            labels.get(i).map_or("?", String::as_str),
+            without.join(", ")
+        ));
+    }
+    for (m, c) in &cells {
+        let present: Vec<&String> = rows.iter().filter_map(|i| c.get(*i)).collect();
+        let numbers: Option<Vec<f64>> = present
+            .iter()
+            .map(|x| x.trim().parse::<f64>().ok().filter(|v| v.is_finite()))
+            .collect();
+        let md = match numbers {
+            Some(v) => Moderator::Continuous(v),
+            None => Moderator::Categorical(present.into_iter().cloned().collect()),
         };
-        req.mods.push((m.clone(), md));
+        req.mods.push(((*m).clone(), md));
+    }
+    if rows.len() < keep.len() {
+        req.mods_rows = Some(rows);
     }
     if let Some(c) = &cfg.cumulative {
         req.cumulative = Some((
@@ -130,5 +169,9 @@ pub fn pool(cfg: &PoolConfig) -> Result<PoolOutcome, Error> {
             crate::report::svg::funnel(&report, &title),
         )?;
     }
-    Ok(PoolOutcome { report, dropped })
+    Ok(PoolOutcome {
+        report,
+        dropped,
+        notes,
+    })
 }

@@ -72,6 +72,9 @@ fn read(cfg: &SimulateConfig) -> Result<Labelled, Error> {
         .headers()
         .map_err(|e| bad(format!("not a readable CSV: {e}")))?
         .clone();
+    if let Some(name) = crate::model::repeated_column(headers.iter()) {
+        return Err(bad(crate::model::repeated_column_message(name)));
+    }
     let col = |name: &str| headers.iter().position(|h| h.trim() == name);
     let (Some(ci), Some(ct), Some(ca), Some(cl)) = (
         col("record_id"),

@@ -258,6 +258,13 @@ pub fn read_decisions(path: &Path) -> Result<Vec<DecisionInput>, Error> {
         .trim(csv::Trim::All)
         .from_path(path)
         .map_err(|e| bad(format!("cannot read: {e}")))?;
+    let headers = rdr
+        .headers()
+        .map_err(|e| bad(format!("not a readable CSV: {e}")))?
+        .clone();
+    if let Some(name) = crate::model::repeated_column(headers.iter()) {
+        return Err(bad(crate::model::repeated_column_message(name)));
+    }
     let mut out = Vec::new();
     for (i, rec) in rdr.records().enumerate() {
         let rec = rec.map_err(|e| bad(format!("row {}: {e}", i + 2)))?;

@@ -14,6 +14,7 @@ mod extract;
 mod gapmap;
 mod golden;
 mod harvest;
+mod hostile;
 mod imports;
 mod index;
 mod meta;

@@ -1,0 +1,225 @@
+//! Issue 16: wrong numbers and crashes under hostile input. One test per
+//! class of defect; each fails on the code before the fix.
+
+use crate::support::{demo_review, lacuna, shared, stderr, stdout};
+use std::path::{Path, PathBuf};
+
+fn write(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, body).expect("write");
+    p
+}
+
+fn json(o: &std::process::Output) -> serde_json::Value {
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(o));
+    serde_json::from_slice(&o.stdout).expect("json")
+}
+
+/// Exit `code`, no panic, and every one of `expect` in stderr.
+fn refused(o: &std::process::Output, code: i32, expect: &[&str]) {
+    let e = stderr(o);
+    assert_eq!(o.status.code(), Some(code), "{e}");
+    assert!(!e.contains("panicked"), "{e}");
+    for x in expect {
+        assert!(e.contains(x), "expected {x:?} in: {e}");
+    }
+}
+
+#[test]
+fn issue_16_a_repeated_column_is_refused_in_every_csv_lacuna_reads() {
+    let t = tempfile::tempdir().expect("tmp");
+    let p = t.path();
+    // an effect-size sheet for `pool`: before, B got C's value
+    let d = write(
+        p,
+        "d.csv",
+        "study,yi,vi,yi\nA,0.11,0.1,0.12\nB,0.21,0.2,0.22\nC,0.31,0.3,0.32\n",
+    );
+    let o = lacuna(&[&"pool", &"--data", &d, &"--measure", &"GEN", &"--json"]);
+    refused(&o, 3, &["\"yi\" appears twice"]);
+    assert!(o.stdout.is_empty());
+    // a labelled screening sheet for `simulate`
+    let s = write(
+        p,
+        "s.csv",
+        "record_id,title,abstract,label_included,title\n1,a,b,1,c\n2,d,e,0,f\n",
+    );
+    refused(
+        &lacuna(&[&"simulate", &s, &"-q"]),
+        3,
+        &["\"title\" appears twice"],
+    );
+    // a plain CSV import
+    let (_t, dir) = crate::support::new_review();
+    let i = write(p, "i.csv", "title,year,Title\nOne,2020,Two\n");
+    refused(
+        &lacuna(&[&"import", &dir, &i, &"-q"]),
+        3,
+        &["\"Title\" appears twice"],
+    );
+    // decisions and effect rows, on a review with records
+    let (_t2, review) = demo_review();
+    let dec = write(
+        p,
+        "dec.csv",
+        "key,label,label\ncen-demo-002,include,exclude\n",
+    );
+    refused(
+        &lacuna(&[&"decide", &review, &"--from", &dec]),
+        3,
+        &["\"label\" appears twice"],
+    );
+    let eff = write(
+        p,
+        "eff.csv",
+        "record,intervention,outcome,measure,yi,vi,yi\ncen-demo-002,psych.mbt,symptoms,SMD,0.1,0.01,0.2\n",
+    );
+    refused(
+        &lacuna(&[&"extract", &review, &"--import", &eff]),
+        3,
+        &["\"yi\" appears twice"],
+    );
+}
+
+/// Two trials that each found RR = 1: under Knapp–Hartung the weighted
+/// residual variance is 0. metafor 4 (`rma(yi, vi, test = "knha")` on
+/// `escalc("RR", ai = c(5, 12), n1i = c(20, 40), ci = c(5, 6), n2i = c(20, 20))`)
+/// gives estimate 0, se 0, CI [0, 0], PI [0, 0], and NA for t and p.
+#[test]
+fn issue_16_knapp_hartung_with_no_spread_gives_metafors_answer() {
+    let t = tempfile::tempdir().expect("tmp");
+    let n = write(
+        t.path(),
+        "n.csv",
+        "study,g,ai,n1i,ci,n2i\nA,x,5,20,5,20\nB,x,12,40,6,20\nC,y,5,20,5,20\n",
+    );
+    let two = write(
+        t.path(),
+        "two.csv",
+        "study,ai,n1i,ci,n2i\nA,5,20,5,20\nB,12,40,6,20\n",
+    );
+    let v = json(&lacuna(&[
+        &"pool",
+        &"--data",
+        &two,
+        &"--measure",
+        &"RR",
+        &"--knha",
+        &"--json",
+    ]));
+    for (key, want) in [
+        ("estimate", 0.0),
+        ("se", 0.0),
+        ("ci_lb", 0.0),
+        ("ci_ub", 0.0),
+    ] {
+        let x = v[key].as_f64().unwrap_or(f64::NAN);
+        assert!(x.abs() < 1e-10, "{key} = {x}");
+        assert!((x - want).abs() < 1e-10);
+    }
+    assert!(v["pval"].is_null(), "{}", v["pval"]);
+    let o = lacuna(&[&"pool", &"--data", &two, &"--measure", &"RR", &"--knha"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("p NA"), "{}", stdout(&o));
+    // subgroups, leave-one-out and cumulative fits meet the same case
+    for extra in [
+        vec!["--by", "g"],
+        vec!["--leave1out"],
+        vec!["--cumulative", "ai"],
+    ] {
+        let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![
+            &"pool",
+            &"--data",
+            &n,
+            &"--measure",
+            &"RR",
+            &"--knha",
+            &"--json",
+        ];
+        for e in &extra {
+            args.push(e);
+        }
+        let o = lacuna(&args);
+        assert_eq!(o.status.code(), Some(0), "{extra:?}: {}", stderr(&o));
+    }
+}
+
+/// A cell whose pooled set is all null no longer stops the map (the
+/// protocol pools with Knapp–Hartung).
+#[test]
+fn issue_16_the_map_draws_a_cell_whose_trials_all_found_no_effect() {
+    let (_t, dir) = demo_review();
+    let t = tempfile::tempdir().expect("tmp");
+    let eff = write(
+        t.path(),
+        "null.csv",
+        "record,study,intervention,outcome,measure,ai,n1i,ci,n2i\n\
+         cen-demo-002,Null A,peer,self_harm_suicidality,RR,5,20,5,20\n\
+         cen-demo-024,Null B,peer,self_harm_suicidality,RR,12,40,6,20\n",
+    );
+    let o = lacuna(&[&"extract", &dir, &"--import", &eff, &"-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let m = json(&lacuna(&[&"map", &dir, &"--json", &"-q"]));
+    let cell = m["cells"]
+        .as_array()
+        .expect("cells")
+        .iter()
+        .find(|c| c["intervention"] == "peer" && c["outcome"] == "self_harm_suicidality")
+        .expect("the peer x self-harm cell");
+    let pooled = cell["pooled"].as_array().expect("pooled");
+    assert_eq!(pooled.len(), 1, "{cell}");
+    assert_eq!(pooled[0]["k"], 2);
+    assert!(pooled[0]["estimate"].as_f64().expect("estimate").abs() < 1e-10);
+}
+
+/// metafor 4: `rma(yi, vi, mods = ~ x)` with x = 1, 2, NA, 4, 5, 3 leaves
+/// study C out ("Studies with NAs omitted from model fitting") and gives
+/// b = 0.1610517991301, 0.0625543693159; se = 0.2067466267082,
+/// 0.0558906462096; QM = 1.2526710412381.
+#[test]
+fn issue_16_a_numeric_moderator_with_a_missing_value_leaves_that_study_out() {
+    let t = tempfile::tempdir().expect("tmp");
+    let d = write(
+        t.path(),
+        "m.csv",
+        "study,yi,vi,x\nA,0.1,0.04,1\nB,0.3,0.05,2\nC,0.2,0.03,\nD,0.5,0.06,4\nE,0.4,0.02,5\nF,0.6,0.05,3\n",
+    );
+    let o = lacuna(&[
+        &"pool",
+        &"--data",
+        &d,
+        &"--measure",
+        &"GEN",
+        &"--mods",
+        &"x",
+        &"--json",
+    ]);
+    assert!(
+        stderr(&o).contains("C left out of the meta-regression: no value of x"),
+        "{}",
+        stderr(&o)
+    );
+    let v = json(&o);
+    let mr = &v["meta_regression"];
+    assert_eq!(
+        mr["coef_names"],
+        serde_json::json!(["intrcpt", "x"]),
+        "{mr}"
+    );
+    assert_eq!(mr["omitted"], serde_json::json!(["C"]));
+    assert_eq!(mr["k"], 5);
+    let close = |x: &serde_json::Value, want: f64| {
+        let x = x.as_f64().expect("number");
+        assert!(
+            (x - want).abs() <= 1e-8 * want.abs().max(1e-2),
+            "{x} vs {want}"
+        );
+    };
+    close(&mr["b"][0], 0.1610517991301);
+    close(&mr["b"][1], 0.0625543693159);
+    close(&mr["se"][0], 0.2067466267082);
+    close(&mr["se"][1], 0.0558906462096);
+    // the main fit still has every study
+    assert_eq!(v["k"], 6);
+    let _ = shared();
+}
