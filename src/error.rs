@@ -51,6 +51,15 @@ pub enum Error {
         /// Why.
         source: std::io::Error,
     },
+    /// The records were stored, but the search index could not be brought up
+    /// to date; the next search or `lacuna index` rebuilds it from the store.
+    #[error("the records of {files} file(s) are stored, but the search index could not be updated ({source}); nothing is lost: the next search, or `lacuna index DIR`, rebuilds it from the store")]
+    IndexBehind {
+        /// Files whose records were committed.
+        files: usize,
+        /// What the index said.
+        source: StoreError,
+    },
     /// The E-utilities harvest failed (the store keeps what was fetched).
     #[error(transparent)]
     Harvest(#[from] crate::harvest::HarvestError),

@@ -5,6 +5,7 @@
 mod cli;
 
 use clap::Parser;
+use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -28,10 +29,14 @@ fn main() -> ExitCode {
         .init();
     match cli::run(cli) {
         Ok(()) => ExitCode::from(cli::exit::OK),
+        // The reader went away (`lacuna ... | head`): what it read was right.
+        Err(err) if cli::is_broken_pipe(&err) => ExitCode::from(cli::exit::OK),
         Err(err) => {
-            eprintln!("error: {err}");
+            // Written without panicking when stderr is closed too.
+            let mut e = std::io::stderr().lock();
+            let _ = writeln!(e, "error: {err}");
             for cause in err.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
+                let _ = writeln!(e, "  caused by: {cause}");
             }
             ExitCode::from(cli::exit_code(&err))
         }

@@ -3,7 +3,7 @@
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use lacuna::progress::Reporter;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 /// Progress bars on stderr (hidden with --quiet or when stderr is not a terminal).
 pub struct Bars {
@@ -45,7 +45,10 @@ impl Reporter for Bars {
     }
     fn message(&self, msg: &str) {
         if !self.quiet {
-            self.bar.suspend(|| eprintln!("{msg}"));
+            // A closed stderr (`lacuna ... 2>&1 | head`) is not worth a panic.
+            self.bar.suspend(|| {
+                let _ = writeln!(std::io::stderr(), "{msg}");
+            });
         }
     }
     fn finish(&self) {

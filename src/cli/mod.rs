@@ -46,7 +46,9 @@ const EXIT_CODES_HELP: &str = "Exit codes: 0 success; 1 unexpected failure; 2 ba
 4 the folder is not a review, or already is one; 5 the search query could not be read; \
 6 the studies cannot be pooled (too few, collinear moderators, no convergence); \
 7 the review is not ready for this step (e.g. not coded yet: the message says what to run); \
-8 the E-utilities server could not be used (what was stored stays; `lacuna harvest DIR --resume` carries on).";
+8 the E-utilities server could not be used (what was stored stays; `lacuna harvest DIR --resume` carries on); \
+9 another lacuna command is writing to the review (run again when it has finished); \
+10 the records were stored but the search index could not be updated (the next search rebuilds it).";
 
 /// The verbs.
 #[derive(Debug, Subcommand)]
@@ -131,6 +133,10 @@ pub mod exit {
     /// The E-utilities server could not be used (network down, retries exhausted,
     /// request refused); a harvest keeps what it stored and resumes with --resume.
     pub const NETWORK: u8 = 8;
+    /// Another process is writing to the review (it holds the write lock).
+    pub const BUSY: u8 = 9;
+    /// The records were stored but the index could not be updated.
+    pub const INDEX_BEHIND: u8 = 10;
 }
 
 /// Run one command.
@@ -159,6 +165,19 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// Whether the error is a closed pipe on our output (the reader has gone).
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| {
+        let io = c.downcast_ref::<std::io::Error>().or_else(|| {
+            match c.downcast_ref::<lacuna::Error>() {
+                Some(lacuna::Error::Write { source, .. }) => Some(source),
+                _ => None,
+            }
+        });
+        io.is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 /// Exit code for an error, by what kind of error it is.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
     use lacuna::store::StoreError;
@@ -172,6 +191,7 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
                 lacuna::Error::Protocol(_) | lacuna::Error::Rows { .. } => exit::BAD_INPUT,
                 lacuna::Error::NotReady(_) => exit::NOT_READY,
                 lacuna::Error::Write { .. } => exit::FAILURE,
+                lacuna::Error::IndexBehind { .. } => exit::INDEX_BEHIND,
                 lacuna::Error::Harvest(lacuna::harvest::HarvestError::Query(_)) => exit::BAD_QUERY,
                 lacuna::Error::Harvest(_) => exit::NETWORK,
             };
@@ -191,6 +211,7 @@ fn store_code(s: &lacuna::store::StoreError) -> u8 {
     match s {
         StoreError::NotAReview(_) | StoreError::AlreadyAReview(_) => exit::NOT_A_REVIEW,
         StoreError::Query(_) => exit::BAD_QUERY,
+        StoreError::Busy(_) => exit::BUSY,
         _ => exit::FAILURE,
     }
 }

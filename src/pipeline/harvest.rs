@@ -141,6 +141,9 @@ pub fn harvest(
     spec: &HarvestSpec,
     reporter: &dyn Reporter,
 ) -> Result<HarvestReport, Error> {
+    if !spec.dry_run {
+        review.lock_for_writing()?;
+    }
     let open = review.unfinished_harvest()?;
     let row = if spec.resume {
         match open {

@@ -54,12 +54,16 @@ const BATCH: usize = 512;
 
 /// Import files into a review, each in its own transaction, and bring the
 /// index up to date. Stops at the first file that cannot be read: that file's
-/// transaction is rolled back; files imported before it stay.
+/// transaction is rolled back; files imported before it stay. Holds the
+/// review's write lock (`StoreError::Busy` when another process has it).
+/// When only the index fails after the records are committed, the error is
+/// [`Error::IndexBehind`]: the records are stored.
 pub fn import(
     review: &mut Review,
     files: &[PathBuf],
     reporter: &dyn Reporter,
 ) -> Result<Vec<FileReport>, Error> {
+    review.lock_for_writing()?;
     let mut reports = Vec::new();
     // Bring a missing or stale index up to date first, so that the new records
     // are indexed straight from the parser rather than read back afterwards.
@@ -87,7 +91,13 @@ pub fn import(
     reporter.finish();
     if !index_ok {
         reporter.message("building the search index");
-        index::rebuild(review, reporter)?;
+        if let Err(e) = index::rebuild(review, reporter) {
+            // The records are committed: say so, with an exit code of its own.
+            return Err(Error::IndexBehind {
+                files: reports.len(),
+                source: e,
+            });
+        }
     }
     Ok(reports)
 }
@@ -195,6 +205,7 @@ fn import_one(
 /// Rebuild the index from the store when it is missing or stale.
 pub(crate) fn ensure_index(review: &Review, reporter: &dyn Reporter) -> Result<(), Error> {
     if !index::is_current(review)? {
+        review.lock_for_writing()?;
         if review.count_current()? > 0 {
             reporter.message("the search index is missing or out of date: rebuilding it first");
         }
@@ -286,6 +297,7 @@ pub fn dedup(
     review: &mut Review,
     reporter: &dyn Reporter,
 ) -> Result<crate::store::dedup::DedupOutcome, Error> {
+    review.lock_for_writing()?;
     let (new, old) = review.dedup_keys()?;
     let upto = new.iter().map(|k| k.id).max().unwrap_or(0);
     let pairs = crate::model::dedup::find(&new, &old);

@@ -13,7 +13,9 @@ use std::io::Write;
 use std::path::PathBuf;
 
 /// Search the review, rebuilding a missing or stale index from the store
-/// first (never searching one silently).
+/// first (never searching one silently). While another process writes to
+/// the review, the index is not rebuilt under it: the search reads the
+/// index as it last committed, and says so.
 pub fn search(
     review: &Review,
     query: &str,
@@ -21,15 +23,31 @@ pub fn search(
     reporter: &dyn Reporter,
 ) -> Result<Results, Error> {
     if !index::is_current(review)? {
-        reporter
-            .message("the search index is missing or out of date; rebuilding it from the store");
-        index::rebuild(review, reporter)?;
+        // Only the process holding the write lock rebuilds; while another
+        // writes (an import), search the index as it last committed.
+        match review.lock_for_writing() {
+            Ok(()) => {
+                reporter.message(
+                    "the search index is missing or out of date; rebuilding it from the store",
+                );
+                index::rebuild(review, reporter)?;
+            }
+            Err(crate::store::StoreError::Busy(_)) => {
+                let searcher = Searcher::open(review)?;
+                reporter.message(
+                    "another lacuna command is writing to this review: searching the index as it was at its last commit",
+                );
+                return Ok(searcher.search(query, limit)?);
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
     Ok(Searcher::open(review)?.search(query, limit)?)
 }
 
 /// Rebuild the search index from the store; the number of records indexed.
 pub fn reindex(review: &Review, reporter: &dyn Reporter) -> Result<u64, Error> {
+    review.lock_for_writing()?;
     Ok(index::rebuild(review, reporter)?)
 }
 
@@ -51,7 +69,9 @@ pub const EXPORT_CSV_COLUMNS: [&str; 8] = [
 
 /// Write the review's current records (duplicates merged, deletions left
 /// out; with `included`, only those whose latest decision is include) to
-/// `out`. A reader that goes away (`lacuna export DIR | head`) is not an error.
+/// `out`. In CSV, a text cell that a spreadsheet would run as a formula gets
+/// a leading `'` ([`crate::report::spreadsheet_text`]); JSON Lines and RIS
+/// are exact. A reader that goes away (`lacuna export DIR | head`) is not an error.
 pub fn export(
     review: &Review,
     format: ExportFormat,
@@ -59,6 +79,8 @@ pub fn export(
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     let keep = if included { review.included()? } else { None };
+    // Text cells are made safe to open in a spreadsheet (no formulas).
+    let safe = |x: &str| crate::report::spreadsheet_text(x).into_owned();
     let mut csv_w = (format == ExportFormat::Csv).then(|| csv::Writer::from_writer(Vec::new()));
     let mut err: Option<std::io::Error> = None;
     if let Some(w) = csv_w.as_mut() {
@@ -82,12 +104,12 @@ pub fn export(
                     .write_record([
                         rec.pmid.map(|p| p.to_string()).unwrap_or_default(),
                         rec.doi.as_ref().map(|d| d.to_string()).unwrap_or_default(),
-                        rec.title.clone(),
-                        rec.abstract_text.clone().unwrap_or_default(),
+                        safe(&rec.title),
+                        safe(rec.abstract_text.as_deref().unwrap_or_default()),
                         rec.year.map(|y| y.to_string()).unwrap_or_default(),
-                        rec.journal.clone().unwrap_or_default(),
-                        rec.authors.join("; "),
-                        rec.keywords.join("; "),
+                        safe(rec.journal.as_deref().unwrap_or_default()),
+                        safe(&rec.authors.join("; ")),
+                        safe(&rec.keywords.join("; ")),
                     ])
                     .map_err(std::io::Error::from),
                 None => Ok(()),
@@ -130,6 +152,7 @@ pub fn decide_pair(
     reviewer: &str,
     reporter: &dyn Reporter,
 ) -> Result<(), Error> {
+    review.lock_for_writing()?;
     let was_current = index::is_current(review)?;
     let merged = review.decide_pair(keep, other, same, reviewer)?;
     let ids: Vec<i64> = merged.into_iter().collect();

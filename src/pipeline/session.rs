@@ -250,14 +250,24 @@ pub struct DecisionInput {
 /// Read decisions from a CSV with columns `key,label[,reason]` (a header
 /// row first). Errors name the file, row and column.
 pub fn read_decisions(path: &Path) -> Result<Vec<DecisionInput>, Error> {
+    let bytes = std::fs::read(path).map_err(|e| Error::Sheet {
+        path: path.display().to_string(),
+        message: format!("cannot read: {e}"),
+    })?;
+    parse_decisions(&bytes, path)
+}
+
+/// Decisions from the bytes of a CSV as [`read_decisions`] reads it;
+/// `path` names the file in errors.
+pub fn parse_decisions(bytes: &[u8], path: &Path) -> Result<Vec<DecisionInput>, Error> {
     let bad = |message: String| Error::Sheet {
         path: path.display().to_string(),
         message,
     };
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| bad(format!("cannot read: {e}")))?;
+        .from_reader(bytes);
     let headers = rdr
         .headers()
         .map_err(|e| bad(format!("not a readable CSV: {e}")))?

@@ -117,17 +117,18 @@ pub fn csv(map: &Map) -> String {
         });
         let p = c.pooled.first();
         let f = |x: Option<f64>| x.map(|v| format!("{v:.4}")).unwrap_or_default();
+        let t = |x: &str| super::spreadsheet_text(x).into_owned();
         let _ = w.write_record([
-            c.intervention.clone(),
-            c.outcome.clone(),
+            t(&c.intervention),
+            t(&c.outcome),
             c.n_studies.to_string(),
             c.n_reviews.to_string(),
             c.n_ongoing.to_string(),
-            designs,
+            t(&designs),
             y0,
             y1,
-            gap_names(&c.gaps),
-            p.map(|p| p.measure.clone()).unwrap_or_default(),
+            t(&gap_names(&c.gaps)),
+            t(&p.map(|p| p.measure.clone()).unwrap_or_default()),
             p.map(|p| p.k.to_string()).unwrap_or_default(),
             f(p.map(|p| p.estimate)),
             f(p.map(|p| p.ci_lb)),
@@ -138,7 +139,7 @@ pub fn csv(map: &Map) -> String {
             f(p.map(|p| p.shown.0)),
             f(p.map(|p| p.shown.1)),
             f(p.map(|p| p.shown.2)),
-            studies,
+            t(&studies),
         ]);
     }
     w.into_inner()

@@ -350,6 +350,44 @@ pub struct Results {
     pub hits: Vec<Hit>,
 }
 
+/// Deepest parenthesis nesting a query may have. tantivy's query grammar
+/// backtracks: each level of nesting doubles the time to parse (depth 22
+/// took 2.8 s), so deeper queries are refused with a message; 12 levels
+/// parse in a few milliseconds.
+pub const MAX_QUERY_DEPTH: usize = 12;
+
+/// Longest query read, in bytes.
+pub const MAX_QUERY_LEN: usize = 10_000;
+
+/// Refuse a query too long or too deeply nested to parse in bounded time
+/// (parentheses inside quotes do not count).
+fn check_query_shape(query: &str) -> Result<(), StoreError> {
+    if query.len() > MAX_QUERY_LEN {
+        return Err(StoreError::Query(format!(
+            "the query is {} bytes long; at most {MAX_QUERY_LEN} are read",
+            query.len()
+        )));
+    }
+    let (mut depth, mut deepest, mut quoted) = (0usize, 0usize, false);
+    for c in query.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            '(' if !quoted => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            ')' if !quoted => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    if deepest > MAX_QUERY_DEPTH {
+        return Err(StoreError::Query(format!(
+            "the query nests parentheses {deepest} deep; at most {MAX_QUERY_DEPTH} are read (write it flatter)"
+        )));
+    }
+    Ok(())
+}
+
 /// An open index, ready to search many queries.
 pub struct Searcher {
     reader: tantivy::IndexReader,
@@ -389,6 +427,7 @@ impl Searcher {
     /// `abstract:` searches that same text (the abstract is not indexed on
     /// its own).
     pub fn search(&self, query: &str, limit: usize) -> Result<Results, StoreError> {
+        check_query_shape(query)?;
         let parsed = self
             .parser
             .parse_query(&abstract_as_text(query))
@@ -429,6 +468,8 @@ impl Searcher {
                 (Occur::Should, Box::new(BooleanQuery::new(boosts))),
             ]))
         };
+        // Never more hits than records: a huge --limit allocates nothing.
+        let limit = limit.min(usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX));
         let (top, total) = searcher.search(&*q, &(TopDocs::with_limit(limit.max(1)), Count))?;
         // Snippets mark the bare words and the words of title: queries.
         let mut title_words = words.clone();

@@ -137,6 +137,10 @@ pub enum StoreError {
         /// serde's message.
         message: String,
     },
+    /// Another process is writing to the review (an import, a harvest, an
+    /// index rebuild) and holds its lock.
+    #[error("{}: another lacuna command is writing to this review (an import, a harvest or an index rebuild); run this again when it has finished", .0.display())]
+    Busy(PathBuf),
     /// The search index failed.
     #[error("search index: {0}")]
     Index(String),
@@ -149,7 +153,12 @@ pub enum StoreError {
 pub struct Review {
     dir: PathBuf,
     conn: Connection,
+    /// The review's write lock, once taken ([`Review::lock_for_writing`]).
+    lock: std::sync::Mutex<Option<std::fs::File>>,
 }
+
+/// The file whose lock marks the one process writing to a review.
+pub const LOCK_FILE: &str = "lacuna.lock";
 
 impl std::fmt::Debug for Review {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -343,6 +352,7 @@ impl Review {
         Ok(Review {
             dir: dir.to_path_buf(),
             conn,
+            lock: std::sync::Mutex::new(None),
         })
     }
 
@@ -358,12 +368,44 @@ impl Review {
         Ok(Review {
             dir: dir.to_path_buf(),
             conn,
+            lock: std::sync::Mutex::new(None),
         })
     }
 
     /// The review folder.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// Take the review's write lock, held until the review is dropped (or
+    /// the process ends, however it ends: the operating system releases
+    /// it, so a killed process leaves no stale lock). Only one process
+    /// writes records and the index at a time; a second gets
+    /// [`StoreError::Busy`] at once. Taking it again in the same process is
+    /// a no-op. Decisions and codings do not need it (SQLite orders them).
+    pub fn lock_for_writing(&self) -> Result<(), StoreError> {
+        let mut held = self
+            .lock
+            .lock()
+            .map_err(|_| StoreError::Busy(self.dir.clone()))?;
+        if held.is_some() {
+            return Ok(());
+        }
+        let path = self.dir.join(LOCK_FILE);
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io_err(&path))?;
+        match f.try_lock() {
+            Ok(()) => {
+                *held = Some(f);
+                Ok(())
+            }
+            Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Busy(self.dir.clone())),
+            Err(std::fs::TryLockError::Error(e)) => Err(StoreError::Io { path, source: e }),
+        }
     }
 
     /// Path of the derived index.

@@ -223,3 +223,100 @@ fn issue_16_a_numeric_moderator_with_a_missing_value_leaves_that_study_out() {
     assert_eq!(v["k"], 6);
     let _ = shared();
 }
+
+/// Another process writing (simulated by holding the review's lock, as a
+/// running import does): a second import gets its own exit code and a
+/// clear message, storing nothing; a search reads the index as it last
+/// committed instead of rebuilding it under the writer.
+#[test]
+fn issue_16_a_second_writer_is_told_the_review_is_busy_and_a_search_reads_the_last_index() {
+    let (_t, dir) = crate::support::demo_imported();
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("lacuna.lock"))
+        .expect("lock file");
+    lock.try_lock().expect("the test holds the lock");
+    let more = crate::support::root().join("tests/fixtures/imports/plain.csv");
+    let o = lacuna(&[&"import", &dir, &more]);
+    refused(&o, 9, &["another lacuna command is writing to this review"]);
+    // the index is made stale by a generation bump the writer would make;
+    // removing its marker is the simplest way to make it look stale
+    let gen = dir.join("index/GENERATION");
+    if gen.exists() {
+        std::fs::write(&gen, "0").expect("stale marker");
+    }
+    let o = lacuna(&[&"search", &dir, &"dialectical behavior therapy", &"--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("searching the index as it was at its last commit"),
+        "{}",
+        stderr(&o)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert!(v["total"].as_u64().unwrap_or(0) > 0, "{v}");
+    // once the writer is gone, everything works again
+    drop(lock);
+    let o = lacuna(&[&"import", &dir, &more, &"-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+/// Inputs that panicked: a huge hit count, a closed pipe on stdout and
+/// stderr, and a query nested far too deep (which took exponential time).
+#[test]
+fn issue_16_huge_counts_closed_pipes_and_deep_queries_do_not_panic() {
+    let (_t, dir) = crate::support::demo_imported();
+    for n in ["18446744073709551615", "4294967296"] {
+        let o = lacuna(&[&"search", &dir, &"dbt", &"-n", &n, &"--json"]);
+        assert_eq!(o.status.code(), Some(0), "-n {n}: {}", stderr(&o));
+    }
+    let deep = format!("{}therapy{}", "(".repeat(4000), ")".repeat(4000));
+    let o = lacuna(&[&"search", &dir, &deep]);
+    refused(&o, 5, &["nests parentheses 4000 deep"]);
+    let long = "therapy ".repeat(2000);
+    refused(
+        &lacuna(&[&"search", &dir, &long]),
+        5,
+        &["at most 10000 are read"],
+    );
+    let ok = format!("{}therapy{}", "(".repeat(8), ")".repeat(8));
+    let o = lacuna(&[&"search", &dir, &ok, &"--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // `lacuna protocol P 2>&1 | head -1`: both streams close early
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lacuna"))
+        .arg("protocol")
+        .arg(crate::support::root().join("protocols/complex-emotional-needs.toml"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(0), "{status:?}");
+}
+
+/// A title that is a spreadsheet formula is written as text in the CSVs
+/// meant for people (export and the map's cells), and exactly in JSON Lines.
+#[test]
+fn issue_16_csv_for_people_never_holds_a_live_formula() {
+    let (_t, dir) = crate::support::new_review();
+    let t = tempfile::tempdir().expect("tmp");
+    let f = write(
+        t.path(),
+        "f.csv",
+        "title,year\n\"=HYPERLINK(\"\"http://example.org\"\",\"\"x\"\")\",2020\n-2+3 @ once,2021\n",
+    );
+    let o = lacuna(&[&"import", &dir, &f, &"-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let csv = stdout(&lacuna(&[&"export", &dir, &"--format", &"csv"]));
+    assert!(csv.contains("\"'=HYPERLINK("), "{csv}");
+    assert!(csv.contains("'-2+3 @ once"), "{csv}");
+    assert!(
+        !csv.contains(",=HYPERLINK") && !csv.contains(",\"=HYPERLINK"),
+        "{csv}"
+    );
+    let jsonl = stdout(&lacuna(&[&"export", &dir, &"--format", &"jsonl"]));
+    assert!(jsonl.contains("\"title\":\"=HYPERLINK("), "{jsonl}");
+}
