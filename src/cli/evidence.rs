@@ -46,9 +46,9 @@ pub struct CodeArgs {
     /// Link the record to a study label (papers of one trial count once on the map).
     #[arg(long)]
     study: Option<String>,
-    /// Who makes the edits.
-    #[arg(long, default_value = "reviewer")]
-    reviewer: String,
+    /// Who makes the edits (required with edits).
+    #[arg(long)]
+    reviewer: Option<String>,
     /// Why (kept with each edit).
     #[arg(long)]
     note: Option<String>,
@@ -135,8 +135,9 @@ pub fn code(out: &mut dyn Write, bars: &Bars, a: CodeArgs) -> anyhow::Result<()>
         let key = a.record.as_deref().ok_or_else(|| {
             lacuna::Error::NotReady("edits need --record KEY (a PMID, DOI or record key)".into())
         })?;
-        evidence::edit_codes(&mut review, &p, key, &edits, &a.reviewer)?;
-        bars.message(&format!("edits to {key} recorded by {}", a.reviewer));
+        let reviewer = a.reviewer.as_deref().unwrap_or("");
+        evidence::edit_codes(&mut review, &p, key, &edits, reviewer)?;
+        bars.message(&format!("edits to {key} recorded by {reviewer}"));
     }
     if a.review {
         let shown = evidence::code_review(&review, a.record.as_deref())?;
@@ -181,8 +182,8 @@ pub fn code(out: &mut dyn Write, bars: &Bars, a: CodeArgs) -> anyhow::Result<()>
         }
         bars.message(&format!(
             "next: lacuna map {} (or review codes with lacuna code {} --review)",
-            a.dir.display(),
-            a.dir.display()
+            super::shell(&a.dir),
+            super::shell(&a.dir)
         ));
     }
     Ok(())
@@ -234,7 +235,7 @@ pub fn extract(out: &mut dyn Write, bars: &Bars, a: ExtractArgs) -> anyhow::Resu
     bars.message(&format!(
         "{n} effect-size row(s) attached from {}; next: lacuna map {}",
         file.display(),
-        a.dir.display()
+        super::shell(&a.dir)
     ));
     Ok(())
 }

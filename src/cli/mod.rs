@@ -165,6 +165,18 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// A path as a shell reads it, for the commands a hint suggests: quoted
+/// when it holds a space or another character the shell would read.
+pub fn shell(p: &std::path::Path) -> String {
+    let s = p.display().to_string();
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./:@%+=,".contains(c);
+    if !s.is_empty() && s.chars().all(plain) {
+        s
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
 /// Whether the error is a closed pipe on our output (the reader has gone).
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|c| {

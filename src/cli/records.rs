@@ -88,7 +88,7 @@ pub fn import(out: &mut dyn Write, bars: &Bars, a: ImportArgs) -> anyhow::Result
     bars.message(&format!(
         "{} file(s) imported, {total} record(s) new or changed; search with: lacuna search {} 'WORDS'",
         reports.len(),
-        a.dir.display()
+        super::shell(&a.dir)
     ));
     Ok(())
 }
@@ -204,7 +204,7 @@ pub fn report_dedup(bars: &Bars, dir: &std::path::Path, o: &lacuna::store::dedup
                 format!(
                     ", {} uncertain pair(s) for a person: lacuna dedup {} --review",
                     o.uncertain,
-                    dir.display()
+                    super::shell(dir)
                 )
             } else {
                 String::new()
@@ -288,7 +288,7 @@ pub fn dedup(out: &mut dyn Write, bars: &Bars, a: DedupArgs) -> anyhow::Result<(
             writeln!(
                 out,
                 "  decide: lacuna dedup {} --same {} {}   or   --distinct {} {}",
-                a.dir.display(),
+                super::shell(&a.dir),
                 p.records[0].key,
                 p.records[1].key,
                 p.records[0].key,
@@ -316,7 +316,7 @@ pub fn dedup(out: &mut dyn Write, bars: &Bars, a: DedupArgs) -> anyhow::Result<(
             o.merged,
             o.uncertain,
             if o.uncertain > 0 {
-                format!(" (see `lacuna dedup {} --review`)", a.dir.display())
+                format!(" (see `lacuna dedup {} --review`)", super::shell(&a.dir))
             } else {
                 String::new()
             }

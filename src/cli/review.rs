@@ -31,7 +31,7 @@ pub fn init(bars: &super::Bars, a: InitArgs) -> anyhow::Result<()> {
     bars.message(&format!(
         "created review {}; next: lacuna import {} FILE...",
         a.dir.display(),
-        a.dir.display()
+        super::shell(&a.dir)
     ));
     Ok(())
 }

@@ -29,9 +29,9 @@ pub struct DecideArgs {
     /// Exclusion reason id (from the protocol's [screening] exclusion_reasons).
     #[arg(long)]
     reason: Option<String>,
-    /// Who decides.
-    #[arg(long, default_value = "reviewer")]
-    reviewer: String,
+    /// Who decides ("reviewer" if not given; needed with --resolve).
+    #[arg(long)]
+    reviewer: Option<String>,
     /// Screening stage: title_abstract or full_text.
     #[arg(long, default_value = "title_abstract")]
     stage: String,
@@ -173,7 +173,13 @@ pub fn decide(out: &mut dyn Write, bars: &Bars, a: DecideArgs) -> anyhow::Result
     } else {
         a.stage.as_str()
     };
-    let n = session::record_decisions(&mut review, &todo, &a.reviewer, stage)?;
+    // A resolution must say who resolved; other decisions default to "reviewer".
+    let reviewer = match (&a.reviewer, a.resolve) {
+        (Some(r), _) => r.as_str(),
+        (None, true) => "",
+        (None, false) => "reviewer",
+    };
+    let n = session::record_decisions(&mut review, &todo, reviewer, stage)?;
     bars.message(&format!("{n} decision(s) recorded"));
     Ok(())
 }
@@ -444,22 +450,47 @@ pub fn screen(out: &mut dyn Write, a: ScreenArgs) -> anyhow::Result<()> {
             'm' => Some((Label::Maybe, None)),
             'r' => {
                 let reasons = session.exclusion_reasons();
-                for (k, x) in reasons.iter().enumerate() {
-                    writeln!(out, "  {} {} — {}", k + 1, x.id, x.label)?;
+                if reasons.is_empty() {
+                    writeln!(
+                        out,
+                        "no exclusion reasons in the protocol: excluded without one"
+                    )?;
+                    Some((Label::Exclude, None))
+                } else {
+                    for (k, x) in reasons.iter().enumerate() {
+                        writeln!(out, "  {} {} — {}", k + 1, x.id, x.label)?;
+                    }
+                    // Ask until the answer is one of the numbers (or input ends).
+                    let mut chosen = None;
+                    loop {
+                        write!(out, "reason number > ")?;
+                        out.flush()?;
+                        let Some(pick) = keys.choice(reasons.len())? else {
+                            break;
+                        };
+                        if keys.is_tty() {
+                            writeln!(out, "{pick}")?;
+                        }
+                        match pick
+                            .trim()
+                            .parse::<usize>()
+                            .ok()
+                            .and_then(|k| reasons.get(k.wrapping_sub(1)))
+                        {
+                            Some(x) => {
+                                chosen = Some(x.id.clone());
+                                break;
+                            }
+                            None => writeln!(
+                                out,
+                                "{:?} is not a reason: give a number from 1 to {}",
+                                pick.trim(),
+                                reasons.len()
+                            )?,
+                        }
+                    }
+                    chosen.map(|id| (Label::Exclude, Some(id)))
                 }
-                write!(out, "reason number > ")?;
-                out.flush()?;
-                let pick = keys.choice(reasons.len())?.unwrap_or_default();
-                if keys.is_tty() {
-                    writeln!(out, "{pick}")?;
-                }
-                let reason = pick
-                    .trim()
-                    .parse::<usize>()
-                    .ok()
-                    .and_then(|k| reasons.get(k.wrapping_sub(1)))
-                    .map(|x| x.id.clone());
-                Some((Label::Exclude, reason))
             }
             'u' => {
                 if !session.undo() {

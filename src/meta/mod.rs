@@ -114,7 +114,15 @@ pub enum MetaError {
     /// Too few studies for the requested analysis.
     #[error("{0}")]
     TooFew(String),
+    /// Effects or variances too large or too small to compute with (their
+    /// squares and weights overflow double precision).
+    #[error("{0}")]
+    OutOfRange(String),
 }
+
+/// Largest |yi| and variance a fit takes, and smallest variance: beyond
+/// them weights and sums of squares overflow or lose every digit.
+const VALUE_LIMIT: f64 = 1e100;
 
 /// Options of a fit.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -375,6 +383,21 @@ pub fn fit(y: &[f64], v: &[f64], d: &Design, opts: &Options) -> Result<Fit, Meta
         return Err(MetaError::TooFew(format!(
             "{} studies cannot estimate {} coefficients",
             d.k, d.p
+        )));
+    }
+    let in_range = |x: f64| x.is_finite() && x.abs() <= VALUE_LIMIT;
+    if let Some(x) = y.iter().find(|x| !in_range(**x)) {
+        return Err(MetaError::OutOfRange(format!(
+            "an effect size of {x:e} cannot be pooled (limit ±{VALUE_LIMIT:e}): check the sheet for a value in the wrong unit or column"
+        )));
+    }
+    if let Some(x) = v
+        .iter()
+        .find(|x| !(in_range(**x) && **x >= 1.0 / VALUE_LIMIT))
+    {
+        return Err(MetaError::OutOfRange(format!(
+            "a sampling variance of {x:e} cannot be pooled (it must lie between {:e} and {VALUE_LIMIT:e}): check the sheet",
+            1.0 / VALUE_LIMIT
         )));
     }
     let t = tau2::estimate(y, v, d, opts.method, &opts.control)?;

@@ -137,6 +137,17 @@ pub fn read<R: BufRead>(
                 continue;
             }
         };
+        // `{}` or a line with only odd fields is no record: nothing to
+        // screen it by and nothing to find it again by.
+        if rec.title.trim().is_empty() && rec.pmid.is_none() && rec.doi.is_none() {
+            warnings.push(Warning {
+                pmid: None,
+                offset: start,
+                message: format!("line {lineno}: record skipped: no title, PMID or DOI"),
+                skipped: true,
+            });
+            continue;
+        }
         if !sink(Item::Record(Box::new(rec))) {
             break;
         }

@@ -480,11 +480,21 @@ pub fn edit_codes(
             todo.push((d, c, action));
         }
     }
+    if edits.study.as_deref().is_some_and(|s| s.trim().is_empty()) {
+        return Err(Error::NotReady(
+            "--study needs a label (papers with the same label count as one study)".into(),
+        ));
+    }
+    if reviewer.trim().is_empty() {
+        return Err(Error::NotReady(
+            "edits need the name of who makes them: give --reviewer NAME".into(),
+        ));
+    }
     for (d, c, action) in todo {
         review.add_code_edit(id, d.as_str(), &c, action, reviewer, edits.note.as_deref())?;
     }
     if let Some(s) = &edits.study {
-        review.link_study(id, s, reviewer)?;
+        review.link_study(id, s.trim(), reviewer)?;
     }
     Ok(())
 }

@@ -152,6 +152,11 @@ pub fn decide_pair(
     reviewer: &str,
     reporter: &dyn Reporter,
 ) -> Result<(), Error> {
+    if reviewer.trim().is_empty() {
+        return Err(Error::NotReady(
+            "give the name of who decides with --reviewer NAME".into(),
+        ));
+    }
     review.lock_for_writing()?;
     let was_current = index::is_current(review)?;
     let merged = review.decide_pair(keep, other, same, reviewer)?;

@@ -83,6 +83,12 @@ impl Session {
                 "the recall target and the confidence must be between 0 and 1".into(),
             ));
         }
+        if opts.reviewer.trim().is_empty() {
+            return Err(Error::NotReady(
+                "give the reviewer's name with --reviewer NAME (it is kept with each decision)"
+                    .into(),
+            ));
+        }
         let protocol = super::find_protocol(review.dir(), opts.protocol.as_deref())?;
         let terms: Vec<String> = protocol
             .iter()
@@ -303,6 +309,13 @@ pub fn record_decisions(
     reviewer: &str,
     stage: &str,
 ) -> Result<usize, Error> {
+    if reviewer.trim().is_empty() {
+        return Err(Error::NotReady(if stage == "resolution" {
+            "a resolution needs the name of who resolved the conflict: give --reviewer NAME".into()
+        } else {
+            "give the reviewer's name with --reviewer NAME (it is kept with each decision)".into()
+        }));
+    }
     // A review protocol that cannot be read leaves the reasons unchecked, as
     // decisions are recorded before there is a protocol too.
     if let Ok(Some(p)) = super::find_protocol(review.dir(), None) {

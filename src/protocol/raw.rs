@@ -80,7 +80,7 @@ pub(super) struct RawSynthesis {
     #[serde(default)]
     pub(super) pi_min_k: Option<usize>,
     #[serde(default)]
-    pub(super) min_k_pool: Option<usize>,
+    pub(super) min_k_pool: Option<Spanned<usize>>,
 }
 
 #[derive(Deserialize)]

@@ -47,14 +47,14 @@ pub(super) fn synthesis(cx: &Ctx, raw: Option<RawSynthesis>) -> Result<Synthesis
         };
     }
     if let Some(k) = r.min_k_pool {
-        if k < 2 {
+        if *k.get_ref() < 2 {
             return Err(cx.err(
-                None,
+                Some(k.span().start),
                 "synthesis.min_k_pool".into(),
                 "pooling needs at least 2 studies".into(),
             ));
         }
-        s.min_k_pool = k;
+        s.min_k_pool = k.into_inner();
     }
     if let Some(k) = r.pi_min_k {
         s.pi_min_k = k.max(2);

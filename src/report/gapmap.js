@@ -160,7 +160,11 @@ window.addEventListener("error", function (e) { window.lacunaErrors.push(String(
     list.forEach(function (x) { var o = el("option", "", x.label.split(" (")[0] + " (" + x.n_studies + ")"); o.value = x.id; s.appendChild(o); });
     s.addEventListener("change", function () { filter[key] = s.value; selected = null; draw(); });
     var m = new RegExp("[#&]" + key + "=([^&]+)").exec(location.hash);
-    if (m) { s.value = decodeURIComponent(m[1]); filter[key] = s.value; }
+    // A malformed fragment (`#population=%E0%A4%A`) or an unknown id is
+    // passed over: the page draws the whole map rather than nothing.
+    var v = null;
+    if (m) { try { v = decodeURIComponent(m[1]); } catch (e) { v = null; } }
+    if (v !== null && list.some(function (x) { return x.id === v; })) { s.value = v; filter[key] = v; }
   }
   fill("f-population", M.populations, "population");
   fill("f-design", M.designs, "design");

@@ -34,6 +34,11 @@ try {
   out.filtered_studies = Number(await page.getAttribute("body", "data-studies"));
   out.filtered_cells = await cells();
   out.window_errors = out.window_errors.concat(await page.evaluate(() => window.lacunaErrors));
+  // a malformed fragment (issue 16) must not blank the grid
+  const bad = await browser.newPage();
+  bad.on("pageerror", (e) => out.page_errors.push(String(e)));
+  await bad.goto("file://" + page_path + "#population=%E0%A4%A");
+  out.bad_fragment_cells = await bad.$$eval("td.cell", (x) => x.length);
 } finally {
   await browser.close();
 }

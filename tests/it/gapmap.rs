@@ -168,6 +168,12 @@ fn gap_map_page_works_in_chromium() {
     let page_cells: std::collections::BTreeMap<String, u64> =
         serde_json::from_value(r["cells"].clone()).expect("cells");
     assert_eq!(page_cells, cell_counts(&all));
+    // issue 16: a malformed `#population=%E0%A4%A` draws the whole grid
+    assert_eq!(
+        r["bad_fragment_cells"].as_u64(),
+        Some(page_cells.len() as u64),
+        "{r}"
+    );
     assert_eq!(r["studies"], all["n_studies"]);
     let filtered: std::collections::BTreeMap<String, u64> =
         serde_json::from_value(r["filtered_cells"].clone()).expect("cells");

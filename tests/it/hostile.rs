@@ -320,3 +320,123 @@ fn issue_16_csv_for_people_never_holds_a_live_formula() {
     let jsonl = stdout(&lacuna(&[&"export", &dir, &"--format", &"jsonl"]));
     assert!(jsonl.contains("\"title\":\"=HYPERLINK("), "{jsonl}");
 }
+
+/// Run `lacuna screen DIR ARGS` with `keys` on stdin; stdout and the output.
+fn screen_with(dir: &Path, args: &[&str], keys: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lacuna"))
+        .arg("screen")
+        .arg(dir)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(keys.as_bytes())
+        .expect("write");
+    child.wait_with_output().expect("wait")
+}
+
+/// The smaller faults of issue 16, each refused clearly or fixed.
+#[test]
+fn issue_16_smaller_faults_are_refused_or_fixed() {
+    let (_t, dir) = demo_review();
+    let t = tempfile::tempdir().expect("tmp");
+    let protocol = crate::support::root().join("protocols/complex-emotional-needs.toml");
+    // `code --study ''` would link unrelated records into one study
+    let o = lacuna(&[
+        &"code",
+        &dir,
+        &"--record",
+        &"cen-demo-002",
+        &"--study",
+        &"",
+        &"--reviewer",
+        &"ana",
+    ]);
+    refused(&o, 7, &["--study needs a label"]);
+    // edits and resolutions need to say who made them; an empty name is no name
+    let o = lacuna(&[
+        &"code",
+        &dir,
+        &"--record",
+        &"cen-demo-002",
+        &"--add",
+        &"population:young_people",
+    ]);
+    refused(&o, 7, &["--reviewer NAME"]);
+    let o = lacuna(&[
+        &"decide",
+        &dir,
+        &"cen-demo-002",
+        &"--label",
+        &"include",
+        &"--resolve",
+    ]);
+    refused(&o, 7, &["who resolved the conflict"]);
+    let o = lacuna(&[
+        &"decide",
+        &dir,
+        &"cen-demo-002",
+        &"--label",
+        &"include",
+        &"--reviewer",
+        &"",
+    ]);
+    refused(&o, 7, &["--reviewer NAME"]);
+    // a bare `{}` line is not a record
+    let (_t2, fresh) = crate::support::new_review();
+    let j = write(
+        t.path(),
+        "j.jsonl",
+        "{}\n{\"title\":\"A real title\",\"year\":2020}\n",
+    );
+    let o = lacuna(&[&"import", &fresh, &j, &"--json"]);
+    let v = json(&o);
+    assert_eq!(v[0]["stored"]["new"], 1, "{v}");
+    assert!(
+        stderr(&o).contains("no title, PMID or DOI"),
+        "{}",
+        stderr(&o)
+    );
+    // a protocol error names its line
+    let text = std::fs::read_to_string(&protocol).expect("protocol");
+    let bad = text.replace("min_k_pool = 2", "min_k_pool = 0");
+    assert_ne!(bad, text);
+    let p = write(t.path(), "p.toml", &bad);
+    let o = lacuna(&[&"protocol", &p]);
+    refused(&o, 3, &["synthesis.min_k_pool"]);
+    assert!(!stderr(&o).contains(":0:"), "{}", stderr(&o));
+    // huge effects are out of range, not "collinear moderators"
+    let big = write(t.path(), "big.csv", "study,yi,vi\nA,1e308,1\nB,1e308,1\n");
+    let o = lacuna(&[&"pool", &"--data", &big, &"--measure", &"GEN"]);
+    refused(&o, 6, &["cannot be pooled"]);
+    assert!(!stderr(&o).contains("collinear"), "{}", stderr(&o));
+    // hints quote a path with a space
+    let spaced = t.path().join("my review");
+    let o = lacuna(&[&"init", &spaced]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&format!("lacuna import '{}' FILE", spaced.display())),
+        "{}",
+        stderr(&o)
+    );
+    // in `screen`, `r` with a wrong number asks again rather than excluding without a reason
+    let (_t3, plain) = crate::support::demo_imported();
+    let p = protocol.display().to_string();
+    let o = screen_with(&plain, &["--protocol", &p], "r\n99\nx\n1\nq\n");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert_eq!(
+        out.matches("is not a reason: give a number from 1 to")
+            .count(),
+        2,
+        "{out}"
+    );
+    assert!(out.contains("[1/135 screened · 0 included"), "{out}");
+}
