@@ -19,7 +19,8 @@ use std::fmt;
 pub struct Warning {
     /// The record's PMID, where it could be read.
     pub pmid: Option<Pmid>,
-    /// Byte offset (in the uncompressed stream) where the record starts.
+    /// Byte offset (in the uncompressed stream) where the record starts; 0
+    /// when the format has none (exports name the record or line in `message`).
     pub offset: u64,
     /// What was wrong.
     pub message: String,
@@ -29,9 +30,13 @@ pub struct Warning {
 
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.pmid {
-            Some(p) => write!(f, "PMID {p} at byte {}: {}", self.offset, self.message),
-            None => write!(f, "record at byte {}: {}", self.offset, self.message),
+        // Offset 0 means "no byte offset": exports (RIS, .nbib, CSV) are read
+        // whole, and their messages name the record or line instead.
+        match (self.pmid, self.offset) {
+            (Some(p), 0) => write!(f, "PMID {p}: {}", self.message),
+            (Some(p), o) => write!(f, "PMID {p} at byte {o}: {}", self.message),
+            (None, 0) => write!(f, "{}", self.message),
+            (None, o) => write!(f, "record at byte {o}: {}", self.message),
         }
     }
 }

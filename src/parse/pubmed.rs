@@ -311,6 +311,8 @@ struct PubmedReader {
     text: String,
     del_version: Option<u32>,
     warnings: Vec<Warning>,
+    /// The XML declaration says ISO-8859-1: text bytes are Latin-1.
+    latin1: bool,
 }
 
 fn attr(e: &BytesStart<'_>, name: &[u8]) -> Option<String> {
@@ -416,6 +418,7 @@ impl PubmedReader {
             text: String::with_capacity(4096),
             del_version: None,
             warnings: Vec::new(),
+            latin1: false,
         }
     }
 
@@ -500,7 +503,9 @@ impl PubmedReader {
                     self.stack.pop();
                 }
                 Event::Text(t) => {
-                    if self.capture.is_some() {
+                    if self.capture.is_some() && self.latin1 {
+                        self.text.extend(t.iter().map(|b| char::from(*b)));
+                    } else if self.capture.is_some() {
                         match std::str::from_utf8(&t) {
                             Ok(s) => self.text.push_str(s),
                             Err(_) => {
@@ -536,7 +541,23 @@ impl PubmedReader {
                     }
                 }
                 Event::Eof => break,
-                Event::Decl(_) | Event::PI(_) | Event::DocType(_) | Event::Comment(_) => {}
+                Event::Decl(d) => {
+                    if let Some(Ok(enc)) = d.encoding() {
+                        let name = String::from_utf8_lossy(&enc).trim().to_ascii_lowercase();
+                        match name.as_str() {
+                            "utf-8" | "utf8" | "us-ascii" | "ascii" => {}
+                            "iso-8859-1" | "iso8859-1" | "latin1" | "latin-1" | "l1" => {
+                                self.latin1 = true;
+                            }
+                            other => {
+                                return Err(ParseError::Encoding(format!(
+                                    "the XML declares encoding {other:?}, which Lacuna does not read: convert the file to UTF-8 (e.g. iconv -f {other} -t UTF-8)"
+                                )))
+                            }
+                        }
+                    }
+                }
+                Event::PI(_) | Event::DocType(_) | Event::Comment(_) => {}
             }
         }
         if let Some(open) = self.stack.last() {

@@ -342,7 +342,7 @@ pub fn read_csv(
         let mut warn = |m: String, skipped: bool| {
             warnings.push(Warning {
                 pmid: None,
-                offset: line,
+                offset: 0,
                 message: format!("line {line}: {m}"),
                 skipped,
             })

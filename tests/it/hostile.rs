@@ -440,3 +440,51 @@ fn issue_16_smaller_faults_are_refused_or_fixed() {
     );
     assert!(out.contains("[1/135 screened · 0 included"), "{out}");
 }
+
+/// The XML declaration's encoding is honoured: ISO-8859-1 text is read as
+/// Latin-1 (before: `Caf\u{FFFD}`); an encoding Lacuna does not read is
+/// refused with advice, not garbled.
+#[test]
+fn issue_16_the_xml_encoding_declaration_is_honoured() {
+    let t = tempfile::tempdir().expect("tmp");
+    let body = |enc: &str, title: &[u8]| {
+        let mut v = format!("<?xml version=\"1.0\" encoding=\"{enc}\"?>\n<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID Version=\"1\">123</PMID><Article><ArticleTitle>").into_bytes();
+        v.extend_from_slice(title);
+        v.extend_from_slice(
+            b"</ArticleTitle></Article></MedlineCitation></PubmedArticle></PubmedArticleSet>\n",
+        );
+        v
+    };
+    let p = t.path().join("latin1.xml");
+    std::fs::write(&p, body("ISO-8859-1", b"Caf\xe9 society")).expect("write");
+    let o = lacuna(&[&"parse", &p]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("\"title\":\"Café society\""),
+        "{}",
+        stdout(&o)
+    );
+    let q = t.path().join("ebcdic.xml");
+    std::fs::write(&q, body("EBCDIC-US", b"Cafe")).expect("write");
+    refused(&lacuna(&[&"parse", &q]), 3, &["does not read", "UTF-8"]);
+}
+
+/// Warnings on exports name the line or record, not "byte 0".
+#[test]
+fn issue_16_export_warnings_name_the_line_or_record() {
+    let (_t, dir) = crate::support::new_review();
+    let t = tempfile::tempdir().expect("tmp");
+    let csv = write(t.path(), "w.csv", "title,year\nA trial,abc\n");
+    let ris = write(
+        t.path(),
+        "w.ris",
+        "TY  - JOUR\nTI  - A trial of peer support\nER  - \nTY  - JOUR\nAU  - Smith, J\nPY  - 2020\nER  - \n",
+    );
+    for (f, want) in [(&csv, "line 2: year \"abc\""), (&ris, "record 2: no title")] {
+        let o = lacuna(&[&"import", &dir, f]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let e = stderr(&o);
+        assert!(e.contains(want), "{e}");
+        assert!(!e.contains("byte 0"), "{e}");
+    }
+}
