@@ -8,26 +8,27 @@
 use lacuna::progress::Silent;
 use lacuna::store::Review;
 use libfuzzer_sys::fuzz_target;
-use std::sync::OnceLock;
 
-static REVIEW: OnceLock<Option<Review>> = OnceLock::new();
-
-fn review() -> Option<&'static Review> {
-    REVIEW
-        .get_or_init(|| {
-            let dir = std::env::temp_dir().join(format!("lacuna-fuzz-query-{}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&dir);
-            let mut r = Review::init(&dir).ok()?;
+thread_local! {
+    // libFuzzer calls the target from one thread: one review for the run.
+    static REVIEW: Option<Review> = {
+        let dir = std::env::temp_dir().join(format!("lacuna-fuzz-query-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        Review::init(&dir).ok().and_then(|mut r| {
             let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus/cen-demo.jsonl");
             lacuna::pipeline::import(&mut r, &[corpus], &Silent).ok()?;
             Some(r)
         })
-        .as_ref()
+    };
 }
 
 fuzz_target!(|data: &[u8]| {
-    let (Some(r), Ok(q)) = (review(), std::str::from_utf8(data)) else {
+    let Ok(q) = std::str::from_utf8(data) else {
         return;
     };
-    let _ = lacuna::pipeline::records::search(r, q, 10, &Silent);
+    REVIEW.with(|r| {
+        if let Some(r) = r {
+            let _ = lacuna::pipeline::records::search(r, q, 10, &Silent);
+        }
+    });
 });

@@ -171,7 +171,15 @@ pub fn is_current(review: &Review) -> Result<bool, StoreError> {
 
 fn open_index(dir: &Path) -> Result<(Index, Fields), StoreError> {
     let (schema, fields) = schema();
-    let index = Index::open_in_dir(dir)?;
+    // On a read-only file system tantivy's reader would take a lock file.
+    let review_dir = dir.parent().unwrap_or(dir);
+    let index = if super::writable(review_dir) {
+        Index::open_in_dir(dir)?
+    } else {
+        let mmap = tantivy::directory::MmapDirectory::open(dir)
+            .map_err(|e| StoreError::Index(e.to_string()))?;
+        Index::open(ReadOnly(mmap))?
+    };
     super::tokenize::register(&index);
     if index.schema() != schema {
         return Err(StoreError::Index(format!(
@@ -180,6 +188,70 @@ fn open_index(dir: &Path) -> Result<(Index, Fields), StoreError> {
         )));
     }
     Ok((index, fields))
+}
+
+/// An index directory on a read-only file system: reads as tantivy's
+/// `MmapDirectory`, takes no lock file (no one can write there), and refuses
+/// writes.
+#[derive(Debug, Clone)]
+struct ReadOnly(tantivy::directory::MmapDirectory);
+
+impl tantivy::Directory for ReadOnly {
+    fn get_file_handle(
+        &self,
+        path: &Path,
+    ) -> Result<
+        std::sync::Arc<dyn tantivy::directory::FileHandle>,
+        tantivy::directory::error::OpenReadError,
+    > {
+        self.0.get_file_handle(path)
+    }
+    fn delete(&self, path: &Path) -> Result<(), tantivy::directory::error::DeleteError> {
+        Err(tantivy::directory::error::DeleteError::IoError {
+            io_error: std::sync::Arc::new(std::io::Error::from(
+                std::io::ErrorKind::ReadOnlyFilesystem,
+            )),
+            filepath: path.to_path_buf(),
+        })
+    }
+    fn exists(&self, path: &Path) -> Result<bool, tantivy::directory::error::OpenReadError> {
+        self.0.exists(path)
+    }
+    fn open_write(
+        &self,
+        path: &Path,
+    ) -> Result<tantivy::directory::WritePtr, tantivy::directory::error::OpenWriteError> {
+        Err(tantivy::directory::error::OpenWriteError::IoError {
+            io_error: std::sync::Arc::new(std::io::Error::from(
+                std::io::ErrorKind::ReadOnlyFilesystem,
+            )),
+            filepath: path.to_path_buf(),
+        })
+    }
+    fn atomic_read(
+        &self,
+        path: &Path,
+    ) -> Result<Vec<u8>, tantivy::directory::error::OpenReadError> {
+        self.0.atomic_read(path)
+    }
+    fn atomic_write(&self, _path: &Path, _data: &[u8]) -> std::io::Result<()> {
+        Err(std::io::Error::from(std::io::ErrorKind::ReadOnlyFilesystem))
+    }
+    fn sync_directory(&self) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn acquire_lock(
+        &self,
+        _lock: &tantivy::directory::Lock,
+    ) -> Result<tantivy::directory::DirectoryLock, tantivy::directory::error::LockError> {
+        Ok(tantivy::directory::DirectoryLock::from(Box::new(())))
+    }
+    fn watch(
+        &self,
+        callback: tantivy::directory::WatchCallback,
+    ) -> tantivy::Result<tantivy::directory::WatchHandle> {
+        self.0.watch(callback)
+    }
 }
 
 /// Delete and rebuild the index from the store. Returns the records indexed.

@@ -307,6 +307,53 @@ const PAGE_SIZE: i64 = 16 * 1024;
 /// memory instead of spilling pages to the WAL and reading them back).
 const CACHE_KIB: i64 = 64 * 1024;
 
+/// Whether the folder can be written (false on a read-only file system).
+pub(crate) fn writable(dir: &Path) -> bool {
+    !read_only_dir(dir)
+}
+
+/// Whether the folder cannot be written (a read-only file system).
+fn read_only_dir(dir: &Path) -> bool {
+    let probe = dir.join(".lacuna-write-probe");
+    match std::fs::File::create(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            false
+        }
+        Err(e) => matches!(
+            e.kind(),
+            std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied
+        ),
+    }
+}
+
+/// Open a review's database that cannot be written: read-only and
+/// immutable (SQLite then needs no `-shm` file), its schema as it is. A
+/// review closed by Lacuna has every write in the main file.
+fn open_read_only(db: &Path) -> Result<Connection, StoreError> {
+    use rusqlite::OpenFlags;
+    let uri = format!("file:{}?immutable=1", db.display());
+    let conn = Connection::open_with_flags(
+        uri,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    let have: usize = conn
+        .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
+        .map(|v| usize::try_from(v).unwrap_or(0))?;
+    if have != MIGRATIONS.len() {
+        return Err(StoreError::Io {
+            path: db.to_path_buf(),
+            source: std::io::Error::other(format!(
+                "the review is read-only and its schema (version {have}) is not this Lacuna's ({}); copy it somewhere writable to open it",
+                MIGRATIONS.len()
+            )),
+        });
+    }
+    Ok(conn)
+}
+
 fn configure(conn: &Connection) -> Result<(), StoreError> {
     // Takes effect only on a database with no tables yet (a new review).
     conn.pragma_update(None, "page_size", PAGE_SIZE)?;
@@ -356,15 +403,27 @@ impl Review {
         })
     }
 
-    /// Open an existing review, migrating its schema forward if needed.
+    /// Open an existing review, migrating its schema forward if needed. A
+    /// review on a read-only file system (a shared drive, a CD, an archive)
+    /// opens read-only: everything that only reads works, and a write says
+    /// the database is read-only.
     pub fn open(dir: &Path) -> Result<Review, StoreError> {
         let db = dir.join(DB_FILE);
         if !db.is_file() {
             return Err(StoreError::NotAReview(dir.to_path_buf()));
         }
-        let mut conn = Connection::open(&db)?;
-        configure(&conn)?;
-        migrate(&mut conn, &db)?;
+        let opened = Connection::open(&db)
+            .map_err(StoreError::from)
+            .and_then(|mut c| {
+                configure(&c)?;
+                migrate(&mut c, &db)?;
+                Ok(c)
+            });
+        let conn = match opened {
+            Ok(c) => c,
+            Err(_) if read_only_dir(dir) => open_read_only(&db)?,
+            Err(e) => return Err(e),
+        };
         Ok(Review {
             dir: dir.to_path_buf(),
             conn,

@@ -488,3 +488,45 @@ fn issue_16_export_warnings_name_the_line_or_record() {
         assert!(!e.contains("byte 0"), "{e}");
     }
 }
+
+/// A review on a read-only file system can still be read: `stats`, `search`
+/// and `export` work; a write says the database is read-only. The folder is
+/// made read-only by a read-only bind mount, which needs root (the test
+/// says so and passes over the check where mounts are not allowed; root
+/// ignores file permissions, so chmod cannot stand in).
+#[test]
+fn issue_16_a_read_only_review_can_still_be_read() {
+    let (t, dir) = crate::support::demo_imported();
+    let ro = t.path().join("ro");
+    std::fs::create_dir_all(&ro).expect("mkdir");
+    let mount = |args: &[&str]| {
+        std::process::Command::new("mount")
+            .args(args)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let (src, dst) = (t.path().display().to_string(), ro.display().to_string());
+    if !(mount(&["--bind", &src, &dst]) && mount(&["-o", "remount,bind,ro", &dst])) {
+        eprintln!("issue_16_a_read_only_review_can_still_be_read: no read-only mount here (not root?); not checked");
+        return;
+    }
+    let rdir = ro.join("review");
+    let checks = || {
+        let o = lacuna(&[&"stats", &rdir, &"--json"]);
+        assert_eq!(o.status.code(), Some(0), "stats: {}", stderr(&o));
+        let o = lacuna(&[&"search", &rdir, &"therapy", &"--json"]);
+        assert_eq!(o.status.code(), Some(0), "search: {}", stderr(&o));
+        let o = lacuna(&[&"export", &rdir, &"--format", &"csv"]);
+        assert_eq!(o.status.code(), Some(0), "export: {}", stderr(&o));
+        assert!(stdout(&o).lines().count() > 100);
+        let o = lacuna(&[&"decide", &rdir, &"cen-demo-002", &"--label", &"include"]);
+        assert_ne!(o.status.code(), Some(0));
+        assert!(stderr(&o).contains("readonly database"), "{}", stderr(&o));
+    };
+    let r = std::panic::catch_unwind(checks);
+    let _ = std::process::Command::new("umount").arg(&dst).output();
+    if let Err(e) = r {
+        std::panic::resume_unwind(e);
+    }
+    let _ = dir;
+}
