@@ -202,6 +202,26 @@ fn import_one(
     ))
 }
 
+/// The header of a CSV the pipeline reads, refused (as an [`Error::Sheet`]
+/// naming `path`) when unreadable or when it repeats a column.
+pub(crate) fn csv_headers<R: std::io::Read>(
+    rdr: &mut csv::Reader<R>,
+    path: &str,
+) -> Result<csv::StringRecord, Error> {
+    let bad = |message: String| Error::Sheet {
+        path: path.to_string(),
+        message,
+    };
+    let headers = rdr
+        .headers()
+        .map_err(|e| bad(format!("not a readable CSV: {e}")))?
+        .clone();
+    if let Some(name) = crate::model::repeated_column(headers.iter()) {
+        return Err(bad(crate::model::repeated_column_message(name)));
+    }
+    Ok(headers)
+}
+
 /// Rebuild the index from the store when it is missing or stale.
 pub(crate) fn ensure_index(review: &Review, reporter: &dyn Reporter) -> Result<(), Error> {
     if !index::is_current(review)? {

@@ -68,13 +68,7 @@ fn read(cfg: &SimulateConfig) -> Result<Labelled, Error> {
     let bytes = std::fs::read(&cfg.data).map_err(|e| bad(e.to_string()))?;
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
-    let headers = rdr
-        .headers()
-        .map_err(|e| bad(format!("not a readable CSV: {e}")))?
-        .clone();
-    if let Some(name) = crate::model::repeated_column(headers.iter()) {
-        return Err(bad(crate::model::repeated_column_message(name)));
-    }
+    let headers = super::csv_headers(&mut rdr, &path)?;
     let col = |name: &str| headers.iter().position(|h| h.trim() == name);
     let (Some(ci), Some(ct), Some(ca), Some(cl)) = (
         col("record_id"),

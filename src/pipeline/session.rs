@@ -274,13 +274,7 @@ pub fn parse_decisions(bytes: &[u8], path: &Path) -> Result<Vec<DecisionInput>, 
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(bytes);
-    let headers = rdr
-        .headers()
-        .map_err(|e| bad(format!("not a readable CSV: {e}")))?
-        .clone();
-    if let Some(name) = crate::model::repeated_column(headers.iter()) {
-        return Err(bad(crate::model::repeated_column_message(name)));
-    }
+    super::csv_headers(&mut rdr, &path.display().to_string())?;
     let mut out = Vec::new();
     for (i, rec) in rdr.records().enumerate() {
         let rec = rec.map_err(|e| bad(format!("row {}: {e}", i + 2)))?;
