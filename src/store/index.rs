@@ -441,7 +441,19 @@ fn check_query_shape(query: &str) -> Result<(), StoreError> {
         )));
     }
     let (mut depth, mut deepest, mut quoted) = (0usize, 0usize, false);
-    for c in query.chars() {
+    let mut prev: Option<char> = None;
+    let mut chars = query.chars().peekable();
+    while let Some(c) = chars.next() {
+        let next = chars.peek().copied();
+        let alone = |x: Option<char>| x.is_none_or(|x| x.is_whitespace() || x == '(' || x == ')');
+        // `+` or `-` standing alone sends tantivy's grammar down a path that
+        // panics on a following `*` (`a + *`); it is never a valid query.
+        if !quoted && (c == '+' || c == '-') && alone(prev) && alone(next) {
+            return Err(StoreError::Query(format!(
+                "a lone {c:?}: write it against its word ({c}word)"
+            )));
+        }
+        prev = Some(c);
         match c {
             '"' => quoted = !quoted,
             '(' if !quoted => {
@@ -500,9 +512,13 @@ impl Searcher {
     /// its own).
     pub fn search(&self, query: &str, limit: usize) -> Result<Results, StoreError> {
         check_query_shape(query)?;
-        let parsed = self
-            .parser
-            .parse_query(&abstract_as_text(query))
+        let text = abstract_as_text(query);
+        // tantivy's query grammar has panicked on odd input (a lone `+`
+        // before `*`, refused above); should another such case exist, it is
+        // reported as a query that cannot be read, not a crash.
+        let parse = std::panic::AssertUnwindSafe(|| self.parser.parse_query(&text));
+        let parsed = std::panic::catch_unwind(parse)
+            .map_err(|_| StoreError::Query("the query could not be parsed".into()))?
             .map_err(|e| StoreError::Query(e.to_string()))?;
         let f = &self.fields;
         let searcher = self.reader.searcher();

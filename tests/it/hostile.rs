@@ -280,6 +280,14 @@ fn issue_16_huge_counts_closed_pipes_and_deep_queries_do_not_panic() {
         5,
         &["at most 10000 are read"],
     );
+    // found by the query fuzz target: tantivy's grammar panicked on `+ *`
+    for q in ["+ *", "dbt + *", "dbt - *"] {
+        refused(
+            &lacuna(&[&"search", &dir, &q]),
+            5,
+            &["write it against its word"],
+        );
+    }
     let ok = format!("{}therapy{}", "(".repeat(8), ")".repeat(8));
     let o = lacuna(&[&"search", &dir, &ok, &"--json"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
