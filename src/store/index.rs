@@ -446,12 +446,15 @@ fn check_query_shape(query: &str) -> Result<(), StoreError> {
     while let Some(c) = chars.next() {
         let next = chars.peek().copied();
         let alone = |x: Option<char>| x.is_none_or(|x| x.is_whitespace() || x == '(' || x == ')');
-        // `+` or `-` standing alone sends tantivy's grammar down a path that
-        // panics on a following `*` (`a + *`); it is never a valid query.
-        if !quoted && (c == '+' || c == '-') && alone(prev) && alone(next) {
-            return Err(StoreError::Query(format!(
-                "a lone {c:?}: write it against its word ({c}word)"
-            )));
+        // A `+` or `-` with nothing after it (`a + *`, `kN- *`) sends
+        // tantivy's grammar down a path that panics on a following `*`; it
+        // never makes a valid query.
+        if !quoted && (c == '+' || c == '-') && alone(next) {
+            return Err(StoreError::Query(if alone(prev) {
+                format!("a lone {c:?}: write it against its word ({c}word)")
+            } else {
+                format!("a {c:?} ends a word: write it against the word it applies to ({c}word)")
+            }));
         }
         prev = Some(c);
         match c {
