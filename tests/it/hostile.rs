@@ -329,25 +329,13 @@ fn issue_16_csv_for_people_never_holds_a_live_formula() {
     assert!(jsonl.contains("\"title\":\"=HYPERLINK("), "{jsonl}");
 }
 
-/// Run `lacuna screen DIR ARGS` with `keys` on stdin; stdout and the output.
+/// Run `lacuna screen DIR ARGS` with `keys` on stdin.
 fn screen_with(dir: &Path, args: &[&str], keys: &str) -> std::process::Output {
-    use std::io::Write;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lacuna"))
-        .arg("screen")
-        .arg(dir)
-        .args(args)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(keys.as_bytes())
-        .expect("write");
-    child.wait_with_output().expect("wait")
+    let mut all: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"screen", &dir];
+    for a in args {
+        all.push(a);
+    }
+    crate::support::lacuna_stdin(&all, keys.as_bytes())
 }
 
 /// The smaller faults of issue 16, each refused clearly or fixed.

@@ -332,27 +332,16 @@ fn decisions(dir: &std::path::Path) -> Vec<(String, Option<i64>, Option<String>,
 /// set aside as maybe.
 #[test]
 fn screening_from_the_command_line_stores_each_decision() {
-    use std::io::Write;
     let (_t, dir) = crate::support::demo_imported();
     std::fs::copy(
         crate::support::root().join("protocols/complex-emotional-needs.toml"),
         dir.join("protocol.toml"),
     )
     .expect("protocol");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lacuna"))
-        .args(["screen", &dir.display().to_string(), "--reviewer", "ana"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(b"i\ne\nr\n6\nu\ni\nm\nq\n")
-        .expect("write");
-    let o = child.wait_with_output().expect("wait");
+    let o = crate::support::lacuna_stdin(
+        &[&"screen", &dir, &"--reviewer", &"ana"],
+        b"i\ne\nr\n6\nu\ni\nm\nq\n",
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = stdout(&o);
     assert!(text.contains("[0/135 screened · 0 included"), "{text}");
@@ -383,26 +372,12 @@ fn screening_from_the_command_line_stores_each_decision() {
 /// keeps both maybes in its log.
 #[test]
 fn screening_shows_the_maybes_again_at_the_end() {
-    use std::io::Write;
     let (_t, dir) = crate::support::demo_imported();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lacuna"))
-        .args(["screen", &dir.display().to_string()])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn");
     // the first record set aside, the other 134 excluded, then the maybe again
     let mut keys = String::from("m\n");
     keys.push_str(&"e\n".repeat(134));
     keys.push_str("m\n");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(keys.as_bytes())
-        .expect("write");
-    let o = child.wait_with_output().expect("wait");
+    let o = crate::support::lacuna_stdin(&[&"screen", &dir], keys.as_bytes());
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = stdout(&o);
     assert!(

@@ -71,6 +71,27 @@ pub fn lacuna(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Output {
     c.output().expect("run lacuna")
 }
 
+/// Run the `lacuna` binary with `input` on its standard input (as a pipe).
+pub fn lacuna_stdin(args: &[&dyn AsRef<std::ffi::OsStr>], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut c = Command::new(env!("CARGO_BIN_EXE_lacuna"));
+    for a in args {
+        c.arg(a.as_ref());
+    }
+    let mut child = c
+        .env_remove("LACUNA_LOG")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn lacuna");
+    if let Some(mut stdin) = child.stdin.take() {
+        // a closed pipe (the program quit early) is not the test's failure
+        let _ = stdin.write_all(input);
+    }
+    child.wait_with_output().expect("wait for lacuna")
+}
+
 /// Stderr of an output as text.
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
