@@ -170,15 +170,19 @@ pub fn is_current(review: &Review) -> Result<bool, StoreError> {
 }
 
 fn open_index(dir: &Path) -> Result<(Index, Fields), StoreError> {
+    open_index_as(dir, false)
+}
+
+/// Open the index in `dir`; `read_only`: through [`ReadOnly`], for a review
+/// on a read-only file system (tantivy's reader would take a lock file).
+fn open_index_as(dir: &Path, read_only: bool) -> Result<(Index, Fields), StoreError> {
     let (schema, fields) = schema();
-    // On a read-only file system tantivy's reader would take a lock file.
-    let review_dir = dir.parent().unwrap_or(dir);
-    let index = if super::writable(review_dir) {
-        Index::open_in_dir(dir)?
-    } else {
+    let index = if read_only {
         let mmap = tantivy::directory::MmapDirectory::open(dir)
             .map_err(|e| StoreError::Index(e.to_string()))?;
         Index::open(ReadOnly(mmap))?
+    } else {
+        Index::open_in_dir(dir)?
     };
     super::tokenize::register(&index);
     if index.schema() != schema {
@@ -492,7 +496,18 @@ const MESH_BOOST: f32 = 1.5;
 impl Searcher {
     /// Open the index of a review (it must be current: see [`is_current`]).
     pub fn open(review: &Review) -> Result<Searcher, StoreError> {
-        let (mut index, fields) = open_index(&review.index_dir())?;
+        match Searcher::open_as(review, false) {
+            // A review on a read-only file system: tantivy's reader could not
+            // take its lock file; read through a directory that needs none.
+            Err(e) if !super::writable(review.dir()) => {
+                Searcher::open_as(review, true).map_err(|_| e)
+            }
+            other => other,
+        }
+    }
+
+    fn open_as(review: &Review, read_only: bool) -> Result<Searcher, StoreError> {
+        let (mut index, fields) = open_index_as(&review.index_dir(), read_only)?;
         // Segments are searched in parallel, one thread per core.
         index.set_default_multithread_executor()?;
         let mut parser = QueryParser::for_index(&index, vec![fields.text]);
