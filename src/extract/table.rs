@@ -112,11 +112,6 @@ impl Sheet {
             })
             .collect()
     }
-
-    /// Whether every cell of the column (for `rows`) is a number.
-    pub fn is_numeric(&self, name: &str, rows: &[usize]) -> bool {
-        self.numeric_column(name, rows).is_ok()
-    }
 }
 
 /// Read a CSV sheet for `measure`.

@@ -32,8 +32,9 @@ pub fn search(
                 );
                 index::rebuild(review, reporter)?;
             }
-            Err(crate::store::StoreError::Busy(_)) => {
-                let searcher = Searcher::open(review)?;
+            Err(busy @ crate::store::StoreError::Busy(_)) => {
+                // No index to read at all: say the review is busy.
+                let searcher = Searcher::open(review).map_err(|_| busy)?;
                 reporter.message(
                     "another lacuna command is writing to this review: searching the index as it was at its last commit",
                 );

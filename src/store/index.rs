@@ -499,7 +499,7 @@ impl Searcher {
         match Searcher::open_as(review, false) {
             // A review on a read-only file system: tantivy's reader could not
             // take its lock file; read through a directory that needs none.
-            Err(e) if !super::writable(review.dir()) => {
+            Err(e) if super::read_only_dir(review.dir()) => {
                 Searcher::open_as(review, true).map_err(|_| e)
             }
             other => other,

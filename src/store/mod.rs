@@ -307,13 +307,9 @@ const PAGE_SIZE: i64 = 16 * 1024;
 /// memory instead of spilling pages to the WAL and reading them back).
 const CACHE_KIB: i64 = 64 * 1024;
 
-/// Whether the folder can be written (false on a read-only file system).
-pub(crate) fn writable(dir: &Path) -> bool {
-    !read_only_dir(dir)
-}
-
-/// Whether the folder cannot be written (a read-only file system).
-fn read_only_dir(dir: &Path) -> bool {
+/// Whether the folder cannot be written (a read-only file system). Writes
+/// and removes a probe file: call it only after an ordinary open failed.
+pub(crate) fn read_only_dir(dir: &Path) -> bool {
     let probe = dir.join(".lacuna-write-probe");
     match std::fs::File::create(&probe) {
         Ok(_) => {
@@ -443,10 +439,11 @@ impl Review {
     /// [`StoreError::Busy`] at once. Taking it again in the same process is
     /// a no-op. Decisions and codings do not need it (SQLite orders them).
     pub fn lock_for_writing(&self) -> Result<(), StoreError> {
+        // A panic elsewhere while holding the mutex leaves the file as it was.
         let mut held = self
             .lock
             .lock()
-            .map_err(|_| StoreError::Busy(self.dir.clone()))?;
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if held.is_some() {
             return Ok(());
         }

@@ -1,7 +1,7 @@
 //! Issue 16: wrong numbers and crashes under hostile input. One test per
 //! class of defect; each fails on the code before the fix.
 
-use crate::support::{demo_review, lacuna, shared, stderr, stdout};
+use crate::support::{demo_review, lacuna, stderr, stdout};
 use std::path::{Path, PathBuf};
 
 fn write(dir: &Path, name: &str, body: &str) -> PathBuf {
@@ -221,7 +221,6 @@ fn issue_16_a_numeric_moderator_with_a_missing_value_leaves_that_study_out() {
     close(&mr["se"][1], 0.0558906462096);
     // the main fit still has every study
     assert_eq!(v["k"], 6);
-    let _ = shared();
 }
 
 /// Another process writing (simulated by holding the review's lock, as a
@@ -256,6 +255,16 @@ fn issue_16_a_second_writer_is_told_the_review_is_busy_and_a_search_reads_the_la
     );
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     assert!(v["total"].as_u64().unwrap_or(0) > 0, "{v}");
+    // the other writers wait their turn too
+    refused(&lacuna(&[&"index", &dir]), 9, &["another lacuna command"]);
+    refused(&lacuna(&[&"dedup", &dir]), 9, &["another lacuna command"]);
+    // with no index at all there is nothing to read: busy, not a raw error
+    std::fs::remove_dir_all(dir.join("index")).expect("rm index");
+    refused(
+        &lacuna(&[&"search", &dir, &"therapy"]),
+        9,
+        &["another lacuna command"],
+    );
     // once the writer is gone, everything works again
     drop(lock);
     let o = lacuna(&[&"import", &dir, &more, &"-q"]);
@@ -327,6 +336,27 @@ fn issue_16_csv_for_people_never_holds_a_live_formula() {
     );
     let jsonl = stdout(&lacuna(&[&"export", &dir, &"--format", &"jsonl"]));
     assert!(jsonl.contains("\"title\":\"=HYPERLINK("), "{jsonl}");
+    // the map's cells: a study label a person typed is text there too
+    let (_t2, review) = demo_review();
+    let o = lacuna(&[
+        &"code",
+        &review,
+        &"--record",
+        &"cen-demo-002",
+        &"--study",
+        &"=1+1",
+        &"--reviewer",
+        &"ana",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = lacuna(&[&"map", &review, &"-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let cells = std::fs::read_to_string(review.join("reports/gapmap-cells.csv")).expect("cells");
+    assert!(cells.contains("'=1+1"), "{cells}");
+    assert!(
+        !cells.contains(",=1+1") && !cells.contains(";=1+1"),
+        "{cells}"
+    );
 }
 
 /// Run `lacuna screen DIR ARGS` with `keys` on stdin.
@@ -492,7 +522,7 @@ fn issue_16_export_warnings_name_the_line_or_record() {
 /// ignores file permissions, so chmod cannot stand in).
 #[test]
 fn issue_16_a_read_only_review_can_still_be_read() {
-    let (t, dir) = crate::support::demo_imported();
+    let (t, _dir) = crate::support::demo_imported();
     let ro = t.path().join("ro");
     std::fs::create_dir_all(&ro).expect("mkdir");
     let mount = |args: &[&str]| {
@@ -524,5 +554,4 @@ fn issue_16_a_read_only_review_can_still_be_read() {
     if let Err(e) = r {
         std::panic::resume_unwind(e);
     }
-    let _ = dir;
 }
