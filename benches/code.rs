@@ -110,6 +110,7 @@ fn bench_map(c: &mut Criterion) {
                     doi: None,
                     title: format!("Study {i}"),
                     year: Some(1990 + (i % 35) as i32),
+                    retracted: false,
                 },
                 coding: Coding {
                     codes,

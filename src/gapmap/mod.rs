@@ -29,6 +29,10 @@ pub struct Paper {
     /// Year.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub year: Option<i32>,
+    /// Retracted: shown as such, and left out of pooling unless the
+    /// protocol keeps retracted studies.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub retracted: bool,
 }
 
 /// A study: one or more linked records, with the union of their codes.

@@ -342,6 +342,10 @@ pub struct Record {
     /// `DateRevised` as YYYY-MM-DD.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_revised: Option<String>,
+    /// Retraction, erratum, expression-of-concern and update notices that
+    /// PubMed links to this record (`CommentsCorrections`), in file order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub corrections: Vec<Correction>,
     /// Read from a database or reference-manager export (RIS, MEDLINE text,
     /// CSV) rather than from PubMed XML or Lacuna JSON: such a record never
     /// replaces one the review already holds. Not written to JSON.
@@ -349,7 +353,51 @@ pub struct Record {
     pub from_export: bool,
 }
 
+/// The `CommentsCorrections` types a record keeps: the notices that can
+/// change what a study is worth to a review.
+pub const CORRECTION_TYPES: [&str; 5] = [
+    "RetractionIn",
+    "RetractionOf",
+    "ErratumIn",
+    "ExpressionOfConcernIn",
+    "UpdateIn",
+];
+
+/// A notice PubMed links to a record: a retraction, an erratum, an
+/// expression of concern, or a later version (`UpdateIn`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Correction {
+    /// The `RefType`: one of [`CORRECTION_TYPES`].
+    pub r#type: String,
+    /// The notice's PMID, when PubMed gives one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pmid: Option<Pmid>,
+    /// The notice's citation (`RefSource`), e.g. "Lancet. 2020 Jun 13;395(10240):1820".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
 impl Record {
+    /// Whether the record has been retracted: PubMed gives it the
+    /// publication type "Retracted Publication", or links a retraction
+    /// notice to it (`RetractionIn`).
+    ///
+    /// ```
+    /// use lacuna::model::{Correction, Record};
+    /// let mut r = Record::default();
+    /// assert!(!r.retracted());
+    /// r.corrections.push(Correction { r#type: "ErratumIn".into(), pmid: None, source: None });
+    /// assert!(!r.retracted());
+    /// r.publication_types.push("Retracted Publication".into());
+    /// assert!(r.retracted());
+    /// ```
+    pub fn retracted(&self) -> bool {
+        self.publication_types
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case("Retracted Publication"))
+            || self.corrections.iter().any(|c| c.r#type == "RetractionIn")
+    }
+
     /// The key this record is known by in a review: PMID, else source id, else DOI,
     /// else a fingerprint of the normalised title and year.
     pub fn key(&self) -> RecordKey {

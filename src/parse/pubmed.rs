@@ -10,7 +10,7 @@
 
 use super::{ParseError, Warning};
 use crate::model::{
-    AbstractSection, Deletion, Doi, Item, MeshHeading, MeshQualifier, OtherAbstract, Pmid, Record,
+    AbstractSection, Correction, Deletion, Doi, Item, CORRECTION_TYPES, MeshHeading, MeshQualifier, OtherAbstract, Pmid, Record,
     RecordKind,
 };
 use quick_xml::events::{BytesStart, Event};
@@ -74,6 +74,9 @@ enum Tag {
     PubmedBookData,
     ArticleIdList,
     ArticleId,
+    CommentsCorrectionsList,
+    CommentsCorrections,
+    RefSource,
 }
 
 /// Elements whose whole subtree is never read: reference lists, history
@@ -86,7 +89,6 @@ fn skipped(name: &[u8]) -> Option<&'static [u8]> {
         b"AffiliationInfo" => b"AffiliationInfo",
         b"GrantList" => b"GrantList",
         b"InvestigatorList" => b"InvestigatorList",
-        b"CommentsCorrectionsList" => b"CommentsCorrectionsList",
         b"ChemicalList" => b"ChemicalList",
         _ => return None,
     })
@@ -146,6 +148,9 @@ fn tag_of(name: &[u8]) -> Tag {
         b"PubmedBookData" => Tag::PubmedBookData,
         b"ArticleIdList" => Tag::ArticleIdList,
         b"ArticleId" => Tag::ArticleId,
+        b"CommentsCorrectionsList" => Tag::CommentsCorrectionsList,
+        b"CommentsCorrections" => Tag::CommentsCorrections,
+        b"RefSource" => Tag::RefSource,
         _ => Tag::Other,
     }
 }
@@ -188,6 +193,8 @@ enum Target {
     RevDay,
     ArticleIdDoi,
     ArticleIdPmc,
+    CorrectionSource,
+    CorrectionPmid,
 }
 
 #[derive(Default)]
@@ -223,6 +230,8 @@ struct Builder {
     editors: bool,
     heading: Option<MeshHeading>,
     qualifier: MeshQualifier,
+    /// The `CommentsCorrections` entry being read, when it is of a kept type.
+    correction: Option<Correction>,
     notes: Vec<String>,
 }
 
@@ -758,6 +767,23 @@ impl PubmedReader {
                 Target::Qualifier
             }
             (Tag::Keyword, Tag::KeywordList) => Target::Keyword,
+            (Tag::CommentsCorrections, Tag::CommentsCorrectionsList)
+                if gp == Tag::MedlineCitation => {
+                b.correction = attr(e, b"RefType")
+                    .filter(|t| CORRECTION_TYPES.contains(&t.as_str()))
+                    .map(|t| Correction {
+                        r#type: t,
+                        pmid: None,
+                        source: None,
+                    });
+                return;
+            }
+            (Tag::RefSource, Tag::CommentsCorrections) if b.correction.is_some() => {
+                Target::CorrectionSource
+            }
+            (Tag::Pmid, Tag::CommentsCorrections) if b.correction.is_some() => {
+                Target::CorrectionPmid
+            }
             (Tag::ArticleId, Tag::ArticleIdList)
                 if matches!(
                     gp,
@@ -822,6 +848,15 @@ impl PubmedReader {
             Tag::AuthorList => {
                 if let Some(b) = self.b.as_mut() {
                     b.editors = false;
+                }
+            }
+            Tag::CommentsCorrections => {
+                if let Some(b) = self.b.as_mut() {
+                    if let Some(c) = b.correction.take() {
+                        if !b.rec.corrections.contains(&c) {
+                            b.rec.corrections.push(c);
+                        }
+                    }
                 }
             }
             Tag::MeshHeading => {
@@ -965,6 +1000,17 @@ impl PubmedReader {
             Target::ArticleIdPmc => {
                 if r.pmcid.is_none() {
                     r.pmcid = some_nonempty(text);
+                }
+            }
+            Target::CorrectionSource => {
+                if let Some(c) = b.correction.as_mut() {
+                    c.source = some_nonempty(text);
+                }
+            }
+            Target::CorrectionPmid => {
+                if let Some(c) = b.correction.as_mut() {
+                    // A notice without a readable PMID keeps its citation.
+                    c.pmid = Pmid::parse(&text).ok();
                 }
             }
         }

@@ -179,6 +179,38 @@ pub fn extract_import(
     Ok(resolved.len())
 }
 
+/// The effect rows that go into pooling: all of them but those of retracted
+/// records, unless the protocol keeps retracted studies (`[living]
+/// keep_retracted = true`). A note names each row left out.
+pub fn pooling_effects(
+    review: &Review,
+    protocol: &Protocol,
+    effects: Vec<(i64, EffectRow)>,
+) -> Result<(Vec<(i64, EffectRow)>, Vec<String>), Error> {
+    if protocol.living.keep_retracted {
+        return Ok((effects, Vec::new()));
+    }
+    let retracted = review.retracted_records()?;
+    if retracted.is_empty() {
+        return Ok((effects, Vec::new()));
+    }
+    let mut notes = Vec::new();
+    let kept = effects
+        .into_iter()
+        .filter(|(id, e)| {
+            let out = retracted.contains(id);
+            if out {
+                notes.push(format!(
+                    "{} ({} × {}): left out of pooling, its record is retracted",
+                    e.study, e.intervention, e.outcome
+                ));
+            }
+            !out
+        })
+        .collect();
+    Ok((kept, notes))
+}
+
 /// Pool each intervention × outcome × measure with at least `min_k_pool`
 /// studies (one row per study: the first one of the sheet).
 pub fn pool_cells(protocol: &Protocol, effects: &[(i64, EffectRow)]) -> (Vec<Pooled>, Vec<String>) {
@@ -328,6 +360,7 @@ pub fn map(
                     doi: b.doi.clone(),
                     title: b.title.clone(),
                     year: b.year,
+                    retracted: b.retracted,
                 },
                 coding,
                 link: links.get(&id).cloned(),
@@ -336,7 +369,9 @@ pub fn map(
         })
         .collect();
     let studies = gapmap::assemble(records);
-    let (pooled, notes) = pool_cells(protocol, &effects);
+    let (pooling, mut notes) = pooling_effects(review, protocol, effects)?;
+    let (pooled, pool_notes) = pool_cells(protocol, &pooling);
+    notes.extend(pool_notes);
     let m = gapmap::build(
         (
             protocol.id.clone(),

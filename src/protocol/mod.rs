@@ -230,6 +230,75 @@ pub struct Protocol {
     pub map: MapSettings,
     /// The coding framework.
     pub frame: Frame,
+    /// The living-review settings (`[living]`).
+    pub living: Living,
+}
+
+/// A rule, fixed in advance, for when new evidence is a *material* change:
+/// one that should prompt an update of the briefing (`[living] triggers`).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Trigger {
+    /// A new study in a cell that had none (an absolute gap closes).
+    NewStudyInEmptyCell,
+    /// A new study that carries at least `threshold` of a pooled cell's
+    /// random-effects weight.
+    NewStudyWeightShare {
+        /// Share of the weight, in (0, 1].
+        threshold: f64,
+    },
+    /// The pooled estimate's CI now crosses the null where it did not, or
+    /// no longer does (or the estimate changed sides).
+    PooledDirectionOrCiNullCrossingChange,
+    /// The prediction interval now crosses the null where it did not, or the reverse.
+    PredictionIntervalNullCrossingChange,
+    /// A new systematic review in a cell (its synthesis-gap status changes).
+    NewSystematicReviewInCell,
+}
+
+impl Trigger {
+    /// The name used in the protocol and in `lacuna diff --json`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Trigger::NewStudyInEmptyCell => "new_study_in_empty_cell",
+            Trigger::NewStudyWeightShare { .. } => "new_study_weight_share",
+            Trigger::PooledDirectionOrCiNullCrossingChange => {
+                "pooled_direction_or_ci_null_crossing_change"
+            }
+            Trigger::PredictionIntervalNullCrossingChange => {
+                "prediction_interval_null_crossing_change"
+            }
+            Trigger::NewSystematicReviewInCell => "new_systematic_review_in_cell",
+        }
+    }
+}
+
+/// `[living]`: how the review is kept up to date.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Living {
+    /// How often the searches run, as the protocol says it (e.g. `monthly`).
+    pub search_frequency: Option<String>,
+    /// The triggers of a material change. Without a `[living]` section, all
+    /// five, with a weight-share threshold of 0.25.
+    pub triggers: Vec<Trigger>,
+    /// Keep retracted studies in the pooled results (default: leave them out).
+    pub keep_retracted: bool,
+}
+
+impl Default for Living {
+    fn default() -> Self {
+        Living {
+            search_frequency: None,
+            triggers: vec![
+                Trigger::NewStudyInEmptyCell,
+                Trigger::NewStudyWeightShare { threshold: 0.25 },
+                Trigger::PooledDirectionOrCiNullCrossingChange,
+                Trigger::PredictionIntervalNullCrossingChange,
+                Trigger::NewSystematicReviewInCell,
+            ],
+            keep_retracted: false,
+        }
+    }
 }
 
 /// Check a title/abstract pattern: letters, digits, spaces, `-`, `'`, `&`,
@@ -310,7 +379,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Protocol, ProtocolError> {
         // toml names the offending key in the message; keep the whole of it.
         cx.err(e.span().map(|s| s.start), key_of(text, e.span()), msg)
     })?;
-    let _ = (&raw.eligibility, &raw.mesh_verification, &raw.living);
+    let _ = (&raw.eligibility, &raw.mesh_verification);
+    let living = sections::living(&cx, raw.living)?;
     let frame = coding::frame(&cx, raw.coding)?;
     let dim_of = |id: &str| {
         frame
@@ -340,6 +410,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Protocol, ProtocolError> {
         synthesis,
         map,
         frame,
+        living,
     })
 }
 

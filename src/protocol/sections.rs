@@ -4,7 +4,7 @@
 
 use super::raw::{RawMap, RawScreening, RawSearch, RawSynthesis};
 use super::{
-    Ctx, DimensionKind, EutilsIdentity, MapSettings, ProtocolError, Reason, SearchString, Synthesis,
+    Ctx, DimensionKind, Living, Trigger, EutilsIdentity, MapSettings, ProtocolError, Reason, SearchString, Synthesis,
 };
 use crate::meta::{Method, Test};
 use std::collections::BTreeSet;
@@ -207,4 +207,86 @@ pub(super) fn exclusion_reasons(
         }
     }
     Ok(exclusion_reasons)
+}
+
+/// `[living]`: the search frequency, the triggers of a material change and
+/// whether retracted studies stay in the pooled results. Other keys of the
+/// section are notes for people and are left alone.
+pub(super) fn living(cx: &Ctx, raw: Option<toml::Table>) -> Result<Living, ProtocolError> {
+    let mut l = Living::default();
+    let Some(t) = raw else { return Ok(l) };
+    let at = cx.text.find("[living]");
+    let err = |key: String, message: String| cx.err(at, key, message);
+    if let Some(v) = t.get("search_frequency") {
+        l.search_frequency = Some(
+            v.as_str()
+                .ok_or_else(|| err("living.search_frequency".into(), "must be text, e.g. \"monthly\"".into()))?
+                .to_string(),
+        );
+    }
+    if let Some(v) = t.get("keep_retracted") {
+        l.keep_retracted = v.as_bool().ok_or_else(|| {
+            err(
+                "living.keep_retracted".into(),
+                "must be true or false".into(),
+            )
+        })?;
+    }
+    let Some(v) = t.get("triggers") else {
+        return Ok(l);
+    };
+    let list = v.as_array().ok_or_else(|| {
+        err(
+            "living.triggers".into(),
+            "must be a list of tables, e.g. [{ kind = \"new_study_in_empty_cell\" }]".into(),
+        )
+    })?;
+    l.triggers.clear();
+    for (i, item) in list.iter().enumerate() {
+        let key = format!("living.triggers[{i}]");
+        let kind = item
+            .get("kind")
+            .and_then(|k| k.as_str())
+            .ok_or_else(|| err(key.clone(), "needs a `kind`".into()))?;
+        let trigger = match kind {
+            "new_study_in_empty_cell" => Trigger::NewStudyInEmptyCell,
+            "new_study_weight_share" => {
+                let threshold = item
+                    .get("threshold")
+                    .and_then(|x| x.as_float().or_else(|| x.as_integer().map(|n| n as f64)))
+                    .ok_or_else(|| {
+                        err(
+                            format!("{key}.threshold"),
+                            "new_study_weight_share needs a threshold, a share of the weight between 0 and 1 (e.g. 0.25)".into(),
+                        )
+                    })?;
+                if !(threshold > 0.0 && threshold <= 1.0) {
+                    return Err(err(
+                        format!("{key}.threshold"),
+                        format!("{threshold} is not a share of the weight (between 0 and 1)"),
+                    ));
+                }
+                Trigger::NewStudyWeightShare { threshold }
+            }
+            "pooled_direction_or_ci_null_crossing_change" => {
+                Trigger::PooledDirectionOrCiNullCrossingChange
+            }
+            "prediction_interval_null_crossing_change" => {
+                Trigger::PredictionIntervalNullCrossingChange
+            }
+            "new_systematic_review_in_cell" => Trigger::NewSystematicReviewInCell,
+            other => {
+                return Err(err(
+                    format!("{key}.kind"),
+                    format!(
+                        "{other:?} is not a trigger (new_study_in_empty_cell, new_study_weight_share, \
+                         pooled_direction_or_ci_null_crossing_change, \
+                         prediction_interval_null_crossing_change, new_systematic_review_in_cell)"
+                    ),
+                ))
+            }
+        };
+        l.triggers.push(trigger);
+    }
+    Ok(l)
 }

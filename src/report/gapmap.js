@@ -77,6 +77,7 @@ window.addEventListener("error", function (e) { window.lacunaErrors.push(String(
         if (j > 0) li.appendChild(el("br"));
         li.appendChild(a);
         if (paper.year) li.appendChild(el("span", "", " (" + paper.year + ")"));
+        if (paper.retracted) { var rt = el("span", "retracted", "RETRACTED"); rt.title = "PubMed marks this record retracted; it is left out of pooling"; li.appendChild(rt); }
       });
       li.appendChild(el("br"));
       s.designs.forEach(function (d) { li.appendChild(el("span", "tag", DE[d] ? DE[d].id : d)); });

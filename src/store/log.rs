@@ -126,6 +126,8 @@ pub struct Brief {
     pub title: String,
     /// Year.
     pub year: Option<i32>,
+    /// Retracted (see [`crate::model::Record::retracted`]).
+    pub retracted: bool,
 }
 
 impl Review {
@@ -438,7 +440,7 @@ impl Review {
     pub fn briefs(&self) -> Result<BTreeMap<i64, Brief>, StoreError> {
         let mut st = self
             .conn
-            .prepare("SELECT id, key, pmid, doi, title, year FROM records WHERE deleted = 0")?;
+            .prepare("SELECT id, key, pmid, doi, title, year, retracted FROM records WHERE deleted = 0")?;
         let rows = st.query_map([], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
@@ -450,6 +452,7 @@ impl Review {
                     doi: r.get(3)?,
                     title: r.get(4)?,
                     year: r.get(5)?,
+                    retracted: r.get(6)?,
                 },
             ))
         })?;

@@ -11,6 +11,7 @@
 pub mod dedup;
 pub mod harvest;
 pub mod index;
+pub mod living;
 pub mod log;
 pub mod tokenize;
 
@@ -92,6 +93,8 @@ pub const MIGRATIONS: &[&str] = &[
     harvest::MIGRATION,
     // 4: duplicates across sources.
     dedup::MIGRATION,
+    // 5: retracted records, update runs, snapshots.
+    living::MIGRATION,
 ];
 
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ','now')";
@@ -713,13 +716,14 @@ impl ImportTx<'_> {
         let pmid = rec.pmid.map(|p| p.get() as i64);
         let doi = rec.doi.as_ref().map(|d| d.as_str());
         let has_abs = rec.abstract_text.is_some();
+        let retracted = rec.retracted();
         let outcome = match existing {
             None => {
                 self.tx
                     .prepare_cached(&format!(
                         "INSERT INTO records(key, pmid, doi, kind, title, year, journal, has_abstract,
-                           current_version, content_hash, first_source, updated_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9, ?10, {NOW})"
+                           current_version, content_hash, first_source, retracted, updated_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9, ?10, ?11, {NOW})"
                     ))?
                     .execute(params![
                         key,
@@ -731,7 +735,8 @@ impl ImportTx<'_> {
                         rec.journal,
                         has_abs,
                         hash,
-                        self.source_id
+                        self.source_id,
+                        retracted
                     ])?;
                 let id = self.tx.last_insert_rowid();
                 self.insert_version(id, 1, hash)?;
@@ -767,7 +772,7 @@ impl ImportTx<'_> {
                     self.tx
                         .prepare_cached(&format!(
                             "UPDATE records SET pmid=?2, doi=?3, kind=?4, title=?5, year=?6, journal=?7,
-                               has_abstract=?8, current_version=?9, content_hash=?10,
+                               has_abstract=?8, current_version=?9, content_hash=?10, retracted=?11,
                                deleted=CASE WHEN deleted = 2 THEN 2 ELSE 0 END,
                                updated_at={NOW} WHERE id=?1"
                         ))?
@@ -781,7 +786,8 @@ impl ImportTx<'_> {
                             rec.journal,
                             has_abs,
                             version,
-                            hash
+                            hash,
+                            retracted
                         ])?;
                     Outcome::Changed(id)
                 }

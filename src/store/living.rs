@@ -1,0 +1,496 @@
+//! The living cycle's tables: each run of `lacuna update` with the step it
+//! reached (so a killed run resumes where it stopped), and the snapshots:
+//! numbered, immutable versions of the review, each with the state of every
+//! record at that moment (version, deleted, retracted) for the diff.
+//!
+//! Snapshots are never changed or removed: triggers in the schema refuse an
+//! `UPDATE` or `DELETE` on them, whoever writes the SQL.
+
+use super::{Review, StoreError, NOW};
+use rusqlite::{params, OptionalExtension};
+use std::collections::BTreeSet;
+
+/// Schema for the living cycle (migration 5).
+pub(super) const MIGRATION: &str = r#"
+    ALTER TABLE records ADD COLUMN retracted INTEGER NOT NULL DEFAULT 0;
+    UPDATE records SET retracted = 1 WHERE id IN (
+        SELECT v.record_id FROM record_versions v JOIN records r
+          ON r.id = v.record_id AND v.version = r.current_version
+        WHERE EXISTS (SELECT 1 FROM json_each(v.json, '$.publication_types')
+                      WHERE value = 'Retracted Publication')
+           OR EXISTS (SELECT 1 FROM json_each(v.json, '$.corrections')
+                      WHERE json_extract(value, '$.type') = 'RetractionIn'));
+    CREATE TABLE updates (
+        id INTEGER PRIMARY KEY,
+        mode TEXT NOT NULL,              -- 'pubmed' | 'files'
+        record_mark INTEGER NOT NULL,    -- records with a larger id are new in this update
+        record_end INTEGER,              -- the largest record id when it finished
+        source_mark INTEGER NOT NULL,    -- sources with a larger id were added by it
+        harvest_mark INTEGER NOT NULL,   -- harvests with a larger id were run by it
+        generation_before INTEGER NOT NULL,
+        step TEXT NOT NULL,              -- the last step finished
+        outcome TEXT,                    -- 'updated' | 'nothing_new', once finished
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        summary TEXT
+    );
+    CREATE TABLE snapshots (
+        id INTEGER PRIMARY KEY,          -- the version number
+        label TEXT,
+        created_at TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        json TEXT NOT NULL
+    );
+    CREATE TABLE snapshot_records (
+        snapshot_id INTEGER NOT NULL REFERENCES snapshots(id),
+        record_id INTEGER NOT NULL REFERENCES records(id),
+        version INTEGER NOT NULL,
+        state INTEGER NOT NULL,          -- records.deleted: 0 current, 1 deleted by NLM, 2 merged
+        retracted INTEGER NOT NULL,
+        PRIMARY KEY (snapshot_id, record_id)
+    ) WITHOUT ROWID;
+    CREATE TRIGGER snapshots_immutable BEFORE UPDATE ON snapshots
+        BEGIN SELECT RAISE(ABORT, 'a snapshot is immutable'); END;
+    CREATE TRIGGER snapshots_kept BEFORE DELETE ON snapshots
+        BEGIN SELECT RAISE(ABORT, 'a snapshot is never deleted'); END;
+    CREATE TRIGGER snapshot_records_immutable BEFORE UPDATE ON snapshot_records
+        BEGIN SELECT RAISE(ABORT, 'a snapshot is immutable'); END;
+    CREATE TRIGGER snapshot_records_kept BEFORE DELETE ON snapshot_records
+        BEGIN SELECT RAISE(ABORT, 'a snapshot is never deleted'); END;
+"#;
+
+/// One run of `lacuna update`, as logged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpdateRow {
+    /// Its id.
+    pub id: i64,
+    /// `pubmed` or `files`.
+    pub mode: String,
+    /// Records with a larger row id arrived in this update.
+    pub record_mark: i64,
+    /// The largest record id when it finished.
+    pub record_end: Option<i64>,
+    /// Sources with a larger id were added by it.
+    pub source_mark: i64,
+    /// Harvests with a larger id were run by it.
+    pub harvest_mark: i64,
+    /// The store's generation when it started.
+    pub generation_before: u64,
+    /// The last step it finished.
+    pub step: String,
+    /// `updated` or `nothing_new`, once finished.
+    pub outcome: Option<String>,
+    /// When it started (UTC).
+    pub started_at: String,
+    /// When it finished.
+    pub finished_at: Option<String>,
+}
+
+const UPDATE_COLS: &str = "id, mode, record_mark, record_end, source_mark, harvest_mark, \
+    generation_before, step, outcome, started_at, finished_at";
+
+fn update_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UpdateRow> {
+    Ok(UpdateRow {
+        id: r.get(0)?,
+        mode: r.get(1)?,
+        record_mark: r.get(2)?,
+        record_end: r.get(3)?,
+        source_mark: r.get(4)?,
+        harvest_mark: r.get(5)?,
+        generation_before: r.get::<_, i64>(6)?.max(0) as u64,
+        step: r.get(7)?,
+        outcome: r.get(8)?,
+        started_at: r.get(9)?,
+        finished_at: r.get(10)?,
+    })
+}
+
+/// A snapshot as listed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SnapshotRow {
+    /// The version number (1, 2, …).
+    pub id: i64,
+    /// The label given, if any.
+    pub label: Option<String>,
+    /// When it was taken (UTC).
+    pub created_at: String,
+    /// What the review's content was (records, decisions, codes, effects,
+    /// protocol): equal fingerprints mean nothing changed.
+    pub fingerprint: String,
+}
+
+/// The records that changed between two snapshots, by row id.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordChanges {
+    /// In the later snapshot and not in the earlier one (current records only).
+    pub new: Vec<RecordRef>,
+    /// In both, with a newer version in the later one.
+    pub revised: Vec<RecordRef>,
+    /// Retracted in the later snapshot and not in the earlier one.
+    pub retracted: Vec<RecordRef>,
+    /// Deleted by NLM in the later snapshot and not in the earlier one.
+    pub deleted: Vec<RecordRef>,
+}
+
+/// A record named in a diff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordRef {
+    /// Row id.
+    pub id: i64,
+    /// Record key.
+    pub key: String,
+    /// PMID.
+    pub pmid: Option<u64>,
+}
+
+impl Review {
+    /// The update that started and did not finish, if any.
+    pub fn open_update(&self) -> Result<Option<UpdateRow>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!("SELECT {UPDATE_COLS} FROM updates WHERE finished_at IS NULL ORDER BY id DESC LIMIT 1"),
+                [],
+                update_row,
+            )
+            .optional()?)
+    }
+
+    /// The latest finished update, if any.
+    pub fn last_update(&self) -> Result<Option<UpdateRow>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!("SELECT {UPDATE_COLS} FROM updates WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1"),
+                [],
+                update_row,
+            )
+            .optional()?)
+    }
+
+    /// Every update, oldest first.
+    pub fn updates(&self) -> Result<Vec<UpdateRow>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare(&format!("SELECT {UPDATE_COLS} FROM updates ORDER BY id"))?;
+        let rows = st.query_map([], update_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Log the start of an update, with the marks that say later what it added.
+    pub fn start_update(&mut self, mode: &str) -> Result<UpdateRow, StoreError> {
+        let tx = self.conn.transaction()?;
+        let max = |table: &str| -> Result<i64, StoreError> {
+            Ok(tx.query_row(&format!("SELECT coalesce(max(id), 0) FROM {table}"), [], |r| {
+                r.get(0)
+            })?)
+        };
+        let (rm, sm, hm) = (max("records")?, max("sources")?, max("harvests")?);
+        let g: String = tx.query_row("SELECT value FROM meta WHERE key='generation'", [], |r| {
+            r.get(0)
+        })?;
+        tx.execute(
+            &format!(
+                "INSERT INTO updates(mode, record_mark, source_mark, harvest_mark, generation_before, step, started_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'started', {NOW})"
+            ),
+            params![mode, rm, sm, hm, g.parse::<i64>().unwrap_or(0)],
+        )?;
+        let id = tx.last_insert_rowid();
+        let row = tx.query_row(
+            &format!("SELECT {UPDATE_COLS} FROM updates WHERE id = ?1"),
+            [id],
+            update_row,
+        )?;
+        tx.commit()?;
+        Ok(row)
+    }
+
+    /// Note that an update finished a step.
+    pub fn update_step(&mut self, id: i64, step: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute("UPDATE updates SET step = ?2 WHERE id = ?1", params![id, step])?;
+        Ok(())
+    }
+
+    /// Finish an update: its outcome, its summary (JSON), the last record id.
+    pub fn finish_update(
+        &mut self,
+        id: i64,
+        outcome: &str,
+        summary: &str,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            &format!(
+                "UPDATE updates SET step = 'done', outcome = ?2, summary = ?3, finished_at = {NOW},
+                   record_end = (SELECT coalesce(max(id), 0) FROM records) WHERE id = ?1"
+            ),
+            params![id, outcome, summary],
+        )?;
+        Ok(())
+    }
+
+    /// Names of the file sources an update has imported completely.
+    pub fn update_sources(&self, u: &UpdateRow) -> Result<Vec<String>, StoreError> {
+        let mut st = self.conn.prepare(
+            "SELECT name FROM sources WHERE id > ?1 AND kind = 'file' AND finished_at IS NOT NULL",
+        )?;
+        let rows = st.query_map([u.source_mark], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Terms of the harvests an update has completed.
+    pub fn update_harvests(&self, u: &UpdateRow) -> Result<Vec<String>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT term FROM harvests WHERE id > ?1 AND finished_at IS NOT NULL")?;
+        let rows = st.query_map([u.harvest_mark], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Current records that arrived in an update (row ids above its mark, up
+    /// to its end once finished).
+    pub fn new_in_update(&self, u: &UpdateRow) -> Result<BTreeSet<i64>, StoreError> {
+        let mut st = self.conn.prepare(
+            "SELECT id FROM records WHERE deleted = 0 AND id > ?1 AND id <= coalesce(?2, id)",
+        )?;
+        let rows = st.query_map(params![u.record_mark, u.record_end], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Row ids of current records that are retracted.
+    pub fn retracted_records(&self) -> Result<BTreeSet<i64>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT id FROM records WHERE retracted = 1 AND deleted = 0")?;
+        let rows = st.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// What the review's content is now, as a short text: equal for two
+    /// moments with the same records, decisions, codes, links and effect
+    /// rows. (Each of those tables only grows; their largest ids and the
+    /// store's generation say whether anything was added.)
+    pub fn content_fingerprint(&self) -> Result<String, StoreError> {
+        let mut parts = vec![format!("g{}", self.generation()?)];
+        for table in [
+            "decisions",
+            "coding_runs",
+            "code_edits",
+            "study_links",
+            "effect_imports",
+            "duplicates",
+        ] {
+            let n: i64 = self.conn.query_row(
+                &format!("SELECT coalesce(max(rowid), 0) FROM {table}"),
+                [],
+                |r| r.get(0),
+            )?;
+            parts.push(n.to_string());
+        }
+        Ok(parts.join("."))
+    }
+
+    /// Store a snapshot, with the state of every record, in one transaction.
+    /// Returns its version number.
+    pub fn add_snapshot(
+        &mut self,
+        label: Option<&str>,
+        fingerprint: &str,
+        json: &str,
+    ) -> Result<i64, StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            &format!("INSERT INTO snapshots(label, created_at, fingerprint, json) VALUES (?1, {NOW}, ?2, ?3)"),
+            params![label, fingerprint, json],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.execute(
+            "INSERT INTO snapshot_records(snapshot_id, record_id, version, state, retracted)
+             SELECT ?1, id, current_version, deleted, retracted FROM records",
+            [id],
+        )?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Every snapshot, oldest first.
+    pub fn snapshots(&self) -> Result<Vec<SnapshotRow>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT id, label, created_at, fingerprint FROM snapshots ORDER BY id")?;
+        let rows = st.query_map([], |r| {
+            Ok(SnapshotRow {
+                id: r.get(0)?,
+                label: r.get(1)?,
+                created_at: r.get(2)?,
+                fingerprint: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// One snapshot's stored JSON.
+    pub fn snapshot_json(&self, id: i64) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT json FROM snapshots WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    /// The records that are new, revised, retracted or deleted in snapshot
+    /// `to` against snapshot `from`.
+    pub fn record_changes(&self, from: i64, to: i64) -> Result<RecordChanges, StoreError> {
+        let query = |cond: &str| -> Result<Vec<RecordRef>, StoreError> {
+            let sql = format!(
+                "SELECT r.id, r.key, r.pmid FROM snapshot_records t
+                 JOIN records r ON r.id = t.record_id
+                 LEFT JOIN snapshot_records f ON f.snapshot_id = ?1 AND f.record_id = t.record_id
+                 WHERE t.snapshot_id = ?2 AND ({cond})
+                 ORDER BY r.pmid IS NULL, r.pmid, r.key"
+            );
+            let mut st = self.conn.prepare(&sql)?;
+            let rows = st.query_map(params![from, to], |r| {
+                Ok(RecordRef {
+                    id: r.get(0)?,
+                    key: r.get(1)?,
+                    pmid: r
+                        .get::<_, Option<i64>>(2)?
+                        .and_then(|p| u64::try_from(p).ok()),
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        };
+        Ok(RecordChanges {
+            new: query("t.state = 0 AND f.record_id IS NULL")?,
+            revised: query("t.state = 0 AND f.record_id IS NOT NULL AND t.version > f.version")?,
+            retracted: query("t.retracted = 1 AND t.state <> 2 AND coalesce(f.retracted, 0) = 0")?,
+            deleted: query("t.state = 1 AND coalesce(f.state, 0) <> 1")?,
+        })
+    }
+}
+
+/// The raw counts behind a PRISMA 2020 flow diagram, as the store holds them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FlowCounts {
+    /// Records identified per database (PubMed for harvests, the file's
+    /// name for imports), each record counted once per database.
+    pub per_database: Vec<(String, u64)>,
+    /// Distinct records, not merged into another.
+    pub distinct: u64,
+    /// Records deleted by NLM.
+    pub deleted: u64,
+    /// Current records (not deleted, not merged).
+    pub current: u64,
+    /// Current records with no title/abstract decision.
+    pub undecided: u64,
+    /// Current records whose latest title/abstract decision is maybe.
+    pub maybe: u64,
+    /// Current records excluded at title/abstract.
+    pub ta_excluded: u64,
+    /// Current records included at title/abstract (reports sought).
+    pub ta_included: u64,
+    /// Whether the review has any full-text decision.
+    pub full_text_stage: bool,
+    /// Of the included at title/abstract, those with a full-text decision.
+    pub ft_assessed: u64,
+    /// Full-text exclusions by reason.
+    pub ft_excluded: Vec<(String, u64)>,
+}
+
+/// The latest title/abstract (or resolution) label of each current record.
+const TA_LATEST: &str = "SELECT d.record_id, d.label FROM decisions d JOIN records r ON r.id = d.record_id
+    WHERE r.deleted = 0 AND d.stage IN ('title_abstract', 'resolution')
+      AND d.id = (SELECT max(id) FROM decisions e WHERE e.record_id = d.record_id
+                  AND e.stage IN ('title_abstract', 'resolution'))";
+
+impl Review {
+    /// The counts of a PRISMA 2020 flow diagram.
+    pub fn flow_counts(&self) -> Result<FlowCounts, StoreError> {
+        let c = &self.conn;
+        let q = |sql: &str| -> Result<u64, StoreError> {
+            let n: i64 = c.query_row(sql, [], |r| r.get(0))?;
+            Ok(n.max(0) as u64)
+        };
+        let mut per_database = Vec::new();
+        {
+            let mut st = c.prepare(
+                "SELECT s.kind, s.name, count(DISTINCT rs.record_id) FROM record_sources rs
+                 JOIN sources s ON s.id = rs.source_id GROUP BY s.kind, s.name",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })?;
+            let mut by: std::collections::BTreeMap<String, u64> = Default::default();
+            for row in rows {
+                let (kind, name, n) = row?;
+                let db = if kind == "query" {
+                    "PubMed".to_string()
+                } else {
+                    std::path::Path::new(&name)
+                        .file_name()
+                        .map(|f| f.to_string_lossy().into_owned())
+                        .unwrap_or(name)
+                };
+                *by.entry(db).or_default() += n.max(0) as u64;
+            }
+            per_database.extend(by);
+        }
+        let ta = |label: &str| -> Result<u64, StoreError> {
+            q(&format!(
+                "SELECT count(*) FROM ({TA_LATEST}) WHERE label = '{label}'"
+            ))
+        };
+        let decided = q(&format!("SELECT count(*) FROM ({TA_LATEST})"))?;
+        let current = q("SELECT count(*) FROM records WHERE deleted = 0")?;
+        let ft_latest = format!(
+            "SELECT d.record_id, d.label, d.reason FROM decisions d
+             JOIN ({TA_LATEST}) t ON t.record_id = d.record_id AND t.label = 'include'
+             WHERE d.stage = 'full_text'
+               AND d.id = (SELECT max(id) FROM decisions e WHERE e.record_id = d.record_id AND e.stage = 'full_text')"
+        );
+        let mut ft_excluded = Vec::new();
+        {
+            let mut st = c.prepare(&format!(
+                "SELECT coalesce(reason, 'no reason given'), count(*) FROM ({ft_latest})
+                 WHERE label = 'exclude' GROUP BY 1 ORDER BY 2 DESC, 1"
+            ))?;
+            let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+            for row in rows {
+                let (reason, n) = row?;
+                ft_excluded.push((reason, n.max(0) as u64));
+            }
+        }
+        Ok(FlowCounts {
+            per_database,
+            distinct: q("SELECT count(*) FROM records WHERE deleted <> 2")?,
+            deleted: q("SELECT count(*) FROM records WHERE deleted = 1")?,
+            current,
+            undecided: current.saturating_sub(decided),
+            maybe: ta("maybe")?,
+            ta_excluded: ta("exclude")?,
+            ta_included: ta("include")?,
+            full_text_stage: q("SELECT count(*) FROM decisions WHERE stage = 'full_text'")? > 0,
+            ft_assessed: q(&format!("SELECT count(*) FROM ({ft_latest})"))?,
+            ft_excluded,
+        })
+    }
+
+    /// Completed harvests and file imports: what was searched, and when.
+    pub fn search_log(&self) -> Result<Vec<(String, String, Option<String>, String)>, StoreError> {
+        let mut st = self.conn.prepare(
+            "SELECT CASE s.kind WHEN 'query' THEN 'PubMed' ELSE 'file' END,
+                    coalesce(h.name, s.name), h.window_from, s.finished_at
+             FROM sources s LEFT JOIN harvests h ON h.source_id = s.id
+             WHERE s.finished_at IS NOT NULL ORDER BY s.id",
+        )?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
