@@ -25,6 +25,7 @@ pub mod error;
 pub mod extract;
 pub mod gapmap;
 pub mod harvest;
+pub mod living;
 pub mod meta;
 pub mod model;
 pub mod parse;

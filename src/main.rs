@@ -28,7 +28,7 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     match cli::run(cli) {
-        Ok(()) => ExitCode::from(cli::exit::OK),
+        Ok(code) => ExitCode::from(code),
         // The reader went away (`lacuna ... | head`): what it read was right.
         Err(err) if cli::is_broken_pipe(&err) => ExitCode::from(cli::exit::OK),
         Err(err) => {

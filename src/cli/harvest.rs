@@ -37,6 +37,25 @@ pub struct HarvestArgs {
     /// Print the count and how PubMed reads the query; store nothing.
     #[arg(long)]
     dry_run: bool,
+    /// Days of overlap for --since-last (records are dated late in PubMed).
+    #[arg(long, default_value_t = 7)]
+    overlap_days: u64,
+    #[command(flatten)]
+    eutils: EutilsArgs,
+    /// The protocol, if not the review's protocol.toml.
+    #[arg(long)]
+    protocol: Option<PathBuf>,
+    /// Print the report as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+    /// Do not look for duplicates across sources afterwards.
+    #[arg(long)]
+    no_dedup: bool,
+}
+
+/// How to reach the E-utilities (shared by `harvest` and `update`).
+#[derive(Debug, Args)]
+pub struct EutilsArgs {
     /// E-utilities base URL (esearch.fcgi and efetch.fcgi are appended).
     #[arg(long, default_value = lacuna::harvest::NCBI_BASE)]
     eutils_url: String,
@@ -54,9 +73,6 @@ pub struct HarvestArgs {
     /// PMIDs per efetch request.
     #[arg(long, default_value_t = 500)]
     batch: usize,
-    /// Days of overlap for --since-last (records are dated late in PubMed).
-    #[arg(long, default_value_t = 7)]
-    overlap_days: u64,
     /// Seconds before a request times out (then it is retried).
     #[arg(long, default_value_t = 120)]
     timeout: u64,
@@ -66,15 +82,47 @@ pub struct HarvestArgs {
     /// Retries of a failing request.
     #[arg(long, default_value_t = 6)]
     retries: u32,
-    /// The protocol, if not the review's protocol.toml.
-    #[arg(long)]
-    protocol: Option<PathBuf>,
-    /// Print the report as JSON on stdout.
-    #[arg(long)]
-    json: bool,
-    /// Do not look for duplicates across sources afterwards.
-    #[arg(long)]
-    no_dedup: bool,
+}
+
+impl EutilsArgs {
+    /// The client these flags and the protocol's `[search]` identity describe.
+    pub fn client(
+        &self,
+        protocol: Option<&lacuna::protocol::Protocol>,
+    ) -> anyhow::Result<Client> {
+        let a = self;
+        let ident = protocol.map(|p| p.eutils.clone()).unwrap_or_default();
+        let api_key = a
+            .api_key
+            .clone()
+            .or_else(|| {
+                ident
+                    .api_key_env
+                    .as_ref()
+                    .and_then(|v| std::env::var(v).ok())
+            })
+            .filter(|k| !k.is_empty());
+        Ok(Client::new(Config {
+            base_url: if a.eutils_url.ends_with('/') {
+                a.eutils_url.clone()
+            } else {
+                format!("{}/", a.eutils_url)
+            },
+            tool: a
+                .tool
+                .clone()
+                .or(ident.tool.clone())
+                .unwrap_or_else(|| "lacuna".into()),
+            email: a.email.clone().or(ident.email.clone()),
+            api_key,
+            batch: a.batch,
+            retries: a.retries,
+            backoff: Duration::from_millis(a.backoff_ms),
+            timeout: Duration::from_secs(a.timeout.max(1)),
+            ..Config::default()
+        })
+        .map_err(lacuna::Error::from)?)
+    }
 }
 
 /// `lacuna harvest`.
@@ -82,40 +130,7 @@ pub fn harvest(out: &mut dyn Write, bars: &Bars, a: HarvestArgs) -> anyhow::Resu
     let mut review = Review::open(&a.dir)?;
     // The protocol, when there is one: queries and NCBI identity.
     let protocol = lacuna::pipeline::find_protocol(&a.dir, a.protocol.as_deref())?;
-    let ident = protocol
-        .as_ref()
-        .map(|p| p.eutils.clone())
-        .unwrap_or_default();
-    let api_key = a
-        .api_key
-        .clone()
-        .or_else(|| {
-            ident
-                .api_key_env
-                .as_ref()
-                .and_then(|v| std::env::var(v).ok())
-        })
-        .filter(|k| !k.is_empty());
-    let client = Client::new(Config {
-        base_url: if a.eutils_url.ends_with('/') {
-            a.eutils_url.clone()
-        } else {
-            format!("{}/", a.eutils_url)
-        },
-        tool: a
-            .tool
-            .clone()
-            .or(ident.tool.clone())
-            .unwrap_or_else(|| "lacuna".into()),
-        email: a.email.clone().or(ident.email.clone()),
-        api_key,
-        batch: a.batch,
-        retries: a.retries,
-        backoff: Duration::from_millis(a.backoff_ms),
-        timeout: Duration::from_secs(a.timeout.max(1)),
-        ..Config::default()
-    })
-    .map_err(lacuna::Error::from)?;
+    let client = a.eutils.client(protocol.as_ref())?;
     let base = HarvestSpec {
         since_last: a.since_last,
         resume: a.resume,

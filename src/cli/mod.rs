@@ -7,6 +7,7 @@
 //! - `screen.rs`: `decide` (and agreement), `screen`, `simulate`
 //! - `evidence.rs`: `protocol`, `code`, `extract`, `map`
 //! - `pool.rs`: `pool`
+//! - `living.rs`: `update`, `snapshot`, `diff`
 //! - `bars.rs`: the progress bars
 //!
 //! A verb reads its arguments, calls one library function (most are in
@@ -17,6 +18,7 @@
 mod bars;
 mod evidence;
 mod harvest;
+mod living;
 mod pool;
 mod records;
 mod review;
@@ -48,7 +50,8 @@ const EXIT_CODES_HELP: &str = "Exit codes: 0 success; 1 unexpected failure; 2 ba
 7 the review is not ready for this step (e.g. not coded yet: the message says what to run); \
 8 the E-utilities server could not be used (what was stored stays; `lacuna harvest DIR --resume` carries on); \
 9 another lacuna command is writing to the review (run again when it has finished); \
-10 the records were stored but the search index could not be updated (the next search rebuilds it).";
+10 the records were stored but the search index could not be updated (the next search rebuilds it); \
+11 nothing new: `update` found no new, revised or deleted records, or `snapshot` found nothing changed since the last version.";
 
 /// The verbs.
 #[derive(Debug, Subcommand)]
@@ -110,6 +113,19 @@ pub enum Command {
     Export(records::ExportArgs),
     /// Summary figures of a review: records, versions, deletions, years, imports.
     Stats(review::StatsArgs),
+    /// Run one cycle of the living review: search PubMed with the protocol's queries since
+    /// the last update (or import --files), deduplicate, index, put the new records first in
+    /// the screening queue, re-code and re-pool. Resumable after a kill; exit 11 when nothing
+    /// new arrived (the review is then unchanged).
+    Update(living::UpdateArgs),
+    /// Freeze the review as a numbered, immutable version (PRISMA 2020 counts, included studies,
+    /// the map's gaps, every pooled result), or --list the versions. Exit 11 when nothing
+    /// changed since the last version (none is taken).
+    Snapshot(living::SnapshotArgs),
+    /// What changed between two snapshots (default: the last two): records new, revised,
+    /// retracted or deleted by NLM, newly included studies, gaps closed and opened, pooled
+    /// results that moved, and which changes are material under the protocol's [living] triggers.
+    Diff(living::DiffArgs),
 }
 
 /// Named exit codes (documented in `--help` and the README).
@@ -137,14 +153,20 @@ pub mod exit {
     pub const BUSY: u8 = 9;
     /// The records were stored but the index could not be updated.
     pub const INDEX_BEHIND: u8 = 10;
+    /// Nothing new: `update` found nothing, or `snapshot` nothing changed.
+    pub const NOTHING_NEW: u8 = 11;
 }
 
-/// Run one command.
-pub fn run(cli: Cli) -> anyhow::Result<()> {
+/// Run one command; the exit code of a command that succeeded (0, or 11 for
+/// nothing new).
+pub fn run(cli: Cli) -> anyhow::Result<u8> {
     let bars = Bars::new(cli.quiet);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match cli.command {
+        Command::Update(a) => return living::update(&mut out, &bars, a),
+        Command::Snapshot(a) => return living::snapshot(&mut out, &bars, a),
+        Command::Diff(a) => return living::diff(&mut out, a),
         Command::Init(a) => review::init(&bars, a),
         Command::Stats(a) => review::stats(&mut out, a),
         Command::Import(a) => records::import(&mut out, &bars, a),
@@ -163,6 +185,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Map(a) => evidence::map(&mut out, &bars, a),
         Command::Pool(a) => pool::pool(&mut out, &bars, a),
     }
+    .map(|()| exit::OK)
 }
 
 /// A path as a shell reads it, for the commands a hint suggests: quoted

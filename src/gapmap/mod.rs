@@ -98,7 +98,7 @@ pub struct Pooled {
 }
 
 /// What kind of gap a cell is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "lowercase")]
 pub enum Gap {
     /// No completed study.

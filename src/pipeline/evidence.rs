@@ -179,6 +179,9 @@ pub fn extract_import(
     Ok(resolved.len())
 }
 
+/// Effect rows with the store id of their record.
+pub type Effects = Vec<(i64, EffectRow)>;
+
 /// The effect rows that go into pooling: all of them but those of retracted
 /// records, unless the protocol keeps retracted studies (`[living]
 /// keep_retracted = true`). A note names each row left out.
@@ -186,7 +189,7 @@ pub fn pooling_effects(
     review: &Review,
     protocol: &Protocol,
     effects: Vec<(i64, EffectRow)>,
-) -> Result<(Vec<(i64, EffectRow)>, Vec<String>), Error> {
+) -> Result<(Effects, Vec<String>), Error> {
     if protocol.living.keep_retracted {
         return Ok((effects, Vec::new()));
     }
@@ -211,13 +214,14 @@ pub fn pooling_effects(
     Ok((kept, notes))
 }
 
-/// Pool each intervention × outcome × measure with at least `min_k_pool`
-/// studies (one row per study: the first one of the sheet).
-pub fn pool_cells(protocol: &Protocol, effects: &[(i64, EffectRow)]) -> (Vec<Pooled>, Vec<String>) {
-    let s = protocol.synthesis;
-    type Rows<'a> = (crate::model::Measure, Vec<&'a EffectRow>);
-    let mut cells: BTreeMap<(String, String, String), Rows> = BTreeMap::new();
-    for (_, e) in effects {
+/// The rows of one pooled cell (store id of the record, row), and their measure.
+pub type CellRows<'a> = (crate::model::Measure, Vec<(i64, &'a EffectRow)>);
+
+/// The effect rows grouped into cells: intervention × outcome × measure
+/// (upper case), one row per study (the first one of the sheet).
+pub fn cell_rows(effects: &[(i64, EffectRow)]) -> BTreeMap<(String, String, String), CellRows<'_>> {
+    let mut cells: BTreeMap<(String, String, String), CellRows<'_>> = BTreeMap::new();
+    for (id, e) in effects {
         let (_, v) = cells
             .entry((
                 e.intervention.clone(),
@@ -225,16 +229,24 @@ pub fn pool_cells(protocol: &Protocol, effects: &[(i64, EffectRow)]) -> (Vec<Poo
                 format!("{:?}", e.measure).to_uppercase(),
             ))
             .or_insert((e.measure, Vec::new()));
-        if !v.iter().any(|x| x.study == e.study) {
-            v.push(e);
+        if !v.iter().any(|(_, x)| x.study == e.study) {
+            v.push((*id, e));
         }
     }
+    cells
+}
+
+/// Pool each intervention × outcome × measure with at least `min_k_pool`
+/// studies (one row per study: the first one of the sheet).
+pub fn pool_cells(protocol: &Protocol, effects: &[(i64, EffectRow)]) -> (Vec<Pooled>, Vec<String>) {
+    let s = protocol.synthesis;
     let mut out = Vec::new();
     let mut notes = Vec::new();
-    for ((iv, oc, m), (measure, rows)) in cells {
+    for ((iv, oc, m), (measure, rows)) in cell_rows(effects) {
         if rows.len() < s.min_k_pool {
             continue;
         }
+        let rows: Vec<&EffectRow> = rows.iter().map(|(_, e)| *e).collect();
         let es: Result<Vec<EffectSize>, _> =
             rows.iter().map(|r| EffectSize::new(r.yi, r.vi)).collect();
         let fit = es.map_err(|e| e.to_string()).and_then(|es| {

@@ -18,6 +18,7 @@
 pub mod evidence;
 pub mod folder;
 pub mod harvest;
+pub mod living;
 mod pool;
 pub mod records;
 pub mod screening;

@@ -125,6 +125,19 @@ impl Session {
         for i in skip {
             queue.skip(i);
         }
+        // A living review's newest records come first.
+        let latest = match review.open_update()? {
+            Some(u) => Some(u),
+            None => review.last_update()?,
+        };
+        if let Some(u) = latest {
+            let new: Vec<usize> = review
+                .new_in_update(&u)?
+                .iter()
+                .filter_map(|id| index_of.get(id).copied())
+                .collect();
+            queue.put_first(&new);
+        }
         Ok(Session {
             ids,
             records,
@@ -162,6 +175,17 @@ impl Session {
             set_aside: n.set_aside,
             again: false,
         })
+    }
+
+    /// The keys of up to `n` records new in the latest update and not yet
+    /// decided, most likely relevant first.
+    pub fn top_new(&self, n: usize) -> Vec<String> {
+        self.queue
+            .top_first(n)
+            .into_iter()
+            .filter_map(|i| self.records.get(i))
+            .map(|r| crate::store::key_text(&r.key()))
+            .collect()
     }
 
     /// The record at a session index.

@@ -61,6 +61,8 @@ pub struct Queue {
     /// again at the end, or again after an undo): not shown again in this
     /// session.
     revisited: Vec<bool>,
+    /// Records to show before all others (new in the latest update).
+    first: Vec<bool>,
     target: f64,
     alpha: f64,
 }
@@ -84,6 +86,7 @@ impl Queue {
             sequence: Vec::new(),
             skipped: vec![false; texts.len()],
             revisited: vec![false; texts.len()],
+            first: vec![false; texts.len()],
             target,
             alpha,
         };
@@ -182,17 +185,47 @@ impl Queue {
         }
     }
 
-    /// The undecided record most likely to be relevant; once only records set
-    /// aside as maybe are left, the one of those most likely to be relevant.
-    pub fn next(&self) -> Option<Next> {
-        self.best(false).or_else(|| self.best(true))
+    /// Show these records before all others (the records new in a living
+    /// review's latest update), still ranked by the model among themselves.
+    pub fn put_first(&mut self, records: &[usize]) {
+        for i in records {
+            if let Some(f) = self.first.get_mut(*i) {
+                *f = true;
+            }
+        }
     }
 
-    fn best(&self, set_aside: bool) -> Option<Next> {
+    /// Up to `n` undecided records put first, most likely relevant first.
+    pub fn top_first(&self, n: usize) -> Vec<usize> {
+        let kept = self.model.kept_scores(&self.features);
+        let mut scored: Vec<(usize, f32)> = (0..self.features.len())
+            .filter(|i| {
+                self.decided.get(*i) == Some(&None) && self.first.get(*i) == Some(&true)
+            })
+            .map(|i| match kept.and_then(|k| k.get(i)) {
+                Some(s) => (i, *s),
+                None => (i, self.model.score(&self.features, i)),
+            })
+            .collect();
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        scored.into_iter().take(n).map(|(i, _)| i).collect()
+    }
+
+    /// The undecided record most likely to be relevant (among those put
+    /// first, while any is left); once only records set aside as maybe are
+    /// left, the one of those most likely to be relevant.
+    pub fn next(&self) -> Option<Next> {
+        self.best(false, true)
+            .or_else(|| self.best(false, false))
+            .or_else(|| self.best(true, false))
+    }
+
+    fn best(&self, set_aside: bool, only_first: bool) -> Option<Next> {
         let kept = self.model.kept_scores(&self.features);
         let mut scored: Vec<(usize, f32)> = (0..self.features.len())
             .filter(|i| {
                 self.decided.get(*i) == Some(&None)
+                    && (!only_first || self.first.get(*i) == Some(&true))
                     && self.skipped.get(*i) == Some(&set_aside)
                     && self.revisited.get(*i) == Some(&false)
             })

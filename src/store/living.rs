@@ -258,6 +258,24 @@ impl Review {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Records an update added, revised (a new version from one of its
+    /// sources) and saw deleted by NLM.
+    pub fn update_counts(&self, u: &UpdateRow) -> Result<(u64, u64, u64), StoreError> {
+        let q = |sql: &str| -> Result<u64, StoreError> {
+            let n: i64 = self
+                .conn
+                .query_row(sql, params![u.record_mark, u.source_mark], |r| r.get(0))?;
+            Ok(n.max(0) as u64)
+        };
+        Ok((
+            q("SELECT count(*) FROM records WHERE id > ?1 AND ?2 >= 0")?,
+            q("SELECT count(DISTINCT v.record_id) FROM record_versions v
+               WHERE v.record_id <= ?1 AND v.source_id > ?2 AND v.version > 1")?,
+            q("SELECT count(DISTINCT d.pmid) FROM deletions d JOIN records r ON r.pmid = d.pmid
+               WHERE d.source_id > ?2 AND r.deleted = 1 AND ?1 >= 0")?,
+        ))
+    }
+
     /// Row ids of current records that are retracted.
     pub fn retracted_records(&self) -> Result<BTreeSet<i64>, StoreError> {
         let mut st = self
@@ -296,13 +314,14 @@ impl Review {
     pub fn add_snapshot(
         &mut self,
         label: Option<&str>,
+        created_at: &str,
         fingerprint: &str,
         json: &str,
     ) -> Result<i64, StoreError> {
         let tx = self.conn.transaction()?;
         tx.execute(
-            &format!("INSERT INTO snapshots(label, created_at, fingerprint, json) VALUES (?1, {NOW}, ?2, ?3)"),
-            params![label, fingerprint, json],
+            "INSERT INTO snapshots(label, created_at, fingerprint, json) VALUES (?1, ?2, ?3, ?4)",
+            params![label, created_at, fingerprint, json],
         )?;
         let id = tx.last_insert_rowid();
         tx.execute(
@@ -365,7 +384,11 @@ impl Review {
         };
         Ok(RecordChanges {
             new: query("t.state = 0 AND f.record_id IS NULL")?,
-            revised: query("t.state = 0 AND f.record_id IS NOT NULL AND t.version > f.version")?,
+            // A retraction is shown as such, not as a revision too.
+            revised: query(
+                "t.state = 0 AND f.record_id IS NOT NULL AND t.version > f.version
+                 AND NOT (t.retracted = 1 AND f.retracted = 0)",
+            )?,
             retracted: query("t.retracted = 1 AND t.state <> 2 AND coalesce(f.retracted, 0) = 0")?,
             deleted: query("t.state = 1 AND coalesce(f.state, 0) <> 1")?,
         })
@@ -399,6 +422,10 @@ pub struct FlowCounts {
     /// Full-text exclusions by reason.
     pub ft_excluded: Vec<(String, u64)>,
 }
+
+/// One search or import: database, search-string id or file, the start of
+/// a since-last window, when it finished.
+pub type SearchLogRow = (String, String, Option<String>, String);
 
 /// The latest title/abstract (or resolution) label of each current record.
 const TA_LATEST: &str = "SELECT d.record_id, d.label FROM decisions d JOIN records r ON r.id = d.record_id
@@ -482,8 +509,9 @@ impl Review {
         })
     }
 
-    /// Completed harvests and file imports: what was searched, and when.
-    pub fn search_log(&self) -> Result<Vec<(String, String, Option<String>, String)>, StoreError> {
+    /// Completed harvests and file imports: what was searched, and when
+    /// (database, search-string id or file, since-last window, finished at).
+    pub fn search_log(&self) -> Result<Vec<SearchLogRow>, StoreError> {
         let mut st = self.conn.prepare(
             "SELECT CASE s.kind WHEN 'query' THEN 'PubMed' ELSE 'file' END,
                     coalesce(h.name, s.name), h.window_from, s.finished_at

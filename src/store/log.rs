@@ -272,17 +272,32 @@ impl Review {
         Ok(Some(ids))
     }
 
-    /// Store one auto-coding run (records' codings as JSON) in one transaction.
+    /// Store one auto-coding run (records' codings as JSON) in one
+    /// transaction. A run equal to the latest one (same protocol, same
+    /// codes for the same records) is not stored again: its id is returned.
     pub fn save_coding_run(
         &mut self,
         protocol_id: &str,
         protocol_hash: u64,
         rows: &[(i64, String)],
     ) -> Result<i64, StoreError> {
+        let hash = format!("{protocol_hash:016x}");
+        if let Some((h, stored)) = self.latest_coding()? {
+            let mut given: Vec<&(i64, String)> = rows.iter().collect();
+            given.sort_by_key(|(id, _)| *id);
+            if h == hash && stored.len() == given.len() && stored.iter().zip(&given).all(|(a, b)| a == *b) {
+                let run: i64 = self.conn.query_row(
+                    "SELECT max(id) FROM coding_runs",
+                    [],
+                    |r| r.get(0),
+                )?;
+                return Ok(run);
+            }
+        }
         let tx = self.conn.transaction()?;
         tx.execute(
             &format!("INSERT INTO coding_runs(protocol_id, protocol_hash, at, records) VALUES (?1, ?2, {NOW}, ?3)"),
-            params![protocol_id, format!("{protocol_hash:016x}"), rows.len() as i64],
+            params![protocol_id, hash, rows.len() as i64],
         )?;
         let run = tx.last_insert_rowid();
         {

@@ -158,10 +158,18 @@ pub struct Review {
     conn: Connection,
     /// The review's write lock, once taken ([`Review::lock_for_writing`]).
     lock: std::sync::Mutex<Option<std::fs::File>>,
+    /// A stale lock's process id, when this process took it over.
+    stale_lock: std::cell::Cell<Option<u32>>,
 }
 
 /// The file whose lock marks the one process writing to a review.
 pub const LOCK_FILE: &str = "lacuna.lock";
+
+impl Drop for Review {
+    fn drop(&mut self) {
+        self.unlock();
+    }
+}
 
 impl std::fmt::Debug for Review {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -286,7 +294,8 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
     }
 }
 
-fn key_text(k: &RecordKey) -> String {
+/// A record key as the store writes it: `pmid:N`, `src:ID` or `doi:DOI`.
+pub fn key_text(k: &RecordKey) -> String {
     match k {
         RecordKey::Pmid(p) => format!("pmid:{p}"),
         RecordKey::Source(s) => format!("src:{s}"),
@@ -399,6 +408,7 @@ impl Review {
             dir: dir.to_path_buf(),
             conn,
             lock: std::sync::Mutex::new(None),
+            stale_lock: std::cell::Cell::new(None),
         })
     }
 
@@ -427,6 +437,7 @@ impl Review {
             dir: dir.to_path_buf(),
             conn,
             lock: std::sync::Mutex::new(None),
+            stale_lock: std::cell::Cell::new(None),
         })
     }
 
@@ -459,11 +470,43 @@ impl Review {
             .map_err(io_err(&path))?;
         match f.try_lock() {
             Ok(()) => {
+                // The file names the process holding the lock. One left by
+                // a process that died (killed, crashed) is a stale lock: the
+                // operating system released it with the process, and it is
+                // simply taken over.
+                let before = std::fs::read_to_string(&path).unwrap_or_default();
+                let mut f = f;
+                let _ = f.set_len(0);
+                let _ = std::io::Write::write_all(&mut f, std::process::id().to_string().as_bytes());
+                if let Ok(pid) = before.trim().parse::<u32>() {
+                    if pid != std::process::id() {
+                        self.stale_lock.set(Some(pid));
+                    }
+                }
                 *held = Some(f);
                 Ok(())
             }
             Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Busy(self.dir.clone())),
             Err(std::fs::TryLockError::Error(e)) => Err(StoreError::Io { path, source: e }),
+        }
+    }
+
+    /// The process id a stale write lock named when this process took it
+    /// over (the process was killed or crashed while writing).
+    pub fn stale_lock(&self) -> Option<u32> {
+        self.stale_lock.get()
+    }
+
+    /// Give the write lock back (the process ending does it too). The lock
+    /// file is emptied first, so the next writer finds no stale lock.
+    pub fn unlock(&self) {
+        let mut held = self
+            .lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(f) = held.take() {
+            let _ = f.set_len(0);
+            let _ = f.unlock();
         }
     }
 

@@ -238,6 +238,31 @@ impl Server {
         ids
     }
 
+    /// Serve `xml` (one whole `PubmedArticle`) under `pmid`, created on
+    /// `crdt`, and answer `term` with it too.
+    pub fn add_article(&self, term: &str, pmid: u64, xml: &str, crdt: &str) {
+        let mut st = self.state.lock().unwrap();
+        st.records.insert(
+            pmid,
+            Rec {
+                xml: xml.into(),
+                crdt: crdt.into(),
+                mdat: crdt.into(),
+                deleted: false,
+            },
+        );
+        st.queries.entry(term.into()).or_default().push(pmid);
+    }
+
+    /// Replace a record's XML (a revision, a retraction notice added) and
+    /// give it a modification date.
+    pub fn replace_article(&self, pmid: u64, xml: &str, mdat: &str) {
+        let mut st = self.state.lock().unwrap();
+        let r = st.records.get_mut(&pmid).expect("known pmid");
+        r.xml = xml.into();
+        r.mdat = mdat.into();
+    }
+
     /// Revise a record: a new title prefix and a modification date.
     pub fn revise(&self, pmid: u64, mdat: &str) {
         let mut st = self.state.lock().unwrap();

@@ -17,6 +17,7 @@ mod harvest;
 mod hostile;
 mod imports;
 mod index;
+mod living;
 mod meta;
 mod outputs;
 mod pool;

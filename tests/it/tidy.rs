@@ -60,18 +60,20 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("gapmap", &["protocol"]),
     ("extract", &[]),
     ("meta", &[]),
+    ("living", &["gapmap", "protocol"]),
     ("report", &["meta", "gapmap", "screen"]),
     (
         "pipeline",
         &[
             "parse", "harvest", "store", "screen", "code", "gapmap", "extract", "meta", "report",
-            "protocol",
+            "protocol", "living",
         ],
     ),
     (
         "cli",
         &[
             "pipeline", "protocol", "store", "screen", "meta", "gapmap", "extract", "harvest",
+            "living",
         ],
     ),
 ];

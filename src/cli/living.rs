@@ -1,0 +1,399 @@
+//! `lacuna update`, `lacuna snapshot` and `lacuna diff`: the living cycle.
+//! Each calls one function of `lacuna::pipeline::living` and prints.
+
+use super::harvest::EutilsArgs;
+use super::{exit, shell, Bars};
+use lacuna::progress::Reporter;
+use clap::Args;
+use lacuna::living::{Diff, Snapshot};
+use lacuna::pipeline::living::{self, Source, SnapshotOutcome, UpdateOptions, UpdateReport};
+use lacuna::store::Review;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Arguments of `lacuna update`.
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// The review folder.
+    dir: PathBuf,
+    /// Import these files (PubMed XML or Lacuna JSON Lines exported from another
+    /// database) instead of searching PubMed.
+    #[arg(long, num_args = 1.., value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// Say what would be fetched or imported; store nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Print the report as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+    /// The protocol, if not the review's protocol.toml.
+    #[arg(long)]
+    protocol: Option<PathBuf>,
+    /// Days of overlap before the last search, for records dated late in PubMed.
+    #[arg(long, default_value_t = 7)]
+    overlap_days: u64,
+    /// Recall target of the stopping rule's view of the new batch.
+    #[arg(long, default_value_t = 0.95)]
+    target: f64,
+    #[command(flatten)]
+    eutils: EutilsArgs,
+}
+
+/// `lacuna update`: one cycle of the living review.
+pub fn update(out: &mut dyn Write, bars: &Bars, a: UpdateArgs) -> anyhow::Result<u8> {
+    let mut review = Review::open(&a.dir)?;
+    let protocol = lacuna::pipeline::load_protocol(&a.dir, a.protocol.as_deref())?;
+    let client;
+    let source = if a.files.is_empty() {
+        client = a.eutils.client(Some(&protocol))?;
+        Source::PubMed(&client)
+    } else {
+        Source::Files(a.files.clone())
+    };
+    let opts = UpdateOptions {
+        dry_run: a.dry_run,
+        overlap_days: a.overlap_days,
+        target: a.target,
+        ..UpdateOptions::default()
+    };
+    let r = living::update(&mut review, &protocol, &source, &opts, bars)?;
+    if let Some(pid) = review.stale_lock() {
+        bars.message(&format!(
+            "took over the write lock left by process {pid}, which stopped without finishing"
+        ));
+    }
+    if a.json {
+        serde_json::to_writer_pretty(&mut *out, &r)?;
+        writeln!(out)?;
+    } else {
+        print_update(out, &a.dir, &r)?;
+    }
+    Ok(if r.outcome == "nothing_new" {
+        exit::NOTHING_NEW
+    } else {
+        exit::OK
+    })
+}
+
+fn print_update(out: &mut dyn Write, dir: &std::path::Path, r: &UpdateReport) -> std::io::Result<()> {
+    for s in &r.searches {
+        let window = s
+            .window_from
+            .as_deref()
+            .map(|w| format!(" (created or revised since {w})"))
+            .unwrap_or_default();
+        if s.dry_run {
+            writeln!(
+                out,
+                "search {}{window}: {} records would be fetched",
+                s.name, s.planned
+            )?;
+        } else {
+            writeln!(
+                out,
+                "search {}{window}: {} fetched: {} new, {} revised, {} deleted by PubMed",
+                s.name, s.planned, s.new, s.changed, s.deleted
+            )?;
+        }
+    }
+    for f in &r.files {
+        if r.outcome == "dry_run" {
+            writeln!(
+                out,
+                "{}: {} records new to the review, {} already held",
+                f.file, f.new, f.unchanged
+            )?;
+        } else {
+            writeln!(
+                out,
+                "{}: {} new, {} revised, {} unchanged, {} deleted",
+                f.file, f.new, f.changed, f.unchanged, f.deleted
+            )?;
+        }
+    }
+    match r.outcome.as_str() {
+        "dry_run" => {
+            writeln!(out, "dry run: nothing was stored")?;
+            return Ok(());
+        }
+        "nothing_new" => {
+            writeln!(
+                out,
+                "nothing new since the last update: the review is unchanged (no new, revised or deleted records)"
+            )?;
+            return Ok(());
+        }
+        _ => {}
+    }
+    writeln!(
+        out,
+        "update {}{}: {} new records, {} revised, {} deleted by NLM, {} duplicates merged",
+        r.update,
+        if r.resumed { " (resumed)" } else { "" },
+        r.new,
+        r.revised,
+        r.deleted,
+        r.duplicates_merged
+    )?;
+    if let Some(n) = r.coded {
+        writeln!(
+            out,
+            "re-coded {n} included records; {} cells pooled",
+            r.pooled_cells
+        )?;
+    }
+    let b = &r.batch;
+    writeln!(
+        out,
+        "screening: {} of the {} new records wait ({} in the whole review); they come first in `lacuna screen`",
+        b.awaiting, b.new_records, b.awaiting_all
+    )?;
+    writeln!(out, "stopping rule on this batch: {}", batch_line(b))?;
+    if !b.top.is_empty() {
+        writeln!(out, "ranked highest: {}", b.top.join(", "))?;
+    }
+    for n in &r.notes {
+        writeln!(out, "note: {n}")?;
+    }
+    writeln!(
+        out,
+        "next: lacuna screen {d} --reviewer NAME, then lacuna snapshot {d} and lacuna diff {d}",
+        d = shell(dir)
+    )?;
+    Ok(())
+}
+
+fn batch_line(b: &living::BatchView) -> String {
+    if b.new_records == 0 {
+        return "no new records to screen".into();
+    }
+    let recall = format!(
+        "recall {:.0} % (95 % lower bound {:.0} %)",
+        b.recall_estimate * 100.0,
+        b.recall_lower * 100.0
+    );
+    if b.can_stop {
+        format!("can stop: {recall}")
+    } else {
+        match b.to_stop {
+            Some(n) => format!(
+                "screen on; it can stop after {n} more irrelevant records in a row ({recall})"
+            ),
+            None => format!("screen every remaining record ({recall})"),
+        }
+    }
+}
+
+/// Arguments of `lacuna snapshot`.
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// The review folder.
+    dir: PathBuf,
+    /// A label for the version (e.g. "2026-12 briefing").
+    #[arg(long)]
+    label: Option<String>,
+    /// List the versions instead.
+    #[arg(long, conflicts_with = "label")]
+    list: bool,
+    /// The protocol, if not the review's protocol.toml.
+    #[arg(long)]
+    protocol: Option<PathBuf>,
+    /// Print the snapshot (or the list) as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `lacuna snapshot`.
+pub fn snapshot(out: &mut dyn Write, bars: &Bars, a: SnapshotArgs) -> anyhow::Result<u8> {
+    let mut review = Review::open(&a.dir)?;
+    if a.list {
+        let all = review.snapshots()?;
+        if a.json {
+            serde_json::to_writer_pretty(&mut *out, &all)?;
+            writeln!(out)?;
+        } else if all.is_empty() {
+            writeln!(
+                out,
+                "no snapshots yet: take one with `lacuna snapshot {}`",
+                shell(&a.dir)
+            )?;
+        } else {
+            for s in &all {
+                let snap = living::load(&review, s.id)?;
+                writeln!(
+                    out,
+                    "{:>3}  {}  {} studies, {} pooled results{}",
+                    s.id,
+                    s.created_at,
+                    snap.prisma.total_studies,
+                    snap.pooled.len(),
+                    s.label
+                        .as_deref()
+                        .map(|l| format!("  {l}"))
+                        .unwrap_or_default()
+                )?;
+            }
+        }
+        return Ok(exit::OK);
+    }
+    let protocol = lacuna::pipeline::load_protocol(&a.dir, a.protocol.as_deref())?;
+    match living::snapshot(&mut review, &protocol, a.label.as_deref())? {
+        SnapshotOutcome::Unchanged(v) => {
+            bars.message(&format!(
+                "nothing changed since snapshot {v}: no new version was taken"
+            ));
+            if a.json {
+                serde_json::to_writer_pretty(&mut *out, &living::load(&review, v)?)?;
+                writeln!(out)?;
+            }
+            Ok(exit::NOTHING_NEW)
+        }
+        SnapshotOutcome::Taken(s) => {
+            if a.json {
+                serde_json::to_writer_pretty(&mut *out, &*s)?;
+                writeln!(out)?;
+            } else {
+                print_snapshot(out, &s)?;
+            }
+            Ok(exit::OK)
+        }
+    }
+}
+
+fn print_snapshot(out: &mut dyn Write, s: &Snapshot) -> std::io::Result<()> {
+    let p = &s.prisma;
+    writeln!(
+        out,
+        "snapshot {}{}: {} studies included ({} new, {} previous), {} pooled results, {} gap cells",
+        s.version,
+        s.label
+            .as_deref()
+            .map(|l| format!(" ({l})"))
+            .unwrap_or_default(),
+        p.total_studies,
+        p.new_studies,
+        p.previous_studies,
+        s.pooled.len(),
+        s.cells.iter().filter(|c| !c.gaps.is_empty()).count()
+    )?;
+    writeln!(
+        out,
+        "  records: {} identified, {} duplicates, {} screened, {} excluded, {} not screened",
+        p.database_results, p.duplicates, p.records_screened, p.records_excluded, p.excluded_automatic
+    )?;
+    Ok(())
+}
+
+/// Arguments of `lacuna diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The review folder.
+    dir: PathBuf,
+    /// The earlier snapshot (default: the one before the latest).
+    from: Option<i64>,
+    /// The later snapshot (default: the latest).
+    to: Option<i64>,
+    /// The protocol whose [living] triggers mark material changes, if not the
+    /// review's protocol.toml.
+    #[arg(long)]
+    protocol: Option<PathBuf>,
+    /// Print the diff as JSON on stdout (fields in the README).
+    #[arg(long)]
+    json: bool,
+}
+
+/// `lacuna diff`.
+pub fn diff(out: &mut dyn Write, a: DiffArgs) -> anyhow::Result<u8> {
+    let review = Review::open(&a.dir)?;
+    let protocol = lacuna::pipeline::load_protocol(&a.dir, a.protocol.as_deref())?;
+    let d = living::diff(&review, &protocol, a.from, a.to)?;
+    if a.json {
+        serde_json::to_writer_pretty(&mut *out, &d)?;
+        writeln!(out)?;
+    } else {
+        print_diff(out, &d)?;
+    }
+    Ok(exit::OK)
+}
+
+fn ids(v: &[lacuna::living::RecordId]) -> String {
+    v.iter()
+        .map(|r| match r {
+            lacuna::living::RecordId::Pmid(p) => p.to_string(),
+            lacuna::living::RecordId::Key(k) => k.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn print_diff(out: &mut dyn Write, d: &Diff) -> std::io::Result<()> {
+    writeln!(out, "what changed from snapshot {} to {}", d.from, d.to)?;
+    if d.is_empty() {
+        writeln!(out, "  nothing")?;
+        return Ok(());
+    }
+    let r = &d.records;
+    for (what, v) in [
+        ("new records", &r.new),
+        ("revised records", &r.revised),
+        ("retracted records", &r.retracted),
+        ("deleted by NLM", &r.deleted),
+    ] {
+        if !v.is_empty() {
+            writeln!(out, "  {what} ({}): {}", v.len(), ids(v))?;
+        }
+    }
+    if !d.included_new.is_empty() {
+        writeln!(out, "  newly included studies: {}", d.included_new.join(", "))?;
+    }
+    if !d.included_retracted.is_empty() {
+        writeln!(
+            out,
+            "  included studies now RETRACTED (left out of pooling): {}",
+            d.included_retracted.join(", ")
+        )?;
+    }
+    if !d.included_removed.is_empty() {
+        writeln!(out, "  no longer included: {}", d.included_removed.join(", "))?;
+    }
+    for (what, v) in [("gaps closed", &d.gaps_closed), ("gaps opened", &d.gaps_opened)] {
+        for g in v {
+            writeln!(
+                out,
+                "  {what}: {} × {} ({:?} gap)",
+                g.intervention, g.outcome, g.gap
+            )?;
+        }
+    }
+    for m in &d.pooled_moved {
+        let show = |e: &Option<lacuna::living::Estimate>| match e {
+            Some(e) => format!(
+                "{:.3} [{:.3}, {:.3}], k = {}",
+                e.estimate, e.ci.0, e.ci.1, e.k
+            ),
+            None => "not pooled".into(),
+        };
+        writeln!(
+            out,
+            "  pooled {} × {} ({}): {} → {}",
+            m.intervention,
+            m.outcome,
+            m.measure,
+            show(&m.from),
+            show(&m.to)
+        )?;
+    }
+    if d.material.is_empty() {
+        writeln!(out, "  no material change (no [living] trigger fired)")?;
+    } else {
+        writeln!(out, "  MATERIAL changes (the protocol's triggers fired):")?;
+        for m in &d.material {
+            writeln!(
+                out,
+                "    {} — {} × {}: {}",
+                m.trigger, m.intervention, m.outcome, m.detail
+            )?;
+        }
+    }
+    Ok(())
+}

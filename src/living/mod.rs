@@ -1,0 +1,593 @@
+//! The living review's versions: a [`Snapshot`] freezes what the review
+//! says at one moment (PRISMA 2020 counts, included studies, the map's
+//! cells and gaps, every pooled result with its cumulative meta-analysis),
+//! and [`diff`] says what changed between two of them, testing each change
+//! against the protocol's `[living]` triggers.
+//!
+//! Pure: the snapshot is assembled by `pipeline::living` from the store,
+//! and the record-level changes (new, revised, retracted, deleted) come
+//! from the store's per-snapshot record states.
+
+use crate::gapmap::Gap;
+use crate::protocol::Trigger;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Version of the snapshot JSON layout.
+pub const SNAPSHOT_FORMAT: u32 = 1;
+
+/// The counts of a PRISMA 2020 flow diagram, named as the PRISMA2020 R
+/// package names them (Haddaway et al. 2022). Counts are of the whole
+/// review up to this version; for an updated review, `previous_*` are the
+/// studies and reports of the version before, `new_*` the ones added since.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Prisma {
+    /// Studies included in the previous version.
+    pub previous_studies: u64,
+    /// Reports (records) of those studies.
+    pub previous_reports: u64,
+    /// Records identified from databases (the sum over databases).
+    pub database_results: u64,
+    /// Records identified per database.
+    pub database_specific_results: Vec<DatabaseCount>,
+    /// Records identified from registers (Lacuna harvests none yet).
+    pub register_results: u64,
+    /// Duplicate records removed (found in more than one source, or merged).
+    pub duplicates: u64,
+    /// Records not screened by a person: left by the stopping rule, or not
+    /// yet screened.
+    pub excluded_automatic: u64,
+    /// Records removed for other reasons: deleted by NLM.
+    pub excluded_other: u64,
+    /// Records screened (title and abstract).
+    pub records_screened: u64,
+    /// Records excluded at title and abstract.
+    pub records_excluded: u64,
+    /// Reports sought for retrieval (included at title and abstract).
+    pub dbr_sought_reports: u64,
+    /// Reports not retrieved.
+    pub dbr_notretrieved_reports: u64,
+    /// Reports assessed for eligibility (full text; when the review has no
+    /// full-text stage, every report sought).
+    pub dbr_assessed: u64,
+    /// Reports excluded at full text, with reasons.
+    pub dbr_excluded: Vec<ReasonCount>,
+    /// New studies included in this version.
+    pub new_studies: u64,
+    /// Reports of new studies.
+    pub new_reports: u64,
+    /// Studies included in all.
+    pub total_studies: u64,
+    /// Reports of included studies in all.
+    pub total_reports: u64,
+    /// Records set aside as "maybe", awaiting a decision (not a PRISMA box).
+    pub records_awaiting: u64,
+}
+
+/// Records identified in one database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DatabaseCount {
+    /// The database (PubMed, or the name of an imported file).
+    pub database: String,
+    /// Records identified.
+    pub n: u64,
+}
+
+/// Reports excluded for one reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReasonCount {
+    /// The reason.
+    pub reason: String,
+    /// Reports excluded for it.
+    pub n: u64,
+}
+
+/// One record of an included study.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    /// Record key.
+    pub key: String,
+    /// PMID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pmid: Option<u64>,
+    /// Title.
+    pub title: String,
+    /// Year.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+    /// Retracted.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub retracted: bool,
+}
+
+/// An included study.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncludedStudy {
+    /// Study id (a link, a registration number, or the record key).
+    pub id: String,
+    /// Its records.
+    pub reports: Vec<Report>,
+    /// Intervention ids.
+    pub interventions: BTreeSet<String>,
+    /// Outcome ids.
+    pub outcomes: BTreeSet<String>,
+    /// Design ids.
+    pub designs: BTreeSet<String>,
+    /// Ongoing (a protocol or registration), not a completed study.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ongoing: bool,
+}
+
+impl IncludedStudy {
+    /// Whether any of its records is retracted.
+    pub fn retracted(&self) -> bool {
+        self.reports.iter().any(|r| r.retracted)
+    }
+}
+
+/// One cell of the map at this version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CellState {
+    /// Intervention id.
+    pub intervention: String,
+    /// Outcome id.
+    pub outcome: String,
+    /// Completed studies.
+    pub n_studies: usize,
+    /// Of which systematic reviews.
+    pub n_reviews: usize,
+    /// Ongoing studies.
+    pub n_ongoing: usize,
+    /// Gap flags.
+    pub gaps: Vec<Gap>,
+}
+
+/// One step of a cumulative meta-analysis: every study up to `year`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CumulativeStep {
+    /// Year of the last study added.
+    pub year: Option<i32>,
+    /// Study added at this step.
+    pub study: String,
+    /// Studies pooled so far.
+    pub k: usize,
+    /// Estimate (analysis scale).
+    pub estimate: f64,
+    /// CI lower limit.
+    pub ci_lb: f64,
+    /// CI upper limit.
+    pub ci_ub: f64,
+}
+
+/// A pooled result at this version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PooledResult {
+    /// Intervention id.
+    pub intervention: String,
+    /// Outcome id.
+    pub outcome: String,
+    /// Measure (e.g. `SMD`, `RR`).
+    pub measure: String,
+    /// Studies pooled.
+    pub k: usize,
+    /// Estimate (analysis scale: log for ratios).
+    pub estimate: f64,
+    /// CI lower limit.
+    pub ci_lb: f64,
+    /// CI upper limit.
+    pub ci_ub: f64,
+    /// Prediction interval lower limit, when k is large enough.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pi_lb: Option<f64>,
+    /// Prediction interval upper limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pi_ub: Option<f64>,
+    /// τ².
+    pub tau2: f64,
+    /// I² (%).
+    pub i2: f64,
+    /// What the reader sees (e.g. `Risk ratio`).
+    pub scale: String,
+    /// Estimate and CI on the reader's scale.
+    pub shown: (f64, f64, f64),
+    /// Each study's share of the random-effects weight (sums to 1).
+    pub weights: BTreeMap<String, f64>,
+    /// The cumulative meta-analysis by year of publication.
+    pub cumulative: Vec<CumulativeStep>,
+}
+
+impl PooledResult {
+    /// Whether the CI holds the null (0 on the analysis scale).
+    pub fn ci_crosses_null(&self) -> bool {
+        self.ci_lb <= 0.0 && self.ci_ub >= 0.0
+    }
+
+    /// Whether the prediction interval holds the null; `None` without one.
+    pub fn pi_crosses_null(&self) -> Option<bool> {
+        Some(self.pi_lb? <= 0.0 && self.pi_ub? >= 0.0)
+    }
+
+    fn key(&self) -> (String, String, String) {
+        (
+            self.intervention.clone(),
+            self.outcome.clone(),
+            self.measure.clone(),
+        )
+    }
+}
+
+/// A search as run up to this version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchRun {
+    /// `PubMed` or `file`.
+    pub database: String,
+    /// The protocol's search-string id, or the file.
+    pub name: String,
+    /// Start of a since-last window (YYYY/MM/DD).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window_from: Option<String>,
+    /// When it finished (UTC).
+    pub at: String,
+}
+
+/// A frozen version of the review.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Layout version ([`SNAPSHOT_FORMAT`]).
+    pub format: u32,
+    /// The version number (1, 2, …).
+    pub version: i64,
+    /// The label given, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// When it was taken (UTC).
+    pub created_at: String,
+    /// The Lacuna that took it.
+    pub lacuna_version: String,
+    /// Protocol id.
+    pub protocol_id: String,
+    /// Protocol version string.
+    pub protocol_version: String,
+    /// FNV-64 of the protocol file, hex.
+    pub protocol_hash: String,
+    /// Searches and imports, with their dates.
+    pub searches: Vec<SearchRun>,
+    /// PRISMA 2020 counts.
+    pub prisma: Prisma,
+    /// Included studies.
+    pub included: Vec<IncludedStudy>,
+    /// The map's cells.
+    pub cells: Vec<CellState>,
+    /// Pooled results.
+    pub pooled: Vec<PooledResult>,
+}
+
+/// A record as a diff names it: its PMID, or its key where it has none.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum RecordId {
+    /// A PMID.
+    Pmid(u64),
+    /// A record key.
+    Key(String),
+}
+
+/// The records that changed, by class.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordsDiff {
+    /// New records.
+    pub new: Vec<RecordId>,
+    /// Records with a newer version.
+    pub revised: Vec<RecordId>,
+    /// Records newly retracted.
+    pub retracted: Vec<RecordId>,
+    /// Records deleted by NLM.
+    pub deleted: Vec<RecordId>,
+}
+
+/// A cell named in a diff.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct GapChange {
+    /// Intervention id.
+    pub intervention: String,
+    /// Outcome id.
+    pub outcome: String,
+    /// The kind of gap that closed or opened.
+    pub gap: Gap,
+}
+
+/// A pooled result as a diff shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Estimate {
+    /// Studies pooled.
+    pub k: usize,
+    /// Estimate (analysis scale).
+    pub estimate: f64,
+    /// CI.
+    pub ci: (f64, f64),
+    /// Prediction interval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pi: Option<(f64, f64)>,
+    /// τ².
+    pub tau2: f64,
+    /// I² (%).
+    pub i2: f64,
+}
+
+impl From<&PooledResult> for Estimate {
+    fn from(p: &PooledResult) -> Self {
+        Estimate {
+            k: p.k,
+            estimate: p.estimate,
+            ci: (p.ci_lb, p.ci_ub),
+            pi: p.pi_lb.zip(p.pi_ub),
+            tau2: p.tau2,
+            i2: p.i2,
+        }
+    }
+}
+
+/// A pooled result that moved (or appeared, or went).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PooledMove {
+    /// Intervention id.
+    pub intervention: String,
+    /// Outcome id.
+    pub outcome: String,
+    /// Measure.
+    pub measure: String,
+    /// Before (`null`: not pooled then).
+    pub from: Option<Estimate>,
+    /// After (`null`: no longer pooled).
+    pub to: Option<Estimate>,
+}
+
+/// A change that fires one of the protocol's triggers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Material {
+    /// The trigger's kind, as the protocol names it.
+    pub trigger: String,
+    /// Intervention id.
+    pub intervention: String,
+    /// Outcome id.
+    pub outcome: String,
+    /// The new study that fired it, when one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub study: Option<String>,
+    /// What happened, in words.
+    pub detail: String,
+}
+
+/// What changed between two snapshots.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Diff {
+    /// The earlier version.
+    pub from: i64,
+    /// The later version.
+    pub to: i64,
+    /// Records new, revised, retracted and deleted by NLM.
+    pub records: RecordsDiff,
+    /// Study ids included in `to` and not in `from`.
+    pub included_new: Vec<String>,
+    /// Study ids included in `from` and no longer in `to`.
+    pub included_removed: Vec<String>,
+    /// Included studies that became retracted (left out of pooling unless
+    /// the protocol keeps them).
+    pub included_retracted: Vec<String>,
+    /// Cells that stopped being a gap of some kind.
+    pub gaps_closed: Vec<GapChange>,
+    /// Cells that became a gap of some kind.
+    pub gaps_opened: Vec<GapChange>,
+    /// Pooled results that moved, appeared or went.
+    pub pooled_moved: Vec<PooledMove>,
+    /// The changes that fire a `[living]` trigger: what should prompt an
+    /// update of the briefing.
+    pub material: Vec<Material>,
+}
+
+impl Diff {
+    /// Whether nothing at all changed.
+    pub fn is_empty(&self) -> bool {
+        self.records == RecordsDiff::default()
+            && self.included_new.is_empty()
+            && self.included_removed.is_empty()
+            && self.included_retracted.is_empty()
+            && self.gaps_closed.is_empty()
+            && self.gaps_opened.is_empty()
+            && self.pooled_moved.is_empty()
+    }
+}
+
+/// Two estimates differ by more than rounding.
+fn moved(a: &PooledResult, b: &PooledResult) -> bool {
+    let close = |x: f64, y: f64| (x - y).abs() <= 1e-9 * (1.0 + x.abs().max(y.abs()));
+    a.k != b.k
+        || !close(a.estimate, b.estimate)
+        || !close(a.ci_lb, b.ci_lb)
+        || !close(a.ci_ub, b.ci_ub)
+}
+
+/// Compare two snapshots. `records` are the record-level changes (from the
+/// store); `triggers` are the protocol's rules for a material change.
+pub fn diff(from: &Snapshot, to: &Snapshot, records: RecordsDiff, triggers: &[Trigger]) -> Diff {
+    let ids = |s: &Snapshot| -> BTreeSet<String> {
+        s.included
+            .iter()
+            .filter(|x| !x.ongoing)
+            .map(|x| x.id.clone())
+            .collect()
+    };
+    let (before, after) = (ids(from), ids(to));
+    let included_new: Vec<String> = after.difference(&before).cloned().collect();
+    let included_removed: Vec<String> = before.difference(&after).cloned().collect();
+    let was_retracted: BTreeSet<&str> = from
+        .included
+        .iter()
+        .filter(|s| s.retracted())
+        .map(|s| s.id.as_str())
+        .collect();
+    let included_retracted: Vec<String> = to
+        .included
+        .iter()
+        .filter(|s| s.retracted() && !was_retracted.contains(s.id.as_str()))
+        .map(|s| s.id.clone())
+        .collect();
+
+    let cells_before: BTreeMap<(&str, &str), &CellState> = from
+        .cells
+        .iter()
+        .map(|c| ((c.intervention.as_str(), c.outcome.as_str()), c))
+        .collect();
+    let mut gaps_closed = Vec::new();
+    let mut gaps_opened = Vec::new();
+    let mut material = Vec::new();
+    let fires = |kind: &str| triggers.iter().any(|t| t.kind() == kind);
+    let new_in = |c: &CellState| -> Vec<String> {
+        to.included
+            .iter()
+            .filter(|s| {
+                !s.ongoing
+                    && included_new.contains(&s.id)
+                    && s.interventions.contains(&c.intervention)
+                    && s.outcomes.contains(&c.outcome)
+            })
+            .map(|s| s.id.clone())
+            .collect()
+    };
+    for c in &to.cells {
+        let old = cells_before.get(&(c.intervention.as_str(), c.outcome.as_str()));
+        let old_gaps: BTreeSet<Gap> = old.map(|o| o.gaps.iter().copied().collect()).unwrap_or_default();
+        let new_gaps: BTreeSet<Gap> = c.gaps.iter().copied().collect();
+        let change = |gap: Gap| GapChange {
+            intervention: c.intervention.clone(),
+            outcome: c.outcome.clone(),
+            gap,
+        };
+        gaps_closed.extend(old_gaps.difference(&new_gaps).map(|g| change(*g)));
+        gaps_opened.extend(new_gaps.difference(&old_gaps).map(|g| change(*g)));
+        let old_n = old.map_or(0, |o| o.n_studies);
+        if fires("new_study_in_empty_cell") && old_n == 0 && c.n_studies > 0 {
+            for s in new_in(c) {
+                material.push(Material {
+                    trigger: "new_study_in_empty_cell".into(),
+                    intervention: c.intervention.clone(),
+                    outcome: c.outcome.clone(),
+                    detail: format!("{s} is the first study in a cell that had none"),
+                    study: Some(s),
+                });
+            }
+        }
+        let old_reviews = old.map_or(0, |o| o.n_reviews);
+        if fires("new_systematic_review_in_cell") && c.n_reviews > old_reviews {
+            material.push(Material {
+                trigger: "new_systematic_review_in_cell".into(),
+                intervention: c.intervention.clone(),
+                outcome: c.outcome.clone(),
+                study: None,
+                detail: format!(
+                    "systematic reviews in the cell: {old_reviews} → {}",
+                    c.n_reviews
+                ),
+            });
+        }
+    }
+
+    let pooled_before: BTreeMap<_, &PooledResult> =
+        from.pooled.iter().map(|p| (p.key(), p)).collect();
+    let pooled_after: BTreeMap<_, &PooledResult> = to.pooled.iter().map(|p| (p.key(), p)).collect();
+    let mut pooled_moved = Vec::new();
+    let keys: BTreeSet<_> = pooled_before.keys().chain(pooled_after.keys()).cloned().collect();
+    for k in keys {
+        let (a, b) = (pooled_before.get(&k).copied(), pooled_after.get(&k).copied());
+        let changed = match (a, b) {
+            (Some(a), Some(b)) => moved(a, b),
+            _ => true,
+        };
+        if changed {
+            pooled_moved.push(PooledMove {
+                intervention: k.0.clone(),
+                outcome: k.1.clone(),
+                measure: k.2.clone(),
+                from: a.map(Estimate::from),
+                to: b.map(Estimate::from),
+            });
+        }
+        let Some(b) = b else { continue };
+        for t in triggers {
+            if let Trigger::NewStudyWeightShare { threshold } = t {
+                for (study, share) in &b.weights {
+                    if included_new.contains(study) && *share >= *threshold {
+                        material.push(Material {
+                            trigger: t.kind().into(),
+                            intervention: k.0.clone(),
+                            outcome: k.1.clone(),
+                            study: Some(study.clone()),
+                            detail: format!(
+                                "{study} carries {:.0} % of the random-effects weight of the pooled {} (threshold {:.0} %)",
+                                share * 100.0,
+                                k.2,
+                                threshold * 100.0
+                            ),
+                        });
+                    }
+                }
+            }
+        }
+        let Some(a) = a else { continue };
+        let side = |p: &PooledResult| p.estimate.partial_cmp(&0.0);
+        if fires("pooled_direction_or_ci_null_crossing_change")
+            && (a.ci_crosses_null() != b.ci_crosses_null() || side(a) != side(b))
+        {
+            let says = |p: &PooledResult| {
+                if p.ci_crosses_null() {
+                    "includes the null"
+                } else {
+                    "excludes the null"
+                }
+            };
+            material.push(Material {
+                trigger: "pooled_direction_or_ci_null_crossing_change".into(),
+                intervention: k.0.clone(),
+                outcome: k.1.clone(),
+                study: None,
+                detail: format!(
+                    "the pooled {}'s CI {} (k = {}) and now {} (k = {})",
+                    k.2,
+                    says(a),
+                    a.k,
+                    says(b),
+                    b.k
+                ),
+            });
+        }
+        if fires("prediction_interval_null_crossing_change") {
+            if let (Some(x), Some(y)) = (a.pi_crosses_null(), b.pi_crosses_null()) {
+                if x != y {
+                    material.push(Material {
+                        trigger: "prediction_interval_null_crossing_change".into(),
+                        intervention: k.0.clone(),
+                        outcome: k.1.clone(),
+                        study: None,
+                        detail: format!(
+                            "the prediction interval of the pooled {} {} the null",
+                            k.2,
+                            if y { "now includes" } else { "no longer includes" }
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    Diff {
+        from: from.version,
+        to: to.version,
+        records,
+        included_new,
+        included_removed,
+        included_retracted,
+        gaps_closed,
+        gaps_opened,
+        pooled_moved,
+        material,
+    }
+}

@@ -1,0 +1,849 @@
+//! The living cycle: [`update`] (new records since the last update, then
+//! dedup, index, re-code, re-pool, and the screening batch they make),
+//! [`snapshot`] (freeze a numbered version) and [`diff`] (what changed
+//! between two versions, tested against the protocol's triggers).
+//!
+//! `update` is resumable: each step is logged in the store when it ends,
+//! and every step is safe to run again (a harvest resumes from its pending
+//! PMIDs, a file imported by this update is not imported again, dedup and
+//! indexing pick up only what is left, an unchanged coding run is not
+//! stored twice). A killed update, run again, ends where an uninterrupted
+//! one would have.
+
+use super::evidence;
+use super::harvest::{self as harvest_step, HarvestReport, HarvestSpec};
+use crate::error::Error;
+use crate::gapmap::{Filter, Map};
+use crate::harvest::Client;
+use crate::living::{
+    self, CellState, CumulativeStep, DatabaseCount, IncludedStudy, Prisma, PooledResult,
+    ReasonCount, RecordId, RecordsDiff, Report, SearchRun, Snapshot, SNAPSHOT_FORMAT,
+};
+use crate::model::{EffectSize, Label};
+use crate::progress::Reporter;
+use crate::protocol::Protocol;
+use crate::screen::stop::{buscar_stops, more_to_stop, recall_estimate};
+use crate::store::living::{RecordRef, UpdateRow};
+use crate::store::Review;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+/// Where `update` gets its new records.
+#[derive(Debug, Clone)]
+pub enum Source<'a> {
+    /// The protocol's PubMed searches, since the last completed harvest of
+    /// each (a search never run before is run in full).
+    PubMed(&'a Client),
+    /// Files exported from other databases.
+    Files(Vec<PathBuf>),
+}
+
+/// How to run an update.
+#[derive(Debug, Clone)]
+pub struct UpdateOptions {
+    /// Say what would be fetched; store nothing.
+    pub dry_run: bool,
+    /// Days of overlap before the last harvest for new records.
+    pub overlap_days: u64,
+    /// Recall target of the stopping rule's view of the batch.
+    pub target: f64,
+    /// Confidence of that view.
+    pub confidence: f64,
+}
+
+impl Default for UpdateOptions {
+    fn default() -> Self {
+        UpdateOptions {
+            dry_run: false,
+            overlap_days: 1,
+            target: 0.95,
+            confidence: 0.95,
+        }
+    }
+}
+
+/// What one file of an update did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FileDone {
+    /// The file.
+    pub file: String,
+    /// Records new to the review.
+    pub new: u64,
+    /// Records stored as a new version.
+    pub changed: u64,
+    /// Records already held as they are.
+    pub unchanged: u64,
+    /// Records marked deleted.
+    pub deleted: u64,
+}
+
+/// The stopping rule's view of the records an update brought.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct BatchView {
+    /// Records new in this update.
+    pub new_records: usize,
+    /// Of those, screened (a decision other than maybe).
+    pub screened: usize,
+    /// Of those, included.
+    pub included: usize,
+    /// Records of the batch waiting for screening (maybes included).
+    pub awaiting: usize,
+    /// Records of the whole review waiting for screening.
+    pub awaiting_all: usize,
+    /// Point estimate of recall within the batch.
+    pub recall_estimate: f64,
+    /// Its one-sided lower bound at the confidence asked.
+    pub recall_lower: f64,
+    /// Whether the stopping rule lets screening of the batch stop.
+    pub can_stop: bool,
+    /// Irrelevant records in a row still needed before it can (None: not
+    /// reachable with what is left).
+    pub to_stop: Option<usize>,
+    /// The new records the model trained on every past decision ranks
+    /// highest (record keys, best first; at most 5).
+    pub top: Vec<String>,
+}
+
+/// What an update did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct UpdateReport {
+    /// `updated`, `nothing_new` or `dry_run`.
+    pub outcome: String,
+    /// The update's id in the store (0 for a dry run).
+    pub update: i64,
+    /// Whether it carried on an update that had stopped.
+    pub resumed: bool,
+    /// `pubmed` or `files`.
+    pub mode: String,
+    /// The searches run.
+    pub searches: Vec<HarvestReport>,
+    /// The files imported.
+    pub files: Vec<FileDone>,
+    /// Records new in this update.
+    pub new: u64,
+    /// Records revised.
+    pub revised: u64,
+    /// Records deleted by NLM.
+    pub deleted: u64,
+    /// Records merged as duplicates.
+    pub duplicates_merged: u64,
+    /// Records coded again (None: the review has not been coded yet).
+    pub coded: Option<usize>,
+    /// Cells with a pooled result.
+    pub pooled_cells: usize,
+    /// The screening batch.
+    pub batch: BatchView,
+    /// Notes for a person.
+    pub notes: Vec<String>,
+}
+
+/// Steps of an update, in order; the store keeps the last one finished.
+const STEPS: [&str; 5] = ["started", "fetched", "deduplicated", "indexed", "coded"];
+
+fn step_done(u: &UpdateRow, step: &str) -> bool {
+    let at = |s: &str| STEPS.iter().position(|x| *x == s);
+    matches!((at(&u.step), at(step)), (Some(a), Some(b)) if a >= b)
+}
+
+/// A failpoint for the kill tests: with `LACUNA_FAILPOINT=update:STEP`, the
+/// process stops dead (as a `kill -9` would stop it) right after STEP is
+/// stored. Not for users; it lets the tests kill at exact points.
+fn failpoint(step: &str) {
+    if std::env::var("LACUNA_FAILPOINT").is_ok_and(|v| v == format!("update:{step}")) {
+        std::process::abort();
+    }
+}
+
+/// Run one update cycle (see the module docs).
+pub fn update(
+    review: &mut Review,
+    protocol: &Protocol,
+    source: &Source<'_>,
+    opts: &UpdateOptions,
+    reporter: &dyn Reporter,
+) -> Result<UpdateReport, Error> {
+    let mode = match source {
+        Source::PubMed(_) => "pubmed",
+        Source::Files(_) => "files",
+    };
+    let mut report = UpdateReport {
+        outcome: "updated".into(),
+        update: 0,
+        resumed: false,
+        mode: mode.into(),
+        searches: Vec::new(),
+        files: Vec::new(),
+        new: 0,
+        revised: 0,
+        deleted: 0,
+        duplicates_merged: 0,
+        coded: None,
+        pooled_cells: 0,
+        batch: BatchView::default(),
+        notes: Vec::new(),
+    };
+    if opts.dry_run {
+        return dry_run(review, protocol, source, opts, reporter, report);
+    }
+    review.lock_for_writing()?;
+    let mut u = match review.open_update()? {
+        Some(u) if u.mode == mode => {
+            reporter.message(&format!(
+                "carrying on update {} (stopped after step {:?})",
+                u.id, u.step
+            ));
+            report.resumed = true;
+            u
+        }
+        Some(u) => {
+            return Err(Error::NotReady(format!(
+                "update {} (from {}) stopped before it finished; run it again the same way (with{} --files) to finish it first",
+                u.id,
+                u.mode,
+                if u.mode == "files" { "" } else { "out" }
+            )))
+        }
+        None => review.start_update(mode)?,
+    };
+    report.update = u.id;
+
+    if !step_done(&u, "fetched") {
+        fetch(review, protocol, source, opts, &u, reporter, &mut report)?;
+        review.update_step(u.id, "fetched")?;
+        u.step = "fetched".into();
+        failpoint("fetched");
+    }
+    let after = review.generation()?;
+    if after == u.generation_before {
+        report.outcome = "nothing_new".into();
+        report.batch = batch_view(review, &u, opts, false)?;
+        let summary = serde_json::to_string(&report).unwrap_or_default();
+        review.finish_update(u.id, "nothing_new", &summary)?;
+        return Ok(report);
+    }
+    if !step_done(&u, "deduplicated") {
+        let d = super::dedup(review, reporter)?;
+        report.duplicates_merged = d.merged;
+        if d.uncertain > 0 {
+            report.notes.push(format!(
+                "{} possible duplicate pair(s) wait for a person: lacuna dedup {} --review",
+                d.uncertain,
+                review.dir().display()
+            ));
+        }
+        review.update_step(u.id, "deduplicated")?;
+        u.step = "deduplicated".into();
+        failpoint("deduplicated");
+    }
+    if !step_done(&u, "indexed") {
+        super::ensure_index(review, reporter)?;
+        review.update_step(u.id, "indexed")?;
+        u.step = "indexed".into();
+        failpoint("indexed");
+    }
+    if !step_done(&u, "coded") {
+        if review.latest_coding()?.is_some() {
+            let c = evidence::code(review, protocol, reporter)?;
+            report.coded = Some(c.records);
+        } else {
+            report.notes.push(
+                "the review has not been coded yet, so nothing was re-coded (lacuna code DIR)"
+                    .into(),
+            );
+        }
+        review.update_step(u.id, "coded")?;
+        u.step = "coded".into();
+        failpoint("coded");
+    }
+    if review.latest_coding()?.is_some() {
+        let (map, notes) = evidence::map(review, protocol, Filter::default())?;
+        report.pooled_cells = map.cells.iter().filter(|c| !c.pooled.is_empty()).count();
+        report.notes.extend(notes);
+    }
+    let counts = review.update_counts(&u)?;
+    report.new = counts.0;
+    report.revised = counts.1;
+    report.deleted = counts.2;
+    report.batch = batch_view(review, &u, opts, true)?;
+    let summary = serde_json::to_string(&report).unwrap_or_default();
+    review.finish_update(u.id, "updated", &summary)?;
+    Ok(report)
+}
+
+fn fetch(
+    review: &mut Review,
+    protocol: &Protocol,
+    source: &Source<'_>,
+    opts: &UpdateOptions,
+    u: &UpdateRow,
+    reporter: &dyn Reporter,
+    report: &mut UpdateReport,
+) -> Result<(), Error> {
+    match source {
+        Source::Files(files) => {
+            let done = review.update_sources(u)?;
+            for f in files {
+                let name = f.display().to_string();
+                if done.contains(&name) {
+                    reporter.message(&format!("{name}: imported already by this update"));
+                    continue;
+                }
+                let r = super::import(review, std::slice::from_ref(f), reporter)?;
+                for x in r {
+                    report.files.push(FileDone {
+                        file: x.path.display().to_string(),
+                        new: x.stored.new,
+                        changed: x.stored.changed,
+                        unchanged: x.stored.unchanged,
+                        deleted: x.stored.deleted,
+                    });
+                }
+            }
+        }
+        Source::PubMed(client) => {
+            if let Some(h) = review.unfinished_harvest()? {
+                reporter.message(&format!("finishing harvest {} ({}) first", h.id, h.name));
+                let spec = HarvestSpec {
+                    resume: true,
+                    ..HarvestSpec::default()
+                };
+                report
+                    .searches
+                    .push(harvest_step::harvest(review, client, &spec, reporter)?);
+            }
+            let done = review.update_harvests(u)?;
+            let specs = pubmed_specs(review, protocol, opts)?;
+            for spec in specs {
+                if done.contains(&spec.term) {
+                    continue;
+                }
+                report
+                    .searches
+                    .push(harvest_step::harvest(review, client, &spec, reporter)?);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The protocol's searches: since the last completed harvest of each, or in
+/// full for one never run.
+fn pubmed_specs(
+    review: &Review,
+    protocol: &Protocol,
+    opts: &UpdateOptions,
+) -> Result<Vec<HarvestSpec>, Error> {
+    let base = HarvestSpec {
+        overlap_days: opts.overlap_days,
+        dry_run: opts.dry_run,
+        ..HarvestSpec::default()
+    };
+    let mut specs = harvest_step::specs(review.dir(), Some(protocol), &[], None, &base)?;
+    for s in &mut specs {
+        s.since_last = review.last_completed_harvest(&s.term)?.is_some();
+    }
+    Ok(specs)
+}
+
+fn dry_run(
+    review: &mut Review,
+    protocol: &Protocol,
+    source: &Source<'_>,
+    opts: &UpdateOptions,
+    reporter: &dyn Reporter,
+    mut report: UpdateReport,
+) -> Result<UpdateReport, Error> {
+    report.outcome = "dry_run".into();
+    match source {
+        Source::PubMed(client) => {
+            for spec in pubmed_specs(review, protocol, opts)? {
+                report
+                    .searches
+                    .push(harvest_step::harvest(review, client, &spec, reporter)?);
+            }
+        }
+        Source::Files(files) => {
+            for f in files {
+                let mut new = 0;
+                let mut held = 0;
+                let known = |r: &crate::model::Record| -> Result<bool, Error> {
+                    Ok(match r.pmid {
+                        Some(p) => review.record_by_pmid(p)?.is_some(),
+                        None => false,
+                    })
+                };
+                let mut failed = None;
+                crate::parse::open::read_file(f, &mut |it| {
+                    if let crate::model::Item::Record(r) = it {
+                        match known(&r) {
+                            Ok(true) => held += 1,
+                            Ok(false) => new += 1,
+                            Err(e) => {
+                                failed = Some(e);
+                                return false;
+                            }
+                        }
+                    }
+                    true
+                })
+                .map_err(Error::File)?;
+                if let Some(e) = failed {
+                    return Err(e);
+                }
+                report.files.push(FileDone {
+                    file: f.display().to_string(),
+                    new,
+                    changed: 0,
+                    unchanged: held,
+                    deleted: 0,
+                });
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// The batch an update brought, as the stopping rule sees it: the
+/// hypergeometric test (see `screen::stop`) over the batch's own records,
+/// in the order they were screened.
+fn batch_view(
+    review: &Review,
+    u: &UpdateRow,
+    opts: &UpdateOptions,
+    rank: bool,
+) -> Result<BatchView, Error> {
+    let batch = review.new_in_update(u)?;
+    let mut seen = Vec::new();
+    let mut decided_all = 0usize;
+    for (id, l) in review.decision_sequence()? {
+        if l != Label::Maybe {
+            decided_all += 1;
+        }
+        if batch.contains(&id) {
+            match l {
+                Label::Include => seen.push(true),
+                Label::Exclude => seen.push(false),
+                Label::Maybe => {}
+            }
+        }
+    }
+    let alpha = 1.0 - opts.confidence;
+    let (lower, point) = recall_estimate(&seen, batch.len(), alpha, 100);
+    let current = review.count_current()? as usize;
+    let mut view = BatchView {
+        new_records: batch.len(),
+        screened: seen.len(),
+        included: seen.iter().filter(|x| **x).count(),
+        awaiting: batch.len().saturating_sub(seen.len()),
+        awaiting_all: current.saturating_sub(decided_all),
+        recall_estimate: point,
+        recall_lower: lower,
+        can_stop: batch.is_empty() || buscar_stops(&seen, batch.len(), opts.target, alpha),
+        to_stop: more_to_stop(&seen, batch.len(), opts.target, alpha),
+        top: Vec::new(),
+    };
+    if rank && view.awaiting > 0 {
+        let opts = super::session::SessionOptions {
+            reviewer: "lacuna update".into(),
+            protocol: None,
+            target: opts.target,
+            confidence: opts.confidence,
+        };
+        let s = super::session::Session::open(review, &opts)?;
+        view.top = s.top_new(5);
+    }
+    Ok(view)
+}
+
+/// What `snapshot` did.
+#[derive(Debug, Clone)]
+pub enum SnapshotOutcome {
+    /// A new version.
+    Taken(Box<Snapshot>),
+    /// Nothing changed since this version: none was taken.
+    Unchanged(i64),
+}
+
+fn now_utc() -> String {
+    let s = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    format!(
+        "{}T{:02}:{:02}:{:02}Z",
+        crate::harvest::civil_date(s / 86_400).replace('/', "-"),
+        (s % 86_400) / 3_600,
+        (s % 3_600) / 60,
+        s % 60
+    )
+}
+
+/// Freeze the review as a new numbered version, unless nothing changed
+/// since the last one.
+pub fn snapshot(
+    review: &mut Review,
+    protocol: &Protocol,
+    label: Option<&str>,
+) -> Result<SnapshotOutcome, Error> {
+    review.lock_for_writing()?;
+    // Records screened in since the last coding run are coded first, so the
+    // version holds every included study (an unchanged run is not stored).
+    if review.latest_coding()?.is_some() {
+        evidence::code(review, protocol, &crate::progress::Silent)?;
+    }
+    let fingerprint = format!("{}:{:016x}", review.content_fingerprint()?, protocol.hash);
+    let existing = review.snapshots()?;
+    if let Some(last) = existing.last() {
+        if last.fingerprint == fingerprint {
+            return Ok(SnapshotOutcome::Unchanged(last.id));
+        }
+    }
+    let previous = match existing.last() {
+        Some(l) => Some(load(review, l.id)?),
+        None => None,
+    };
+    let version = existing.last().map_or(1, |l| l.id + 1);
+    let snap = build(review, protocol, version, label, previous.as_ref())?;
+    let json = serde_json::to_string(&snap).map_err(|e| Error::NotReady(e.to_string()))?;
+    let id = review.add_snapshot(label, &snap.created_at, &fingerprint, &json)?;
+    if id != version {
+        return Err(Error::NotReady(format!(
+            "snapshot stored as {id}, expected {version}: the store's snapshots are not numbered in order"
+        )));
+    }
+    Ok(SnapshotOutcome::Taken(Box::new(snap)))
+}
+
+/// A stored snapshot.
+pub fn load(review: &Review, version: i64) -> Result<Snapshot, Error> {
+    let Some(json) = review.snapshot_json(version)? else {
+        let have: Vec<String> = review
+            .snapshots()?
+            .iter()
+            .map(|s| s.id.to_string())
+            .collect();
+        return Err(Error::NotReady(if have.is_empty() {
+            format!(
+                "the review has no snapshot yet: take one with `lacuna snapshot {}`",
+                review.dir().display()
+            )
+        } else {
+            format!(
+                "there is no snapshot {version}; the review has {}",
+                have.join(", ")
+            )
+        }));
+    };
+    serde_json::from_str(&json).map_err(|e| {
+        Error::Store(crate::store::StoreError::Corrupt {
+            id: version,
+            message: format!("snapshot {version}: {e}"),
+        })
+    })
+}
+
+fn build(
+    review: &Review,
+    protocol: &Protocol,
+    version: i64,
+    label: Option<&str>,
+    previous: Option<&Snapshot>,
+) -> Result<Snapshot, Error> {
+    let (map, included, pooled) = if review.latest_coding()?.is_some() {
+        let (map, _) = evidence::map(review, protocol, Filter::default())?;
+        let included = included_studies(&map);
+        let pooled = pooled_results(review, protocol, &map)?;
+        (Some(map), included, pooled)
+    } else {
+        (None, Vec::new(), Vec::new())
+    };
+    let cells = map
+        .as_ref()
+        .map(|m| {
+            m.cells
+                .iter()
+                .map(|c| CellState {
+                    intervention: c.intervention.clone(),
+                    outcome: c.outcome.clone(),
+                    n_studies: c.n_studies,
+                    n_reviews: c.n_reviews,
+                    n_ongoing: c.n_ongoing,
+                    gaps: c.gaps.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let prisma = prisma(review, &included, previous)?;
+    let searches = review
+        .search_log()?
+        .into_iter()
+        .map(|(database, name, window_from, at)| SearchRun {
+            database,
+            name,
+            window_from,
+            at,
+        })
+        .collect();
+    Ok(Snapshot {
+        format: SNAPSHOT_FORMAT,
+        version,
+        label: label.map(str::to_string),
+        created_at: now_utc(),
+        lacuna_version: env!("CARGO_PKG_VERSION").into(),
+        protocol_id: protocol.id.clone(),
+        protocol_version: protocol.version.clone(),
+        protocol_hash: format!("{:016x}", protocol.hash),
+        searches,
+        prisma,
+        included,
+        cells,
+        pooled,
+    })
+}
+
+fn included_studies(map: &Map) -> Vec<IncludedStudy> {
+    map.studies
+        .iter()
+        .map(|s| IncludedStudy {
+            id: s.id.clone(),
+            reports: s
+                .papers
+                .iter()
+                .map(|p| Report {
+                    key: p.key.clone(),
+                    pmid: p.pmid,
+                    title: p.title.clone(),
+                    year: p.year,
+                    retracted: p.retracted,
+                })
+                .collect(),
+            interventions: s.interventions.clone(),
+            outcomes: s.outcomes.clone(),
+            designs: s.designs.clone(),
+            ongoing: s.status == crate::model::coding::Status::Ongoing,
+        })
+        .collect()
+}
+
+fn prisma(
+    review: &Review,
+    included: &[IncludedStudy],
+    previous: Option<&Snapshot>,
+) -> Result<Prisma, Error> {
+    let f = review.flow_counts()?;
+    let database_results: u64 = f.per_database.iter().map(|(_, n)| n).sum();
+    let done: Vec<&IncludedStudy> = included.iter().filter(|s| !s.ongoing).collect();
+    let (old_studies, old_reports): (BTreeSet<&str>, BTreeSet<&str>) = match previous {
+        Some(p) => (
+            p.included
+                .iter()
+                .filter(|s| !s.ongoing)
+                .map(|s| s.id.as_str())
+                .collect(),
+            p.included
+                .iter()
+                .filter(|s| !s.ongoing)
+                .flat_map(|s| s.reports.iter().map(|r| r.key.as_str()))
+                .collect(),
+        ),
+        None => Default::default(),
+    };
+    let total_reports: u64 = done.iter().map(|s| s.reports.len() as u64).sum();
+    let previous_studies = done
+        .iter()
+        .filter(|s| old_studies.contains(s.id.as_str()))
+        .count() as u64;
+    let previous_reports = done
+        .iter()
+        .flat_map(|s| s.reports.iter())
+        .filter(|r| old_reports.contains(r.key.as_str()))
+        .count() as u64;
+    Ok(Prisma {
+        previous_studies,
+        previous_reports,
+        database_results,
+        database_specific_results: f
+            .per_database
+            .iter()
+            .map(|(d, n)| DatabaseCount {
+                database: d.clone(),
+                n: *n,
+            })
+            .collect(),
+        register_results: 0,
+        duplicates: database_results.saturating_sub(f.distinct),
+        excluded_automatic: f.undecided,
+        excluded_other: f.deleted,
+        records_screened: f.current.saturating_sub(f.undecided),
+        records_excluded: f.ta_excluded,
+        dbr_sought_reports: f.ta_included,
+        dbr_notretrieved_reports: 0,
+        dbr_assessed: if f.full_text_stage {
+            f.ft_assessed
+        } else {
+            f.ta_included
+        },
+        dbr_excluded: f
+            .ft_excluded
+            .iter()
+            .map(|(reason, n)| ReasonCount {
+                reason: reason.clone(),
+                n: *n,
+            })
+            .collect(),
+        new_studies: done.len() as u64 - previous_studies,
+        new_reports: total_reports - previous_reports,
+        total_studies: done.len() as u64,
+        total_reports,
+        records_awaiting: f.maybe,
+    })
+}
+
+/// Every pooled result of the map, with each study's share of the weight
+/// and the cumulative meta-analysis by year of publication.
+fn pooled_results(
+    review: &Review,
+    protocol: &Protocol,
+    map: &Map,
+) -> Result<Vec<PooledResult>, Error> {
+    let briefs = review.briefs()?;
+    let mut study_of: BTreeMap<&str, &str> = BTreeMap::new();
+    for s in &map.studies {
+        for p in &s.papers {
+            study_of.insert(p.key.as_str(), s.id.as_str());
+        }
+    }
+    let (effects, _) = evidence::pooling_effects(review, protocol, review.effects()?)?;
+    let cells = evidence::cell_rows(&effects);
+    let opts = crate::meta::Options {
+        method: protocol.synthesis.method,
+        test: protocol.synthesis.test,
+        ..crate::meta::Options::default()
+    };
+    let mut out = Vec::new();
+    for cell in &map.cells {
+        for p in &cell.pooled {
+            let key = (p.intervention.clone(), p.outcome.clone(), p.measure.clone());
+            let Some((_, rows)) = cells.get(&key) else {
+                continue;
+            };
+            let name = |id: i64, label: &str| -> String {
+                briefs
+                    .get(&id)
+                    .and_then(|b| study_of.get(b.key.as_str()))
+                    .map_or_else(|| label.to_string(), |s| s.to_string())
+            };
+            let w: Vec<f64> = rows.iter().map(|(_, e)| 1.0 / (e.vi + p.tau2)).collect();
+            let total: f64 = w.iter().sum();
+            let weights = rows
+                .iter()
+                .zip(&w)
+                .map(|((id, e), w)| (name(*id, &e.study), if total > 0.0 { w / total } else { 0.0 }))
+                .collect();
+            let mut order: Vec<usize> = (0..rows.len()).collect();
+            let year = |i: usize| {
+                rows.get(i)
+                    .and_then(|(id, _)| briefs.get(id))
+                    .and_then(|b| b.year)
+                    .unwrap_or(i32::MAX)
+            };
+            order.sort_by_key(|i| year(*i));
+            let mut cumulative = Vec::new();
+            let mut es = Vec::new();
+            for i in order {
+                let Some((id, e)) = rows.get(i) else { continue };
+                let Ok(x) = EffectSize::new(e.yi, e.vi) else {
+                    continue;
+                };
+                es.push(x);
+                let step = match crate::meta::pool(&es, &opts) {
+                    Ok(f) => {
+                        let pr = f.predict(&[1.0]);
+                        Some((f.estimate(), pr.ci_lb, pr.ci_ub))
+                    }
+                    Err(_) if es.len() == 1 => {
+                        let h = crate::model::Z975 * e.vi.sqrt();
+                        Some((e.yi, e.yi - h, e.yi + h))
+                    }
+                    Err(_) => None,
+                };
+                if let Some((estimate, ci_lb, ci_ub)) = step {
+                    cumulative.push(CumulativeStep {
+                        year: briefs.get(id).and_then(|b| b.year),
+                        study: name(*id, &e.study),
+                        k: es.len(),
+                        estimate,
+                        ci_lb,
+                        ci_ub,
+                    });
+                }
+            }
+            out.push(PooledResult {
+                intervention: p.intervention.clone(),
+                outcome: p.outcome.clone(),
+                measure: p.measure.clone(),
+                k: p.k,
+                estimate: p.estimate,
+                ci_lb: p.ci_lb,
+                ci_ub: p.ci_ub,
+                pi_lb: p.pi.map(|x| x.0),
+                pi_ub: p.pi.map(|x| x.1),
+                tau2: p.tau2,
+                i2: p.i2,
+                scale: p.scale.clone(),
+                shown: p.shown,
+                weights,
+                cumulative,
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn record_ids(refs: Vec<RecordRef>) -> Vec<RecordId> {
+    refs.into_iter()
+        .map(|r| match r.pmid {
+            Some(p) => RecordId::Pmid(p),
+            None => RecordId::Key(r.key),
+        })
+        .collect()
+}
+
+/// Compare two snapshots (default: the last two; `from` alone compares it
+/// with the latest).
+pub fn diff(
+    review: &Review,
+    protocol: &Protocol,
+    from: Option<i64>,
+    to: Option<i64>,
+) -> Result<living::Diff, Error> {
+    let all = review.snapshots()?;
+    let latest = all.last().map(|s| s.id);
+    let (from, to) = match (from, to) {
+        (Some(f), Some(t)) => (f, t),
+        (Some(f), None) => (f, latest.unwrap_or(f)),
+        (None, _) => {
+            if all.len() < 2 {
+                return Err(Error::NotReady(format!(
+                    "a diff needs two snapshots and the review has {}: take one with `lacuna snapshot {}` after each update",
+                    all.len(),
+                    review.dir().display()
+                )));
+            }
+            let n = all.len();
+            (
+                all.get(n - 2).map_or(0, |s| s.id),
+                all.get(n - 1).map_or(0, |s| s.id),
+            )
+        }
+    };
+    let (a, b) = (load(review, from)?, load(review, to)?);
+    let c = review.record_changes(from, to)?;
+    let records = RecordsDiff {
+        new: record_ids(c.new),
+        revised: record_ids(c.revised),
+        retracted: record_ids(c.retracted),
+        deleted: record_ids(c.deleted),
+    };
+    Ok(living::diff(&a, &b, records, &protocol.living.triggers))
+}

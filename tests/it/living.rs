@@ -1,0 +1,446 @@
+//! The living cycle end to end: three "months" of `lacuna update`,
+//! screening, `snapshot` and `diff` against the loopback E-utilities server
+//! and with `--files`; kills at every step of an update; the write lock;
+//! retraction notices read from PubMed XML.
+//!
+//! The records are small PubMed articles written here (not recorded ones),
+//! with titles that code to no category, so that each study sits only in
+//! the cells its effect rows give it and the expected diff can be worked
+//! out by hand.
+
+use crate::eutils_server::Server;
+use crate::support::{lacuna, root, shared, stderr, stdout};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+/// The one search string of the test protocol.
+const TERM: &str = "living review test query";
+
+/// Titles that share no words (so dedup merges none) and code to nothing.
+const TITLES: [&str; 16] = [
+    "Amber lanterns across northern valleys",
+    "Basalt ridges under winter moonlight",
+    "Copper kettles within coastal villages",
+    "Driftwood sculptures beside quiet harbours",
+    "Emerald moss covering ancient walls",
+    "Feathered kites above windy meadows",
+    "Granite bridges spanning slow rivers",
+    "Hazel thickets along muddy lanes",
+    "Indigo dyes from desert plants",
+    "Juniper smoke inside mountain huts",
+    "Kelp forests beneath cold tides",
+    "Limestone caves holding hidden lakes",
+    "Marble staircases inside old libraries",
+    "Nettle soup served at spring fairs",
+    "Oak barrels stacked within cellars",
+    "Pewter spoons found near castle moats",
+];
+
+/// One PubMed article, written for these tests.
+fn article(pmid: u64, n: usize, year: i32, rct: bool, retracted_by: Option<u64>) -> String {
+    let title = TITLES.get(n).copied().unwrap_or("Untitled");
+    let mut types = String::from("<PublicationType UI=\"D016428\">Journal Article</PublicationType>");
+    if rct {
+        types.push_str(
+            "<PublicationType UI=\"D016449\">Randomized Controlled Trial</PublicationType>",
+        );
+    }
+    let mut comments = String::new();
+    if let Some(notice) = retracted_by {
+        types.push_str("<PublicationType UI=\"D016441\">Retracted Publication</PublicationType>");
+        comments = format!(
+            "<CommentsCorrectionsList><CommentsCorrections RefType=\"RetractionIn\"><RefSource>J Living Tests. {}</RefSource><PMID Version=\"1\">{notice}</PMID></CommentsCorrections></CommentsCorrectionsList>",
+            year + 1
+        );
+    }
+    format!(
+        "<PubmedArticle><MedlineCitation Status=\"MEDLINE\" Owner=\"NLM\"><PMID Version=\"1\">{pmid}</PMID>\
+<Article PubModel=\"Print\"><Journal><Title>Journal of Living Tests</Title><JournalIssue><PubDate><Year>{year}</Year></PubDate></JournalIssue></Journal>\
+<ArticleTitle>{title}.</ArticleTitle><Abstract><AbstractText>{title}, described at length for record {pmid}.</AbstractText></Abstract>\
+<AuthorList><Author ValidYN=\"Y\"><LastName>Author{n}</LastName><Initials>Q</Initials></Author></AuthorList><Language>eng</Language>\
+<PublicationTypeList>{types}</PublicationTypeList></Article>{comments}</MedlineCitation>\
+<PubmedData><ArticleIdList><ArticleId IdType=\"pubmed\">{pmid}</ArticleId></ArticleIdList></PubmedData></PubmedArticle>"
+    )
+}
+
+/// The repository's protocol with one search string (the term the server knows).
+fn protocol_file(dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(root().join("protocols/complex-emotional-needs.toml"))
+        .expect("protocol");
+    let start = text.find("\n[[search.strings]]\n").expect("search strings") + 1;
+    let end = text.find("\n[mesh_verification]\n").expect("next section") + 1;
+    let mut out = String::new();
+    out.push_str(text.get(..start).unwrap_or(""));
+    out.push_str(&format!(
+        "[[search.strings]]\nid = \"T1\"\npurpose = \"test\"\nquery = \"{TERM}\"\n\n"
+    ));
+    out.push_str(text.get(end..).unwrap_or(""));
+    let path = dir.join("test-protocol.toml");
+    std::fs::write(&path, out).expect("write protocol");
+    path
+}
+
+fn eutils(s: &Server) -> Vec<String> {
+    vec![
+        "--eutils-url".into(),
+        s.url(),
+        "--email".into(),
+        "tests@example.org".into(),
+        "--backoff-ms".into(),
+        "20".into(),
+        "--retries".into(),
+        "2".into(),
+        "--timeout".into(),
+        "3".into(),
+    ]
+}
+
+fn run(args: &[String]) -> Output {
+    let refs: Vec<&dyn AsRef<std::ffi::OsStr>> =
+        args.iter().map(|a| a as &dyn AsRef<std::ffi::OsStr>).collect();
+    lacuna(&refs)
+}
+
+fn ok(o: &Output, what: &str) {
+    assert!(
+        o.status.success(),
+        "{what} failed ({:?}): {}\n{}",
+        o.status.code(),
+        stderr(o),
+        stdout(o)
+    );
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).expect("write");
+    p
+}
+
+/// Effect rows: (PMID, intervention, outcome, yi, vi).
+fn effects_csv(rows: &[(u64, &str, &str, f64, f64)]) -> String {
+    let mut s = String::from("record,study,intervention,outcome,comparison,measure,yi,vi\n");
+    for (p, i, o, y, v) in rows {
+        s.push_str(&format!("{p},Study {p},{i},{o},vs usual care,SMD,{y},{v}\n"));
+    }
+    s
+}
+
+fn pmids(v: &Value) -> Vec<Value> {
+    let mut out = v.as_array().cloned().unwrap_or_default();
+    out.sort_by_key(|x| x.to_string());
+    out
+}
+
+/// A review harvested and screened in month 1, with its protocol and server.
+struct Month1 {
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+    work: PathBuf,
+    server: Server,
+}
+
+const DBT: &str = "psych.dbt";
+const SELF_HARM: &str = "self_harm_suicidality";
+
+fn month1() -> Month1 {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let work = tmp.path().to_path_buf();
+    let dir = work.join("review");
+    let server = Server::start(&shared().join("fixtures/pubmed"));
+    for i in 0..10u64 {
+        let pmid = 1001 + i;
+        server.add_article(
+            TERM,
+            pmid,
+            &article(pmid, i as usize, 2010 + i as i32, i < 4, None),
+            "2020/01/01",
+        );
+    }
+    let protocol = protocol_file(&work);
+    ok(&run(&["init".into(), dir.display().to_string()]), "init");
+    let mut a = vec![
+        "harvest".into(),
+        dir.display().to_string(),
+        "--protocol".into(),
+        protocol.display().to_string(),
+    ];
+    a.extend(eutils(&server));
+    ok(&run(&a), "month-1 harvest");
+    let decisions = write(
+        &work,
+        "m1-decisions.csv",
+        "key,label,reason\n1001,include,\n1002,include,\n1003,include,\n1004,include,\n1005,exclude,\n1006,exclude,\n1007,exclude,\n1008,exclude,\n1009,exclude,\n1010,exclude,\n",
+    );
+    ok(
+        &run(&[
+            "decide".into(),
+            dir.display().to_string(),
+            "--from".into(),
+            decisions.display().to_string(),
+            "--reviewer".into(),
+            "ana".into(),
+        ]),
+        "month-1 decisions",
+    );
+    ok(
+        &run(&[
+            "code".into(),
+            dir.display().to_string(),
+            "--protocol".into(),
+            protocol.display().to_string(),
+        ]),
+        "code",
+    );
+    // Three trials pooled in DBT × self-harm (large effects: the CI and the
+    // prediction interval stay clear of the null whatever the update does),
+    // one alone in MBT × symptoms.
+    let sheet = write(
+        &work,
+        "m1-effects.csv",
+        &effects_csv(&[
+            (1001, DBT, SELF_HARM, 2.0, 0.02),
+            (1002, DBT, SELF_HARM, 2.1, 0.02),
+            (1003, DBT, SELF_HARM, 2.2, 0.02),
+            (1004, "psych.mbt", "symptoms", 0.4, 0.05),
+        ]),
+    );
+    ok(
+        &run(&[
+            "extract".into(),
+            dir.display().to_string(),
+            "--import".into(),
+            sheet.display().to_string(),
+        ]),
+        "month-1 effects",
+    );
+    Month1 {
+        _tmp: tmp,
+        dir,
+        work,
+        server,
+    }
+}
+
+fn snapshot_json(dir: &Path, label: &str) -> (Output, Value) {
+    let o = run(&[
+        "snapshot".into(),
+        dir.display().to_string(),
+        "--label".into(),
+        label.into(),
+        "--json".into(),
+    ]);
+    let v = serde_json::from_str(&stdout(&o)).unwrap_or(Value::Null);
+    (o, v)
+}
+
+#[test]
+fn issue_17_three_months_of_a_living_review() {
+    let m = month1();
+    let dir = m.dir.display().to_string();
+
+    // Month 1: the first version.
+    let (o, s1) = snapshot_json(&m.dir, "month 1");
+    ok(&o, "snapshot 1");
+    assert_eq!(s1["version"], 1);
+    let p1 = &s1["prisma"];
+    assert_eq!(p1["database_results"], 10);
+    assert_eq!(p1["records_screened"], 10);
+    assert_eq!(p1["records_excluded"], 6);
+    assert_eq!(p1["total_studies"], 4);
+    assert_eq!(p1["new_studies"], 4);
+    assert_eq!(p1["previous_studies"], 0);
+    let pooled1 = s1["pooled"].as_array().expect("pooled");
+    assert_eq!(pooled1.len(), 1, "one pooled cell: {pooled1:?}");
+    assert_eq!(pooled1[0]["k"], 3);
+    assert_eq!(pooled1[0]["cumulative"].as_array().map(Vec::len), Some(3));
+    // Taking it again with nothing changed makes no new version.
+    let again = run(&["snapshot".into(), dir.clone()]);
+    assert_eq!(again.status.code(), Some(11), "{}", stderr(&again));
+    assert!(stderr(&again).contains("nothing changed since snapshot 1"));
+
+    // Month 2: two new trials and two other new records in PubMed, one
+    // excluded record revised, an included trial retracted, an excluded
+    // record deleted by NLM; and one record from another database.
+    for (i, pmid) in (2001..=2004u64).enumerate() {
+        m.server.add_article(
+            TERM,
+            pmid,
+            &article(pmid, 10 + i, 2024, i < 2, None),
+            "2999/01/01",
+        );
+    }
+    m.server.replace_article(
+        1006,
+        &article(1006, 5, 2015, false, None).replace("described at length", "described again at length"),
+        "2999/01/01",
+    );
+    m.server
+        .replace_article(1003, &article(1003, 2, 2012, true, Some(2999999)), "2999/01/01");
+    m.server.delete(1007);
+    let mut a = vec!["update".into(), dir.clone(), "--json".into()];
+    a.extend(eutils(&m.server));
+    let o = run(&a);
+    ok(&o, "month-2 update");
+    let u: Value = serde_json::from_str(&stdout(&o)).expect("update json");
+    assert_eq!(u["outcome"], "updated");
+    assert_eq!(u["new"], 4);
+    assert_eq!(u["revised"], 2, "1006 revised, 1003 retracted: {u}");
+    assert_eq!(u["deleted"], 1);
+    assert_eq!(u["batch"]["new_records"], 4);
+    assert_eq!(u["batch"]["awaiting"], 4);
+    let extra = write(
+        &m.work,
+        "other-database.jsonl",
+        &format!(
+            "{}\n",
+            serde_json::json!({"source_id": "ext-001", "title": TITLES[14], "year": 2024, "authors": ["Author14 Q"]})
+        ),
+    );
+    let o = run(&[
+        "update".into(),
+        dir.clone(),
+        "--files".into(),
+        extra.display().to_string(),
+    ]);
+    ok(&o, "month-2 update from a file");
+    assert!(stdout(&o).contains("1 new records"), "{}", stdout(&o));
+    // The newest records come first in the screening queue.
+    let d = write(
+        &m.work,
+        "m2-decisions.csv",
+        "key,label,reason\n2001,include,\n2002,include,\n2003,exclude,\n2004,exclude,\nsrc:ext-001,exclude,\n",
+    );
+    ok(
+        &run(&[
+            "decide".into(),
+            dir.clone(),
+            "--from".into(),
+            d.display().to_string(),
+            "--reviewer".into(),
+            "ana".into(),
+        ]),
+        "month-2 decisions",
+    );
+    // 2001 is the first study of peer support × social functioning; 2002
+    // joins the pooled DBT cell with most of its weight.
+    let sheet = write(
+        &m.work,
+        "m2-effects.csv",
+        &effects_csv(&[
+            (1001, DBT, SELF_HARM, 2.0, 0.02),
+            (1002, DBT, SELF_HARM, 2.1, 0.02),
+            (1003, DBT, SELF_HARM, 2.2, 0.02),
+            (1004, "psych.mbt", "symptoms", 0.4, 0.05),
+            (2001, "peer", "social_functioning", 0.3, 0.04),
+            (2002, DBT, SELF_HARM, 2.05, 0.005),
+        ]),
+    );
+    ok(
+        &run(&[
+            "extract".into(),
+            dir.clone(),
+            "--import".into(),
+            sheet.display().to_string(),
+        ]),
+        "month-2 effects",
+    );
+    let (o, s2) = snapshot_json(&m.dir, "month 2");
+    ok(&o, "snapshot 2");
+    assert_eq!(s2["version"], 2);
+    let p2 = &s2["prisma"];
+    assert_eq!(p2["previous_studies"], 4);
+    assert_eq!(p2["new_studies"], 2);
+    assert_eq!(p2["total_studies"], 6);
+    assert_eq!(p2["excluded_other"], 1, "the record deleted by NLM");
+
+    let o = run(&["diff".into(), dir.clone(), "--json".into()]);
+    ok(&o, "diff");
+    let diff: Value = serde_json::from_str(&stdout(&o)).expect("diff json");
+    assert_eq!(diff["from"], 1);
+    assert_eq!(diff["to"], 2);
+    let r = &diff["records"];
+    assert_eq!(
+        pmids(&r["new"]),
+        pmids(&serde_json::json!([2001, 2002, 2003, 2004, "src:ext-001"]))
+    );
+    assert_eq!(r["revised"], serde_json::json!([1006]));
+    assert_eq!(r["retracted"], serde_json::json!([1003]));
+    assert_eq!(r["deleted"], serde_json::json!([1007]));
+    assert_eq!(
+        diff["included_new"],
+        serde_json::json!(["Study 2001", "Study 2002"])
+    );
+    assert_eq!(diff["included_retracted"], serde_json::json!(["Study 1003"]));
+    let closed = diff["gaps_closed"].as_array().expect("gaps_closed");
+    assert!(
+        closed.iter().any(|g| g["intervention"] == "peer"
+            && g["outcome"] == "social_functioning"
+            && g["gap"] == "absolute"),
+        "{closed:?}"
+    );
+    assert!(!diff["gaps_opened"]
+        .as_array()
+        .expect("gaps_opened")
+        .iter()
+        .any(|g| g["intervention"] == "peer" && g["outcome"] == "social_functioning"));
+    // The pooled DBT cell moved: 1003 left (retracted), 2002 came in.
+    let moved = diff["pooled_moved"].as_array().expect("pooled_moved");
+    assert_eq!(moved.len(), 1, "{moved:?}");
+    assert_eq!(moved[0]["intervention"], DBT);
+    assert_eq!(moved[0]["from"]["k"], 3);
+    assert_eq!(moved[0]["to"]["k"], 3);
+    // Exactly two material changes: the first study in an empty cell, and a
+    // new study carrying ≥ 25 % of a pooled cell's weight (2002's variance
+    // is a quarter of the others': 4 / (1 + 1 + 4) of the weight, τ² = 0).
+    let material: Vec<(String, String, String, String)> = diff["material"]
+        .as_array()
+        .expect("material")
+        .iter()
+        .map(|m| {
+            (
+                m["trigger"].as_str().unwrap_or("").to_string(),
+                m["intervention"].as_str().unwrap_or("").to_string(),
+                m["outcome"].as_str().unwrap_or("").to_string(),
+                m["study"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let expected = vec![
+        (
+            "new_study_in_empty_cell".to_string(),
+            "peer".to_string(),
+            "social_functioning".to_string(),
+            "Study 2001".to_string(),
+        ),
+        (
+            "new_study_weight_share".to_string(),
+            DBT.to_string(),
+            SELF_HARM.to_string(),
+            "Study 2002".to_string(),
+        ),
+    ];
+    assert_eq!(material, expected, "{}", diff["material"]);
+    let share = s2["pooled"][0]["weights"]["Study 2002"].as_f64().unwrap_or(0.0);
+    assert!((share - 2.0 / 3.0).abs() < 1e-6, "share {share}");
+    // The retracted study is out of the pooled result, and flagged.
+    assert!(s2["pooled"][0]["weights"].get("Study 1003").is_none());
+    let human = run(&["diff".into(), dir.clone()]);
+    ok(&human, "diff (text)");
+    assert!(stdout(&human).contains("RETRACTED"), "{}", stdout(&human));
+
+    // Month 3: nothing new in PubMed: "nothing new", exit 11, no new version.
+    let mut a = vec!["update".into(), dir.clone()];
+    a.extend(eutils(&m.server));
+    let o = run(&a);
+    assert_eq!(o.status.code(), Some(11), "{}\n{}", stderr(&o), stdout(&o));
+    assert!(stdout(&o).contains("nothing new"), "{}", stdout(&o));
+    let again = run(&["snapshot".into(), dir.clone()]);
+    assert_eq!(again.status.code(), Some(11), "{}", stderr(&again));
+    let list = run(&["snapshot".into(), dir.clone(), "--list".into(), "--json".into()]);
+    ok(&list, "snapshot --list");
+    let l: Value = serde_json::from_str(&stdout(&list)).expect("list json");
+    assert_eq!(l.as_array().map(Vec::len), Some(2));
+    assert_eq!(l[1]["label"], "month 2");
+}
