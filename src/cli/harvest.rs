@@ -86,10 +86,7 @@ pub struct EutilsArgs {
 
 impl EutilsArgs {
     /// The client these flags and the protocol's `[search]` identity describe.
-    pub fn client(
-        &self,
-        protocol: Option<&lacuna::protocol::Protocol>,
-    ) -> anyhow::Result<Client> {
+    pub fn client(&self, protocol: Option<&lacuna::protocol::Protocol>) -> anyhow::Result<Client> {
         let a = self;
         let ident = protocol.map(|p| p.eutils.clone()).unwrap_or_default();
         let api_key = a

@@ -3,10 +3,10 @@
 
 use super::harvest::EutilsArgs;
 use super::{exit, shell, Bars};
-use lacuna::progress::Reporter;
 use clap::Args;
 use lacuna::living::{Diff, Snapshot};
-use lacuna::pipeline::living::{self, Source, SnapshotOutcome, UpdateOptions, UpdateReport};
+use lacuna::pipeline::living::{self, SnapshotOutcome, Source, UpdateOptions, UpdateReport};
+use lacuna::progress::Reporter;
 use lacuna::store::Review;
 use std::io::Write;
 use std::path::PathBuf;
@@ -56,7 +56,19 @@ pub fn update(out: &mut dyn Write, bars: &Bars, a: UpdateArgs) -> anyhow::Result
         target: a.target,
         ..UpdateOptions::default()
     };
-    let r = living::update(&mut review, &protocol, &source, &opts, bars)?;
+    let r = living::update(&mut review, &protocol, &source, &opts, bars).map_err(|e| {
+        let stopped = matches!(e, lacuna::Error::Harvest(_));
+        let e = anyhow::Error::from(e);
+        if stopped {
+            e.context(format!(
+                "PubMed could not be searched, so the update stopped (what was stored is whole); \
+                 run `lacuna update {}` again to carry on where it stopped",
+                shell(&a.dir)
+            ))
+        } else {
+            e
+        }
+    })?;
     if let Some(pid) = review.stale_lock() {
         bars.message(&format!(
             "took over the write lock left by process {pid}, which stopped without finishing"
@@ -75,7 +87,11 @@ pub fn update(out: &mut dyn Write, bars: &Bars, a: UpdateArgs) -> anyhow::Result
     })
 }
 
-fn print_update(out: &mut dyn Write, dir: &std::path::Path, r: &UpdateReport) -> std::io::Result<()> {
+fn print_update(
+    out: &mut dyn Write,
+    dir: &std::path::Path,
+    r: &UpdateReport,
+) -> std::io::Result<()> {
     for s in &r.searches {
         let window = s
             .window_from
@@ -279,7 +295,11 @@ fn print_snapshot(out: &mut dyn Write, s: &Snapshot) -> std::io::Result<()> {
     writeln!(
         out,
         "  records: {} identified, {} duplicates, {} screened, {} excluded, {} not screened",
-        p.database_results, p.duplicates, p.records_screened, p.records_excluded, p.excluded_automatic
+        p.database_results,
+        p.duplicates,
+        p.records_screened,
+        p.records_excluded,
+        p.excluded_automatic
     )?;
     Ok(())
 }
@@ -344,7 +364,11 @@ fn print_diff(out: &mut dyn Write, d: &Diff) -> std::io::Result<()> {
         }
     }
     if !d.included_new.is_empty() {
-        writeln!(out, "  newly included studies: {}", d.included_new.join(", "))?;
+        writeln!(
+            out,
+            "  newly included studies: {}",
+            d.included_new.join(", ")
+        )?;
     }
     if !d.included_retracted.is_empty() {
         writeln!(
@@ -354,9 +378,16 @@ fn print_diff(out: &mut dyn Write, d: &Diff) -> std::io::Result<()> {
         )?;
     }
     if !d.included_removed.is_empty() {
-        writeln!(out, "  no longer included: {}", d.included_removed.join(", "))?;
+        writeln!(
+            out,
+            "  no longer included: {}",
+            d.included_removed.join(", ")
+        )?;
     }
-    for (what, v) in [("gaps closed", &d.gaps_closed), ("gaps opened", &d.gaps_opened)] {
+    for (what, v) in [
+        ("gaps closed", &d.gaps_closed),
+        ("gaps opened", &d.gaps_opened),
+    ] {
         for g in v {
             writeln!(
                 out,

@@ -456,7 +456,9 @@ pub fn diff(from: &Snapshot, to: &Snapshot, records: RecordsDiff, triggers: &[Tr
     };
     for c in &to.cells {
         let old = cells_before.get(&(c.intervention.as_str(), c.outcome.as_str()));
-        let old_gaps: BTreeSet<Gap> = old.map(|o| o.gaps.iter().copied().collect()).unwrap_or_default();
+        let old_gaps: BTreeSet<Gap> = old
+            .map(|o| o.gaps.iter().copied().collect())
+            .unwrap_or_default();
         let new_gaps: BTreeSet<Gap> = c.gaps.iter().copied().collect();
         let change = |gap: Gap| GapChange {
             intervention: c.intervention.clone(),
@@ -496,9 +498,16 @@ pub fn diff(from: &Snapshot, to: &Snapshot, records: RecordsDiff, triggers: &[Tr
         from.pooled.iter().map(|p| (p.key(), p)).collect();
     let pooled_after: BTreeMap<_, &PooledResult> = to.pooled.iter().map(|p| (p.key(), p)).collect();
     let mut pooled_moved = Vec::new();
-    let keys: BTreeSet<_> = pooled_before.keys().chain(pooled_after.keys()).cloned().collect();
+    let keys: BTreeSet<_> = pooled_before
+        .keys()
+        .chain(pooled_after.keys())
+        .cloned()
+        .collect();
     for k in keys {
-        let (a, b) = (pooled_before.get(&k).copied(), pooled_after.get(&k).copied());
+        let (a, b) = (
+            pooled_before.get(&k).copied(),
+            pooled_after.get(&k).copied(),
+        );
         let changed = match (a, b) {
             (Some(a), Some(b)) => moved(a, b),
             _ => true,
@@ -571,7 +580,11 @@ pub fn diff(from: &Snapshot, to: &Snapshot, records: RecordsDiff, triggers: &[Tr
                         detail: format!(
                             "the prediction interval of the pooled {} {} the null",
                             k.2,
-                            if y { "now includes" } else { "no longer includes" }
+                            if y {
+                                "now includes"
+                            } else {
+                                "no longer includes"
+                            }
                         ),
                     });
                 }

@@ -10,8 +10,8 @@
 
 use super::{ParseError, Warning};
 use crate::model::{
-    AbstractSection, Correction, Deletion, Doi, Item, CORRECTION_TYPES, MeshHeading, MeshQualifier, OtherAbstract, Pmid, Record,
-    RecordKind,
+    AbstractSection, Correction, Deletion, Doi, Item, MeshHeading, MeshQualifier, OtherAbstract,
+    Pmid, Record, RecordKind, CORRECTION_TYPES,
 };
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::QName;
@@ -768,7 +768,8 @@ impl PubmedReader {
             }
             (Tag::Keyword, Tag::KeywordList) => Target::Keyword,
             (Tag::CommentsCorrections, Tag::CommentsCorrectionsList)
-                if gp == Tag::MedlineCitation => {
+                if gp == Tag::MedlineCitation =>
+            {
                 b.correction = attr(e, b"RefType")
                     .filter(|t| CORRECTION_TYPES.contains(&t.as_str()))
                     .map(|t| Correction {

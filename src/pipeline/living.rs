@@ -16,7 +16,7 @@ use crate::error::Error;
 use crate::gapmap::{Filter, Map};
 use crate::harvest::Client;
 use crate::living::{
-    self, CellState, CumulativeStep, DatabaseCount, IncludedStudy, Prisma, PooledResult,
+    self, CellState, CumulativeStep, DatabaseCount, IncludedStudy, PooledResult, Prisma,
     ReasonCount, RecordId, RecordsDiff, Report, SearchRun, Snapshot, SNAPSHOT_FORMAT,
 };
 use crate::model::{EffectSize, Label};
@@ -738,7 +738,12 @@ fn pooled_results(
             let weights = rows
                 .iter()
                 .zip(&w)
-                .map(|((id, e), w)| (name(*id, &e.study), if total > 0.0 { w / total } else { 0.0 }))
+                .map(|((id, e), w)| {
+                    (
+                        name(*id, &e.study),
+                        if total > 0.0 { w / total } else { 0.0 },
+                    )
+                })
                 .collect();
             let mut order: Vec<usize> = (0..rows.len()).collect();
             let year = |i: usize| {

@@ -4,7 +4,8 @@
 
 use super::raw::{RawMap, RawScreening, RawSearch, RawSynthesis};
 use super::{
-    Ctx, DimensionKind, Living, Trigger, EutilsIdentity, MapSettings, ProtocolError, Reason, SearchString, Synthesis,
+    Ctx, DimensionKind, EutilsIdentity, Living, MapSettings, ProtocolError, Reason, SearchString,
+    Synthesis, Trigger,
 };
 use crate::meta::{Method, Test};
 use std::collections::BTreeSet;
@@ -220,7 +221,12 @@ pub(super) fn living(cx: &Ctx, raw: Option<toml::Table>) -> Result<Living, Proto
     if let Some(v) = t.get("search_frequency") {
         l.search_frequency = Some(
             v.as_str()
-                .ok_or_else(|| err("living.search_frequency".into(), "must be text, e.g. \"monthly\"".into()))?
+                .ok_or_else(|| {
+                    err(
+                        "living.search_frequency".into(),
+                        "must be text, e.g. \"monthly\"".into(),
+                    )
+                })?
                 .to_string(),
         );
     }
@@ -275,16 +281,14 @@ pub(super) fn living(cx: &Ctx, raw: Option<toml::Table>) -> Result<Living, Proto
                 Trigger::PredictionIntervalNullCrossingChange
             }
             "new_systematic_review_in_cell" => Trigger::NewSystematicReviewInCell,
-            other => {
-                return Err(err(
-                    format!("{key}.kind"),
-                    format!(
-                        "{other:?} is not a trigger (new_study_in_empty_cell, new_study_weight_share, \
+            other => return Err(err(
+                format!("{key}.kind"),
+                format!(
+                    "{other:?} is not a trigger (new_study_in_empty_cell, new_study_weight_share, \
                          pooled_direction_or_ci_null_crossing_change, \
                          prediction_interval_null_crossing_change, new_systematic_review_in_cell)"
-                    ),
-                ))
-            }
+                ),
+            )),
         };
         l.triggers.push(trigger);
     }

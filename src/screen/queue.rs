@@ -199,9 +199,7 @@ impl Queue {
     pub fn top_first(&self, n: usize) -> Vec<usize> {
         let kept = self.model.kept_scores(&self.features);
         let mut scored: Vec<(usize, f32)> = (0..self.features.len())
-            .filter(|i| {
-                self.decided.get(*i) == Some(&None) && self.first.get(*i) == Some(&true)
-            })
+            .filter(|i| self.decided.get(*i) == Some(&None) && self.first.get(*i) == Some(&true))
             .map(|i| match kept.and_then(|k| k.get(i)) {
                 Some(s) => (i, *s),
                 None => (i, self.model.score(&self.features, i)),

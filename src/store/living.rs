@@ -181,9 +181,11 @@ impl Review {
     pub fn start_update(&mut self, mode: &str) -> Result<UpdateRow, StoreError> {
         let tx = self.conn.transaction()?;
         let max = |table: &str| -> Result<i64, StoreError> {
-            Ok(tx.query_row(&format!("SELECT coalesce(max(id), 0) FROM {table}"), [], |r| {
-                r.get(0)
-            })?)
+            Ok(tx.query_row(
+                &format!("SELECT coalesce(max(id), 0) FROM {table}"),
+                [],
+                |r| r.get(0),
+            )?)
         };
         let (rm, sm, hm) = (max("records")?, max("sources")?, max("harvests")?);
         let g: String = tx.query_row("SELECT value FROM meta WHERE key='generation'", [], |r| {
@@ -208,8 +210,10 @@ impl Review {
 
     /// Note that an update finished a step.
     pub fn update_step(&mut self, id: i64, step: &str) -> Result<(), StoreError> {
-        self.conn
-            .execute("UPDATE updates SET step = ?2 WHERE id = ?1", params![id, step])?;
+        self.conn.execute(
+            "UPDATE updates SET step = ?2 WHERE id = ?1",
+            params![id, step],
+        )?;
         Ok(())
     }
 
@@ -271,8 +275,10 @@ impl Review {
             q("SELECT count(*) FROM records WHERE id > ?1 AND ?2 >= 0")?,
             q("SELECT count(DISTINCT v.record_id) FROM record_versions v
                WHERE v.record_id <= ?1 AND v.source_id > ?2 AND v.version > 1")?,
-            q("SELECT count(DISTINCT d.pmid) FROM deletions d JOIN records r ON r.pmid = d.pmid
-               WHERE d.source_id > ?2 AND r.deleted = 1 AND ?1 >= 0")?,
+            q(
+                "SELECT count(DISTINCT d.pmid) FROM deletions d JOIN records r ON r.pmid = d.pmid
+               WHERE d.source_id > ?2 AND r.deleted = 1 AND ?1 >= 0",
+            )?,
         ))
     }
 
@@ -428,7 +434,8 @@ pub struct FlowCounts {
 pub type SearchLogRow = (String, String, Option<String>, String);
 
 /// The latest title/abstract (or resolution) label of each current record.
-const TA_LATEST: &str = "SELECT d.record_id, d.label FROM decisions d JOIN records r ON r.id = d.record_id
+const TA_LATEST: &str =
+    "SELECT d.record_id, d.label FROM decisions d JOIN records r ON r.id = d.record_id
     WHERE r.deleted = 0 AND d.stage IN ('title_abstract', 'resolution')
       AND d.id = (SELECT max(id) FROM decisions e WHERE e.record_id = d.record_id
                   AND e.stage IN ('title_abstract', 'resolution'))";

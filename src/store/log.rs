@@ -285,12 +285,13 @@ impl Review {
         if let Some((h, stored)) = self.latest_coding()? {
             let mut given: Vec<&(i64, String)> = rows.iter().collect();
             given.sort_by_key(|(id, _)| *id);
-            if h == hash && stored.len() == given.len() && stored.iter().zip(&given).all(|(a, b)| a == *b) {
-                let run: i64 = self.conn.query_row(
-                    "SELECT max(id) FROM coding_runs",
-                    [],
-                    |r| r.get(0),
-                )?;
+            if h == hash
+                && stored.len() == given.len()
+                && stored.iter().zip(&given).all(|(a, b)| a == *b)
+            {
+                let run: i64 = self
+                    .conn
+                    .query_row("SELECT max(id) FROM coding_runs", [], |r| r.get(0))?;
                 return Ok(run);
             }
         }
@@ -453,9 +454,9 @@ impl Review {
 
     /// Key, identifiers, title and year of records.
     pub fn briefs(&self) -> Result<BTreeMap<i64, Brief>, StoreError> {
-        let mut st = self
-            .conn
-            .prepare("SELECT id, key, pmid, doi, title, year, retracted FROM records WHERE deleted = 0")?;
+        let mut st = self.conn.prepare(
+            "SELECT id, key, pmid, doi, title, year, retracted FROM records WHERE deleted = 0",
+        )?;
         let rows = st.query_map([], |r| {
             Ok((
                 r.get::<_, i64>(0)?,

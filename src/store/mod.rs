@@ -477,7 +477,8 @@ impl Review {
                 let before = std::fs::read_to_string(&path).unwrap_or_default();
                 let mut f = f;
                 let _ = f.set_len(0);
-                let _ = std::io::Write::write_all(&mut f, std::process::id().to_string().as_bytes());
+                let _ =
+                    std::io::Write::write_all(&mut f, std::process::id().to_string().as_bytes());
                 if let Ok(pid) = before.trim().parse::<u32>() {
                     if pid != std::process::id() {
                         self.stale_lock.set(Some(pid));

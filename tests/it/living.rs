@@ -40,7 +40,8 @@ const TITLES: [&str; 16] = [
 /// One PubMed article, written for these tests.
 fn article(pmid: u64, n: usize, year: i32, rct: bool, retracted_by: Option<u64>) -> String {
     let title = TITLES.get(n).copied().unwrap_or("Untitled");
-    let mut types = String::from("<PublicationType UI=\"D016428\">Journal Article</PublicationType>");
+    let mut types =
+        String::from("<PublicationType UI=\"D016428\">Journal Article</PublicationType>");
     if rct {
         types.push_str(
             "<PublicationType UI=\"D016449\">Randomized Controlled Trial</PublicationType>",
@@ -97,8 +98,10 @@ fn eutils(s: &Server) -> Vec<String> {
 }
 
 fn run(args: &[String]) -> Output {
-    let refs: Vec<&dyn AsRef<std::ffi::OsStr>> =
-        args.iter().map(|a| a as &dyn AsRef<std::ffi::OsStr>).collect();
+    let refs: Vec<&dyn AsRef<std::ffi::OsStr>> = args
+        .iter()
+        .map(|a| a as &dyn AsRef<std::ffi::OsStr>)
+        .collect();
     lacuna(&refs)
 }
 
@@ -122,7 +125,9 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 fn effects_csv(rows: &[(u64, &str, &str, f64, f64)]) -> String {
     let mut s = String::from("record,study,intervention,outcome,comparison,measure,yi,vi\n");
     for (p, i, o, y, v) in rows {
-        s.push_str(&format!("{p},Study {p},{i},{o},vs usual care,SMD,{y},{v}\n"));
+        s.push_str(&format!(
+            "{p},Study {p},{i},{o},vs usual care,SMD,{y},{v}\n"
+        ));
     }
     s
 }
@@ -273,11 +278,15 @@ fn issue_17_three_months_of_a_living_review() {
     }
     m.server.replace_article(
         1006,
-        &article(1006, 5, 2015, false, None).replace("described at length", "described again at length"),
+        &article(1006, 5, 2015, false, None)
+            .replace("described at length", "described again at length"),
         "2999/01/01",
     );
-    m.server
-        .replace_article(1003, &article(1003, 2, 2012, true, Some(2999999)), "2999/01/01");
+    m.server.replace_article(
+        1003,
+        &article(1003, 2, 2012, true, Some(2999999)),
+        "2999/01/01",
+    );
     m.server.delete(1007);
     let mut a = vec!["update".into(), dir.clone(), "--json".into()];
     a.extend(eutils(&m.server));
@@ -372,7 +381,10 @@ fn issue_17_three_months_of_a_living_review() {
         diff["included_new"],
         serde_json::json!(["Study 2001", "Study 2002"])
     );
-    assert_eq!(diff["included_retracted"], serde_json::json!(["Study 1003"]));
+    assert_eq!(
+        diff["included_retracted"],
+        serde_json::json!(["Study 1003"])
+    );
     let closed = diff["gaps_closed"].as_array().expect("gaps_closed");
     assert!(
         closed.iter().any(|g| g["intervention"] == "peer"
@@ -422,7 +434,9 @@ fn issue_17_three_months_of_a_living_review() {
         ),
     ];
     assert_eq!(material, expected, "{}", diff["material"]);
-    let share = s2["pooled"][0]["weights"]["Study 2002"].as_f64().unwrap_or(0.0);
+    let share = s2["pooled"][0]["weights"]["Study 2002"]
+        .as_f64()
+        .unwrap_or(0.0);
     assert!((share - 2.0 / 3.0).abs() < 1e-6, "share {share}");
     // The retracted study is out of the pooled result, and flagged.
     assert!(s2["pooled"][0]["weights"].get("Study 1003").is_none());
@@ -438,9 +452,271 @@ fn issue_17_three_months_of_a_living_review() {
     assert!(stdout(&o).contains("nothing new"), "{}", stdout(&o));
     let again = run(&["snapshot".into(), dir.clone()]);
     assert_eq!(again.status.code(), Some(11), "{}", stderr(&again));
-    let list = run(&["snapshot".into(), dir.clone(), "--list".into(), "--json".into()]);
+    let list = run(&[
+        "snapshot".into(),
+        dir.clone(),
+        "--list".into(),
+        "--json".into(),
+    ]);
     ok(&list, "snapshot --list");
     let l: Value = serde_json::from_str(&stdout(&list)).expect("list json");
     assert_eq!(l.as_array().map(Vec::len), Some(2));
     assert_eq!(l[1]["label"], "month 2");
+}
+
+/// Month 2's changes on the server (as in the three-month test).
+fn month2_changes(server: &Server) {
+    for (i, pmid) in (2001..=2004u64).enumerate() {
+        server.add_article(
+            TERM,
+            pmid,
+            &article(pmid, 10 + i, 2024, i < 2, None),
+            "2999/01/01",
+        );
+    }
+    server.replace_article(
+        1003,
+        &article(1003, 2, 2012, true, Some(2999999)),
+        "2999/01/01",
+    );
+    server.delete(1007);
+}
+
+/// What a review holds, for comparing two of them: the stored figures, the
+/// log counts, and every record as exported.
+fn state(dir: &Path) -> (String, usize, usize, usize, String, String) {
+    let review = lacuna::store::Review::open(dir).expect("open");
+    let stats = run(&["stats".into(), dir.display().to_string(), "--json".into()]);
+    let mut s: Value = serde_json::from_str(&stdout(&stats)).expect("stats json");
+    // Times differ between runs; counts must not.
+    if let Some(o) = s.as_object_mut() {
+        o.remove("recent_sources");
+    }
+    let export = run(&["export".into(), dir.display().to_string()]);
+    let finished = review
+        .updates()
+        .expect("updates")
+        .iter()
+        .filter(|u| u.finished_at.is_some())
+        .count();
+    (
+        s.to_string(),
+        review.harvests().expect("harvests").len(),
+        finished,
+        review.updates().expect("updates").len(),
+        review.content_fingerprint().expect("fingerprint"),
+        stdout(&export),
+    )
+}
+
+fn update_cmd(dir: &Path, server: &Server) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_lacuna"));
+    c.arg("update")
+        .arg(dir)
+        .args(eutils(server))
+        .arg("--batch")
+        .arg("1");
+    c.env_remove("LACUNA_LOG").env_remove("LACUNA_FAILPOINT");
+    c
+}
+
+#[test]
+fn issue_17_a_killed_update_resumes_to_the_same_end_state() {
+    let reference = month1();
+    month2_changes(&reference.server);
+    let o = update_cmd(&reference.dir, &reference.server)
+        .output()
+        .expect("run");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let want = state(&reference.dir);
+    assert_eq!(want.2, 1, "one finished update");
+
+    for step in ["fetched", "deduplicated", "indexed", "coded"] {
+        let m = month1();
+        month2_changes(&m.server);
+        let killed = update_cmd(&m.dir, &m.server)
+            .env("LACUNA_FAILPOINT", format!("update:{step}"))
+            .output()
+            .expect("run");
+        assert!(
+            !killed.status.success() && killed.status.code().is_none(),
+            "the failpoint after {step} did not kill the process: {:?}",
+            killed.status
+        );
+        let o = update_cmd(&m.dir, &m.server).output().expect("run");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "resume after {step}: {err}");
+        assert!(err.contains("carrying on update 1"), "{err}");
+        assert!(
+            err.contains("took over the write lock left by process"),
+            "{err}"
+        );
+        assert_eq!(state(&m.dir), want, "killed after {step}, then resumed");
+    }
+
+    // A kill in the middle of fetching (no failpoint: SIGKILL while efetch
+    // replies are slow and come one record at a time).
+    let m = month1();
+    month2_changes(&m.server);
+    m.server.efetch_delay(std::time::Duration::from_millis(300));
+    let before = m.server.log().iter().filter(|l| l.util == "efetch").count();
+    let mut child = update_cmd(&m.dir, &m.server)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let t0 = std::time::Instant::now();
+    while m.server.log().iter().filter(|l| l.util == "efetch").count() < before + 2 {
+        assert!(t0.elapsed().as_secs() < 60, "the update never fetched");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().expect("kill -9");
+    let _ = child.wait();
+    m.server.efetch_delay(std::time::Duration::ZERO);
+    let o = update_cmd(&m.dir, &m.server).output().expect("run");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let got = state(&m.dir);
+    assert_eq!(got.0, want.0, "same records and counts");
+    assert_eq!(got.5, want.5, "same records exported");
+    assert_eq!(got.2, 1, "one finished update");
+}
+
+#[test]
+fn issue_17_update_is_locked_and_fails_cleanly_on_the_network() {
+    let m = month1();
+    let dir = m.dir.display().to_string();
+    // Another process writing: update and snapshot are refused with exit 9.
+    {
+        let holder = lacuna::store::Review::open(&m.dir).expect("open");
+        holder.lock_for_writing().expect("lock");
+        let mut a = vec!["update".into(), dir.clone()];
+        a.extend(eutils(&m.server));
+        let o = run(&a);
+        assert_eq!(o.status.code(), Some(9), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains("another lacuna command is writing"),
+            "{}",
+            stderr(&o)
+        );
+        let o = run(&["snapshot".into(), dir.clone()]);
+        assert_eq!(o.status.code(), Some(9), "{}", stderr(&o));
+    }
+    // NCBI failing: exit 8, a readable message, and nothing half-written.
+    month2_changes(&m.server);
+    // Three attempts (--retries 2), all refused.
+    for _ in 0..3 {
+        m.server
+            .fault(Some("esearch"), crate::eutils_server::Fault::Status(503));
+    }
+    let before = state(&m.dir);
+    let o = update_cmd(&m.dir, &m.server).output().expect("run");
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert_eq!(o.status.code(), Some(8), "{err}");
+    assert!(err.contains("503"), "{err}");
+    assert!(err.contains("run `lacuna update"), "{err}");
+    let after = state(&m.dir);
+    assert_eq!(after.0, before.0, "no record stored");
+    assert_eq!(after.5, before.5);
+    // The network back, the same command finishes the update.
+    let o = update_cmd(&m.dir, &m.server).output().expect("run");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("carrying on update 1"));
+    assert_eq!(state(&m.dir).2, 1);
+}
+
+#[test]
+fn issue_17_dry_run_stores_nothing() {
+    let m = month1();
+    month2_changes(&m.server);
+    let before = state(&m.dir);
+    let mut c = update_cmd(&m.dir, &m.server);
+    let o = c.arg("--dry-run").output().expect("run");
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.contains("records would be fetched"), "{out}");
+    assert!(out.contains("dry run: nothing was stored"), "{out}");
+    assert_eq!(state(&m.dir), before);
+}
+
+#[test]
+fn issue_17_retraction_notices_in_pubmed_xml() {
+    // Written for this test, in the shape of PubMed's records.
+    let xml = format!(
+        "<PubmedArticleSet>{}{}</PubmedArticleSet>",
+        article(9001, 0, 2019, true, Some(9999)),
+        article(9002, 1, 2019, true, None).replace(
+            "</MedlineCitation>",
+            "<CommentsCorrectionsList><CommentsCorrections RefType=\"ErratumIn\"><RefSource>J Living Tests. 2020;1:2</RefSource><PMID Version=\"1\">9003</PMID></CommentsCorrections><CommentsCorrections RefType=\"CommentIn\"><RefSource>Elsewhere</RefSource><PMID Version=\"1\">9004</PMID></CommentsCorrections><CommentsCorrections RefType=\"ExpressionOfConcernIn\"><RefSource>J Living Tests. 2021;2:3</RefSource></CommentsCorrections></CommentsCorrectionsList></MedlineCitation>"
+        )
+    );
+    let mut recs = Vec::new();
+    lacuna::parse::pubmed::read_slice(xml.as_bytes(), &mut |i| {
+        if let lacuna::model::Item::Record(r) = i {
+            recs.push(*r);
+        }
+        true
+    })
+    .expect("parse");
+    assert_eq!(recs.len(), 2);
+    let a = &recs[0];
+    assert!(a.retracted());
+    assert_eq!(a.corrections.len(), 1);
+    assert_eq!(a.corrections[0].r#type, "RetractionIn");
+    assert_eq!(a.corrections[0].pmid.map(|p| p.get()), Some(9999));
+    let b = &recs[1];
+    assert!(!b.retracted());
+    let kinds: Vec<&str> = b.corrections.iter().map(|c| c.r#type.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["ErratumIn", "ExpressionOfConcernIn"],
+        "CommentIn is not kept"
+    );
+    assert_eq!(b.corrections[1].pmid, None);
+    assert_eq!(
+        b.corrections[1].source.as_deref(),
+        Some("J Living Tests. 2021;2:3")
+    );
+    // The correction's PMID never becomes the record's.
+    assert_eq!(b.pmid.map(|p| p.get()), Some(9002));
+}
+
+/// The NLM update file the benches use holds 4 `RetractionIn`, 8
+/// `RetractionOf`, 164 `ErratumIn` and 1 `ExpressionOfConcernIn` entries,
+/// and 4 records typed "Retracted Publication".
+#[test]
+fn issue_17_retractions_in_the_nlm_update_file() {
+    let path = root().join("data/pubmed21n1298.xml.gz");
+    assert!(
+        path.is_file(),
+        "{} is missing: run scripts/fetch-bench-data.sh (scripts/test.sh does)",
+        path.display()
+    );
+    let mut counts = std::collections::BTreeMap::<String, usize>::new();
+    let mut retracted_type = 0;
+    let mut retracted = 0;
+    lacuna::parse::open::read_file(&path, &mut |i| {
+        if let lacuna::model::Item::Record(r) = i {
+            for c in &r.corrections {
+                *counts.entry(c.r#type.clone()).or_default() += 1;
+            }
+            if r.publication_types
+                .iter()
+                .any(|t| t == "Retracted Publication")
+            {
+                retracted_type += 1;
+            }
+            if r.retracted() {
+                retracted += 1;
+            }
+        }
+        true
+    })
+    .expect("read the NLM file");
+    let n = |k: &str| counts.get(k).copied().unwrap_or(0);
+    assert_eq!(n("RetractionIn"), 4);
+    assert_eq!(n("RetractionOf"), 8);
+    assert_eq!(n("ErratumIn"), 164);
+    assert_eq!(n("ExpressionOfConcernIn"), 1);
+    assert_eq!(retracted_type, 4);
+    assert!(retracted >= retracted_type, "{retracted}");
 }
