@@ -281,14 +281,16 @@ pub(super) fn living(cx: &Ctx, raw: Option<toml::Table>) -> Result<Living, Proto
                 Trigger::PredictionIntervalNullCrossingChange
             }
             "new_systematic_review_in_cell" => Trigger::NewSystematicReviewInCell,
-            other => return Err(err(
-                format!("{key}.kind"),
-                format!(
+            other => {
+                return Err(err(
+                    format!("{key}.kind"),
+                    format!(
                     "{other:?} is not a trigger (new_study_in_empty_cell, new_study_weight_share, \
                          pooled_direction_or_ci_null_crossing_change, \
                          prediction_interval_null_crossing_change, new_systematic_review_in_cell)"
                 ),
-            )),
+                ))
+            }
         };
         l.triggers.push(trigger);
     }
