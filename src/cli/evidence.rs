@@ -117,6 +117,27 @@ pub fn protocol(out: &mut dyn Write, a: ProtocolArgs) -> anyhow::Result<()> {
         p.exclusion_reasons.len()
     )?;
     writeln!(out, "  synthesis: {:?} with {:?} intervals; pooled from k >= {}, prediction interval from k >= {}", p.synthesis.method, p.synthesis.test, p.synthesis.min_k_pool, p.synthesis.pi_min_k)?;
+    let triggers: Vec<String> = p
+        .living
+        .triggers
+        .iter()
+        .map(|t| match t {
+            lacuna::protocol::Trigger::NewStudyWeightShare { threshold } => {
+                format!("{} ({:.0} %)", t.kind(), threshold * 100.0)
+            }
+            _ => t.kind().to_string(),
+        })
+        .collect();
+    writeln!(
+        out,
+        "  living: material changes are {}; retracted studies {} pooling",
+        triggers.join(", "),
+        if p.living.keep_retracted {
+            "stay in"
+        } else {
+            "are left out of"
+        }
+    )?;
     Ok(())
 }
 

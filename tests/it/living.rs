@@ -720,3 +720,35 @@ fn issue_17_retractions_in_the_nlm_update_file() {
     assert_eq!(retracted_type, 4);
     assert!(retracted >= retracted_type, "{retracted}");
 }
+
+#[test]
+fn issue_17_living_triggers_are_checked_in_the_protocol() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let base = std::fs::read_to_string(protocol_file(tmp.path())).expect("protocol");
+    let start = base.find("\n[living]\n").expect("[living]") + 1;
+    let end = start + base.get(start..).and_then(|s| s.find("\n# ---")).expect("end of [living]");
+    let with = |living: &str| {
+        let text = format!("{}{living}\n{}", &base[..start], &base[end..]);
+        lacuna::protocol::parse(Path::new("p.toml"), &text)
+    };
+    let p = with("[living]\ntriggers = [{ kind = \"new_study_weight_share\", threshold = 0.4 }]\nkeep_retracted = true")
+        .expect("valid");
+    assert_eq!(
+        p.living.triggers,
+        [lacuna::protocol::Trigger::NewStudyWeightShare { threshold: 0.4 }]
+    );
+    assert!(p.living.keep_retracted);
+    let e = with("[living]\ntriggers = [{ kind = \"new_study_somewhere\" }]").expect_err("bad kind");
+    assert_eq!(e.key, "living.triggers[0].kind");
+    assert!(e.message.contains("new_study_in_empty_cell"), "{}", e.message);
+    assert!(e.line > 0);
+    let e = with("[living]\ntriggers = [{ kind = \"new_study_weight_share\", threshold = 25 }]")
+        .expect_err("threshold as a percentage");
+    assert_eq!(e.key, "living.triggers[0].threshold");
+    let e = with("[living]\ntriggers = [{ kind = \"new_study_weight_share\" }]")
+        .expect_err("no threshold");
+    assert!(e.message.contains("needs a threshold"), "{}", e.message);
+    // No [living] at all: every trigger, threshold 0.25.
+    let p = with("").expect("valid");
+    assert_eq!(p.living.triggers.len(), 5);
+}
