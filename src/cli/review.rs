@@ -75,6 +75,24 @@ fn print_stats(
         "PRISMA            {} identified, {} duplicates removed",
         s.identified, s.duplicates_removed
     )?;
+    if s.retracted > 0 {
+        writeln!(out, "retracted         {}", s.retracted)?;
+    }
+    if let Some((at, outcome)) = &s.last_update {
+        writeln!(
+            out,
+            "updates           {} (last {at}: {})",
+            s.updates,
+            outcome.replace('_', " ")
+        )?;
+    }
+    if s.snapshots > 0 {
+        writeln!(
+            out,
+            "snapshots         {} (lacuna snapshot DIR --list)",
+            s.snapshots
+        )?;
+    }
     writeln!(
         out,
         "search index      {}",

@@ -125,19 +125,14 @@ impl Session {
         for i in skip {
             queue.skip(i);
         }
-        // A living review's newest records come first.
-        let latest = match review.open_update()? {
-            Some(u) => Some(u),
-            None => review.last_update()?,
-        };
-        if let Some(u) = latest {
-            let new: Vec<usize> = review
-                .new_in_update(&u)?
-                .iter()
-                .filter_map(|id| index_of.get(id).copied())
-                .collect();
-            queue.put_first(&new);
-        }
+        // A living review's newest records come first: those its updates
+        // brought since the latest snapshot.
+        let new: Vec<usize> = review
+            .new_since_snapshot()?
+            .iter()
+            .filter_map(|id| index_of.get(id).copied())
+            .collect();
+        queue.put_first(&new);
         Ok(Session {
             ids,
             records,

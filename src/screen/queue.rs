@@ -275,6 +275,37 @@ mod tests {
     use super::*;
 
     #[test]
+    fn records_put_first_come_before_better_ranked_ones() {
+        let texts: Vec<String> = (0..40usize)
+            .map(|i| {
+                if i % 4 == 0 {
+                    format!("dialectical behaviour therapy trial {i}")
+                } else {
+                    format!("mouse liver assay {i}")
+                }
+            })
+            .collect();
+        let mut q = Queue::new(&texts, &[(0, true), (1, false), (4, true)], 0.95, 0.05);
+        let best = q.next().expect("next").index;
+        assert_eq!(best % 4, 0, "the model ranks a therapy record first");
+        // Two irrelevant-looking records from an update come first all the same.
+        q.put_first(&[13, 17]);
+        let a = q.next().expect("next");
+        assert!([13, 17].contains(&a.index), "{a:?}");
+        q.decide(a.index, false);
+        let b = q.next().expect("next");
+        assert!([13, 17].contains(&b.index) && b.index != a.index, "{b:?}");
+        assert_eq!(q.top_first(5).len(), 1);
+        q.decide(b.index, false);
+        assert!(q.top_first(5).is_empty());
+        assert_eq!(
+            q.next().expect("next").index % 4,
+            0,
+            "then the ranking again"
+        );
+    }
+
+    #[test]
     fn next_reads_kept_scores_equal_to_fresh_ones() {
         let texts: Vec<String> = (0..80usize)
             .map(|i| {

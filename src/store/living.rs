@@ -282,6 +282,19 @@ impl Review {
         ))
     }
 
+    /// Current records brought by the updates since the latest snapshot
+    /// (by every update, when there is no snapshot yet): the records a
+    /// living review screens first.
+    pub fn new_since_snapshot(&self) -> Result<BTreeSet<i64>, StoreError> {
+        let mut st = self.conn.prepare(
+            "SELECT id FROM records WHERE deleted = 0 AND id > (
+                SELECT min(record_mark) FROM updates
+                WHERE started_at >= coalesce((SELECT max(created_at) FROM snapshots), ''))",
+        )?;
+        let rows = st.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Row ids of current records that are retracted.
     pub fn retracted_records(&self) -> Result<BTreeSet<i64>, StoreError> {
         let mut st = self

@@ -264,6 +264,14 @@ pub struct Stats {
     pub identified: u64,
     /// PRISMA: duplicates removed (records merged into another).
     pub duplicates_removed: u64,
+    /// Current records that PubMed marks retracted.
+    pub retracted: u64,
+    /// Finished runs of `lacuna update`.
+    pub updates: u64,
+    /// When the latest update finished, and its outcome.
+    pub last_update: Option<(String, String)>,
+    /// Snapshots (versions) taken.
+    pub snapshots: u64,
 }
 
 /// One row of the sources table.
@@ -699,6 +707,12 @@ impl Review {
             "SELECT coalesce(sum(articles + books), 0) FROM sources WHERE finished_at IS NOT NULL",
         )?;
         s.duplicates_removed = self.duplicates_removed()?;
+        s.retracted = q("SELECT count(*) FROM records WHERE deleted=0 AND retracted=1")?;
+        s.updates = q("SELECT count(*) FROM updates WHERE finished_at IS NOT NULL")?;
+        s.last_update = self
+            .last_update()?
+            .and_then(|u| u.finished_at.zip(u.outcome));
+        s.snapshots = q("SELECT count(*) FROM snapshots")?;
         Ok(s)
     }
 }
