@@ -3,7 +3,8 @@
 # 135 real records of corpus/cen-demo.jsonl, search it, record the
 # collector's screening decisions, auto-code the included records with the
 # complex-emotional-needs protocol, attach extracted effect sizes, and draw
-# the evidence gap map (demo-review/reports/gapmap.html: open it in a browser).
+# the evidence gap map (demo-review/reports/gapmap.html: open it in a browser),
+# and freeze the result as version 1 of the living review (lacuna snapshot).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
@@ -29,3 +30,6 @@ $lacuna extract demo-review --import corpus/cen-demo-effects.csv
 echo
 echo '$ lacuna map demo-review'
 $lacuna map demo-review
+echo
+echo '$ lacuna snapshot demo-review --label "demo, version 1"    # freeze this version of the living review'
+$lacuna snapshot demo-review --label "demo, version 1"

@@ -234,8 +234,7 @@ pub fn snapshot(out: &mut dyn Write, bars: &Bars, a: SnapshotArgs) -> anyhow::Re
                 shell(&a.dir)
             )?;
         } else {
-            for s in &all {
-                let snap = living::load(&review, s.id)?;
+            for (s, snap) in all.iter().zip(living::history(&review)?) {
                 writeln!(
                     out,
                     "{:>3}  {}  {} studies, {} pooled results{}",

@@ -604,3 +604,187 @@ pub fn diff(from: &Snapshot, to: &Snapshot, records: RecordsDiff, triggers: &[Tr
         material,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pooled(est: f64, ci: (f64, f64), pi: Option<(f64, f64)>, k: usize) -> PooledResult {
+        PooledResult {
+            intervention: "dbt".into(),
+            outcome: "self_harm".into(),
+            measure: "SMD".into(),
+            k,
+            estimate: est,
+            ci_lb: ci.0,
+            ci_ub: ci.1,
+            pi_lb: pi.map(|p| p.0),
+            pi_ub: pi.map(|p| p.1),
+            tau2: 0.0,
+            i2: 0.0,
+            scale: "SMD".into(),
+            shown: (est, ci.0, ci.1),
+            weights: BTreeMap::new(),
+            cumulative: Vec::new(),
+        }
+    }
+
+    fn study(id: &str, iv: &str, oc: &str, design: &str) -> IncludedStudy {
+        IncludedStudy {
+            id: id.into(),
+            reports: vec![Report {
+                key: format!("src:{id}"),
+                pmid: None,
+                title: id.into(),
+                year: Some(2020),
+                retracted: false,
+            }],
+            interventions: [iv.to_string()].into(),
+            outcomes: [oc.to_string()].into(),
+            designs: [design.to_string()].into(),
+            ongoing: false,
+        }
+    }
+
+    fn cell(iv: &str, oc: &str, n: usize, reviews: usize, gaps: &[Gap]) -> CellState {
+        CellState {
+            intervention: iv.into(),
+            outcome: oc.into(),
+            n_studies: n,
+            n_reviews: reviews,
+            n_ongoing: 0,
+            gaps: gaps.to_vec(),
+        }
+    }
+
+    fn snap(version: i64) -> Snapshot {
+        Snapshot {
+            format: SNAPSHOT_FORMAT,
+            version,
+            label: None,
+            created_at: String::new(),
+            lacuna_version: String::new(),
+            protocol_id: String::new(),
+            protocol_version: String::new(),
+            protocol_hash: String::new(),
+            searches: Vec::new(),
+            prisma: Prisma::default(),
+            included: Vec::new(),
+            cells: Vec::new(),
+            pooled: Vec::new(),
+        }
+    }
+
+    fn all() -> Vec<Trigger> {
+        crate::protocol::Living::default().triggers
+    }
+
+    fn kinds(d: &Diff) -> Vec<&str> {
+        d.material.iter().map(|m| m.trigger.as_str()).collect()
+    }
+
+    #[test]
+    fn ci_and_prediction_interval_crossing_the_null_are_material() {
+        let mut a = snap(1);
+        a.pooled = vec![pooled(0.5, (0.1, 0.9), Some((-0.2, 1.2)), 4)];
+        let mut b = snap(2);
+        b.pooled = vec![pooled(0.3, (-0.1, 0.7), Some((0.05, 0.6)), 5)];
+        let d = diff(&a, &b, RecordsDiff::default(), &all());
+        assert_eq!(
+            kinds(&d),
+            [
+                "pooled_direction_or_ci_null_crossing_change",
+                "prediction_interval_null_crossing_change"
+            ]
+        );
+        assert_eq!(d.pooled_moved.len(), 1);
+        // The same change without those triggers in the protocol is not material.
+        let d = diff(
+            &a,
+            &b,
+            RecordsDiff::default(),
+            &[Trigger::NewStudyInEmptyCell],
+        );
+        assert!(d.material.is_empty());
+        assert_eq!(d.pooled_moved.len(), 1, "still listed as moved");
+        // A move that crosses nothing is listed, and not material.
+        b.pooled = vec![pooled(0.45, (0.05, 0.85), Some((-0.3, 1.3)), 5)];
+        let d = diff(&a, &b, RecordsDiff::default(), &all());
+        assert!(d.material.is_empty(), "{:?}", d.material);
+        assert_eq!(d.pooled_moved.len(), 1);
+        // An estimate that changes sides is material even if both CIs hold the null.
+        a.pooled = vec![pooled(0.1, (-0.2, 0.4), None, 3)];
+        b.pooled = vec![pooled(-0.1, (-0.4, 0.2), None, 4)];
+        let d = diff(&a, &b, RecordsDiff::default(), &all());
+        assert_eq!(kinds(&d), ["pooled_direction_or_ci_null_crossing_change"]);
+    }
+
+    #[test]
+    fn weight_share_below_the_threshold_is_not_material() {
+        let mut a = snap(1);
+        a.included = vec![
+            study("A", "dbt", "self_harm", "rct"),
+            study("B", "dbt", "self_harm", "rct"),
+        ];
+        a.pooled = vec![pooled(0.5, (0.1, 0.9), None, 2)];
+        let mut b = a.clone();
+        b.version = 2;
+        b.included.push(study("C", "dbt", "self_harm", "rct"));
+        let mut p = pooled(0.5, (0.2, 0.8), None, 3);
+        p.weights = [
+            ("A".to_string(), 0.4),
+            ("B".to_string(), 0.36),
+            ("C".to_string(), 0.24),
+        ]
+        .into();
+        b.pooled = vec![p];
+        let at = |t: f64| {
+            diff(
+                &a,
+                &b,
+                RecordsDiff::default(),
+                &[Trigger::NewStudyWeightShare { threshold: t }],
+            )
+        };
+        assert!(at(0.25).material.is_empty());
+        let d = at(0.2);
+        assert_eq!(d.material.len(), 1);
+        assert_eq!(d.material[0].study.as_deref(), Some("C"));
+        assert_eq!(d.included_new, ["C"]);
+    }
+
+    #[test]
+    fn a_new_review_and_a_closed_gap_are_material_and_listed() {
+        let mut a = snap(1);
+        a.cells = vec![
+            cell("dbt", "self_harm", 3, 0, &[Gap::Synthesis]),
+            cell("peer", "quality_of_life", 0, 0, &[Gap::Absolute]),
+        ];
+        let mut b = snap(2);
+        b.included = vec![study("P1", "peer", "quality_of_life", "rct")];
+        b.cells = vec![
+            cell("dbt", "self_harm", 4, 1, &[]),
+            cell("peer", "quality_of_life", 1, 0, &[Gap::Weak]),
+        ];
+        let d = diff(&a, &b, RecordsDiff::default(), &all());
+        assert_eq!(
+            kinds(&d),
+            ["new_systematic_review_in_cell", "new_study_in_empty_cell"]
+        );
+        let g = |iv: &str, oc: &str, gap| GapChange {
+            intervention: iv.into(),
+            outcome: oc.into(),
+            gap,
+        };
+        assert_eq!(
+            d.gaps_closed,
+            [
+                g("dbt", "self_harm", Gap::Synthesis),
+                g("peer", "quality_of_life", Gap::Absolute)
+            ]
+        );
+        assert_eq!(d.gaps_opened, [g("peer", "quality_of_life", Gap::Weak)]);
+        // The same snapshot against itself: nothing.
+        assert!(diff(&b, &b, RecordsDiff::default(), &all()).is_empty());
+    }
+}

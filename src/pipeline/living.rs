@@ -514,6 +514,16 @@ pub fn snapshot(
     Ok(SnapshotOutcome::Taken(Box::new(snap)))
 }
 
+/// Every snapshot, oldest first: how the review, and each pooled answer,
+/// moved from version to version.
+pub fn history(review: &Review) -> Result<Vec<Snapshot>, Error> {
+    review
+        .snapshots()?
+        .iter()
+        .map(|s| load(review, s.id))
+        .collect()
+}
+
 /// A stored snapshot.
 pub fn load(review: &Review, version: i64) -> Result<Snapshot, Error> {
     let Some(json) = review.snapshot_json(version)? else {

@@ -142,7 +142,7 @@ pub enum StoreError {
     },
     /// Another process is writing to the review (an import, a harvest, an
     /// index rebuild) and holds its lock.
-    #[error("{}: another lacuna command is writing to this review (an import, a harvest or an index rebuild); run this again when it has finished", .0.display())]
+    #[error("{}: another lacuna command is writing to this review (an import, a harvest, an update, a snapshot or an index rebuild); run this again when it has finished", .0.display())]
     Busy(PathBuf),
     /// The search index failed.
     #[error("search index: {0}")]
