@@ -390,8 +390,10 @@ fn print_diff(out: &mut dyn Write, d: &Diff) -> std::io::Result<()> {
         for g in v {
             writeln!(
                 out,
-                "  {what}: {} × {} ({:?} gap)",
-                g.intervention, g.outcome, g.gap
+                "  {what}: {} × {} ({} gap)",
+                g.intervention,
+                g.outcome,
+                g.gap.as_str()
             )?;
         }
     }

@@ -109,6 +109,17 @@ pub enum Gap {
     Weak,
 }
 
+impl Gap {
+    /// The name used in JSON: `absolute`, `synthesis` or `weak`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Gap::Absolute => "absolute",
+            Gap::Synthesis => "synthesis",
+            Gap::Weak => "weak",
+        }
+    }
+}
+
 /// One intervention × outcome cell.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Cell {
