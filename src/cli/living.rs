@@ -429,3 +429,178 @@ fn print_diff(out: &mut dyn Write, d: &Diff) -> std::io::Result<()> {
     }
     Ok(())
 }
+
+/// Arguments of `lacuna report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The review folder.
+    dir: PathBuf,
+    /// The snapshot to report (default: the latest).
+    #[arg(long)]
+    snapshot: Option<i64>,
+    /// Compare with this earlier snapshot (default: the one before).
+    #[arg(long)]
+    since: Option<i64>,
+    /// Where to write the briefing (default: DIR/reports/vN).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Do not print a PDF, even when Chromium is on the machine.
+    #[arg(long)]
+    no_pdf: bool,
+    /// The protocol, if not the review's protocol.toml.
+    #[arg(long)]
+    protocol: Option<PathBuf>,
+    /// Print what was written as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `lacuna report`: the briefing.
+pub fn report(out: &mut dyn Write, bars: &Bars, a: ReportArgs) -> anyhow::Result<u8> {
+    let mut review = Review::open(&a.dir)?;
+    let protocol = lacuna::pipeline::load_protocol(&a.dir, a.protocol.as_deref())?;
+    let version = match a.snapshot {
+        Some(v) => v,
+        None => review.snapshots()?.last().map(|s| s.id).ok_or_else(|| {
+            lacuna::Error::NotReady(format!(
+                "the review has no snapshot yet: take one with `lacuna snapshot {}`",
+                shell(&a.dir)
+            ))
+        })?,
+    };
+    let dest = a.out.clone().unwrap_or_else(|| {
+        lacuna::pipeline::folder::reports_dir(&a.dir).join(format!("v{version}"))
+    });
+    let w = lacuna::pipeline::briefing::report(
+        &mut review,
+        &protocol,
+        Some(version),
+        a.since,
+        &dest,
+        !a.no_pdf,
+    )?;
+    if let Some(n) = &w.pdf_note {
+        bars.message(&format!("no PDF: {n}"));
+    }
+    if a.json {
+        serde_json::to_writer_pretty(&mut *out, &w)?;
+        writeln!(out)?;
+        return Ok(exit::OK);
+    }
+    writeln!(
+        out,
+        "briefing for version {}{} ({} KB, self-contained): Markdown in {}{}",
+        w.version,
+        w.since.map(|s| format!(" against version {s}")).unwrap_or_default(),
+        w.html_bytes / 1024,
+        w.markdown.display(),
+        w.pdf
+            .as_ref()
+            .map(|p| format!(", PDF in {}", p.display()))
+            .unwrap_or_default()
+    )?;
+    writeln!(out, "{}", w.html.display())?;
+    Ok(exit::OK)
+}
+
+/// Arguments of `lacuna prisma`.
+#[derive(Debug, Args)]
+pub struct PrismaArgs {
+    /// The review folder.
+    dir: PathBuf,
+    /// The snapshot (default: the latest).
+    #[arg(long)]
+    snapshot: Option<i64>,
+    /// The PRISMA2020 R package's CSV (its Shiny app loads it).
+    #[arg(long, conflicts_with = "json")]
+    csv: bool,
+    /// The counts as JSON, with the package's field names.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `lacuna prisma`: the PRISMA 2020 counts of a snapshot.
+pub fn prisma(out: &mut dyn Write, a: PrismaArgs) -> anyhow::Result<u8> {
+    let review = Review::open(&a.dir)?;
+    let (version, p) = lacuna::pipeline::briefing::prisma(&review, a.snapshot)?;
+    if a.csv {
+        out.write_all(lacuna::report::prisma::csv(&p).as_bytes())?;
+    } else if a.json {
+        serde_json::to_writer_pretty(&mut *out, &p)?;
+        writeln!(out)?;
+    } else {
+        writeln!(out, "PRISMA 2020 counts, version {version}")?;
+        let dbs: Vec<String> = p
+            .database_specific_results
+            .iter()
+            .map(|d| format!("{} {}", d.database, d.n))
+            .collect();
+        for (what, n) in [
+            ("previous studies", p.previous_studies),
+            ("previous reports", p.previous_reports),
+            ("records identified", p.database_results),
+            ("duplicates removed", p.duplicates),
+            ("not screened (stopping rule)", p.excluded_automatic),
+            ("deleted by NLM", p.excluded_other),
+            ("records screened", p.records_screened),
+            ("records excluded", p.records_excluded),
+            ("reports sought", p.dbr_sought_reports),
+            ("reports not retrieved", p.dbr_notretrieved_reports),
+            ("reports assessed", p.dbr_assessed),
+            ("new studies", p.new_studies),
+            ("new reports", p.new_reports),
+            ("total studies", p.total_studies),
+            ("total reports", p.total_reports),
+        ] {
+            writeln!(out, "  {what:<30} {n}")?;
+        }
+        writeln!(out, "  databases: {}", dbs.join("; "))?;
+        for r in &p.dbr_excluded {
+            writeln!(out, "  excluded at full text, {}: {}", r.reason, r.n)?;
+        }
+    }
+    Ok(exit::OK)
+}
+
+/// Arguments of `lacuna demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The review folder the demo makes (replaced if it holds an earlier demo).
+    #[arg(long, default_value = "demo-review")]
+    out: PathBuf,
+    /// Do not print a PDF, even when Chromium is on the machine.
+    #[arg(long)]
+    no_pdf: bool,
+}
+
+/// `lacuna demo`: the living cycle on the bundled corpus; the briefing's
+/// path is the last line of stdout.
+pub fn demo(out: &mut dyn Write, bars: &Bars, a: DemoArgs) -> anyhow::Result<u8> {
+    let t0 = std::time::Instant::now();
+    let r = lacuna::pipeline::demo::run(&a.out, bars, !a.no_pdf)?;
+    let d = &r.diff;
+    writeln!(
+        out,
+        "demo review in {} (two versions; try `lacuna prisma {}`, `lacuna diff {}`, `lacuna screen {} --reviewer NAME`)",
+        r.review.display(),
+        shell(&r.review),
+        shell(&r.review),
+        shell(&r.review)
+    )?;
+    writeln!(
+        out,
+        "version 2 against version 1: {} new records, {} new studies, {} gaps closed, {} pooled results moved, {} material changes",
+        d.records.new.len(),
+        d.included_new.len(),
+        d.gaps_closed.len(),
+        d.pooled_moved.len(),
+        d.material.len()
+    )?;
+    writeln!(out, "interactive map: {}", r.map.display())?;
+    if let Some(p) = &r.pdf {
+        writeln!(out, "PDF: {}", p.display())?;
+    }
+    bars.message(&format!("done in {:.1} s", t0.elapsed().as_secs_f64()));
+    writeln!(out, "{}", r.briefing.display())?;
+    Ok(exit::OK)
+}

@@ -7,7 +7,7 @@
 //! - `screen.rs`: `decide` (and agreement), `screen`, `simulate`
 //! - `evidence.rs`: `protocol`, `code`, `extract`, `map`
 //! - `pool.rs`: `pool`
-//! - `living.rs`: `update`, `snapshot`, `diff`
+//! - `living.rs`: `update`, `snapshot`, `diff`, `report`, `prisma`, `demo`
 //! - `bars.rs`: the progress bars
 //!
 //! A verb reads its arguments, calls one library function (most are in
@@ -126,6 +126,18 @@ pub enum Command {
     /// retracted or deleted by NLM, newly included studies, gaps closed and opened, pooled
     /// results that moved, and which changes are material under the protocol's [living] triggers.
     Diff(living::DiffArgs),
+    /// Write the briefing for policy units and funders: one self-contained HTML file (inline
+    /// SVG figures, works offline and when emailed), Markdown, and a PDF when Chromium is on
+    /// the machine. Summary in plain words, what's new, the PRISMA 2020 flow, the gap map,
+    /// gaps ranked for funders, forest plots, methods and references.
+    Report(living::ReportArgs),
+    /// The PRISMA 2020 counts of a snapshot, with the PRISMA2020 R package's field names
+    /// (--csv loads into its Shiny app).
+    Prisma(living::PrismaArgs),
+    /// The whole living cycle on the bundled real demo corpus, offline: two monthly batches,
+    /// screening replayed, coding, effect sizes, pooling, two snapshots, the diff and the
+    /// briefing. Prints the briefing's path as the last line.
+    Demo(living::DemoArgs),
 }
 
 /// Named exit codes (documented in `--help` and the README).
@@ -167,6 +179,9 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Update(a) => return living::update(&mut out, &bars, a),
         Command::Snapshot(a) => return living::snapshot(&mut out, &bars, a),
         Command::Diff(a) => return living::diff(&mut out, a),
+        Command::Report(a) => return living::report(&mut out, &bars, a),
+        Command::Prisma(a) => return living::prisma(&mut out, a),
+        Command::Demo(a) => return living::demo(&mut out, &bars, a),
         Command::Init(a) => review::init(&bars, a),
         Command::Stats(a) => review::stats(&mut out, a),
         Command::Import(a) => records::import(&mut out, &bars, a),

@@ -15,6 +15,8 @@
 //!
 //! No stage logic lives here: only sequencing, threads and commit/rollback.
 
+pub mod briefing;
+pub mod demo;
 pub mod evidence;
 pub mod folder;
 pub mod harvest;

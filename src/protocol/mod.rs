@@ -156,6 +156,10 @@ pub struct MapSettings {
     pub review_designs: Vec<String>,
     /// Designs that count as economic evidence.
     pub economic_designs: Vec<String>,
+    /// Funders' priorities, most important first: intervention ids or
+    /// intervention group ids (`[map] priorities`). The briefing ranks gaps
+    /// by them; rows named nowhere come after, in framework order.
+    pub priorities: Vec<String>,
 }
 
 /// Synthesis settings.
@@ -390,7 +394,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Protocol, ProtocolError> {
             .map(|c| c.dimension)
     };
     let synthesis = sections::synthesis(&cx, raw.synthesis)?;
-    let map = sections::map_settings(&cx, raw.map, &dim_of)?;
+    let group_ids: Vec<String> = frame.groups.iter().map(|(id, _)| id.clone()).collect();
+    let map = sections::map_settings(&cx, raw.map, &dim_of, &group_ids)?;
     let eutils = sections::eutils_identity(&cx, raw.search.as_ref())?;
     let searches = sections::searches(&cx, raw.search)?;
     let exclusion_reasons = sections::exclusion_reasons(&cx, raw.screening)?;

@@ -95,6 +95,8 @@ pub(super) struct RawMap {
     pub(super) review_designs: Option<Vec<Spanned<String>>>,
     #[serde(default)]
     pub(super) economic_designs: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    pub(super) priorities: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Deserialize)]

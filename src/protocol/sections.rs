@@ -68,6 +68,7 @@ pub(super) fn map_settings(
     cx: &Ctx,
     raw: Option<RawMap>,
     dim_of: &dyn Fn(&str) -> Option<DimensionKind>,
+    groups: &[String],
 ) -> Result<MapSettings, ProtocolError> {
     let r = raw.unwrap_or(RawMap {
         synthesis_gap_min_primary: None,
@@ -75,7 +76,21 @@ pub(super) fn map_settings(
         weak_min_participants: None,
         review_designs: None,
         economic_designs: None,
+        priorities: None,
     });
+    let mut priorities = Vec::new();
+    for p in r.priorities.unwrap_or_default() {
+        let at = p.span().start;
+        let id = p.into_inner();
+        if dim_of(&id) != Some(DimensionKind::Intervention) && !groups.contains(&id) {
+            return Err(cx.err(
+                Some(at),
+                "map.priorities".into(),
+                format!("{id:?} is neither an intervention id nor an intervention group of this protocol"),
+            ));
+        }
+        priorities.push(id);
+    }
     let designs = |key: &str,
                    v: Option<Vec<Spanned<String>>>,
                    default: &[&str]|
@@ -125,6 +140,7 @@ pub(super) fn map_settings(
             r.economic_designs,
             &["economic_evaluation"],
         )?,
+        priorities,
     })
 }
 

@@ -2,7 +2,9 @@
 //! evidence gap map (interactive HTML, static SVG, CSV). Writes nothing
 //! itself; returns text.
 
+pub mod briefing;
 pub mod gapmap;
+pub mod prisma;
 pub mod recall;
 pub mod ris;
 pub mod svg;

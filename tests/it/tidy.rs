@@ -61,7 +61,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("extract", &[]),
     ("meta", &[]),
     ("living", &["gapmap", "protocol"]),
-    ("report", &["meta", "gapmap", "screen"]),
+    ("report", &["meta", "gapmap", "screen", "living", "protocol"]),
     (
         "pipeline",
         &[

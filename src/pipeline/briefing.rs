@@ -1,0 +1,317 @@
+//! `lacuna report` and `lacuna prisma`: gather a snapshot, the diff against
+//! an earlier one, the map, one forest plot per pooled cell, the methods'
+//! figures and the references, and write the briefing (HTML, Markdown, the
+//! figures as SVG, the interactive map, the PRISMA CSV, and a PDF when
+//! Chromium is on the machine).
+
+use super::evidence;
+use super::living::{self as living_step};
+use crate::error::Error;
+use crate::gapmap::Filter;
+use crate::living::{Prisma, Snapshot};
+use crate::model::Label;
+use crate::protocol::Protocol;
+use crate::report::briefing::{self, Briefing, Forest, Methods, Reference};
+use crate::store::Review;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// What `report` wrote.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Written {
+    /// The briefing page.
+    pub html: PathBuf,
+    /// The Markdown text (figures beside it).
+    pub markdown: PathBuf,
+    /// The PDF, when Chromium printed one.
+    pub pdf: Option<PathBuf>,
+    /// Why there is no PDF, when there is none.
+    pub pdf_note: Option<String>,
+    /// The version reported and the one it is compared with.
+    pub version: i64,
+    /// The earlier version.
+    pub since: Option<i64>,
+    /// Bytes of the HTML page.
+    pub html_bytes: u64,
+}
+
+/// The snapshot to report: the one asked for, else the latest.
+fn pick(review: &Review, version: Option<i64>) -> Result<Snapshot, Error> {
+    match version {
+        Some(v) => living_step::load(review, v),
+        None => {
+            let last = review.snapshots()?.last().map(|s| s.id).ok_or_else(|| {
+                Error::NotReady(format!(
+                    "the review has no snapshot yet: take one with `lacuna snapshot {}`",
+                    review.dir().display()
+                ))
+            })?;
+            living_step::load(review, last)
+        }
+    }
+}
+
+/// The PRISMA counts of a snapshot (the latest by default).
+pub fn prisma(review: &Review, version: Option<i64>) -> Result<(i64, Prisma), Error> {
+    let s = pick(review, version)?;
+    Ok((s.version, s.prisma))
+}
+
+fn forests(review: &Review, protocol: &Protocol, s: &Snapshot) -> Result<Vec<Forest>, Error> {
+    let (effects, _) = evidence::pooling_effects(review, protocol, review.effects()?)?;
+    let cells = evidence::cell_rows(&effects);
+    let opts = crate::meta::Options {
+        method: protocol.synthesis.method,
+        test: protocol.synthesis.test,
+        ..crate::meta::Options::default()
+    };
+    let name = |id: &str| -> String {
+        protocol
+            .frame
+            .categories
+            .iter()
+            .find(|c| c.id == id)
+            .map_or(id, |c| c.label.split(" (").next().unwrap_or(&c.label))
+            .to_string()
+    };
+    let mut out = Vec::new();
+    for p in &s.pooled {
+        let key = (p.intervention.clone(), p.outcome.clone(), p.measure.clone());
+        let Some((measure, rows)) = cells.get(&key) else {
+            continue;
+        };
+        let mut labels = Vec::new();
+        let mut es = Vec::new();
+        for (_, e) in rows {
+            if let Ok(x) = crate::model::EffectSize::new(e.yi, e.vi) {
+                labels.push(e.study.clone());
+                es.push(x);
+            }
+        }
+        let Ok(report) = crate::meta::analysis::analyse(
+            *measure,
+            &labels,
+            &es,
+            &opts,
+            &crate::meta::analysis::Request::default(),
+        ) else {
+            continue;
+        };
+        out.push(Forest {
+            intervention: p.intervention.clone(),
+            outcome: p.outcome.clone(),
+            measure: p.measure.clone(),
+            svg: crate::report::svg::forest(
+                &report,
+                &format!("{} × {}", name(&p.intervention), name(&p.outcome)),
+            ),
+        });
+    }
+    Ok(out)
+}
+
+fn references(review: &Review, s: &Snapshot) -> Result<Vec<Reference>, Error> {
+    let mut wanted: BTreeMap<String, (String, bool)> = BTreeMap::new();
+    for st in s.included.iter().filter(|x| !x.ongoing) {
+        for r in &st.reports {
+            wanted.insert(r.key.clone(), (st.id.clone(), r.retracted));
+        }
+    }
+    let mut out = Vec::new();
+    review.for_each_current(|_, r| {
+        let key = crate::store::key_text(&r.key());
+        if let Some((study, retracted)) = wanted.get(&key) {
+            out.push(Reference {
+                study: study.clone(),
+                authors: r.authors.clone(),
+                year: r.year,
+                title: r.title.clone(),
+                journal: r.journal.clone(),
+                pmid: r.pmid.map(|p| p.get()),
+                doi: r.doi.as_ref().map(|d| d.as_str().to_string()),
+                retracted: *retracted,
+            });
+        }
+        Ok(())
+    })?;
+    out.sort_by(|a, b| {
+        let first = |r: &Reference| r.authors.first().cloned().unwrap_or_else(|| r.title.clone());
+        first(a).cmp(&first(b)).then(a.year.cmp(&b.year))
+    });
+    Ok(out)
+}
+
+fn methods(review: &Review, protocol: &Protocol) -> Result<Methods, Error> {
+    let seq = review.decision_sequence()?;
+    let mut seen = Vec::new();
+    for (_, l) in &seq {
+        match l {
+            Label::Include => seen.push(true),
+            Label::Exclude => seen.push(false),
+            Label::Maybe => {}
+        }
+    }
+    let records = review.count_current()? as usize;
+    let alpha = 0.05;
+    let (lower, point) = crate::screen::stop::recall_estimate(&seen, records, alpha, 100);
+    let reviewers: BTreeSet<String> = review
+        .reviewer_labels()?
+        .into_iter()
+        .map(|(_, who, _, _)| who)
+        .collect();
+    Ok(Methods {
+        screened: seen.len(),
+        records,
+        reviewers: reviewers.into_iter().collect(),
+        recall: (point, lower),
+        can_stop: crate::screen::stop::buscar_stops(&seen, records, 0.95, alpha),
+        to_stop: crate::screen::stop::more_to_stop(&seen, records, 0.95, alpha),
+        rules: evidence::rule_count(protocol),
+        code_edits: review.code_edits()?.len(),
+        effect_rows: review.effects()?.len(),
+    })
+}
+
+fn chromium() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("CHROMIUM") {
+        return Some(PathBuf::from(p));
+    }
+    let path = std::env::var_os("PATH")?;
+    for dir in std::env::split_paths(&path) {
+        for name in ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"] {
+            let p = dir.join(name);
+            if p.is_file() {
+                return Some(p);
+            }
+        }
+    }
+    None
+}
+
+/// Print the page to PDF with headless Chromium; the reason when it cannot.
+fn print_pdf(html: &Path, pdf: &Path) -> Result<(), String> {
+    let Some(bin) = chromium() else {
+        return Err("no Chromium on this machine: install it (apt-get install chromium) and run `lacuna report` again, or print the HTML page from a browser".into());
+    };
+    let abs = std::fs::canonicalize(html).map_err(|e| e.to_string())?;
+    let profile = std::env::temp_dir().join(format!("lacuna-pdf-{}", std::process::id()));
+    let mut child = std::process::Command::new(&bin)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--no-pdf-header-footer",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(format!("file://{}", abs.display()))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| format!("{}: {e}", bin.display()))?;
+    let start = std::time::Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(s)) => break s,
+            Ok(None) if start.elapsed().as_secs() < 60 => {
+                std::thread::sleep(std::time::Duration::from_millis(100))
+            }
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = std::fs::remove_dir_all(&profile);
+                return Err("Chromium took over 60 s to print the PDF".into());
+            }
+            Err(e) => return Err(e.to_string()),
+        }
+    };
+    let _ = std::fs::remove_dir_all(&profile);
+    if status.success() && pdf.is_file() {
+        Ok(())
+    } else {
+        Err(format!("Chromium could not print the PDF ({status})"))
+    }
+}
+
+/// Write the briefing for snapshot `version` (default: the latest) against
+/// `since` (default: the version before it) into `out`.
+pub fn report(
+    review: &mut Review,
+    protocol: &Protocol,
+    version: Option<i64>,
+    since: Option<i64>,
+    out: &Path,
+    pdf: bool,
+) -> Result<Written, Error> {
+    let s = pick(review, version)?;
+    let since = match since {
+        Some(m) if m >= s.version => {
+            return Err(Error::NotReady(format!(
+                "--since {m} is not earlier than the version reported ({})",
+                s.version
+            )))
+        }
+        Some(m) => Some(m),
+        None => (s.version > 1).then_some(s.version - 1),
+    };
+    let earlier = since.map(|m| living_step::load(review, m)).transpose()?;
+    let diff = match &earlier {
+        Some(e) => Some(living_step::diff(review, protocol, Some(e.version), Some(s.version))?),
+        None => None,
+    };
+    let history: Vec<Snapshot> = living_step::history(review)?
+        .into_iter()
+        .filter(|h| h.version <= s.version)
+        .collect();
+    let (map, _) = evidence::map(review, protocol, Filter::default())?;
+    let fail = |path: &Path, source: std::io::Error| Error::Write {
+        path: path.to_path_buf(),
+        what: "the briefing",
+        source,
+    };
+    std::fs::create_dir_all(out).map_err(|e| fail(out, e))?;
+    let write = |name: &str, text: &str| -> Result<PathBuf, Error> {
+        let path = out.join(name);
+        std::fs::write(&path, text).map_err(|e| fail(&path, e))?;
+        Ok(path)
+    };
+    write("gapmap.html", &crate::report::gapmap::html(&map))?;
+    write("prisma.csv", &crate::report::prisma::csv(&s.prisma))?;
+    let b = Briefing {
+        snapshot: &s,
+        since: earlier.as_ref().zip(diff.as_ref()),
+        history: &history,
+        map: &map,
+        protocol,
+        forests: forests(review, protocol, &s)?,
+        references: references(review, &s)?,
+        methods: methods(review, protocol)?,
+        map_page: "gapmap.html",
+        prisma_csv: "prisma.csv",
+    };
+    let r = briefing::render(&b);
+    let html = write("briefing.html", &r.html)?;
+    let markdown = write("briefing.md", &r.markdown)?;
+    for (name, svg) in &r.figures {
+        write(name, svg)?;
+    }
+    let (pdf_path, pdf_note) = if pdf {
+        let p = out.join("briefing.pdf");
+        match print_pdf(&html, &p) {
+            Ok(()) => (Some(p), None),
+            Err(e) => (None, Some(e)),
+        }
+    } else {
+        (None, Some("not asked for (--no-pdf)".into()))
+    };
+    Ok(Written {
+        html_bytes: r.html.len() as u64,
+        html,
+        markdown,
+        pdf: pdf_path,
+        pdf_note,
+        version: s.version,
+        since,
+    })
+}

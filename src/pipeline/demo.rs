@@ -1,0 +1,132 @@
+//! `lacuna demo`: the whole living cycle on the bundled demo corpus,
+//! offline. The corpus (two monthly batches grown from the Metapsy
+//! borderline-psychotherapy trials, their screening labels and effect
+//! sheets) and the protocol are built into the binary, so the demo runs
+//! from any folder; they are written into the review's `inputs/` first,
+//! and every later command works on the review it leaves.
+
+use super::living::{self as living_step, Source, SnapshotOutcome, UpdateOptions};
+use crate::error::Error;
+use crate::progress::Reporter;
+use crate::store::Review;
+use std::path::{Path, PathBuf};
+
+/// The demo's inputs: (file name, contents).
+const INPUTS: &[(&str, &str)] = &[
+    ("month-1.jsonl", include_str!("../../corpus/month-1.jsonl")),
+    ("month-1-decisions.csv", include_str!("../../corpus/month-1-decisions.csv")),
+    ("month-1-effects.csv", include_str!("../../corpus/month-1-effects.csv")),
+    ("month-2.jsonl", include_str!("../../corpus/month-2.jsonl")),
+    ("month-2-decisions.csv", include_str!("../../corpus/month-2-decisions.csv")),
+    ("month-2-effects.csv", include_str!("../../corpus/month-2-effects.csv")),
+    (
+        "complex-emotional-needs.toml",
+        include_str!("../../protocols/complex-emotional-needs.toml"),
+    ),
+];
+
+/// A file that marks a folder as a demo review (so a second run may replace it).
+const MARK: &str = "inputs/month-1.jsonl";
+
+/// What the demo did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DemoReport {
+    /// The review folder.
+    pub review: PathBuf,
+    /// The briefing page.
+    pub briefing: PathBuf,
+    /// The interactive map.
+    pub map: PathBuf,
+    /// The diff between the two versions.
+    pub diff: crate::living::Diff,
+    /// Whether a PDF was printed.
+    pub pdf: Option<PathBuf>,
+}
+
+/// Run the demo into `out` (replaced if it holds an earlier demo; refused if
+/// it holds anything else).
+pub fn run(out: &Path, reporter: &dyn Reporter, pdf: bool) -> Result<DemoReport, Error> {
+    if out.exists() {
+        let empty = std::fs::read_dir(out)
+            .map(|mut d| d.next().is_none())
+            .unwrap_or(false);
+        if !out.join(MARK).is_file() && !empty {
+            return Err(Error::NotReady(format!(
+                "{} exists and is not a Lacuna demo: give another folder with --out DIR",
+                out.display()
+            )));
+        }
+        std::fs::remove_dir_all(out).map_err(|e| Error::Write {
+            path: out.to_path_buf(),
+            what: "the earlier demo review",
+            source: e,
+        })?;
+    }
+    let mut review = Review::init(out)?;
+    let inputs = out.join("inputs");
+    std::fs::create_dir_all(&inputs).map_err(|e| Error::Write {
+        path: inputs.clone(),
+        what: "the demo's inputs",
+        source: e,
+    })?;
+    for (name, text) in INPUTS {
+        let p = inputs.join(name);
+        std::fs::write(&p, text).map_err(|e| Error::Write {
+            path: p,
+            what: "the demo's inputs",
+            source: e,
+        })?;
+    }
+    let input = |n: &str| inputs.join(n);
+    super::keep_protocol(out, &input("complex-emotional-needs.toml"))?;
+    let protocol = super::load_protocol(out, None)?;
+
+    reporter.message("month 1: importing the first batch, replaying its screening, coding, extracting");
+    super::import(&mut review, &[input("month-1.jsonl")], reporter)?;
+    decide(&mut review, &input("month-1-decisions.csv"))?;
+    super::evidence::code(&mut review, &protocol, reporter)?;
+    super::evidence::extract_import(&mut review, &protocol, &input("month-1-effects.csv"))?;
+    snapshot(&mut review, &protocol, "month 1")?;
+
+    reporter.message("month 2: the update brings the next month's records");
+    living_step::update(
+        &mut review,
+        &protocol,
+        &Source::Files(vec![input("month-2.jsonl")]),
+        &UpdateOptions::default(),
+        reporter,
+    )?;
+    decide(&mut review, &input("month-2-decisions.csv"))?;
+    super::evidence::extract_import(&mut review, &protocol, &input("month-2-effects.csv"))?;
+    snapshot(&mut review, &protocol, "month 2")?;
+    let diff = living_step::diff(&review, &protocol, None, None)?;
+
+    reporter.message("writing the briefing");
+    let reports = super::folder::reports_dir(out).join("v2");
+    let w = super::briefing::report(&mut review, &protocol, None, None, &reports, pdf)?;
+    if let Some(n) = &w.pdf_note {
+        reporter.message(&format!("no PDF: {n}"));
+    }
+    Ok(DemoReport {
+        review: out.to_path_buf(),
+        map: reports.join("gapmap.html"),
+        briefing: w.html,
+        diff,
+        pdf: w.pdf,
+    })
+}
+
+fn decide(review: &mut Review, path: &Path) -> Result<(), Error> {
+    let todo = super::session::read_decisions(path)?;
+    super::session::record_decisions(review, &todo, "demo collector", "title_abstract")?;
+    Ok(())
+}
+
+fn snapshot(review: &mut Review, protocol: &crate::protocol::Protocol, label: &str) -> Result<(), Error> {
+    match living_step::snapshot(review, protocol, Some(label))? {
+        SnapshotOutcome::Taken(_) => Ok(()),
+        SnapshotOutcome::Unchanged(v) => Err(Error::NotReady(format!(
+            "the demo's {label} changed nothing since snapshot {v}"
+        ))),
+    }
+}
