@@ -491,7 +491,9 @@ pub fn report(out: &mut dyn Write, bars: &Bars, a: ReportArgs) -> anyhow::Result
         out,
         "briefing for version {}{} ({} KB, self-contained): Markdown in {}{}",
         w.version,
-        w.since.map(|s| format!(" against version {s}")).unwrap_or_default(),
+        w.since
+            .map(|s| format!(" against version {s}"))
+            .unwrap_or_default(),
         w.html_bytes / 1024,
         w.markdown.display(),
         w.pdf

@@ -135,7 +135,12 @@ fn references(review: &Review, s: &Snapshot) -> Result<Vec<Reference>, Error> {
         Ok(())
     })?;
     out.sort_by(|a, b| {
-        let first = |r: &Reference| r.authors.first().cloned().unwrap_or_else(|| r.title.clone());
+        let first = |r: &Reference| {
+            r.authors
+                .first()
+                .cloned()
+                .unwrap_or_else(|| r.title.clone())
+        };
         first(a).cmp(&first(b)).then(a.year.cmp(&b.year))
     });
     Ok(out)
@@ -178,7 +183,12 @@ fn chromium() -> Option<PathBuf> {
     }
     let path = std::env::var_os("PATH")?;
     for dir in std::env::split_paths(&path) {
-        for name in ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"] {
+        for name in [
+            "chromium",
+            "chromium-browser",
+            "google-chrome",
+            "google-chrome-stable",
+        ] {
             let p = dir.join(name);
             if p.is_file() {
                 return Some(p);
@@ -257,7 +267,12 @@ pub fn report(
     };
     let earlier = since.map(|m| living_step::load(review, m)).transpose()?;
     let diff = match &earlier {
-        Some(e) => Some(living_step::diff(review, protocol, Some(e.version), Some(s.version))?),
+        Some(e) => Some(living_step::diff(
+            review,
+            protocol,
+            Some(e.version),
+            Some(s.version),
+        )?),
         None => None,
     };
     let history: Vec<Snapshot> = living_step::history(review)?

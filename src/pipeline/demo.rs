@@ -5,7 +5,7 @@
 //! from any folder; they are written into the review's `inputs/` first,
 //! and every later command works on the review it leaves.
 
-use super::living::{self as living_step, Source, SnapshotOutcome, UpdateOptions};
+use super::living::{self as living_step, SnapshotOutcome, Source, UpdateOptions};
 use crate::error::Error;
 use crate::progress::Reporter;
 use crate::store::Review;
@@ -14,11 +14,23 @@ use std::path::{Path, PathBuf};
 /// The demo's inputs: (file name, contents).
 const INPUTS: &[(&str, &str)] = &[
     ("month-1.jsonl", include_str!("../../corpus/month-1.jsonl")),
-    ("month-1-decisions.csv", include_str!("../../corpus/month-1-decisions.csv")),
-    ("month-1-effects.csv", include_str!("../../corpus/month-1-effects.csv")),
+    (
+        "month-1-decisions.csv",
+        include_str!("../../corpus/month-1-decisions.csv"),
+    ),
+    (
+        "month-1-effects.csv",
+        include_str!("../../corpus/month-1-effects.csv"),
+    ),
     ("month-2.jsonl", include_str!("../../corpus/month-2.jsonl")),
-    ("month-2-decisions.csv", include_str!("../../corpus/month-2-decisions.csv")),
-    ("month-2-effects.csv", include_str!("../../corpus/month-2-effects.csv")),
+    (
+        "month-2-decisions.csv",
+        include_str!("../../corpus/month-2-decisions.csv"),
+    ),
+    (
+        "month-2-effects.csv",
+        include_str!("../../corpus/month-2-effects.csv"),
+    ),
     (
         "complex-emotional-needs.toml",
         include_str!("../../protocols/complex-emotional-needs.toml"),
@@ -81,7 +93,8 @@ pub fn run(out: &Path, reporter: &dyn Reporter, pdf: bool) -> Result<DemoReport,
     super::keep_protocol(out, &input("complex-emotional-needs.toml"))?;
     let protocol = super::load_protocol(out, None)?;
 
-    reporter.message("month 1: importing the first batch, replaying its screening, coding, extracting");
+    reporter
+        .message("month 1: importing the first batch, replaying its screening, coding, extracting");
     super::import(&mut review, &[input("month-1.jsonl")], reporter)?;
     decide(&mut review, &input("month-1-decisions.csv"))?;
     super::evidence::code(&mut review, &protocol, reporter)?;
@@ -122,7 +135,11 @@ fn decide(review: &mut Review, path: &Path) -> Result<(), Error> {
     Ok(())
 }
 
-fn snapshot(review: &mut Review, protocol: &crate::protocol::Protocol, label: &str) -> Result<(), Error> {
+fn snapshot(
+    review: &mut Review,
+    protocol: &crate::protocol::Protocol,
+    label: &str,
+) -> Result<(), Error> {
     match living_step::snapshot(review, protocol, Some(label))? {
         SnapshotOutcome::Taken(_) => Ok(()),
         SnapshotOutcome::Unchanged(v) => Err(Error::NotReady(format!(

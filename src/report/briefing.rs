@@ -187,7 +187,11 @@ fn interval_chart(title: &str, measure: &str, points: &[(String, f64, f64, f64)]
         );
     }
     let base = top + row * points.len() as f64 + 16.0;
-    let null_label = if is_ratio(measure) { "1 (no difference)" } else { "0 (no difference)" };
+    let null_label = if is_ratio(measure) {
+        "1 (no difference)"
+    } else {
+        "0 (no difference)"
+    };
     let _ = write!(
         s,
         r##"<text x="{nx}" y="{base}" text-anchor="middle" fill="#555" font-size="11">{null_label}</text></svg>"##
@@ -222,7 +226,10 @@ fn plain(map: &Map, p: &PooledResult, first: bool) -> String {
         format!("{} (below 0: lower scores with the intervention)", p.scale)
     };
     let k = if first {
-        format!("<dfn>k</dfn> = {} studies (k is the number of studies pooled)", p.k)
+        format!(
+            "<dfn>k</dfn> = {} studies (k is the number of studies pooled)",
+            p.k
+        )
     } else {
         format!("k = {}", p.k)
     };
@@ -527,11 +534,36 @@ figure svg {{ max-width: 100%; height: auto; border: 1px solid #eceff3; }}
                     .join(", ")
             };
             let mut rows: Vec<(&str, String, String, bool)> = vec![
-                ("records-new", "New records".into(), format!("{}", d.records.new.len()), false),
-                ("records-revised", "Revised records".into(), ids(&d.records.revised), false),
-                ("records-retracted", "Retracted records".into(), ids(&d.records.retracted), false),
-                ("records-deleted", "Records deleted by PubMed".into(), ids(&d.records.deleted), false),
-                ("included-new", "New studies included".into(), d.included_new.join("; "), false),
+                (
+                    "records-new",
+                    "New records".into(),
+                    format!("{}", d.records.new.len()),
+                    false,
+                ),
+                (
+                    "records-revised",
+                    "Revised records".into(),
+                    ids(&d.records.revised),
+                    false,
+                ),
+                (
+                    "records-retracted",
+                    "Retracted records".into(),
+                    ids(&d.records.retracted),
+                    false,
+                ),
+                (
+                    "records-deleted",
+                    "Records deleted by PubMed".into(),
+                    ids(&d.records.deleted),
+                    false,
+                ),
+                (
+                    "included-new",
+                    "New studies included".into(),
+                    d.included_new.join("; "),
+                    false,
+                ),
                 (
                     "included-retracted",
                     "Included studies retracted (left out of pooling)".into(),
@@ -624,7 +656,9 @@ figure svg {{ max-width: 100%; height: auto; border: 1px solid #eceff3; }}
         esc(b.prisma_csv),
         esc(b.prisma_csv)
     );
-    md.push_str("## How the studies were found\n\n![Figure 1. PRISMA 2020 flow diagram](prisma.svg)\n\n");
+    md.push_str(
+        "## How the studies were found\n\n![Figure 1. PRISMA 2020 flow diagram](prisma.svg)\n\n",
+    );
     let _ = writeln!(
         md,
         "Records identified: {} · duplicates: {} · screened: {} · excluded: {} · assessed: {} · new studies: {} · total studies: {}\n",
@@ -685,7 +719,11 @@ figure svg {{ max-width: 100%; height: auto; border: 1px solid #eceff3; }}
             esc(&iv),
             esc(&outcomes.join(", "))
         );
-        let _ = writeln!(md, "| {rank} | {iv} | {} | {ongoing} |", outcomes.join(", "));
+        let _ = writeln!(
+            md,
+            "| {rank} | {iv} | {} | {ongoing} |",
+            outcomes.join(", ")
+        );
     }
     html.push_str("</table>\n");
     md.push('\n');
@@ -716,13 +754,22 @@ figure svg {{ max-width: 100%; height: auto; border: 1px solid #eceff3; }}
             esc(&q.measure),
             plain(b.map, q, false)
         );
-        let _ = writeln!(md, "### {name} ({})\n\n{}\n", q.measure, strip_tags(&plain(b.map, q, false)));
+        let _ = writeln!(
+            md,
+            "### {name} ({})\n\n{}\n",
+            q.measure,
+            strip_tags(&plain(b.map, q, false))
+        );
         if let Some(f) = b.forests.iter().find(|f| {
             f.intervention == q.intervention && f.outcome == q.outcome && f.measure == q.measure
         }) {
             let svg = f.svg.replacen(
                 "<svg ",
-                &format!("<svg role=\"img\" aria-label=\"Forest plot: {} studies of {}\" ", q.k, esc(&name)),
+                &format!(
+                    "<svg role=\"img\" aria-label=\"Forest plot: {} studies of {}\" ",
+                    q.k,
+                    esc(&name)
+                ),
                 1,
             );
             let _ = writeln!(
@@ -746,14 +793,28 @@ figure svg {{ max-width: 100%; height: auto; border: 1px solid #eceff3; }}
                             && x.outcome == q.outcome
                             && x.measure == q.measure
                     })
-                    .map(|x| (format!("version {} (k = {})", h.version, x.k), x.estimate, x.ci_lb, x.ci_ub))
+                    .map(|x| {
+                        (
+                            format!("version {} (k = {})", h.version, x.k),
+                            x.estimate,
+                            x.ci_lb,
+                            x.ci_ub,
+                        )
+                    })
             })
             .collect();
         if versions.len() > 1 {
-            let chart = interval_chart(&format!("{name}: the estimate in each version"), &q.measure, &versions);
+            let chart = interval_chart(
+                &format!("{name}: the estimate in each version"),
+                &q.measure,
+                &versions,
+            );
             let _ = writeln!(html, "<figure class=\"over-versions\">{chart}<figcaption>Figure {fig}. How the pooled estimate moved from version to version (95 % CI).</figcaption></figure>");
             let file = format!("versions-{slug}.svg");
-            let _ = writeln!(md, "![Figure {fig}. The estimate in each version]({file})\n");
+            let _ = writeln!(
+                md,
+                "![Figure {fig}. The estimate in each version]({file})\n"
+            );
             figures.push((file, chart));
             fig += 1;
         }
@@ -774,7 +835,11 @@ figure svg {{ max-width: 100%; height: auto; border: 1px solid #eceff3; }}
                     )
                 })
                 .collect();
-            let chart = interval_chart(&format!("{name}: cumulative meta-analysis by year"), &q.measure, &pts);
+            let chart = interval_chart(
+                &format!("{name}: cumulative meta-analysis by year"),
+                &q.measure,
+                &pts,
+            );
             let _ = writeln!(html, "<figure class=\"cumulative\">{chart}<figcaption>Figure {fig}. Cumulative meta-analysis: the pooled estimate as each study was published, oldest first.</figcaption></figure>");
             let file = format!("cumulative-{slug}.svg");
             let _ = writeln!(md, "![Figure {fig}. Cumulative meta-analysis]({file})\n");
@@ -843,12 +908,21 @@ figure svg {{ max-width: 100%; height: auto; border: 1px solid #eceff3; }}
         esc(&s.protocol_hash),
     );
     let _ = writeln!(html, "<h2 id=\"methods\">Methods</h2>\n{methods}");
-    let _ = writeln!(md, "## Methods\n\n{}\n", strip_tags(&methods.replace("</p>", "</p>\n\n")));
+    let _ = writeln!(
+        md,
+        "## Methods\n\n{}\n",
+        strip_tags(&methods.replace("</p>", "</p>\n\n"))
+    );
     if !b.protocol.searches.is_empty() {
         html.push_str("<details><summary>Search strings</summary><ul>");
         md.push_str("Search strings:\n\n");
         for q in &b.protocol.searches {
-            let _ = write!(html, "<li><strong>{}</strong>: <code>{}</code></li>", esc(&q.id), esc(&q.query));
+            let _ = write!(
+                html,
+                "<li><strong>{}</strong>: <code>{}</code></li>",
+                esc(&q.id),
+                esc(&q.query)
+            );
             let _ = writeln!(md, "- **{}**: `{}`", q.id, q.query.replace('`', "'"));
         }
         html.push_str("</ul></details>\n");
@@ -856,7 +930,10 @@ figure svg {{ max-width: 100%; height: auto; border: 1px solid #eceff3; }}
     }
 
     // --- References
-    let _ = writeln!(html, "<h2 id=\"references\">References of the included studies</h2>\n<ol class=\"references\">");
+    let _ = writeln!(
+        html,
+        "<h2 id=\"references\">References of the included studies</h2>\n<ol class=\"references\">"
+    );
     md.push_str("## References of the included studies\n\n");
     for (i, r) in b.references.iter().enumerate() {
         let authors = if r.authors.len() > 6 {
@@ -866,10 +943,17 @@ figure svg {{ max-width: 100%; height: auto; border: 1px solid #eceff3; }}
         };
         let mut t = format!(
             "{}{} {}.{}",
-            if authors.is_empty() { String::new() } else { format!("{authors}. ") },
+            if authors.is_empty() {
+                String::new()
+            } else {
+                format!("{authors}. ")
+            },
             r.year.map(|y| format!("({y})")).unwrap_or_default(),
             r.title.trim_end_matches('.'),
-            r.journal.as_deref().map(|j| format!(" {j}.")).unwrap_or_default()
+            r.journal
+                .as_deref()
+                .map(|j| format!(" {j}."))
+                .unwrap_or_default()
         );
         if let Some(p) = r.pmid {
             let _ = write!(t, " PMID {p}.");
@@ -881,9 +965,19 @@ figure svg {{ max-width: 100%; height: auto; border: 1px solid #eceff3; }}
             html,
             "<li>{}{}</li>",
             esc(&t),
-            if r.retracted { " <span class=\"retracted\">RETRACTED</span>" } else { "" }
+            if r.retracted {
+                " <span class=\"retracted\">RETRACTED</span>"
+            } else {
+                ""
+            }
         );
-        let _ = writeln!(md, "{}. {}{}", i + 1, t, if r.retracted { " **RETRACTED**" } else { "" });
+        let _ = writeln!(
+            md,
+            "{}. {}{}",
+            i + 1,
+            t,
+            if r.retracted { " **RETRACTED**" } else { "" }
+        );
     }
     html.push_str("</ol>\n</body></html>\n");
     Rendered {

@@ -50,8 +50,19 @@ window.addEventListener("error", function (e) { window.lacunaErrors.push(String(
   function fmt(x) { return (Math.round(x * 100) / 100).toFixed(2); }
 
   function showCell(cell, td) {
-    if (selected) selected.classList.remove("selected");
+    if (selected) {
+      selected.classList.remove("selected");
+      var old = selected.querySelector(".estimate");
+      if (old) old.parentNode.removeChild(old);
+    }
     selected = td; td.classList.add("selected");
+    // the pooled estimate and its CI on the cell itself, on the reader's scale
+    if (cell.pooled.length) {
+      var q0 = cell.pooled[0];
+      var est = el("span", "estimate", fmt(q0.shown[0]) + " [" + fmt(q0.shown[1]) + ", " + fmt(q0.shown[2]) + "]");
+      est.title = "pooled " + q0.scale + " with its 95% CI (k = " + q0.k + ")";
+      (td.querySelector(".in") || td).appendChild(est);
+    }
     var r = summarise(cell);
     var p = document.getElementById("panel");
     p.textContent = "";
@@ -115,14 +126,17 @@ window.addEventListener("error", function (e) { window.lacunaErrors.push(String(
         var td = el("td", "cell " + r.gaps.join(" "));
         td.dataset.intervention = c.intervention; td.dataset.outcome = c.outcome; td.dataset.n = String(r.n);
         td.title = iv.label + " × " + OC[c.outcome].label + ": " + r.n + " stud" + (r.n === 1 ? "y" : "ies") + (r.gaps.length ? " (gap: " + r.gaps.join(", ") + ")" : "");
+        // the cell's content sits in its own box, so marks stay inside the cell
+        var inner = el("div", "in");
+        td.appendChild(inner);
         if (r.n > 0) {
           var d = Math.round(14 + 20 * Math.sqrt(r.n / maxN));
           var b = el("span", "bubble" + (r.gaps.indexOf("weak") >= 0 ? " weak" : (r.rct * 2 >= r.n ? " rct" : "")), r.n);
           b.style.width = d + "px"; b.style.height = d + "px";
-          td.appendChild(b);
+          inner.appendChild(b);
         }
-        if (c.pooled.length) td.appendChild(el("span", "pooled", "◆"));
-        if (r.ongoing) td.appendChild(el("span", "ongoing", "+" + r.ongoing));
+        if (c.pooled.length) { var pm = el("span", "pooled", "◆"); pm.title = "pooled result: click the cell"; inner.appendChild(pm); }
+        if (r.ongoing) inner.appendChild(el("span", "ongoing", "+" + r.ongoing));
         td.addEventListener("click", function () { showCell(c, td); });
         tr.appendChild(td);
       });

@@ -13,32 +13,112 @@ use std::fmt::Write;
 /// The PRISMA2020 package's rows: (data, node, box, box text). The numbers
 /// go in `n`.
 const ROWS: &[(&str, &str, &str, &str)] = &[
-    ("previous_studies", "node5", "box1", "Studies included in previous version of review"),
-    ("previous_reports", "NA", "box1", "Reports of studies included in previous version of review"),
+    (
+        "previous_studies",
+        "node5",
+        "box1",
+        "Studies included in previous version of review",
+    ),
+    (
+        "previous_reports",
+        "NA",
+        "box1",
+        "Reports of studies included in previous version of review",
+    ),
     ("database_results", "node7", "box2", "Databases"),
-    ("database_specific_results", "NA", "box2", "Specific databases"),
+    (
+        "database_specific_results",
+        "NA",
+        "box2",
+        "Specific databases",
+    ),
     ("register_results", "NA", "box2", "Registers"),
-    ("register_specific_results", "NA", "box2", "Specific registers"),
+    (
+        "register_specific_results",
+        "NA",
+        "box2",
+        "Specific registers",
+    ),
     ("website_results", "node17", "box11", "Websites"),
     ("organisation_results", "NA", "box11", "Organisations"),
     ("citations_results", "NA", "box11", "Citation searching"),
     ("duplicates", "node8", "box3", "Duplicate records"),
-    ("excluded_automatic", "NA", "box3", "Records marked as ineligible by automation tools"),
-    ("excluded_other", "NA", "box3", "Records removed for other reasons"),
+    (
+        "excluded_automatic",
+        "NA",
+        "box3",
+        "Records marked as ineligible by automation tools",
+    ),
+    (
+        "excluded_other",
+        "NA",
+        "box3",
+        "Records removed for other reasons",
+    ),
     ("records_screened", "node9", "box4", "Records screened"),
     ("records_excluded", "node10", "box5", "Records excluded"),
-    ("dbr_sought_reports", "node11", "box6", "Reports sought for retrieval"),
-    ("dbr_notretrieved_reports", "node12", "box7", "Reports not retrieved"),
-    ("other_sought_reports", "node18", "box12", "Reports sought for retrieval"),
-    ("other_notretrieved_reports", "node19", "box13", "Reports not retrieved"),
-    ("dbr_assessed", "node13", "box8", "Reports assessed for eligibility"),
+    (
+        "dbr_sought_reports",
+        "node11",
+        "box6",
+        "Reports sought for retrieval",
+    ),
+    (
+        "dbr_notretrieved_reports",
+        "node12",
+        "box7",
+        "Reports not retrieved",
+    ),
+    (
+        "other_sought_reports",
+        "node18",
+        "box12",
+        "Reports sought for retrieval",
+    ),
+    (
+        "other_notretrieved_reports",
+        "node19",
+        "box13",
+        "Reports not retrieved",
+    ),
+    (
+        "dbr_assessed",
+        "node13",
+        "box8",
+        "Reports assessed for eligibility",
+    ),
     ("dbr_excluded", "node14", "box9", "Reports excluded"),
-    ("other_assessed", "node20", "box14", "Reports assessed for eligibility"),
+    (
+        "other_assessed",
+        "node20",
+        "box14",
+        "Reports assessed for eligibility",
+    ),
     ("other_excluded", "node21", "box15", "Reports excluded"),
-    ("new_studies", "node15", "box10", "New studies included in review"),
-    ("new_reports", "NA", "box10", "Reports of new included studies"),
-    ("total_studies", "node22", "box16", "Total studies included in review"),
-    ("total_reports", "NA", "box16", "Reports of total included studies"),
+    (
+        "new_studies",
+        "node15",
+        "box10",
+        "New studies included in review",
+    ),
+    (
+        "new_reports",
+        "NA",
+        "box10",
+        "Reports of new included studies",
+    ),
+    (
+        "total_studies",
+        "node22",
+        "box16",
+        "Total studies included in review",
+    ),
+    (
+        "total_reports",
+        "NA",
+        "box16",
+        "Reports of total included studies",
+    ),
 ];
 
 fn csv_field(s: &str) -> String {
@@ -188,7 +268,11 @@ pub fn svg(p: &Prisma, updated: bool) -> String {
         w: side_w,
         lines: vec![
             ("Records removed before screening:".into(), None, None),
-            ("Duplicate records".into(), Some("duplicates"), Some(p.duplicates)),
+            (
+                "Duplicate records".into(),
+                Some("duplicates"),
+                Some(p.duplicates),
+            ),
             (
                 "Not screened (stopping rule)".into(),
                 Some("excluded_automatic"),
@@ -329,8 +413,16 @@ pub fn svg(p: &Prisma, updated: bool) -> String {
             w: 210.0,
             lines: vec![
                 ("Previous version:".into(), None, None),
-                ("Studies".into(), Some("previous_studies"), Some(p.previous_studies)),
-                ("Reports".into(), Some("previous_reports"), Some(p.previous_reports)),
+                (
+                    "Studies".into(),
+                    Some("previous_studies"),
+                    Some(p.previous_studies),
+                ),
+                (
+                    "Reports".into(),
+                    Some("previous_reports"),
+                    Some(p.previous_reports),
+                ),
             ],
         };
         let _ = writeln!(
@@ -449,7 +541,10 @@ mod tests {
                 .expect(field)
         };
         assert_eq!(n("records_screened"), "79");
-        assert_eq!(n("database_specific_results"), "PubMed, 100; export  2026.ris, 20");
+        assert_eq!(
+            n("database_specific_results"),
+            "PubMed, 100; export  2026.ris, 20"
+        );
         assert_eq!(n("dbr_excluded"), "design, 2");
         assert_eq!(n("website_results"), "NA");
     }

@@ -28,6 +28,32 @@ try {
   out.panel_items = await page.$$eval("#panel li.study", (x) => x.length);
   out.panel_links = await page.$$eval("#panel a.paper", (x) => x.map((a) => a.href));
   out.panel_text = await page.textContent("#panel");
+  // column headers never run into each other, and pooled marks sit inside their cells
+  out.header_overflow = await page.$$eval("#map th.col", (ths) => ths.filter((t) => t.scrollWidth > t.clientWidth + 1).map((t) => t.textContent));
+  out.header_overlaps = await page.$$eval("#map th.col", (ths) => {
+    const r = ths.map((t) => t.getBoundingClientRect());
+    const bad = [];
+    for (let i = 1; i < r.length; i++) if (r[i].left < r[i - 1].right - 0.5) bad.push(ths[i].textContent);
+    return bad;
+  });
+  out.pooled_outside = await page.$$eval("td.cell .pooled", (ps) => ps.filter((p) => {
+    const c = p.closest("td").getBoundingClientRect(), r = p.getBoundingClientRect();
+    return r.left < c.left || r.right > c.right || r.top < c.top || r.bottom > c.bottom;
+  }).length);
+  out.pooled_marks = await page.$$eval("td.cell .pooled", (ps) => ps.length);
+  // clicking a pooled cell shows its estimate and CI on the cell itself
+  const pooled = await page.$("td.cell .pooled");
+  if (pooled) {
+    const td = await pooled.evaluateHandle((p) => p.closest("td"));
+    await td.click();
+    out.cell_estimate = await td.evaluate((t) => { const e = t.querySelector(".estimate"); return e ? e.textContent : null; });
+    out.cell_estimate_inside = await td.evaluate((t) => {
+      const e = t.querySelector(".estimate"); if (!e) return false;
+      const c = t.getBoundingClientRect(), r = e.getBoundingClientRect();
+      return r.left >= c.left - 0.5 && r.right <= c.right + 0.5 && r.top >= c.top - 0.5 && r.bottom <= c.bottom + 0.5;
+    });
+    out.pooled_panel = await page.textContent("#panel .pooled-result");
+  }
   await page.screenshot({ path: shot, fullPage: true });
   // filter by population, as a person would
   await page.selectOption("#f-population", population);

@@ -136,6 +136,15 @@ fn map_needs_coding_first() {
 #[test]
 fn gap_map_page_works_in_chromium() {
     let (_t, dir) = demo_review();
+    // with the demo's effect rows, so that a cell is pooled
+    let o = lacuna(&[
+        &"extract",
+        &dir,
+        &"--import",
+        &root().join("corpus/cen-demo-effects.csv"),
+        &"-q",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let all = map_json(&dir, &[]);
     let young = map_json(&dir, &["--population", "young_people"]);
     let page = dir.join("reports/gapmap.html");
@@ -187,6 +196,34 @@ fn gap_map_page_works_in_chromium() {
         .filter(|c| c["n_studies"] == 0)
         .count();
     assert_eq!(r["absolute"].as_u64(), Some(absolute as u64));
+    // issue 18: headers wrap instead of running together; the pooled mark
+    // sits in its cell, and a click shows the estimate on the cell
+    assert_eq!(r["header_overflow"], Value::Array(vec![]), "{r}");
+    assert_eq!(r["header_overlaps"], Value::Array(vec![]), "{r}");
+    assert!(r["pooled_marks"].as_u64().unwrap_or(0) >= 1, "{r}");
+    assert_eq!(r["pooled_outside"], 0, "{r}");
+    let est = r["cell_estimate"]
+        .as_str()
+        .expect("estimate on the clicked cell");
+    assert_eq!(r["cell_estimate_inside"], true, "{r}");
+    let pooled = all["cells"]
+        .as_array()
+        .expect("cells")
+        .iter()
+        .flat_map(|c| c["pooled"].as_array().cloned().unwrap_or_default())
+        .next()
+        .expect("a pooled cell");
+    let shown: Vec<f64> = pooled["shown"]
+        .as_array()
+        .expect("shown")
+        .iter()
+        .filter_map(Value::as_f64)
+        .collect();
+    assert_eq!(
+        est,
+        format!("{:.2} [{:.2}, {:.2}]", shown[0], shown[1], shown[2]),
+        "the reader's scale, as the library has it"
+    );
     // clicking the fullest cell lists its studies, with PubMed or DOI links
     let clicked = r["clicked"].as_str().expect("clicked");
     assert_eq!(r["panel_items"].as_u64(), page_cells.get(clicked).copied());

@@ -61,7 +61,10 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("extract", &[]),
     ("meta", &[]),
     ("living", &["gapmap", "protocol"]),
-    ("report", &["meta", "gapmap", "screen", "living", "protocol"]),
+    (
+        "report",
+        &["meta", "gapmap", "screen", "living", "protocol"],
+    ),
     (
         "pipeline",
         &[

@@ -1,0 +1,370 @@
+//! Issue 18: the briefing, `lacuna prisma` and `lacuna demo`, on the
+//! bundled demo corpus grown from the Metapsy borderline trials; and the
+//! demo's pooled BPD-severity estimate against metafor.
+
+use crate::support::{lacuna, root, shared, stderr, stdout};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// Run the demo into a fresh folder; the briefing's path is stdout's last line.
+fn demo() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let t = tempfile::tempdir().expect("tempdir");
+    let dir = t.path().join("demo-review");
+    let o = lacuna(&[&"demo", &"--out", &dir, &"--no-pdf"]);
+    assert!(o.status.success(), "demo: {}", stderr(&o));
+    let out = stdout(&o);
+    let last = out.lines().last().expect("a last line");
+    let page = PathBuf::from(last);
+    assert!(page.is_file(), "the last line is the briefing: {last:?}");
+    assert!(stderr(&o).contains("month 2"), "progress on stderr");
+    (t, dir, page)
+}
+
+fn json(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Value {
+    let o = lacuna(args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    serde_json::from_str(&stdout(&o)).expect("JSON")
+}
+
+/// The numbers the page shows for each PRISMA field.
+fn page_numbers(html: &str) -> std::collections::BTreeMap<String, u64> {
+    let mut out = std::collections::BTreeMap::new();
+    for part in html.split("data-prisma=\"").skip(1) {
+        let (field, rest) = part.split_once('"').expect("field");
+        let n = rest
+            .trim_start_matches('>')
+            .split('<')
+            .next()
+            .and_then(|x| x.parse().ok())
+            .expect("a number");
+        out.insert(field.to_string(), n);
+    }
+    out
+}
+
+fn rows<'a>(html: &'a str, kind: &str) -> Vec<&'a str> {
+    html.split(&format!("<tr data-change=\"{kind}\""))
+        .skip(1)
+        .map(|r| r.split("</tr>").next().unwrap_or(""))
+        .collect()
+}
+
+#[test]
+fn issue_18_the_demo_briefing_says_what_the_store_says() {
+    let (_t, dir, page) = demo();
+    let html = std::fs::read_to_string(&page).expect("briefing");
+    // self-contained: no script, no outside resource
+    assert!(!html.contains("<script"), "no script in the briefing");
+    assert!(!html.contains("src=\"http"), "no remote resource");
+    assert!(page.with_file_name("briefing.md").is_file());
+    assert!(page.with_file_name("gapmap.html").is_file());
+
+    // PRISMA: the page, `lacuna prisma --json` and the sums agree
+    let p = json(&[&"prisma", &dir, &"--json"]);
+    let shown = page_numbers(&html);
+    for (field, n) in &shown {
+        if let Some(want) = p.get(field.as_str()) {
+            assert_eq!(Some(*n), want.as_u64(), "{field}");
+        }
+    }
+    for field in [
+        "database_results",
+        "duplicates",
+        "records_screened",
+        "records_excluded",
+        "dbr_assessed",
+        "new_studies",
+        "total_studies",
+        "previous_studies",
+    ] {
+        assert!(shown.contains_key(field), "{field} is drawn");
+    }
+    let n = |f: &str| p[f].as_u64().expect(f);
+    assert_eq!(
+        n("database_results") - n("duplicates") - n("excluded_automatic") - n("excluded_other"),
+        n("records_screened")
+    );
+    assert_eq!(
+        n("records_screened") - n("records_excluded") - n("records_awaiting"),
+        n("dbr_sought_reports")
+    );
+    assert_eq!(
+        n("dbr_sought_reports") - n("dbr_notretrieved_reports"),
+        n("dbr_assessed")
+    );
+    assert_eq!(n("previous_studies") + n("new_studies"), n("total_studies"));
+    assert_eq!(n("previous_reports") + n("new_reports"), n("total_reports"));
+    let excluded: u64 = p["dbr_excluded"]
+        .as_array()
+        .expect("reasons")
+        .iter()
+        .map(|r| r["n"].as_u64().unwrap_or(0))
+        .sum();
+    assert!(n("dbr_assessed") - excluded >= n("total_reports"));
+    let per_db: u64 = p["database_specific_results"]
+        .as_array()
+        .expect("databases")
+        .iter()
+        .map(|d| d["n"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(per_db, n("database_results"));
+    // the CSV has the package's fields
+    let csv = lacuna(&[&"prisma", &dir, &"--csv"]);
+    let csv = stdout(&csv);
+    assert!(csv.starts_with("data,node,box,description,boxtext,tooltips,url,n\n"));
+    assert!(csv.contains(&format!("records_screened,node9,box4,")));
+    assert!(csv.lines().any(
+        |l| l.starts_with("total_studies,") && l.ends_with(&format!(",{}", n("total_studies")))
+    ));
+
+    // What's new equals the diff
+    let d = json(&[&"diff", &dir, &"--json"]);
+    let count = |k: &str| d[k].as_array().map_or(0, Vec::len);
+    assert!(rows(&html, "records-new")
+        .first()
+        .is_some_and(|r| r.contains(&format!(
+            "<td>{}</td>",
+            d["records"]["new"].as_array().map_or(0, Vec::len)
+        ))));
+    assert_eq!(rows(&html, "gap-closed").len(), count("gaps_closed"));
+    assert_eq!(rows(&html, "gap-opened").len(), count("gaps_opened"));
+    assert_eq!(rows(&html, "pooled-moved").len(), count("pooled_moved"));
+    assert_eq!(rows(&html, "material").len(), count("material"));
+    assert!(
+        count("material") > 0,
+        "the second month changes something material"
+    );
+    for s in d["included_new"].as_array().expect("included_new") {
+        assert!(
+            rows(&html, "included-new")[0].contains(s.as_str().unwrap_or("")),
+            "{s}"
+        );
+    }
+    // the next month closes a gap: schema therapy on suicidal behaviour
+    assert!(d["gaps_closed"]
+        .as_array()
+        .expect("closed")
+        .iter()
+        .any(|g| {
+            g["intervention"] == "psych.schema"
+                && g["outcome"] == "self_harm_suicidality"
+                && g["gap"] == "absolute"
+        }));
+
+    // one forest plot per pooled cell, and the demo pools where the trials are
+    let snap = json(&[&"snapshot", &dir, &"--list", &"--json"]);
+    assert_eq!(snap.as_array().map(Vec::len), Some(2));
+    let map = json(&[&"map", &dir, &"--json", &"-q"]);
+    let pooled_cells = map["cells"]
+        .as_array()
+        .expect("cells")
+        .iter()
+        .filter(|c| c["pooled"].as_array().is_some_and(|p| !p.is_empty()))
+        .count();
+    assert!(pooled_cells >= 6, "{pooled_cells} pooled cells");
+    let sections = html.matches("<section class=\"pooled-cell\"").count();
+    let forests = html.matches("<figure class=\"forest\">").count();
+    assert!(sections >= 6);
+    assert_eq!(forests, sections, "a forest plot for each pooled cell");
+
+    // the page in Chromium: no errors, no network, every figure captioned
+    let shot = std::env::temp_dir().join(format!("lacuna-briefing-{}.png", std::process::id()));
+    let node_modules = root().join("tests/browser/node_modules/playwright-core");
+    assert!(
+        node_modules.is_dir(),
+        "playwright-core is not installed: run `npm ci --prefix tests/browser`"
+    );
+    let o = std::process::Command::new("node")
+        .arg(root().join("tests/browser/briefing.mjs"))
+        .arg(&page)
+        .arg(&shot)
+        .output()
+        .expect("run node");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r: Value = serde_json::from_slice(&o.stdout).expect("browser JSON");
+    assert_eq!(r["console_errors"], Value::Array(vec![]), "{r}");
+    assert_eq!(r["page_errors"], Value::Array(vec![]), "{r}");
+    assert_eq!(r["requests"], Value::Array(vec![]), "{r}");
+    assert_eq!(r["figures_without_caption"], 0, "{r}");
+    assert_eq!(r["svgs_without_alt"], 0, "{r}");
+    assert_eq!(r["forests"].as_u64(), Some(forests as u64));
+    for id in [
+        "summary",
+        "whats-new",
+        "prisma",
+        "map",
+        "funders",
+        "pooled",
+        "methods",
+        "references",
+    ] {
+        assert!(
+            r["sections"]
+                .as_array()
+                .is_some_and(|s| s.iter().any(|x| x == id)),
+            "{id}"
+        );
+    }
+    let in_browser: std::collections::BTreeMap<String, u64> =
+        serde_json::from_value(r["prisma"].clone()).expect("prisma in the page");
+    assert_eq!(in_browser, shown);
+    assert!(std::fs::metadata(&shot).is_ok_and(|m| m.len() > 10_000));
+}
+
+/// metafor (R 4.x, metafor 4.x), run once; the script is in the test's doc:
+/// `d <- read.csv2(data.csv); b <- d[d$outcome_domain == "BPD severity", ]`,
+/// then `rma(yi=b$.g, sei=b$.g_se, method="REML", test="knha")` and, from
+/// the means, `e <- escalc("SMD", m1i=mean_arm1, sd1i=sd_arm1, n1i=n_arm1,
+/// m2i=mean_arm2, sd2i=sd_arm2, n2i=n_arm2, data=b); rma(yi, vi, data=e,
+/// method="REML", test="knha")`, with `predict()` for the prediction interval;
+/// every fit with the reference control of `shared/fixtures/meta`
+/// (`control = list(threshold = 1e-12, tol = 1e-12, maxiter = 10000)`).
+/// metafor's default control stops REML at a τ² step of 1e-5 and prints an
+/// estimate 1.3e-7 (relative) away: −0.454228687318 for the first fit.
+struct Metafor {
+    estimate: f64,
+    se: f64,
+    tau2: f64,
+    ci: (f64, f64),
+    pi: (f64, f64),
+    i2: f64,
+}
+
+const FROM_G: Metafor = Metafor {
+    estimate: -0.454228555394,
+    se: 0.096757295778,
+    tau2: 0.156175178461,
+    ci: (-0.652119444812, -0.256337665976),
+    pi: (-1.286355948558, 0.377898837769),
+    i2: 71.267837581074,
+};
+
+const FROM_MEANS: Metafor = Metafor {
+    estimate: -0.455715199427,
+    se: 0.097018649194,
+    tau2: 0.158292954468,
+    ci: (-0.654140616598, -0.257289782255),
+    pi: (-1.293275001429, 0.381844602575),
+    i2: 71.569452767093,
+};
+
+fn check(y: &[f64], v: &[f64], want: &Metafor) {
+    let es: Vec<lacuna::model::EffectSize> = y
+        .iter()
+        .zip(v)
+        .map(|(a, b)| lacuna::model::EffectSize::new(*a, *b).expect("effect"))
+        .collect();
+    let f = lacuna::meta::pool(
+        &es,
+        &lacuna::meta::Options {
+            method: lacuna::meta::Method::REML,
+            test: lacuna::meta::Test::Knha,
+            ..lacuna::meta::Options::default()
+        },
+    )
+    .expect("fit");
+    let p = f.predict(&[1.0]);
+    // printed to 12 decimals; the fixtures' README asks 1e-8 relative
+    let close = |a: f64, b: f64, what: &str| {
+        assert!(
+            (a - b).abs() <= 1e-11 + 1e-8 * b.abs(),
+            "{what}: {a} vs metafor {b}"
+        );
+    };
+    assert_eq!(f.k, 30);
+    close(f.estimate(), want.estimate, "estimate");
+    close(p.se, want.se, "se");
+    close(f.tau2, want.tau2, "tau2");
+    close(p.ci_lb, want.ci.0, "ci.lb");
+    close(p.ci_ub, want.ci.1, "ci.ub");
+    close(p.pi_lb, want.pi.0, "pi.lb");
+    close(p.pi_ub, want.pi.1, "pi.ub");
+    assert!((f.i2 - want.i2).abs() < 1e-6, "I² {}", f.i2);
+}
+
+fn num(s: &str) -> f64 {
+    s.trim().replace(',', ".").parse().unwrap_or(f64::NAN)
+}
+
+/// The dataset's own g and SE (its escalc output) for the 30 BPD-severity
+/// rows, read in place from the shared folder.
+fn metapsy_g() -> Vec<(String, f64, f64)> {
+    let path = shared().join("corpus-demo/metapsy-borderline/data.csv");
+    let mut r = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_path(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let h = r.headers().expect("header").clone();
+    let col = |n: &str| {
+        h.iter()
+            .position(|x| x == n)
+            .unwrap_or_else(|| panic!("{n}"))
+    };
+    let (study, domain, g, se) = (col("study"), col("outcome_domain"), col(".g"), col(".g_se"));
+    r.records()
+        .map(|x| x.expect("row"))
+        .filter(|x| x.get(domain) == Some("BPD severity"))
+        .map(|x| {
+            (
+                x.get(study).unwrap_or("").to_string(),
+                num(x.get(g).unwrap_or("")),
+                num(x.get(se).unwrap_or("")),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn issue_18_the_demo_bpd_severity_pool_equals_metafor() {
+    // The dataset's g and SE, pooled: metafor's answer to 1e-8.
+    let rows = metapsy_g();
+    assert_eq!(rows.len(), 30);
+    let y: Vec<f64> = rows.iter().map(|r| r.1).collect();
+    let v: Vec<f64> = rows.iter().map(|r| r.2 * r.2).collect();
+    check(&y, &v, &FROM_G);
+
+    // The demo's own effect sheets: Lacuna computes g from the means, SDs
+    // and group sizes, and pools them as metafor pools its escalc output.
+    let (_t, dir, _) = demo();
+    let review = lacuna::store::Review::open(&dir).expect("open");
+    let smd: Vec<lacuna::model::EffectRow> = review
+        .effects()
+        .expect("effects")
+        .into_iter()
+        .map(|(_, e)| e)
+        .filter(|e| e.outcome == "symptoms" && e.measure == lacuna::model::Measure::Smd)
+        .collect();
+    assert_eq!(smd.len(), 30, "every BPD-severity row of the dataset");
+    let y: Vec<f64> = smd.iter().map(|e| e.yi).collect();
+    let v: Vec<f64> = smd.iter().map(|e| e.vi).collect();
+    check(&y, &v, &FROM_MEANS);
+    // Row by row, Lacuna's g is the dataset's to 2e-4 (its g was computed
+    // from unrounded means; the CSV prints them rounded).
+    let mut mine: Vec<f64> = y.clone();
+    let mut theirs: Vec<f64> = rows.iter().map(|r| r.1).collect();
+    mine.sort_by(f64::total_cmp);
+    theirs.sort_by(f64::total_cmp);
+    for (a, b) in mine.iter().zip(&theirs) {
+        assert!((a - b).abs() < 2e-4, "{a} vs {b}");
+    }
+}
+
+#[test]
+fn issue_18_report_needs_a_snapshot_and_says_so() {
+    let (_t, dir) = crate::support::demo_review();
+    let o = lacuna(&[&"report", &dir, &"--no-pdf"]);
+    assert_eq!(o.status.code(), Some(7), "{}", stderr(&o));
+    assert!(stderr(&o).contains("lacuna snapshot"), "{}", stderr(&o));
+    let o = lacuna(&[&"prisma", &dir]);
+    assert_eq!(o.status.code(), Some(7), "{}", stderr(&o));
+    // a demo into a folder that holds something else is refused
+    let t = tempfile::tempdir().expect("tempdir");
+    std::fs::write(t.path().join("notes.txt"), "mine").expect("write");
+    let o = lacuna(&[&"demo", &"--out", &t.path(), &"--no-pdf"]);
+    assert_eq!(o.status.code(), Some(7), "{}", stderr(&o));
+    assert!(
+        t.path().join("notes.txt").is_file(),
+        "nothing of the user's is removed"
+    );
+    let _ = Path::new("");
+}
