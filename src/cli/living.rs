@@ -526,7 +526,7 @@ pub fn prisma(out: &mut dyn Write, a: PrismaArgs) -> anyhow::Result<u8> {
     let review = Review::open(&a.dir)?;
     let (version, p) = lacuna::pipeline::briefing::prisma(&review, a.snapshot)?;
     if a.csv {
-        out.write_all(lacuna::report::prisma::csv(&p).as_bytes())?;
+        out.write_all(lacuna::pipeline::briefing::prisma_csv(&p).as_bytes())?;
     } else if a.json {
         serde_json::to_writer_pretty(&mut *out, &p)?;
         writeln!(out)?;

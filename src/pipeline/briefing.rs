@@ -57,6 +57,11 @@ pub fn prisma(review: &Review, version: Option<i64>) -> Result<(i64, Prisma), Er
     Ok((s.version, s.prisma))
 }
 
+/// The counts as the PRISMA2020 package's CSV.
+pub fn prisma_csv(p: &Prisma) -> String {
+    crate::report::prisma::csv(p)
+}
+
 fn forests(review: &Review, protocol: &Protocol, s: &Snapshot) -> Result<Vec<Forest>, Error> {
     let (effects, _) = evidence::pooling_effects(review, protocol, review.effects()?)?;
     let cells = evidence::cell_rows(&effects);

@@ -937,7 +937,10 @@ figure svg {{ max-width: 100%; height: auto; border: 1px solid #eceff3; }}
     md.push_str("## References of the included studies\n\n");
     for (i, r) in b.references.iter().enumerate() {
         let authors = if r.authors.len() > 6 {
-            format!("{}, et al.", r.authors[..6].join(", "))
+            format!(
+                "{}, et al.",
+                r.authors.get(..6).unwrap_or(&r.authors).join(", ")
+            )
         } else {
             r.authors.join(", ")
         };
