@@ -651,7 +651,7 @@ figure svg {{ max-width: 100%; height: auto; border: 1px solid #eceff3; }}
     let prisma_svg = super::prisma::svg(p, updated);
     let _ = write!(
         html,
-        "<h2 id=\"prisma\">How the studies were found</h2>\n<figure id=\"prisma-figure\">{prisma_svg}<figcaption>Figure 1. PRISMA 2020 flow diagram{}: records identified, screened and included, with counts from the review's store. The counts are also in <a href=\"{}\">{}</a>, in the PRISMA2020 package's format.</figcaption></figure>\n",
+        "<h2 id=\"prisma\">How the studies were found</h2>\n<figure id=\"prisma-figure\">{prisma_svg}<figcaption>Figure 1. PRISMA 2020 flow diagram{}: records identified, screened and included, with counts from the review's store. “Marked as ineligible by automation tools” counts the records no person screened because the stopping rule allowed screening to stop; “removed for other reasons” counts the records PubMed deleted. The counts are also in <a href=\"{}\">{}</a>, in the PRISMA2020 package's format.</figcaption></figure>\n",
         if updated { " for an updated review (previous studies + new studies = total)" } else { "" },
         esc(b.prisma_csv),
         esc(b.prisma_csv)

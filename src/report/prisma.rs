@@ -274,12 +274,12 @@ pub fn svg(p: &Prisma, updated: bool) -> String {
                 Some(p.duplicates),
             ),
             (
-                "Not screened (stopping rule)".into(),
+                "Marked as ineligible by automation tools".into(),
                 Some("excluded_automatic"),
                 Some(p.excluded_automatic),
             ),
             (
-                "Deleted by NLM".into(),
+                "Removed for other reasons".into(),
                 Some("excluded_other"),
                 Some(p.excluded_other),
             ),
