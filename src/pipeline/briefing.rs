@@ -65,11 +65,7 @@ pub fn prisma_csv(p: &Prisma) -> String {
 fn forests(review: &Review, protocol: &Protocol, s: &Snapshot) -> Result<Vec<Forest>, Error> {
     let (effects, _) = evidence::pooling_effects(review, protocol, review.effects()?)?;
     let cells = evidence::cell_rows(&effects);
-    let opts = crate::meta::Options {
-        method: protocol.synthesis.method,
-        test: protocol.synthesis.test,
-        ..crate::meta::Options::default()
-    };
+    let opts = evidence::synthesis_options(protocol);
     let name = |id: &str| -> String {
         protocol
             .frame

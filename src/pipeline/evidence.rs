@@ -179,6 +179,15 @@ pub fn extract_import(
     Ok(resolved.len())
 }
 
+/// The fit options the protocol's `[synthesis]` asks for (estimator and test).
+pub fn synthesis_options(protocol: &Protocol) -> Options {
+    Options {
+        method: protocol.synthesis.method,
+        test: protocol.synthesis.test,
+        ..Options::default()
+    }
+}
+
 /// Effect rows with the store id of their record.
 pub type Effects = Vec<(i64, EffectRow)>;
 

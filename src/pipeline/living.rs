@@ -725,11 +725,7 @@ fn pooled_results(
     }
     let (effects, _) = evidence::pooling_effects(review, protocol, review.effects()?)?;
     let cells = evidence::cell_rows(&effects);
-    let opts = crate::meta::Options {
-        method: protocol.synthesis.method,
-        test: protocol.synthesis.test,
-        ..crate::meta::Options::default()
-    };
+    let opts = evidence::synthesis_options(protocol);
     let mut out = Vec::new();
     for cell in &map.cells {
         for p in &cell.pooled {
