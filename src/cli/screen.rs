@@ -12,6 +12,7 @@ use lacuna::pipeline::session::{self, DecisionInput, Session, SessionOptions};
 use lacuna::progress::Reporter;
 use lacuna::screen::features::{self, Vocabulary};
 use lacuna::screen::rank::{self, Classifier};
+use lacuna::screen::stop;
 use lacuna::store::Review;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -113,6 +114,11 @@ pub struct SimulateArgs {
     /// Class balance: total weight of the relevant records over that of the irrelevant ones.
     #[arg(long, default_value_t = rank::DEFAULT_RATIO)]
     balance_ratio: f32,
+    /// The stopping rule of the top-level stop_at and recall_at_stop:
+    /// hypergeometric, qbcb, target, point-process or knee (every rule is
+    /// measured on the same runs all the same).
+    #[arg(long, default_value_t = stop::DEFAULT, value_parser = parse_rule)]
+    stopping: stop::Rule,
     /// Folder for the recall curve (recall.csv, recall.svg).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -230,6 +236,14 @@ fn parse_loss(s: &str) -> Result<rank::Loss, String> {
     rank::Loss::parse(s).ok_or_else(|| format!("{s:?}: the loss is squared-hinge or hinge"))
 }
 
+/// A stopping rule's name, for `--stopping`.
+pub fn parse_rule(s: &str) -> Result<stop::Rule, String> {
+    stop::Rule::parse(s).ok_or_else(|| {
+        let names: Vec<&str> = stop::Rule::ALL.iter().map(|r| r.as_str()).collect();
+        format!("unknown stopping rule {s:?}: use {}", names.join(", "))
+    })
+}
+
 fn parse_classifier(s: &str) -> Result<Classifier, String> {
     Classifier::parse(s).ok_or_else(|| format!("unknown classifier {s:?}: use svm, logistic or nb"))
 }
@@ -280,6 +294,7 @@ pub fn simulate(out: &mut dyn Write, bars: &Bars, a: SimulateArgs) -> anyhow::Re
         },
         target: a.recall_target,
         alpha: 1.0 - a.confidence,
+        rule: a.stopping,
     };
     let runs = simulation::simulate(&cfg)?;
     if let Some(dir) = &a.out {
@@ -330,7 +345,24 @@ pub fn simulate(out: &mut dyn Write, bars: &Bars, a: SimulateArgs) -> anyhow::Re
             "mean  {:>7.3}  {:>7.3}  {:>10.3}  {:>15.1}",
             summary.wss95, summary.wss100, summary.recall_at_10, summary.screened_to_all
         )?;
-        writeln!(out, "the stopping rule (target {}, confidence {}) stopped below the target in {} of {} run(s)", a.recall_target, a.confidence, summary.stopped_below_target, summary.seeds)?;
+        writeln!(out, "the stopping rule ({}, target {}, confidence {}) stopped below the target in {} of {} run(s)", summary.rule, a.recall_target, a.confidence, summary.stopped_below_target, summary.seeds)?;
+        writeln!(out, "\nevery stopping rule on the same runs (records screened after the priors, random sample included):")?;
+        writeln!(
+            out,
+            "rule             mean stop-at  mean recall  reached target  mean sample"
+        )?;
+        for r in &summary.stopping {
+            writeln!(
+                out,
+                "{:<15}  {:>12.1}  {:>11.3}  {:>13.0}%  {:>11.1}{}",
+                r.rule.as_str(),
+                r.stop_at,
+                r.recall_at_stop,
+                100.0 * r.reached_target,
+                r.sample,
+                if r.heuristic { "  (heuristic)" } else { "" }
+            )?;
+        }
     }
     Ok(())
 }

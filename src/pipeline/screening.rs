@@ -7,6 +7,7 @@ use crate::error::Error;
 use crate::screen::features::tfidf_with;
 use crate::screen::rank::{Classifier, Settings as RankerSettings};
 use crate::screen::simulate::{choose_priors, simulate as run, Outcome, Settings};
+use crate::screen::stop::Rule;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
@@ -41,6 +42,9 @@ pub struct SimulateConfig {
     pub target: f64,
     /// 1 − confidence.
     pub alpha: f64,
+    /// The stopping rule of the top-level `stop_at` and `recall_at_stop`
+    /// (every rule is measured on the same runs all the same).
+    pub rule: Rule,
 }
 
 /// One seed's result.
@@ -175,6 +179,7 @@ pub fn simulate(cfg: &SimulateConfig) -> Result<Vec<SimRun>, Error> {
                 seed,
                 target: cfg.target,
                 alpha: cfg.alpha,
+                rule: cfg.rule,
             };
             let t = std::time::Instant::now();
             let outcome = run(&features, &labels, &priors, &s);
@@ -187,6 +192,77 @@ pub fn simulate(cfg: &SimulateConfig) -> Result<Vec<SimRun>, Error> {
         })
         .collect();
     Ok(runs)
+}
+
+/// One rule over every run of a simulation.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RuleSummary {
+    /// The rule.
+    pub rule: Rule,
+    /// Whether it is a heuristic (no stated error rate).
+    pub heuristic: bool,
+    /// Mean records screened after the priors when it stops, its random
+    /// sample included (every record in runs where it never stops).
+    pub stop_at: f64,
+    /// Mean true recall there.
+    pub recall_at_stop: f64,
+    /// Share of the runs that reached the recall target.
+    pub reached_target: f64,
+    /// Mean records in its random sample.
+    pub sample: f64,
+    /// Each run: seed, stop_at, recall_at_stop, stopped, sample.
+    pub runs: Vec<RuleRun>,
+}
+
+/// One rule in one run.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RuleRun {
+    /// Seed.
+    pub seed: u64,
+    /// Records screened after the priors when it stops (sample included).
+    pub stop_at: usize,
+    /// True recall there.
+    pub recall_at_stop: f64,
+    /// Whether it stopped before every record was screened.
+    pub stopped: bool,
+    /// Records in its random sample.
+    pub sample: usize,
+}
+
+/// Every rule's summary over `runs`, in [`Rule::ALL`] order.
+pub fn rule_summaries(runs: &[SimRun], target: f64) -> Vec<RuleSummary> {
+    Rule::ALL
+        .into_iter()
+        .map(|rule| {
+            let per: Vec<RuleRun> = runs
+                .iter()
+                .filter_map(|r| {
+                    r.outcome
+                        .stopping
+                        .iter()
+                        .find(|x| x.rule == rule)
+                        .map(|x| RuleRun {
+                            seed: r.seed,
+                            stop_at: x.stop_at,
+                            recall_at_stop: x.recall_at_stop,
+                            stopped: x.stopped,
+                            sample: x.sample,
+                        })
+                })
+                .collect();
+            let k = per.len().max(1) as f64;
+            let mean = |f: &dyn Fn(&RuleRun) -> f64| per.iter().map(f).sum::<f64>() / k;
+            RuleSummary {
+                rule,
+                heuristic: rule.is_heuristic(),
+                stop_at: mean(&|r| r.stop_at as f64),
+                recall_at_stop: mean(&|r| r.recall_at_stop),
+                reached_target: mean(&|r| f64::from(u8::from(r.recall_at_stop >= target - 1e-12))),
+                sample: mean(&|r| r.sample as f64),
+                runs: per,
+            }
+        })
+        .collect()
 }
 
 /// The runs of one `lacuna simulate`, summed up: means over the seeds, and
@@ -211,8 +287,10 @@ pub struct Summary {
     pub recall_at_10: f64,
     /// Mean records screened until the last relevant one.
     pub screened_to_all: f64,
-    /// Mean records screened when the stopping rule stops (NaN, shown as
-    /// null, when some run never stops).
+    /// The stopping rule of `stop_at` and `recall_at_stop`.
+    pub rule: Rule,
+    /// Mean records screened when that rule stops (NaN, shown as null, when
+    /// some run never stops).
     pub stop_at: f64,
     /// Mean true recall there.
     pub recall_at_stop: f64,
@@ -224,6 +302,8 @@ pub struct Summary {
     pub recall_at_knee: f64,
     /// Mean milliseconds per screening step.
     pub ms_per_step: f64,
+    /// Every stopping rule on the same runs.
+    pub stopping: Vec<RuleSummary>,
     /// Every run.
     pub runs: Vec<SimRun>,
 }
@@ -244,6 +324,7 @@ impl Summary {
             wss100: mean(&|r| r.outcome.wss100),
             recall_at_10: mean(&|r| r.outcome.recall_at_10),
             screened_to_all: mean(&|r| r.outcome.screened_to_all as f64),
+            rule: cfg.rule,
             stop_at: mean(&|r| r.outcome.stop_at.map_or(f64::NAN, |s| s as f64)),
             recall_at_stop: mean(&|r| r.outcome.recall_at_stop.unwrap_or(f64::NAN)),
             stopped_below_target: runs
@@ -253,6 +334,7 @@ impl Summary {
             knee_stop_at: mean(&|r| r.outcome.knee_stop_at.map_or(f64::NAN, |s| s as f64)),
             recall_at_knee: mean(&|r| r.outcome.recall_at_knee.unwrap_or(f64::NAN)),
             ms_per_step: mean(&|r| r.ms_per_step),
+            stopping: rule_summaries(&runs, cfg.target),
             runs,
         }
     }

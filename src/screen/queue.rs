@@ -4,7 +4,7 @@
 
 use super::features::{tfidf_with, Features};
 use super::rank::{Ranker, Settings};
-use super::stop::{buscar_stops, more_to_stop, recall_estimate};
+use super::stop::{sample, Rule, SampleState, ToStop, Verdict};
 
 /// SVM rounds of a session's first fit, from all its stored decisions: enough
 /// to converge from nothing (later decisions take one round each).
@@ -22,6 +22,9 @@ pub struct Next {
     /// A record set aside as maybe, shown again because every other record
     /// has a decision (its rank is then among the records set aside).
     pub set_aside: bool,
+    /// A record of the stopping rule's random sample, shown before the
+    /// ranking (its rank is then its place in the sample).
+    pub sample: bool,
 }
 
 /// Where screening stands.
@@ -35,14 +38,34 @@ pub struct Status {
     pub relevant: usize,
     /// Set aside as "maybe" and not decided since (not counted as screened).
     pub maybe: usize,
-    /// One-sided 95 % lower bound of recall (hypergeometric test).
+    /// The stopping rule's recall bound at the confidence (0 before it has one).
     pub recall_lower: f64,
-    /// Point estimate of recall.
+    /// Its point estimate of recall (0 before it has one).
     pub recall_estimate: f64,
     /// Whether the stopping rule says recall ≥ target at the confidence.
     pub can_stop: bool,
-    /// Irrelevant records in a row still needed before the rule can stop (None: not reachable).
+    /// Irrelevant records in a row still needed before the rule can stop
+    /// (None: not reachable that way; `stopping` says what is left).
     pub to_stop: Option<usize>,
+    /// The stopping rule's full verdict (its `Display` is the status line).
+    pub stopping: Verdict,
+    /// The rule's random sample, for the sample rules.
+    pub sample: Option<SampleState>,
+}
+
+/// A sample rule's random sample in a session.
+#[derive(Debug)]
+struct Sampling {
+    /// The target method (else QBCB).
+    target_method: bool,
+    /// Every record in a random order (the draw).
+    draw: Vec<usize>,
+    /// QBCB's sample size.
+    size: usize,
+    /// Which records the sample holds so far.
+    member: Vec<bool>,
+    /// Sampled relevant records the ranking has reached.
+    passed: Vec<bool>,
 }
 
 /// A screening session.
@@ -65,6 +88,8 @@ pub struct Queue {
     first: Vec<bool>,
     target: f64,
     alpha: f64,
+    rule: Rule,
+    sampling: Option<Sampling>,
 }
 
 impl Queue {
@@ -89,6 +114,8 @@ impl Queue {
             first: vec![false; texts.len()],
             target,
             alpha,
+            rule: super::stop::DEFAULT,
+            sampling: None,
         };
         for (i, l) in decisions {
             q.set(*i, *l);
@@ -147,22 +174,194 @@ impl Queue {
         }
     }
 
+    /// Whether record `i` is a sampled record the ranking has not reached:
+    /// its label is kept from the ranker.
+    fn held(&self, i: usize) -> bool {
+        self.sampling
+            .as_ref()
+            .is_some_and(|s| s.member.get(i) == Some(&true) && s.passed.get(i) != Some(&true))
+    }
+
     fn retrain(&mut self) {
         let labelled: Vec<(usize, bool)> = self
             .decided
             .iter()
             .enumerate()
             .filter_map(|(i, d)| d.map(|l| (i, l)))
+            .filter(|(i, _)| !self.held(*i))
             .collect();
         self.model.train(&self.features, &labelled);
         // Score every record now (moved by the change in the weights, see
         // `Ranker::rank`), so that `next` only reads the scores.
         self.model.rank(&self.features, &[]);
+        self.pass_sampled();
+    }
+
+    /// The score of record `i` (kept, else fresh).
+    fn score_of(&self, i: usize) -> f32 {
+        match self
+            .model
+            .kept_scores(&self.features)
+            .and_then(|k| k.get(i).copied())
+        {
+            Some(s) => s,
+            None => self.model.score(&self.features, i),
+        }
+    }
+
+    /// Mark as reached by the ranking every decided sampled record that it
+    /// ranks at least as high as the best record it would show next: the
+    /// ranked review has got to it. Its label then joins the training at the
+    /// next retrain.
+    fn pass_sampled(&mut self) {
+        let Some(sm) = &self.sampling else {
+            return;
+        };
+        let frontier = (0..self.features.len())
+            .filter(|i| {
+                self.decided.get(*i) == Some(&None)
+                    && sm.member.get(*i) != Some(&true)
+                    && self.skipped.get(*i) == Some(&false)
+            })
+            .map(|i| self.score_of(i))
+            .fold(f32::NEG_INFINITY, f32::max);
+        let reached: Vec<usize> = (0..self.features.len())
+            .filter(|i| {
+                self.held(*i)
+                    && self.decided.get(*i).copied().flatten().is_some()
+                    && self.score_of(*i) >= frontier
+            })
+            .collect();
+        if let Some(sm) = self.sampling.as_mut() {
+            for i in reached {
+                if let Some(p) = sm.passed.get_mut(i) {
+                    *p = true;
+                }
+            }
+        }
+    }
+
+    /// Use this stopping rule. A sample rule draws its random sample from
+    /// every record with this seed (the draw depends on the seed and the
+    /// number of records only), shows it first, and keeps its labels from
+    /// the ranker until the ranking reaches each record.
+    pub fn set_rule(&mut self, rule: Rule, seed: u64) {
+        self.rule = rule;
+        self.sampling = None;
+        if !rule.needs_sample() {
+            return;
+        }
+        let n = self.features.len();
+        let mut draw: Vec<usize> = (0..n).collect();
+        let mut rng = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        for i in (1..n).rev() {
+            let j = (super::xorshift(&mut rng) % (i as u64 + 1)) as usize;
+            draw.swap(i, j);
+        }
+        self.sampling = Some(Sampling {
+            target_method: rule == Rule::Target,
+            draw,
+            size: sample::qbcb_sample_size(n),
+            member: vec![false; n],
+            passed: vec![false; n],
+        });
+        self.grow_sample();
+        self.retrain();
+    }
+
+    /// Which records the sample holds: QBCB's first `size` of the draw; the
+    /// target method's draw up to the first undecided record, or up to the
+    /// record that completed its target set.
+    fn grow_sample(&mut self) {
+        let k = sample::target_size(self.target, self.alpha);
+        let decided = &self.decided;
+        let Some(sm) = self.sampling.as_mut() else {
+            return;
+        };
+        let take = if sm.target_method {
+            let mut relevant = 0;
+            let mut end = sm.draw.len();
+            for (n, i) in sm.draw.iter().enumerate() {
+                match decided.get(*i).copied().flatten() {
+                    Some(true) => {
+                        relevant += 1;
+                        if relevant == k {
+                            end = n + 1;
+                            break;
+                        }
+                    }
+                    Some(false) => {}
+                    None => {
+                        end = n + 1;
+                        break;
+                    }
+                }
+            }
+            end
+        } else {
+            sm.size
+        };
+        for i in sm.draw.iter().take(take) {
+            if let Some(m) = sm.member.get_mut(*i) {
+                *m = true;
+            }
+        }
+    }
+
+    /// Where the rule's sample stands.
+    fn sample_state(&self) -> Option<SampleState> {
+        let sm = self.sampling.as_ref()?;
+        let members: Vec<usize> = (0..sm.member.len())
+            .filter(|i| sm.member.get(*i) == Some(&true))
+            .collect();
+        let label = |i: &usize| self.decided.get(*i).copied().flatten();
+        let screened = members.iter().filter(|i| label(i).is_some()).count();
+        let relevant = members.iter().filter(|i| label(i) == Some(true)).count();
+        let passed = members
+            .iter()
+            .filter(|i| label(i) == Some(true) && sm.passed.get(**i) == Some(&true))
+            .count();
+        let complete = if sm.target_method {
+            relevant >= sample::target_size(self.target, self.alpha) || screened == sm.draw.len()
+        } else {
+            screened >= members.len()
+        };
+        Some(SampleState {
+            size: members.len(),
+            screened,
+            relevant,
+            passed,
+            complete,
+        })
+    }
+
+    /// The next sampled record to screen, while the sample is not complete.
+    fn next_sampled(&self) -> Option<Next> {
+        let sm = self.sampling.as_ref()?;
+        if self.sample_state().is_some_and(|s| s.complete) {
+            return None;
+        }
+        sm.draw
+            .iter()
+            .enumerate()
+            .find(|(_, i)| {
+                sm.member.get(**i) == Some(&true)
+                    && self.decided.get(**i) == Some(&None)
+                    && self.skipped.get(**i) == Some(&false)
+            })
+            .map(|(place, i)| Next {
+                index: *i,
+                rank: place + 1,
+                score: 0.0,
+                set_aside: false,
+                sample: true,
+            })
     }
 
     /// Record a decision and retrain.
     pub fn decide(&mut self, i: usize, include: bool) {
         self.set(i, include);
+        self.grow_sample();
         self.retrain();
     }
 
@@ -213,7 +412,8 @@ impl Queue {
     /// first, while any is left); once only records set aside as maybe are
     /// left, the one of those most likely to be relevant.
     pub fn next(&self) -> Option<Next> {
-        self.best(false, true)
+        self.next_sampled()
+            .or_else(|| self.best(false, true))
             .or_else(|| self.best(false, false))
             .or_else(|| self.best(true, false))
     }
@@ -223,6 +423,7 @@ impl Queue {
         let mut scored: Vec<(usize, f32)> = (0..self.features.len())
             .filter(|i| {
                 self.decided.get(*i) == Some(&None)
+                    && !self.held(*i)
                     && (!only_first || self.first.get(*i) == Some(&true))
                     && self.skipped.get(*i) == Some(&set_aside)
                     && self.revisited.get(*i) == Some(&false)
@@ -245,13 +446,21 @@ impl Queue {
             rank: scored.len() + 1,
             score: best.1,
             set_aside,
+            sample: false,
         })
     }
 
     /// Where screening stands.
     pub fn status(&self) -> Status {
         let total = self.decided.len();
-        let (lower, point) = recall_estimate(&self.sequence, total, self.alpha, 100);
+        let sample = self.sample_state();
+        let v = self.rule.verdict(
+            &self.sequence,
+            total,
+            self.target,
+            self.alpha,
+            sample.as_ref(),
+        );
         Status {
             screened: self.sequence.len(),
             total,
@@ -262,10 +471,16 @@ impl Queue {
                 .zip(&self.decided)
                 .filter(|(s, d)| **s && d.is_none())
                 .count(),
-            recall_lower: lower,
-            recall_estimate: point,
-            can_stop: buscar_stops(&self.sequence, total, self.target, self.alpha),
-            to_stop: more_to_stop(&self.sequence, total, self.target, self.alpha),
+            recall_lower: v.recall_bound.unwrap_or(0.0),
+            recall_estimate: v.recall_estimate.unwrap_or(0.0),
+            can_stop: v.can_stop,
+            to_stop: match v.to_stop {
+                ToStop::Now => Some(0),
+                ToStop::Irrelevant { records } => Some(records),
+                _ => None,
+            },
+            stopping: v,
+            sample,
         }
     }
 }

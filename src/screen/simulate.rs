@@ -1,11 +1,11 @@
 //! Replaying screening on a labelled dataset: start from prior records,
 //! retrain after every label, screen the top-ranked record, and measure how
-//! early the relevant ones came and where the stopping rule would have
-//! stopped. Pure and seeded; the caller times it.
+//! early the relevant ones came and where each stopping rule would have
+//! stopped, all on the same run. Pure and seeded; the caller times it.
 
 use super::features::Features;
 use super::rank::{Ranker, Settings as RankerSettings};
-use super::stop::{buscar_stops, knee, more_to_stop};
+use super::stop::{buscar_stops, knee, more_to_stop, point, sample, Rule};
 use serde::Serialize;
 
 /// Settings of one simulation.
@@ -19,6 +19,25 @@ pub struct Settings {
     pub target: f64,
     /// 1 − confidence of the stopping rule.
     pub alpha: f64,
+    /// The rule the top-level `stop_at` and `recall_at_stop` are for.
+    pub rule: Rule,
+}
+
+/// Where one rule stopped in one run.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct RuleStop {
+    /// The rule.
+    pub rule: Rule,
+    /// Records screened after the priors when it stops, its random sample
+    /// included (every record when it never stops).
+    pub stop_at: usize,
+    /// True recall there, of the relevant records after the priors (those
+    /// in the sample count: they were screened).
+    pub recall_at_stop: f64,
+    /// Whether it stopped before every record was screened.
+    pub stopped: bool,
+    /// Records in its random sample (0 for rules without one).
+    pub sample: usize,
 }
 
 /// What a simulation found.
@@ -38,7 +57,8 @@ pub struct Outcome {
     pub recall_at_10: f64,
     /// Records screened after the priors until the last relevant one.
     pub screened_to_all: usize,
-    /// Records screened after the priors when the hypergeometric rule would stop (None: never).
+    /// Records screened after the priors when the chosen rule (`--stopping`)
+    /// would stop, its sample included (None: never).
     pub stop_at: Option<usize>,
     /// True recall (of the relevant records after priors) at that point.
     pub recall_at_stop: Option<f64>,
@@ -51,6 +71,9 @@ pub struct Outcome {
     pub curve: Vec<usize>,
     /// Screening steps run (retrain + rescore + pick).
     pub steps: usize,
+    /// Every rule's stop on this run (the summary lists them by rule).
+    #[serde(skip)]
+    pub stopping: Vec<RuleStop>,
 }
 
 /// Choose `inc` relevant and `exc` irrelevant prior records with a seed.
@@ -98,6 +121,7 @@ pub fn simulate(f: &Features, labels: &[bool], priors: &[usize], s: &Settings) -
     let n_left = n - n_priors;
     let mut model = Ranker::new(&s.ranker, f.dim, s.seed);
     let mut curve = Vec::new();
+    let mut order: Vec<usize> = Vec::with_capacity(n);
     let mut found = 0;
     let mut stop_at = None;
     let mut knee_at = None;
@@ -114,6 +138,7 @@ pub fn simulate(f: &Features, labels: &[bool], priors: &[usize], s: &Settings) -
         let l = labels.get(pick).copied().unwrap_or(false);
         labelled.push((pick, l));
         seq.push(l);
+        order.push(pick);
         if l {
             found += 1;
         }
@@ -164,6 +189,79 @@ pub fn simulate(f: &Features, labels: &[bool], priors: &[usize], s: &Settings) -
     };
     let nl = n_left.max(1) as f64;
     let ten = (0.1 * n_left as f64).floor() as usize;
+    let never = |rule| RuleStop {
+        rule,
+        stop_at: n_left,
+        recall_at_stop: 1.0,
+        stopped: false,
+        sample: 0,
+    };
+    let at = |rule, k: Option<usize>| match k {
+        Some(k) if k < n_left => RuleStop {
+            rule,
+            stop_at: k,
+            recall_at_stop: recall_at(k),
+            stopped: true,
+            sample: 0,
+        },
+        _ => never(rule),
+    };
+    // the point process reads the whole screening, priors first, with the
+    // irrelevant records after the last relevant one
+    let mut full = seq.clone();
+    full.resize(n, false);
+    let pp = point::first_stop(&full, n, s.target, s.alpha)
+        .filter(|c| *c < n)
+        .map(|c| c.saturating_sub(n_priors));
+    // the sample rules' random draw: records not among the priors, in a
+    // seeded random order; the ranking's place of each record
+    let mut draw: Vec<usize> = (0..n).filter(|i| done_by_priors(priors, *i)).collect();
+    shuffle(&mut draw, s.seed);
+    let mut pos = vec![None; n];
+    for (p, i) in order.iter().enumerate() {
+        if let Some(x) = pos.get_mut(*i) {
+            *x = Some(p + 1);
+        }
+    }
+    let by_sample = |rule: Rule| {
+        let r = sample::stop_on_ranking(
+            rule == Rule::Target,
+            &pos,
+            labels,
+            &draw,
+            n_left,
+            s.target,
+            s.alpha,
+        );
+        if r.stopped {
+            RuleStop {
+                rule,
+                stop_at: r.cost,
+                recall_at_stop: if r_left == 0 {
+                    1.0
+                } else {
+                    r.found as f64 / r_left as f64
+                },
+                stopped: true,
+                sample: r.sample,
+            }
+        } else {
+            RuleStop {
+                sample: r.sample,
+                ..never(rule)
+            }
+        }
+    };
+    let stopping: Vec<RuleStop> = Rule::ALL
+        .into_iter()
+        .map(|rule| match rule {
+            Rule::Hypergeometric => at(rule, stop_at),
+            Rule::Knee => at(rule, knee_at),
+            Rule::PointProcess => at(rule, pp),
+            Rule::Qbcb | Rule::Target => by_sample(rule),
+        })
+        .collect();
+    let chosen = stopping.iter().find(|r| r.rule == s.rule).copied();
     Outcome {
         n,
         n_relevant,
@@ -172,11 +270,26 @@ pub fn simulate(f: &Features, labels: &[bool], priors: &[usize], s: &Settings) -
         wss100: (n_left as f64 - n_at(1.0) as f64) / nl,
         recall_at_10: recall_at(ten),
         screened_to_all,
-        stop_at,
-        recall_at_stop: stop_at.map(recall_at),
+        stop_at: chosen.filter(|r| r.stopped).map(|r| r.stop_at),
+        recall_at_stop: chosen.filter(|r| r.stopped).map(|r| r.recall_at_stop),
         knee_stop_at: knee_at,
         recall_at_knee: knee_at.map(recall_at),
         curve,
         steps,
+        stopping,
+    }
+}
+
+/// Whether record `i` is left for screening after the priors.
+fn done_by_priors(priors: &[usize], i: usize) -> bool {
+    !priors.contains(&i)
+}
+
+/// A seeded Fisher–Yates shuffle (its own stream, apart from the priors').
+fn shuffle(v: &mut [usize], seed: u64) {
+    let mut rng = (seed ^ 0x5A5A_1234_ABCD_0F0F).wrapping_mul(0x2545_F491_4F6C_DD1D) | 1;
+    for i in (1..v.len()).rev() {
+        let j = (super::xorshift(&mut rng) % (i as u64 + 1)) as usize;
+        v.swap(i, j);
     }
 }

@@ -1,4 +1,5 @@
-//! When to stop screening, and how much might still be missed.
+//! The hypergeometric test (Callaghan & Müller-Hansen 2020), the rule
+//! Lacuna started with.
 //!
 //! [`buscar_p`] is the hypergeometric test of Callaghan & Müller-Hansen
 //! (2020, "Statistical stopping criteria for automated screening in
@@ -9,8 +10,7 @@
 //! in order of predicted relevance makes relevant records *more* likely
 //! early, so the test is conservative under prioritisation; it is invalid if
 //! records were skipped or screened in an order chosen to avoid relevant
-//! ones. [`knee`] is the knee method (Cormack & Grossman 2016), a heuristic
-//! without a stated error rate. Pure functions of the screening sequence.
+//! ones. Pure functions of the screening sequence.
 
 use std::cell::RefCell;
 
@@ -214,43 +214,6 @@ pub fn recall_estimate(seen: &[bool], n_total: usize, alpha: f64, window: usize)
     let recent = seen.iter().rev().take(w).filter(|x| **x).count() as f64;
     let missed = recent / w as f64 * n_total.saturating_sub(seen.len()) as f64;
     (lower, r / (r + missed))
-}
-
-/// The knee method: stop when the slope of the gain curve before its knee is
-/// at least 6 times the slope after it, once 150 records are screened.
-pub fn knee(seen: &[bool]) -> bool {
-    let n = seen.len();
-    if n < 150 {
-        return false;
-    }
-    let mut cum = Vec::with_capacity(n);
-    let mut r = 0.0f64;
-    for x in seen {
-        if *x {
-            r += 1.0;
-        }
-        cum.push(r);
-    }
-    let (xc, yc) = (n as f64, r);
-    if yc == 0.0 {
-        return false;
-    }
-    // knee: the point farthest above the chord from (0, 0) to (xc, yc)
-    let mut best = (0usize, f64::MIN);
-    for (i, y) in cum.iter().enumerate() {
-        let x = i as f64 + 1.0;
-        let d = y * xc - x * yc;
-        if d > best.1 {
-            best = (i, d);
-        }
-    }
-    let xk = best.0 as f64 + 1.0;
-    let yk = cum.get(best.0).copied().unwrap_or(0.0);
-    if xk >= xc {
-        return false;
-    }
-    let ratio = (yk / xk) / ((yc - yk + 1.0) / (xc - xk));
-    ratio >= 6.0
 }
 
 #[cfg(test)]
