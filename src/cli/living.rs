@@ -35,6 +35,10 @@ pub struct UpdateArgs {
     /// Recall target of the stopping rule's view of the new batch.
     #[arg(long, default_value_t = 0.95)]
     target: f64,
+    /// The stopping rule of that view: hypergeometric (the default), point-process or knee
+    /// (the sample rules need a sample screened in lacuna screen).
+    #[arg(long, default_value_t = lacuna::screen::stop::DEFAULT, value_parser = super::screen::parse_rule)]
+    stopping: lacuna::screen::stop::Rule,
     #[command(flatten)]
     eutils: EutilsArgs,
 }
@@ -54,6 +58,7 @@ pub fn update(out: &mut dyn Write, bars: &Bars, a: UpdateArgs) -> anyhow::Result
         dry_run: a.dry_run,
         overlap_days: a.overlap_days,
         target: a.target,
+        rule: a.stopping,
         ..UpdateOptions::default()
     };
     let r = living::update(&mut review, &protocol, &source, &opts, bars).map_err(|e| {
@@ -183,21 +188,7 @@ fn batch_line(b: &living::BatchView) -> String {
     if b.new_records == 0 {
         return "no new records to screen".into();
     }
-    let recall = format!(
-        "recall {:.0} % (95 % lower bound {:.0} %)",
-        b.recall_estimate * 100.0,
-        b.recall_lower * 100.0
-    );
-    if b.can_stop {
-        format!("can stop: {recall}")
-    } else {
-        match b.to_stop {
-            Some(n) => format!(
-                "screen on; it can stop after {n} more irrelevant records in a row ({recall})"
-            ),
-            None => format!("screen every remaining record ({recall})"),
-        }
-    }
+    b.stopping_line.clone()
 }
 
 /// Arguments of `lacuna snapshot`.

@@ -22,7 +22,7 @@ use crate::living::{
 use crate::model::{EffectSize, Label};
 use crate::progress::Reporter;
 use crate::protocol::Protocol;
-use crate::screen::stop::{buscar_stops, more_to_stop, recall_estimate};
+use crate::screen::stop::{Rule, Verdict};
 use crate::store::living::{RecordRef, UpdateRow};
 use crate::store::Review;
 use std::collections::{BTreeMap, BTreeSet};
@@ -49,6 +49,8 @@ pub struct UpdateOptions {
     pub target: f64,
     /// Confidence of that view.
     pub confidence: f64,
+    /// The stopping rule of that view.
+    pub rule: Rule,
 }
 
 impl Default for UpdateOptions {
@@ -58,6 +60,7 @@ impl Default for UpdateOptions {
             overlap_days: 1,
             target: 0.95,
             confidence: 0.95,
+            rule: crate::screen::stop::DEFAULT,
         }
     }
 }
@@ -99,6 +102,11 @@ pub struct BatchView {
     /// Irrelevant records in a row still needed before it can (None: not
     /// reachable with what is left).
     pub to_stop: Option<usize>,
+    /// The stopping rule's verdict on the batch (rule, recall estimate and
+    /// bound, what is left); its one line is `stopping_line`.
+    pub stopping: Option<Verdict>,
+    /// That verdict in one line.
+    pub stopping_line: String,
     /// The new records the model trained on every past decision ranks
     /// highest (record keys, best first; at most 5).
     pub top: Vec<String>,
@@ -428,7 +436,9 @@ fn batch_view(
         }
     }
     let alpha = 1.0 - opts.confidence;
-    let (lower, point) = recall_estimate(&seen, batch.len(), alpha, 100);
+    let v = opts
+        .rule
+        .verdict(&seen, batch.len(), opts.target, alpha, None);
     let current = review.count_current()? as usize;
     let mut view = BatchView {
         new_records: batch.len(),
@@ -436,10 +446,16 @@ fn batch_view(
         included: seen.iter().filter(|x| **x).count(),
         awaiting: batch.len().saturating_sub(seen.len()),
         awaiting_all: current.saturating_sub(decided_all),
-        recall_estimate: point,
-        recall_lower: lower,
-        can_stop: batch.is_empty() || buscar_stops(&seen, batch.len(), opts.target, alpha),
-        to_stop: more_to_stop(&seen, batch.len(), opts.target, alpha),
+        recall_estimate: v.recall_estimate.unwrap_or(0.0),
+        recall_lower: v.recall_bound.unwrap_or(0.0),
+        can_stop: batch.is_empty() || v.can_stop,
+        to_stop: match v.to_stop {
+            crate::screen::stop::ToStop::Now => Some(0),
+            crate::screen::stop::ToStop::Irrelevant { records } => Some(records),
+            _ => None,
+        },
+        stopping: Some(v),
+        stopping_line: v.to_string(),
         top: Vec::new(),
     };
     if rank && view.awaiting > 0 {
@@ -448,6 +464,7 @@ fn batch_view(
             protocol: None,
             target: opts.target,
             confidence: opts.confidence,
+            rule: crate::screen::stop::DEFAULT,
         };
         let s = super::session::Session::open(review, &opts)?;
         view.top = s.top_new(5);

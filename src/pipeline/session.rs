@@ -12,6 +12,7 @@ use crate::error::Error;
 use crate::model::{Label, Record};
 use crate::protocol::Reason;
 use crate::screen::queue::{Queue, Status};
+use crate::screen::stop::Rule;
 use crate::store::Review;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
@@ -28,7 +29,14 @@ pub struct SessionOptions {
     pub target: f64,
     /// Confidence of the stopping rule.
     pub confidence: f64,
+    /// The stopping rule (`screen::stop::DEFAULT` unless chosen).
+    pub rule: Rule,
 }
+
+/// Seed of a sample rule's random draw: fixed, so that every session of a
+/// review, and every reviewer, sees the same sample (the draw depends on it
+/// and on the number of records only).
+pub const SAMPLE_SEED: u64 = 20_211_101;
 
 /// The record a session shows next.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -45,6 +53,9 @@ pub struct Pick {
     pub set_aside: bool,
     /// Shown again after an undo: the new decision supersedes the last.
     pub again: bool,
+    /// A record of the stopping rule's random sample, shown before the
+    /// ranking; `rank` is then its place in the sample.
+    pub sample: bool,
 }
 
 /// One reviewer's screening session over a review's current records.
@@ -125,6 +136,7 @@ impl Session {
         for i in skip {
             queue.skip(i);
         }
+        queue.set_rule(opts.rule, SAMPLE_SEED);
         // A living review's newest records come first: those its updates
         // brought since the latest snapshot.
         let new: Vec<usize> = review
@@ -161,6 +173,7 @@ impl Session {
                 score: 0.0,
                 set_aside: false,
                 again: true,
+                sample: false,
             });
         }
         self.queue.next().map(|n| Pick {
@@ -169,6 +182,7 @@ impl Session {
             score: n.score,
             set_aside: n.set_aside,
             again: false,
+            sample: n.sample,
         })
     }
 

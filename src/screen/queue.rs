@@ -616,4 +616,46 @@ mod tests {
         q.decide(4, true);
         assert_eq!(q.next().map(|n| (n.index, n.set_aside)), Some((1, true)));
     }
+
+    #[test]
+    fn a_sample_rule_shows_its_random_sample_first() {
+        let texts: Vec<String> = (0..40usize)
+            .map(|i| {
+                if i % 4 == 0 {
+                    format!("dialectical behaviour therapy trial {i}")
+                } else {
+                    format!("mouse liver assay {i}")
+                }
+            })
+            .collect();
+        let mut q = Queue::new(&texts, &[(0, true), (1, false)], 0.95, 0.05);
+        q.set_rule(Rule::Qbcb, 7);
+        let st = q.status();
+        let s = st.sample.expect("a sample");
+        assert_eq!((s.size, s.complete), (4, false), "10 % of 40");
+        assert_eq!(st.stopping.to_stop, ToStop::Sample { left: 4, size: 4 });
+        let mut shown = Vec::new();
+        for place in 1..=4 {
+            let n = q.next().expect("a sampled record");
+            assert!(n.sample, "{n:?}");
+            assert_eq!(n.rank, place, "in the order drawn");
+            shown.push(n.index);
+            q.decide(n.index, n.index % 4 == 0);
+        }
+        let s = q.status().sample.expect("a sample");
+        assert_eq!((s.screened, s.complete), (4, true));
+        assert_eq!(s.relevant, shown.iter().filter(|i| *i % 4 == 0).count());
+        let n = q.next().expect("the ranking");
+        assert!(!n.sample && !shown.contains(&n.index));
+        // a sampled record the ranking has not reached is not trained on
+        for i in &shown {
+            if !q.sampling.as_ref().is_some_and(|s| s.passed[*i]) {
+                assert!(q.held(*i));
+            }
+        }
+        // the same seed draws the same sample
+        let mut again = Queue::new(&texts, &[(0, true), (1, false)], 0.95, 0.05);
+        again.set_rule(Rule::Qbcb, 7);
+        assert_eq!(again.next().map(|n| n.index), shown.first().copied());
+    }
 }

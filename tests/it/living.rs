@@ -326,6 +326,7 @@ fn issue_17_three_months_of_a_living_review() {
                 protocol: None,
                 target: 0.95,
                 confidence: 0.95,
+                rule: lacuna::screen::stop::DEFAULT,
             },
         )
         .expect("session");

@@ -81,6 +81,7 @@ fn simulation_metrics_on_a_known_order() {
             seed: 3,
             target: 0.95,
             alpha: 0.05,
+            rule: lacuna::screen::stop::Rule::Hypergeometric,
         };
         let o = simulate(&f, &labels, &[0, 1], &s);
         assert_eq!(o.screened_to_all, 9, "{classifier:?} {loss:?}");
@@ -346,10 +347,10 @@ fn screening_from_the_command_line_stores_each_decision() {
     let text = stdout(&o);
     assert!(text.contains("[0/135 screened · 0 included"), "{text}");
     assert!(text.contains("again (undo)"), "{text}");
-    assert!(text.contains("recall ≥"), "{text}");
+    assert!(text.contains("hypergeometric: recall ≈"), "{text}");
     // the undone exclusion became an inclusion; the maybe is set aside, not screened
     assert!(
-        text.contains("[3/135 screened · 2 included · 1 maybe (set aside) · recall"),
+        text.contains("[3/135 screened · 2 included · 1 maybe (set aside) · hypergeometric"),
         "{text}"
     );
     let d = decisions(&dir);
@@ -650,4 +651,126 @@ fn ranks_within_two_hundredths_of_asreview_on_the_same_priors() {
             );
         }
     }
+}
+
+/// `simulate --json` lists every stopping rule on the same runs, and the
+/// top-level `stop_at` follows `--stopping`.
+#[test]
+fn simulate_measures_every_stopping_rule_on_the_same_runs() {
+    let data = shared().join("fixtures/screening/synergy_sep_2021_object_in_context.csv");
+    let run = |rule: &str| {
+        let o = lacuna(&[
+            &"simulate",
+            &data,
+            &"--seeds",
+            &"3",
+            &"--json",
+            &"-q",
+            &"--stopping",
+            &rule,
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        serde_json::from_str::<serde_json::Value>(&stdout(&o)).expect("json")
+    };
+    let v = run("hypergeometric");
+    let rules: Vec<&str> = v["stopping"]
+        .as_array()
+        .expect("stopping")
+        .iter()
+        .filter_map(|r| r["rule"].as_str())
+        .collect();
+    assert_eq!(
+        rules,
+        ["hypergeometric", "qbcb", "target", "point-process", "knee"]
+    );
+    let n_left = 271.0 - 2.0;
+    for r in v["stopping"].as_array().expect("stopping") {
+        let runs = r["runs"].as_array().expect("runs");
+        assert_eq!(runs.len(), 3, "{r}");
+        let num = |x: &serde_json::Value| x.as_f64().expect("number");
+        // the means and the share are those of the runs
+        let mean_stop = runs.iter().map(|x| num(&x["stop_at"])).sum::<f64>() / 3.0;
+        assert!((num(&r["stop_at"]) - mean_stop).abs() < 1e-9, "{r}");
+        let reached = runs
+            .iter()
+            .filter(|x| num(&x["recall_at_stop"]) >= 0.95 - 1e-12)
+            .count() as f64
+            / 3.0;
+        assert!((num(&r["reached_target"]) - reached).abs() < 1e-12, "{r}");
+        for x in runs {
+            assert!(num(&x["stop_at"]) <= n_left, "{x}");
+            // a sample is screened in full: it is part of the cost
+            assert!(num(&x["stop_at"]) >= num(&x["sample"]), "{x}");
+            if x["stopped"] == false {
+                assert_eq!(
+                    num(&x["stop_at"]),
+                    n_left,
+                    "never stopping screens everything"
+                );
+                assert_eq!(num(&x["recall_at_stop"]), 1.0);
+            }
+        }
+    }
+    // QBCB samples 10 % of the 269 records left after the priors
+    assert_eq!(v["stopping"][1]["sample"], 27.0);
+    // the target method's sample runs until it holds 60 relevant records:
+    // this review has 40, so it samples every record and never stops
+    assert_eq!(v["stopping"][2]["sample"], n_left);
+    assert_eq!(v["stopping"][2]["stop_at"], n_left);
+    // the top-level figures are those of the chosen rule
+    assert_eq!(v["rule"], "hypergeometric");
+    assert_eq!(v["stop_at"], v["stopping"][0]["stop_at"]);
+    let p = run("point-process");
+    assert_eq!(p["rule"], "point-process");
+    assert_eq!(
+        p["stopping"], v["stopping"],
+        "the same runs whatever the choice"
+    );
+    if p["stopping"][3]["runs"]
+        .as_array()
+        .expect("runs")
+        .iter()
+        .all(|x| x["stopped"] == true)
+    {
+        assert_eq!(p["stop_at"], p["stopping"][3]["stop_at"]);
+    }
+    let o = lacuna(&[&"simulate", &data, &"--stopping", &"buscar", &"-q"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("point-process"), "{}", stderr(&o));
+}
+
+/// `lacuna screen --stopping qbcb` shows the random sample first, marked,
+/// and says how much of it is left.
+#[test]
+fn a_sample_rule_in_the_terminal_shows_the_sample_first() {
+    let (_t, dir) = crate::support::demo_imported();
+    let o = crate::support::lacuna_stdin(
+        &[
+            &"screen",
+            &dir,
+            &"--reviewer",
+            &"ana",
+            &"--stopping",
+            &"qbcb",
+        ],
+        b"e\ne\nq\n",
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    // 10 % of 135 records, rounded up
+    assert!(
+        text.contains("qbcb · screen the 14-record random sample first (14 left)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("RANDOM SAMPLE record 1 of 14 (for the qbcb rule; not ranked)"),
+        "{text}"
+    );
+    assert!(text.contains("RANDOM SAMPLE record 2 of 14"), "{text}");
+    assert!(text.contains("(12 left)"), "{text}");
+    assert_eq!(
+        decisions(&dir).len(),
+        2,
+        "sample decisions are stored as any other"
+    );
 }

@@ -16,6 +16,7 @@ fn options(reviewer: &str) -> SessionOptions {
         protocol: Some(root().join("protocols/complex-emotional-needs.toml")),
         target: 0.95,
         confidence: 0.95,
+        rule: lacuna::screen::stop::DEFAULT,
     }
 }
 
