@@ -640,11 +640,14 @@ mod tests {
             assert!(n.sample, "{n:?}");
             assert_eq!(n.rank, place, "in the order drawn");
             shown.push(n.index);
-            q.decide(n.index, n.index % 4 == 0);
+            q.decide(n.index, n.index.is_multiple_of(4));
         }
         let s = q.status().sample.expect("a sample");
         assert_eq!((s.screened, s.complete), (4, true));
-        assert_eq!(s.relevant, shown.iter().filter(|i| *i % 4 == 0).count());
+        assert_eq!(
+            s.relevant,
+            shown.iter().filter(|i| i.is_multiple_of(4)).count()
+        );
         let n = q.next().expect("the ranking");
         assert!(!n.sample && !shown.contains(&n.index));
         // a sampled record the ranking has not reached is not trained on
