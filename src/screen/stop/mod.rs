@@ -7,7 +7,7 @@
 //! | [`sample`]: `qbcb` (Lewis, Yang & Frieder 2021) | P(stop with recall < target) ≤ α | a random sample screened up front, kept from the ranker until the ranking reaches it |
 //! | [`sample`]: `target` (Cormack & Grossman 2016) | likewise | likewise; the sample runs until it holds ⌈−ln α/(1−t)⌉ relevant records |
 //! | [`point`] (Sneyd & Stevenson 2021; Stevenson & Bin-Hezam 2023) | a Poisson bound under a fitted model | relevant records thin out along the ranking at an exponential rate |
-//! | [`knee`] (Cormack & Grossman 2016) | none: a heuristic | the gain curve has bent |
+//! | [`knee`](mod@knee) (Cormack & Grossman 2016) | none: a heuristic | the gain curve has bent |
 //!
 //! [`Rule::verdict`] reads one rule for a screening in progress (the one
 //! line `lacuna screen`, the web app and `lacuna update` show); the
