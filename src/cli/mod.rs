@@ -113,6 +113,10 @@ pub enum Command {
     Export(records::ExportArgs),
     /// Summary figures of a review: records, versions, deletions, years, imports.
     Stats(review::StatsArgs),
+    /// The reviewers of a team review (for `lacuna serve`): add one (prints their token once, as the
+    /// last line), list them, or remove one (their token stops working; their decisions stay).
+    #[command(subcommand)]
+    Reviewer(review::ReviewerCommand),
     /// Run one cycle of the living review: search PubMed with the protocol's queries since
     /// the last update (or import --files), deduplicate, index, put the new records first in
     /// the screening queue, re-code and re-pool. Resumable after a kill; exit 11 when nothing
@@ -184,6 +188,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Demo(a) => return living::demo(&mut out, &bars, a),
         Command::Init(a) => review::init(&bars, a),
         Command::Stats(a) => review::stats(&mut out, a),
+        Command::Reviewer(c) => review::reviewer(&mut out, c),
         Command::Import(a) => records::import(&mut out, &bars, a),
         Command::Parse(a) => records::parse(out, &bars, a),
         Command::Index(a) => records::index(&bars, a),

@@ -1,8 +1,8 @@
-//! `lacuna init` and `lacuna stats`: make a review folder, and its summary
-//! figures. The figures come from the store (`Review::stats`); this file
-//! only lays them out.
+//! `lacuna init`, `lacuna stats` and `lacuna reviewer`: make a review
+//! folder, its summary figures, and its team's reviewers. The figures and
+//! the reviewers come from the store; this file only lays them out.
 
-use clap::Args;
+use clap::{Args, Subcommand};
 use lacuna::progress::Reporter;
 use lacuna::store::Review;
 use std::io::Write;
@@ -23,6 +23,83 @@ pub struct StatsArgs {
     /// Print as JSON on stdout.
     #[arg(long)]
     json: bool,
+}
+
+/// `lacuna reviewer add|list|remove`.
+#[derive(Debug, Subcommand)]
+pub enum ReviewerCommand {
+    /// Add a reviewer and print their token (once: only its hash is kept).
+    Add {
+        /// The review folder.
+        dir: PathBuf,
+        /// The reviewer's name (kept with each decision).
+        name: String,
+    },
+    /// List the reviewers.
+    List {
+        /// The review folder.
+        dir: PathBuf,
+        /// Print as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a reviewer: their token stops working; their decisions stay.
+    Remove {
+        /// The review folder.
+        dir: PathBuf,
+        /// The reviewer's name.
+        name: String,
+    },
+}
+
+/// `lacuna reviewer`.
+pub fn reviewer(out: &mut dyn Write, c: ReviewerCommand) -> anyhow::Result<()> {
+    match c {
+        ReviewerCommand::Add { dir, name } => {
+            let mut review = Review::open(&dir)?;
+            let token = review.add_reviewer(&name)?;
+            writeln!(
+                out,
+                "added reviewer {:?}; their token (shown only now; give it to them privately):",
+                name.trim()
+            )?;
+            writeln!(out, "{token}")?;
+        }
+        ReviewerCommand::List { dir, json } => {
+            let review = Review::open(&dir)?;
+            let all = review.reviewers()?;
+            if json {
+                serde_json::to_writer_pretty(&mut *out, &all)?;
+                writeln!(out)?;
+            } else if all.is_empty() {
+                writeln!(
+                    out,
+                    "no reviewers yet: lacuna reviewer add {} NAME",
+                    super::shell(&dir)
+                )?;
+            } else {
+                for r in all {
+                    writeln!(out, "{:<24} added {}", r.name, r.created_at)?;
+                }
+            }
+        }
+        ReviewerCommand::Remove { dir, name } => {
+            let mut review = Review::open(&dir)?;
+            if !review.remove_reviewer(&name)? {
+                anyhow::bail!(
+                    "no reviewer {:?} in {} (lacuna reviewer list shows them)",
+                    name.trim(),
+                    dir.display()
+                );
+            }
+            writeln!(
+                out,
+                "removed reviewer {:?}; their decisions stay",
+                name.trim()
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// `lacuna init`.

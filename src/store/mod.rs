@@ -13,6 +13,7 @@ pub mod harvest;
 pub mod index;
 pub mod living;
 pub mod log;
+pub mod reviewers;
 pub mod tokenize;
 
 use crate::model::{Deletion, Fnv64, Pmid, Record, RecordKey};
@@ -95,6 +96,8 @@ pub const MIGRATIONS: &[&str] = &[
     dedup::MIGRATION,
     // 5: retracted records, update runs, snapshots.
     living::MIGRATION,
+    // 6: the reviewers of a team review (hashed tokens).
+    reviewers::MIGRATION,
 ];
 
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ','now')";
@@ -129,6 +132,9 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    /// A value the store refuses, with what to do.
+    #[error("{0}")]
+    Invalid(String),
     /// SQLite failed.
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
@@ -272,6 +278,8 @@ pub struct Stats {
     pub last_update: Option<(String, String)>,
     /// Snapshots (versions) taken.
     pub snapshots: u64,
+    /// Decision rows stored, all reviewers together (every decision, undone or superseded ones too).
+    pub decisions: u64,
 }
 
 /// One row of the sources table.
@@ -667,6 +675,7 @@ impl Review {
             versions: q("SELECT count(*) FROM record_versions")?,
             records_changed: q("SELECT count(*) FROM records WHERE current_version > 1")?,
             sources: q("SELECT count(*) FROM sources WHERE finished_at IS NOT NULL")?,
+            decisions: q("SELECT count(*) FROM decisions")?,
             ..Stats::default()
         };
         let mut st = c.prepare(

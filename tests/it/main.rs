@@ -24,6 +24,7 @@ mod outputs;
 mod pool;
 mod props;
 mod quirks;
+mod reviewers;
 mod screen;
 mod session;
 mod store;

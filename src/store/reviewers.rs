@@ -1,0 +1,125 @@
+//! The reviewers of a team review (`lacuna reviewer add|list|remove`): a
+//! name and the SHA-256 of a random token. The token itself is printed once
+//! when the reviewer is added and never stored, so a copy of the review
+//! folder does not give access to a server serving it.
+
+use super::{Review, StoreError, NOW};
+use rusqlite::{params, OptionalExtension};
+use sha2::{Digest, Sha256};
+
+/// Schema for reviewers (migration 6).
+pub(super) const MIGRATION: &str = r#"
+    CREATE TABLE reviewers (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        token_sha256 TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL
+    );
+"#;
+
+/// A reviewer as listed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Reviewer {
+    /// Name (kept with each decision).
+    pub name: String,
+    /// When added (UTC).
+    pub created_at: String,
+}
+
+/// Hex SHA-256 of a token.
+fn hash(token: &str) -> String {
+    Sha256::digest(token.trim().as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A fresh token: 32 bytes from the operating system's generator, as hex.
+fn fresh_token() -> Result<String, StoreError> {
+    let mut buf = [0u8; 32];
+    getrandom::getrandom(&mut buf)
+        .map_err(|e| StoreError::Invalid(format!("the system's random generator failed: {e}")))?;
+    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+impl Review {
+    /// Add a reviewer and return their token (shown once; only its hash is
+    /// stored). An error if the name is empty or taken.
+    pub fn add_reviewer(&mut self, name: &str) -> Result<String, StoreError> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().any(char::is_control) {
+            return Err(StoreError::Invalid(
+                "a reviewer's name must be non-empty printable text".into(),
+            ));
+        }
+        let exists: Option<i64> = self
+            .conn
+            .query_row("SELECT id FROM reviewers WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if exists.is_some() {
+            return Err(StoreError::Invalid(format!(
+                "there is already a reviewer {name:?} (lacuna reviewer remove first to give them a new token)"
+            )));
+        }
+        let token = fresh_token()?;
+        self.conn.execute(
+            &format!(
+                "INSERT INTO reviewers(name, token_sha256, created_at) VALUES (?1, ?2, {NOW})"
+            ),
+            params![name, hash(&token)],
+        )?;
+        Ok(token)
+    }
+
+    /// Every reviewer, by name.
+    pub fn reviewers(&self) -> Result<Vec<Reviewer>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT name, created_at FROM reviewers ORDER BY name")?;
+        let rows = st.query_map([], |r| {
+            Ok(Reviewer {
+                name: r.get(0)?,
+                created_at: r.get(1)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// Remove a reviewer (their token stops working; their decisions stay).
+    /// False if there was none by that name.
+    pub fn remove_reviewer(&mut self, name: &str) -> Result<bool, StoreError> {
+        let n = self
+            .conn
+            .execute("DELETE FROM reviewers WHERE name = ?1", [name.trim()])?;
+        Ok(n > 0)
+    }
+
+    /// The reviewer a token belongs to, if any.
+    pub fn reviewer_for_token(&self, token: &str) -> Result<Option<String>, StoreError> {
+        if token.trim().is_empty() {
+            return Ok(None);
+        }
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT name FROM reviewers WHERE token_sha256 = ?1",
+                [hash(token)],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_hash_is_sha256_hex() {
+        // SHA-256("abc"), FIPS 180-2 example
+        assert_eq!(
+            super::hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}
