@@ -35,5 +35,6 @@ pub mod protocol;
 pub mod report;
 pub mod screen;
 pub mod store;
+pub mod web;
 
 pub use error::Error;

@@ -117,6 +117,9 @@ pub enum Command {
     /// last line), list them, or remove one (their token stops working; their decisions stay).
     #[command(subcommand)]
     Reviewer(review::ReviewerCommand),
+    /// Serve the review to a team of reviewers over HTTP (the JSON API; first part of the web
+    /// app). Binds 127.0.0.1:8080 unless told; every call needs a reviewer's token.
+    Serve(review::ServeArgs),
     /// Run one cycle of the living review: search PubMed with the protocol's queries since
     /// the last update (or import --files), deduplicate, index, put the new records first in
     /// the screening queue, re-code and re-pool. Resumable after a kill; exit 11 when nothing
@@ -189,6 +192,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Init(a) => review::init(&bars, a),
         Command::Stats(a) => review::stats(&mut out, a),
         Command::Reviewer(c) => review::reviewer(&mut out, c),
+        Command::Serve(a) => review::serve(&mut out, &bars, a),
         Command::Import(a) => records::import(&mut out, &bars, a),
         Command::Parse(a) => records::parse(out, &bars, a),
         Command::Index(a) => records::index(&bars, a),

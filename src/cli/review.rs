@@ -52,6 +52,61 @@ pub enum ReviewerCommand {
     },
 }
 
+/// Arguments of `lacuna serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The review folder.
+    dir: PathBuf,
+    /// Address and port to listen on (port 0: any free port).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    bind: std::net::SocketAddr,
+    /// Recall target of the stopping rule.
+    #[arg(long, default_value_t = 0.95)]
+    recall_target: f64,
+    /// Confidence of the stopping rule.
+    #[arg(long, default_value_t = 0.95)]
+    confidence: f64,
+    /// The stopping rule (see lacuna screen --help).
+    #[arg(long, default_value_t = lacuna::screen::stop::DEFAULT, value_parser = super::screen::parse_rule)]
+    stopping: lacuna::screen::stop::Rule,
+}
+
+/// `lacuna serve`: prints `listening on http://ADDR` as its first line.
+pub fn serve(out: &mut dyn Write, bars: &super::Bars, a: ServeArgs) -> anyhow::Result<()> {
+    let review = Review::open(&a.dir)?;
+    if review.reviewers()?.is_empty() {
+        anyhow::bail!(
+            "{} has no reviewers yet: add one with lacuna reviewer add {} NAME (it prints their token)",
+            a.dir.display(),
+            super::shell(&a.dir)
+        );
+    }
+    drop(review);
+    if !a.bind.ip().is_loopback() {
+        bars.message(&format!(
+            "warning: listening on {}, beyond this machine: anyone who can reach it sees the login; \
+             every call still needs a reviewer's token, and the traffic is not encrypted (put it behind HTTPS)",
+            a.bind
+        ));
+    }
+    lacuna::web::serve(
+        lacuna::web::ServeOptions {
+            dir: a.dir.clone(),
+            bind: a.bind,
+            target: a.recall_target,
+            confidence: a.confidence,
+            rule: a.stopping,
+        },
+        |addr| {
+            let mut so = std::io::stdout();
+            let _ = writeln!(so, "listening on http://{addr}");
+            let _ = so.flush();
+        },
+    )?;
+    writeln!(out, "stopped; every acknowledged decision is stored")?;
+    Ok(())
+}
+
 /// `lacuna reviewer`.
 pub fn reviewer(out: &mut dyn Write, c: ReviewerCommand) -> anyhow::Result<()> {
     match c {

@@ -197,6 +197,18 @@ impl Session {
             .collect()
     }
 
+    /// The session index of the record with this key (record key, PMID or DOI).
+    pub fn index_of_key(&self, key: &str) -> Option<usize> {
+        let key = key.trim();
+        self.records.iter().position(|r| {
+            crate::store::key_text(&r.key()) == key
+                || r.pmid.is_some_and(|p| p.to_string() == key)
+                || r.doi
+                    .as_ref()
+                    .is_some_and(|d| d.to_string().eq_ignore_ascii_case(key))
+        })
+    }
+
     /// The record at a session index.
     pub fn record(&self, index: usize) -> Option<&Record> {
         self.records.get(index)

@@ -30,3 +30,4 @@ mod session;
 mod store;
 mod support;
 mod tidy;
+mod web;

@@ -61,6 +61,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("extract", &[]),
     ("meta", &[]),
     ("living", &["gapmap", "protocol"]),
+    ("web", &["pipeline", "store", "screen"]),
     (
         "report",
         &["meta", "gapmap", "screen", "living", "protocol"],
@@ -76,7 +77,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
         "cli",
         &[
             "pipeline", "protocol", "store", "screen", "meta", "gapmap", "extract", "harvest",
-            "living",
+            "living", "web",
         ],
     ),
 ];
