@@ -449,11 +449,7 @@ fn batch_view(
         recall_estimate: v.recall_estimate.unwrap_or(0.0),
         recall_lower: v.recall_bound.unwrap_or(0.0),
         can_stop: batch.is_empty() || v.can_stop,
-        to_stop: match v.to_stop {
-            crate::screen::stop::ToStop::Now => Some(0),
-            crate::screen::stop::ToStop::Irrelevant { records } => Some(records),
-            _ => None,
-        },
+        to_stop: v.to_stop.irrelevant_in_a_row(),
         stopping: Some(v),
         stopping_line: v.to_string(),
         top: Vec::new(),

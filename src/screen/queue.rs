@@ -4,7 +4,7 @@
 
 use super::features::{tfidf_with, Features};
 use super::rank::{Ranker, Settings};
-use super::stop::{sample, Rule, SampleState, ToStop, Verdict};
+use super::stop::{sample, Rule, SampleState, Verdict};
 
 /// SVM rounds of a session's first fit, from all its stored decisions: enough
 /// to converge from nothing (later decisions take one round each).
@@ -253,11 +253,7 @@ impl Queue {
         }
         let n = self.features.len();
         let mut draw: Vec<usize> = (0..n).collect();
-        let mut rng = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-        for i in (1..n).rev() {
-            let j = (super::xorshift(&mut rng) % (i as u64 + 1)) as usize;
-            draw.swap(i, j);
-        }
+        super::shuffle(&mut draw, seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
         self.sampling = Some(Sampling {
             target_method: rule == Rule::Target,
             draw,
@@ -474,11 +470,7 @@ impl Queue {
             recall_lower: v.recall_bound.unwrap_or(0.0),
             recall_estimate: v.recall_estimate.unwrap_or(0.0),
             can_stop: v.can_stop,
-            to_stop: match v.to_stop {
-                ToStop::Now => Some(0),
-                ToStop::Irrelevant { records } => Some(records),
-                _ => None,
-            },
+            to_stop: v.to_stop.irrelevant_in_a_row(),
             stopping: v,
             sample,
         }
@@ -488,6 +480,7 @@ impl Queue {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::screen::stop::ToStop;
 
     #[test]
     fn records_put_first_come_before_better_ranked_ones() {

@@ -216,7 +216,10 @@ pub fn simulate(f: &Features, labels: &[bool], priors: &[usize], s: &Settings) -
     // the sample rules' random draw: records not among the priors, in a
     // seeded random order; the ranking's place of each record
     let mut draw: Vec<usize> = (0..n).filter(|i| done_by_priors(priors, *i)).collect();
-    shuffle(&mut draw, s.seed);
+    super::shuffle(
+        &mut draw,
+        (s.seed ^ 0x5A5A_1234_ABCD_0F0F).wrapping_mul(0x2545_F491_4F6C_DD1D) | 1,
+    );
     let mut pos = vec![None; n];
     for (p, i) in order.iter().enumerate() {
         if let Some(x) = pos.get_mut(*i) {
@@ -283,13 +286,4 @@ pub fn simulate(f: &Features, labels: &[bool], priors: &[usize], s: &Settings) -
 /// Whether record `i` is left for screening after the priors.
 fn done_by_priors(priors: &[usize], i: usize) -> bool {
     !priors.contains(&i)
-}
-
-/// A seeded Fisher–Yates shuffle (its own stream, apart from the priors').
-fn shuffle(v: &mut [usize], seed: u64) {
-    let mut rng = (seed ^ 0x5A5A_1234_ABCD_0F0F).wrapping_mul(0x2545_F491_4F6C_DD1D) | 1;
-    for i in (1..v.len()).rev() {
-        let j = (super::xorshift(&mut rng) % (i as u64 + 1)) as usize;
-        v.swap(i, j);
-    }
 }

@@ -26,12 +26,19 @@ pub struct Reviewer {
     pub created_at: String,
 }
 
+/// Lower-case hex of bytes.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Hex SHA-256 of a text (a token is hashed trimmed).
+pub fn sha256_hex(text: &str) -> String {
+    hex(&Sha256::digest(text.as_bytes()))
+}
+
 /// Hex SHA-256 of a token.
 fn hash(token: &str) -> String {
-    Sha256::digest(token.trim().as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    sha256_hex(token.trim())
 }
 
 /// A fresh token: 32 bytes from the operating system's generator, as hex.
@@ -39,7 +46,7 @@ fn fresh_token() -> Result<String, StoreError> {
     let mut buf = [0u8; 32];
     getrandom::getrandom(&mut buf)
         .map_err(|e| StoreError::Invalid(format!("the system's random generator failed: {e}")))?;
-    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(hex(&buf))
 }
 
 impl Review {

@@ -25,7 +25,6 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -87,10 +86,7 @@ impl From<crate::store::StoreError> for ApiError {
 
 /// The CSRF token that goes with a login token.
 fn csrf_of(token: &str) -> String {
-    Sha256::digest(format!("lacuna-csrf:{}", token.trim()).as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::store::reviewers::sha256_hex(&format!("lacuna-csrf:{}", token.trim()))
 }
 
 fn cookie_token(h: &HeaderMap) -> Option<String> {

@@ -280,6 +280,18 @@ pub enum ToStop {
     Unreachable,
 }
 
+impl ToStop {
+    /// Irrelevant records in a row still needed (0 when it can stop now;
+    /// `None` when what is left is not a run of irrelevant records).
+    pub fn irrelevant_in_a_row(&self) -> Option<usize> {
+        match self {
+            ToStop::Now => Some(0),
+            ToStop::Irrelevant { records } => Some(*records),
+            _ => None,
+        }
+    }
+}
+
 /// One rule's reading of a screening in progress.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Verdict {
