@@ -69,6 +69,7 @@ pub struct Session {
     reviewer: String,
     last: Option<usize>,
     redo: Option<usize>,
+    dual: bool,
 }
 
 /// The text a record is ranked by: title, abstract, MeSH and keywords.
@@ -88,6 +89,17 @@ impl Session {
     /// the rest. An error when the review has no records or the options are
     /// out of range.
     pub fn open(review: &Review, opts: &SessionOptions) -> Result<Session, Error> {
+        Session::open_as(review, opts, false)
+    }
+
+    /// Open a session of blind dual screening: as [`Session::open`], but
+    /// replaying only this reviewer's own decisions and the resolutions of
+    /// conflicts, so that nothing another reviewer decided shows.
+    pub fn open_blind(review: &Review, opts: &SessionOptions) -> Result<Session, Error> {
+        Session::open_as(review, opts, true)
+    }
+
+    fn open_as(review: &Review, opts: &SessionOptions, blind: bool) -> Result<Session, Error> {
         let in_unit = |x: f64| x > 0.0 && x < 1.0;
         if !(in_unit(opts.target) && in_unit(opts.confidence)) {
             return Err(Error::NotReady(
@@ -101,6 +113,7 @@ impl Session {
             ));
         }
         let protocol = super::find_protocol(review.dir(), opts.protocol.as_deref())?;
+        let protocol_dual = protocol.as_ref().is_some_and(|p| p.dual);
         let terms: Vec<String> = protocol
             .iter()
             .flat_map(|p| p.frame.categories.iter().flat_map(|c| c.tiab.clone()))
@@ -123,7 +136,12 @@ impl Session {
             ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
         let mut skip = Vec::new();
         let mut prior = Vec::new();
-        for (id, l) in review.decision_sequence()? {
+        let replay = if blind {
+            review.blind_sequence(&opts.reviewer)?
+        } else {
+            review.decision_sequence()?
+        };
+        for (id, l) in replay {
             if let Some(&i) = index_of.get(&id) {
                 match l {
                     Label::Include => prior.push((i, true)),
@@ -154,6 +172,7 @@ impl Session {
             reviewer: opts.reviewer.clone(),
             last: None,
             redo: None,
+            dual: protocol_dual,
         })
     }
 
@@ -253,14 +272,81 @@ impl Session {
             self.ids.get(pick.index).copied().ok_or_else(|| {
                 Error::NotReady(format!("no record {} in this session", pick.index))
             })?;
-        review.add_ranked_decision(id, label, reason, &self.reviewer, pick.rank, pick.score)?;
-        match label {
-            Label::Include => self.queue.decide(pick.index, true),
-            Label::Exclude => self.queue.decide(pick.index, false),
-            Label::Maybe => self.queue.skip(pick.index),
-        }
+        review.add_ranked_decision(
+            id,
+            label,
+            reason,
+            None,
+            &self.reviewer,
+            pick.rank,
+            pick.score,
+        )?;
+        self.apply(&[(pick.index, label)]);
         self.last = Some(pick.index);
         Ok(())
+    }
+
+    /// Whether the review's protocol asks for blind dual screening
+    /// (`[screening] dual = true`).
+    pub fn dual(&self) -> bool {
+        self.dual
+    }
+
+    /// The number of records in the session.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Whether the session has no records (never: opening needs one).
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// The store id of the record at a session index.
+    pub fn id_of(&self, index: usize) -> Option<i64> {
+        self.ids.get(index).copied()
+    }
+
+    /// An error naming the protocol's reasons when `reason` is not one of them.
+    pub fn check_reason(&self, reason: &str) -> Result<(), Error> {
+        check_reason(&self.reasons, reason)
+    }
+
+    /// Whether the record at `index` has an include or exclude label here.
+    pub fn is_decided(&self, index: usize) -> bool {
+        self.queue.is_decided(index)
+    }
+
+    /// Take in decisions already stored (by this or another front end, in
+    /// order) and retrain once: includes and excludes label their records,
+    /// a maybe sets its record aside.
+    pub fn apply(&mut self, decisions: &[(usize, Label)]) {
+        let mut run: Vec<(usize, bool)> = Vec::new();
+        for (i, l) in decisions {
+            match l {
+                Label::Include => run.push((*i, true)),
+                Label::Exclude => run.push((*i, false)),
+                Label::Maybe => {
+                    self.queue.decide_many(&run);
+                    run.clear();
+                    self.queue.skip(*i);
+                }
+            }
+        }
+        self.queue.decide_many(&run);
+    }
+
+    /// The record to show next passing over those `except` names (records
+    /// other reviewers have on their screens); no undo is involved.
+    pub fn next_except(&self, except: &dyn Fn(usize) -> bool) -> Option<Pick> {
+        self.queue.next_except(except).map(|n| Pick {
+            index: n.index,
+            rank: n.rank,
+            score: n.score,
+            set_aside: n.set_aside,
+            again: false,
+            sample: n.sample,
+        })
     }
 
     /// Show the last decided record again, so that a new decision supersedes

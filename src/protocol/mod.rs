@@ -224,6 +224,9 @@ pub struct Protocol {
     pub question: String,
     /// Exclusion reasons for screening.
     pub exclusion_reasons: Vec<Reason>,
+    /// `[screening] dual = true`: blind dual screening in `lacuna serve`
+    /// (each record goes to two reviewers, neither sees the other's labels).
+    pub dual: bool,
     /// PubMed search strings.
     pub searches: Vec<SearchString>,
     /// Who the harvest says it is to NCBI (`[search]` tool, email, api_key_env).
@@ -398,6 +401,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Protocol, ProtocolError> {
     let map = sections::map_settings(&cx, raw.map, &dim_of, &group_ids)?;
     let eutils = sections::eutils_identity(&cx, raw.search.as_ref())?;
     let searches = sections::searches(&cx, raw.search)?;
+    let dual = raw.screening.as_ref().is_some_and(|s| s.dual);
     let exclusion_reasons = sections::exclusion_reasons(&cx, raw.screening)?;
     Ok(Protocol {
         id: raw.meta.id,
@@ -410,6 +414,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Protocol, ProtocolError> {
         },
         question: raw.question.primary,
         exclusion_reasons,
+        dual,
         searches,
         eutils,
         synthesis,

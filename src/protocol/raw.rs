@@ -47,6 +47,8 @@ pub(super) struct RawQuestion {
 pub(super) struct RawScreening {
     #[serde(default)]
     pub(super) exclusion_reasons: Vec<Reason>,
+    #[serde(default)]
+    pub(super) dual: bool,
 }
 
 #[derive(Deserialize)]

@@ -332,7 +332,7 @@ impl Queue {
     }
 
     /// The next sampled record to screen, while the sample is not complete.
-    fn next_sampled(&self) -> Option<Next> {
+    fn next_sampled(&self, except: &dyn Fn(usize) -> bool) -> Option<Next> {
         let sm = self.sampling.as_ref()?;
         if self.sample_state().is_some_and(|s| s.complete) {
             return None;
@@ -342,6 +342,7 @@ impl Queue {
             .enumerate()
             .find(|(_, i)| {
                 sm.member.get(**i) == Some(&true)
+                    && !except(**i)
                     && self.decided.get(**i) == Some(&None)
                     && self.skipped.get(**i) == Some(&false)
             })
@@ -356,9 +357,25 @@ impl Queue {
 
     /// Record a decision and retrain.
     pub fn decide(&mut self, i: usize, include: bool) {
-        self.set(i, include);
+        self.decide_many(&[(i, include)]);
+    }
+
+    /// Record several decisions (in order) and retrain once: what a server
+    /// does with the decisions its reviewers made while the ranking was busy.
+    pub fn decide_many(&mut self, decisions: &[(usize, bool)]) {
+        if decisions.is_empty() {
+            return;
+        }
+        for (i, include) in decisions {
+            self.set(*i, *include);
+        }
         self.grow_sample();
         self.retrain();
+    }
+
+    /// Whether record `i` has a label (include or exclude) in this queue.
+    pub fn is_decided(&self, i: usize) -> bool {
+        self.decided.get(i).copied().flatten().is_some()
     }
 
     /// Set a record aside without a label (a maybe). It comes back once every
@@ -408,17 +425,29 @@ impl Queue {
     /// first, while any is left); once only records set aside as maybe are
     /// left, the one of those most likely to be relevant.
     pub fn next(&self) -> Option<Next> {
-        self.next_sampled()
-            .or_else(|| self.best(false, true))
-            .or_else(|| self.best(false, false))
-            .or_else(|| self.best(true, false))
+        self.next_except(&|_| false)
     }
 
-    fn best(&self, set_aside: bool, only_first: bool) -> Option<Next> {
+    /// [`Queue::next`] passing over the records `except` names (those other
+    /// reviewers hold on their screens, for a team).
+    pub fn next_except(&self, except: &dyn Fn(usize) -> bool) -> Option<Next> {
+        self.next_sampled(except)
+            .or_else(|| self.best(false, true, except))
+            .or_else(|| self.best(false, false, except))
+            .or_else(|| self.best(true, false, except))
+    }
+
+    fn best(
+        &self,
+        set_aside: bool,
+        only_first: bool,
+        except: &dyn Fn(usize) -> bool,
+    ) -> Option<Next> {
         let kept = self.model.kept_scores(&self.features);
         let mut scored: Vec<(usize, f32)> = (0..self.features.len())
             .filter(|i| {
                 self.decided.get(*i) == Some(&None)
+                    && !except(*i)
                     && !self.held(*i)
                     && (!only_first || self.first.get(*i) == Some(&true))
                     && self.skipped.get(*i) == Some(&set_aside)

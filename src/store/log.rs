@@ -188,21 +188,63 @@ impl Review {
         Ok(())
     }
 
-    /// Record a decision made from the ranked queue, with the model's rank and score.
+    /// Record a decision made from the ranked queue, with the model's rank
+    /// and score and the reviewer's note (its own transaction: durable when
+    /// this returns).
+    #[allow(clippy::too_many_arguments)]
     pub fn add_ranked_decision(
         &mut self,
         record_id: i64,
         label: Label,
         reason: Option<&str>,
+        note: Option<&str>,
         reviewer: &str,
         rank: usize,
         score: f32,
     ) -> Result<(), StoreError> {
         self.conn.execute(
-            &format!("INSERT INTO decisions(record_id, stage, label, reason, reviewer, at, rank, score) VALUES (?1, 'title_abstract', ?2, ?3, ?4, {NOW}, ?5, ?6)"),
-            params![record_id, label.as_str(), reason, reviewer, rank as i64, f64::from(score)],
+            &format!("INSERT INTO decisions(record_id, stage, label, reason, note, reviewer, at, rank, score) VALUES (?1, 'title_abstract', ?2, ?3, ?4, ?5, {NOW}, ?6, ?7)"),
+            params![record_id, label.as_str(), reason, note, reviewer, rank as i64, f64::from(score)],
         )?;
         Ok(())
+    }
+
+    /// What one reviewer of a blind dual screening may see: each record's
+    /// latest label among this reviewer's own title/abstract decisions and
+    /// the resolutions of conflicts, ordered by the first of them.
+    pub fn blind_sequence(&self, reviewer: &str) -> Result<Vec<(i64, Label)>, StoreError> {
+        let mut st = self.conn.prepare(
+            "WITH mine AS (SELECT id, record_id, label FROM decisions
+                           WHERE (stage = 'title_abstract' AND reviewer = ?1) OR stage = 'resolution')
+             SELECT d.record_id, d.label FROM mine d
+             WHERE d.id = (SELECT max(id) FROM mine e WHERE e.record_id = d.record_id)
+             ORDER BY (SELECT min(id) FROM mine f WHERE f.record_id = d.record_id)",
+        )?;
+        let rows = st.query_map([reviewer], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, l) = row?;
+            if let Some(l) = Label::parse(&l) {
+                out.push((id, l));
+            }
+        }
+        Ok(out)
+    }
+
+    /// For each record, the reviewers with a title/abstract decision on it.
+    pub fn screened_by(&self) -> Result<BTreeMap<i64, BTreeSet<String>>, StoreError> {
+        let mut st = self.conn.prepare(
+            "SELECT DISTINCT record_id, reviewer FROM decisions WHERE stage = 'title_abstract'",
+        )?;
+        let rows = st.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
+        for row in rows {
+            let (id, who) = row?;
+            out.entry(id).or_default().insert(who);
+        }
+        Ok(out)
     }
 
     /// Each reviewer's latest title/abstract label per record, and whether a

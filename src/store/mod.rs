@@ -98,6 +98,8 @@ pub const MIGRATIONS: &[&str] = &[
     living::MIGRATION,
     // 6: the reviewers of a team review (hashed tokens).
     reviewers::MIGRATION,
+    // 7: a reviewer's note on a screening decision.
+    "ALTER TABLE decisions ADD COLUMN note TEXT;",
 ];
 
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ','now')";
