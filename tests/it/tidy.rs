@@ -61,7 +61,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("extract", &[]),
     ("meta", &[]),
     ("living", &["gapmap", "protocol"]),
-    ("web", &["pipeline", "store", "screen"]),
+    ("web", &["pipeline", "protocol", "store", "screen"]),
     (
         "report",
         &["meta", "gapmap", "screen", "living", "protocol"],
