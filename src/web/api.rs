@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Name of the login cookie.
@@ -442,6 +442,14 @@ fn next_for(app: &App, name: &str) -> Result<Value, ApiError> {
                 *m.entry(p.index).or_insert(0) += 1;
                 m
             });
+    // Decisions acknowledged while this session retrained are stored but not
+    // yet in its ranking: pass over them too (in blind mode, one's own).
+    let waiting: HashSet<usize> = desk
+        .pending
+        .iter()
+        .filter(|(who, _, _)| !app.dual || who.as_ref().is_none_or(|w| w == name))
+        .map(|(_, i, _)| *i)
+        .collect();
     let pick = if app.dual {
         // each record goes to two reviewers: pass over those two others
         // have decided or hold
@@ -450,10 +458,10 @@ fn next_for(app: &App, name: &str) -> Result<Value, ApiError> {
                 .screened_by
                 .get(&i)
                 .map_or(0, |w| w.iter().filter(|x| *x != name).count());
-            decided + held.get(&i).copied().unwrap_or(0) >= 2
+            waiting.contains(&i) || decided + held.get(&i).copied().unwrap_or(0) >= 2
         })
     } else {
-        s.next_except(&|i| held.contains_key(&i))
+        s.next_except(&|i| waiting.contains(&i) || held.contains_key(&i))
     };
     match pick {
         Some(p) => {

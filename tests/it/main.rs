@@ -31,3 +31,4 @@ mod store;
 mod support;
 mod tidy;
 mod web;
+mod web_team;

@@ -8,17 +8,17 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
 
-struct Reply {
-    status: u16,
-    head: String,
-    body: String,
+pub struct Reply {
+    pub status: u16,
+    pub head: String,
+    pub body: String,
 }
 
 impl Reply {
-    fn json(&self) -> serde_json::Value {
+    pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
     }
-    fn header(&self, name: &str) -> Option<String> {
+    pub fn header(&self, name: &str) -> Option<String> {
         self.head.lines().find_map(|l| {
             let (k, v) = l.split_once(':')?;
             k.trim()
@@ -29,7 +29,13 @@ impl Reply {
 }
 
 /// One HTTP/1.1 request on its own connection.
-fn call(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
+pub fn call(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Reply {
     let mut s = TcpStream::connect(addr).expect("connect");
     let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     for (k, v) in headers {
@@ -55,9 +61,9 @@ fn call(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], bo
     }
 }
 
-struct Server {
-    child: Child,
-    addr: SocketAddr,
+pub struct Server {
+    pub child: Child,
+    pub addr: SocketAddr,
 }
 
 impl Drop for Server {
@@ -67,7 +73,7 @@ impl Drop for Server {
     }
 }
 
-fn start(dir: &std::path::Path) -> Server {
+pub fn start(dir: &std::path::Path) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_lacuna"))
         .args(["serve", "--bind", "127.0.0.1:0"])
         .arg(dir)
@@ -88,7 +94,7 @@ fn start(dir: &std::path::Path) -> Server {
     Server { child, addr }
 }
 
-fn token(dir: &std::path::Path, name: &str) -> String {
+pub fn token(dir: &std::path::Path, name: &str) -> String {
     let o = lacuna(&[&"reviewer", &"add", &dir, &name]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     stdout(&o).lines().last().expect("token").trim().to_string()
