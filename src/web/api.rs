@@ -610,6 +610,7 @@ pub(super) async fn status(
             "recall_estimate": st.stopping.recall_estimate,
             "recall_bound": st.stopping.recall_bound,
             "can_stop": st.can_stop,
+        "to_stop": st.to_stop,
             "stopping": st.stopping,
             "stopping_line": st.stopping.to_string(),
             "sample": st.sample,

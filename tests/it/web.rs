@@ -195,6 +195,27 @@ fn the_api_needs_a_token_and_stores_each_decision_before_answering() {
         ),
         (Some(1), Some(0), Some(1))
     );
+    assert_eq!(st["maybes"], 0);
+    let (est, bound) = (
+        st["recall_estimate"].as_f64().expect("recall_estimate"),
+        st["recall_bound"].as_f64().expect("recall_bound"),
+    );
+    assert!(
+        (0.0..=1.0).contains(&bound) && bound <= est && est <= 1.0,
+        "{st}"
+    );
+    assert_eq!(st["can_stop"], false);
+    // how many irrelevant records in a row would let the rule stop, also in words
+    // (null while the rule cannot stop that way, e.g. before any inclusion)
+    assert!(st.get("to_stop").is_some(), "{st}");
+    if let Some(to_stop) = st["to_stop"].as_u64() {
+        assert!(
+            st["stopping_line"]
+                .as_str()
+                .is_some_and(|l| l.contains(&format!("{to_stop} more irrelevant"))),
+            "{st}"
+        );
+    }
     assert!(st["stopping_line"]
         .as_str()
         .expect("line")

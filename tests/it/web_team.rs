@@ -113,7 +113,17 @@ fn blind_dual_screening_hides_the_other_reviewer_and_conflicts_get_resolved() {
         (Some(1), Some(true)),
         "{st_ben}"
     );
-    assert_eq!(get(a, "/api/status", &ana)["screened"], 4);
+    let st_ana = get(a, "/api/status", &ana);
+    assert_eq!(st_ana["screened"], 4);
+    // with an inclusion the rule can say how many irrelevant records in a
+    // row it still needs, as a number and in the status line
+    let to_stop = st_ana["to_stop"].as_u64().expect("to_stop");
+    assert!(
+        st_ana["stopping_line"]
+            .as_str()
+            .is_some_and(|l| l.contains(&format!("{to_stop} more irrelevant"))),
+        "{st_ana}"
+    );
     // blind: ben's next record is not one ana decided... unless two reviewers
     // are needed on it, which they are: ben still gets the records ana decided
     // (ana's labels do not reach ben's ranking), and cara never gets x
