@@ -100,6 +100,9 @@ pub const MIGRATIONS: &[&str] = &[
     reviewers::MIGRATION,
     // 7: a reviewer's note on a screening decision.
     "ALTER TABLE decisions ADD COLUMN note TEXT;",
+    // 8: merges looked up by the duplicate (apply_dedup follows chains of
+    // merges for each pair: without it, a scan of the table per pair).
+    "CREATE INDEX duplicates_dup ON duplicates(dup_id, status);",
 ];
 
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ','now')";
