@@ -1,7 +1,8 @@
 //! Issue 19's first part: `lacuna serve`'s JSON API over real HTTP on
 //! 127.0.0.1 — 401 without or with a bad token, 403 on a cookie write
 //! without the CSRF token, the CSP header, next / decide / undo / status /
-//! search, decisions stored before the answer, and a clean Ctrl-C.
+//! search, decisions stored before the answer, a clean Ctrl-C, and the
+//! warning when it listens beyond loopback.
 
 use crate::support::{demo_imported, lacuna, stderr, stdout};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -292,4 +293,45 @@ fn the_api_needs_a_token_and_stores_each_decision_before_answering() {
     let o = lacuna(&[&"stats", &dir, &"--json"]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
     assert_eq!(v["decisions"], 3);
+}
+
+#[test]
+fn binding_beyond_loopback_warns_and_still_needs_a_token() {
+    let (_t, dir) = demo_imported();
+    let ana = token(&dir, "ana");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lacuna"))
+        .args(["serve", "--bind", "0.0.0.0:0"])
+        .arg(&dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("first line");
+    let port: u16 = line
+        .trim()
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("first line: {line:?}"));
+    let a = SocketAddr::from(([127, 0, 0, 1], port));
+    let status_without = call(a, "GET", "/api/status", &[], "").status;
+    let bearer = format!("Bearer {ana}");
+    let status_with = call(a, "GET", "/api/status", &[("Authorization", &bearer)], "").status;
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut err)
+        .expect("stderr");
+    assert_eq!((status_without, status_with), (401, 200));
+    assert!(
+        err.contains("warning: listening on 0.0.0.0:0, beyond this machine"),
+        "{err}"
+    );
 }
