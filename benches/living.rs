@@ -68,20 +68,6 @@ fn jsonl(path: &Path, recs: impl Iterator<Item = Record>) {
     std::fs::write(path, s).expect("write");
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("read dir") {
-        let e = e.expect("entry");
-        let p = e.path();
-        let dest = to.join(e.file_name());
-        if p.is_dir() {
-            copy_dir(&p, &dest);
-        } else if e.file_name() != "lacuna.lock" {
-            std::fs::copy(&p, &dest).expect("copy");
-        }
-    }
-}
-
 struct Setup {
     _tmp: tempfile::TempDir,
     review: PathBuf,
@@ -161,7 +147,7 @@ fn bench_living(c: &mut Criterion) {
             || {
                 let t = tempfile::tempdir().expect("tempdir");
                 let d = t.path().join("r");
-                copy_dir(&s.review, &d);
+                common::copy_dir(&s.review, &d);
                 (t, d)
             },
             |(t, d)| {
@@ -185,7 +171,7 @@ fn bench_living(c: &mut Criterion) {
     // A review with both versions, for the diff.
     let t = tempfile::tempdir().expect("tempdir");
     let d = t.path().join("r");
-    copy_dir(&s.review, &d);
+    common::copy_dir(&s.review, &d);
     {
         let mut review = Review::open(&d).expect("open");
         living::update(

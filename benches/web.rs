@@ -123,20 +123,6 @@ fn setup() -> Setup {
     }
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("read dir") {
-        let e = e.expect("entry");
-        let p = e.path();
-        let dest = to.join(e.file_name());
-        if p.is_dir() {
-            copy_dir(&p, &dest);
-        } else if e.file_name() != "lacuna.lock" {
-            std::fs::copy(&p, &dest).expect("copy");
-        }
-    }
-}
-
 struct Server {
     child: Child,
     addr: SocketAddr,
@@ -154,7 +140,7 @@ impl Drop for Server {
 fn serve(s: &Setup) -> Server {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path().join("r");
-    copy_dir(&s.review, &dir);
+    common::copy_dir(&s.review, &dir);
     let mut child = Command::new(env!("CARGO_BIN_EXE_lacuna"))
         .args(["serve", "--bind", "127.0.0.1:0"])
         .arg(&dir)

@@ -45,3 +45,19 @@ pub fn screening_records() -> Vec<Screened> {
     }
     out
 }
+
+/// Copy a review folder (its lock file left out), for a run on a fresh copy.
+pub fn copy_dir(from: &Path, to: &Path) {
+    let fail = |p: &Path, e: std::io::Error| -> ! { panic!("{}: {e}", p.display()) };
+    std::fs::create_dir_all(to).unwrap_or_else(|e| fail(to, e));
+    for e in std::fs::read_dir(from).unwrap_or_else(|e| fail(from, e)) {
+        let e = e.unwrap_or_else(|e| fail(from, e));
+        let p = e.path();
+        let dest = to.join(e.file_name());
+        if p.is_dir() {
+            copy_dir(&p, &dest);
+        } else if e.file_name() != "lacuna.lock" {
+            std::fs::copy(&p, &dest).unwrap_or_else(|e| fail(&p, e));
+        }
+    }
+}

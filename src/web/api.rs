@@ -7,6 +7,7 @@ use crate::model::Label;
 use crate::pipeline::session::{self, DecisionInput, Pick, Session, SessionOptions};
 use crate::protocol::Reason;
 use crate::store::Review;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -335,6 +336,14 @@ fn who(app: &App, h: &HeaderMap, write: bool) -> Result<(String, Option<String>)
     Ok((name, Some(csrf)))
 }
 
+/// The request's body, or a 400 `{"error"}` saying what shape it must have
+/// (axum's own rejection is plain text, and 415 or 422). The credentials are
+/// checked first: this is called inside the handler.
+fn body<T>(b: Result<Json<T>, JsonRejection>, shape: &str) -> Result<T, ApiError> {
+    b.map(|Json(t)| t)
+        .map_err(|e| bad(format!("the body must be JSON {shape}: {}", e.body_text())))
+}
+
 /// Run `f` on a blocking thread for the reviewer the request speaks for.
 async fn as_reviewer<F>(
     app: Arc<App>,
@@ -359,8 +368,14 @@ pub(super) struct Login {
 }
 
 /// `POST /api/login {token}`: sets the cookie, returns `reviewer` and `csrf`.
-pub(super) async fn login(State(app): State<Arc<App>>, Json(body): Json<Login>) -> Response {
-    let token = body.token.trim().to_string();
+pub(super) async fn login(
+    State(app): State<Arc<App>>,
+    b: Result<Json<Login>, JsonRejection>,
+) -> Response {
+    let token = match body(b, r#"{"token": "..."}"#) {
+        Ok(b) => b.token.trim().to_string(),
+        Err(e) => return e.into_response(),
+    };
     let found = tokio::task::spawn_blocking({
         let app = app.clone();
         let token = token.clone();
@@ -539,10 +554,17 @@ fn decide(app: &App, name: &str, body: DecisionBody) -> Result<Value, ApiError> 
 pub(super) async fn decisions(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
-    Json(body): Json<DecisionBody>,
+    b: Result<Json<DecisionBody>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     as_reviewer(app, headers, true, move |app, name, _| {
-        decide(app, name, body)
+        decide(
+            app,
+            name,
+            body(
+                b,
+                r#"{"record": KEY, "label": "include"|"exclude"|"maybe", "reason"?, "note"?}"#,
+            )?,
+        )
     })
     .await
 }
@@ -630,9 +652,10 @@ pub(super) struct SearchQuery {
 pub(super) async fn search(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
-    Query(q): Query<SearchQuery>,
+    q: Result<Query<SearchQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     as_reviewer(app, headers, false, move |app, _, _| {
+        let Query(q) = q.map_err(|e| bad(format!("search with ?q=WORDS: {}", e.body_text())))?;
         let r = {
             let review = lock(&app.store)?;
             crate::pipeline::records::search(&review, &q.q, 50, &crate::progress::Silent)?
@@ -705,9 +728,13 @@ pub(super) struct ResolveBody {
 pub(super) async fn resolve(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
-    Json(body): Json<ResolveBody>,
+    b: Result<Json<ResolveBody>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     as_reviewer(app, headers, true, move |app, name, _| {
+        let body = body(
+            b,
+            r#"{"record": KEY, "label": "include"|"exclude", "reason"?}"#,
+        )?;
         let label = Label::parse(&body.label).ok_or_else(|| {
             bad(format!(
                 "label {:?}: use include, exclude or maybe",

@@ -3,7 +3,7 @@
 //! filters change the counts to what the library computes for the same
 //! filter, a click lists studies with links, no console errors).
 
-use crate::support::{demo_review, lacuna, root, stderr, stdout};
+use crate::support::{demo_review, lacuna, root, run_browser, stderr, stdout};
 use serde_json::Value;
 use std::path::Path;
 
@@ -149,21 +149,7 @@ fn gap_map_page_works_in_chromium() {
     let young = map_json(&dir, &["--population", "young_people"]);
     let page = dir.join("reports/gapmap.html");
     let shot = std::env::temp_dir().join(format!("lacuna-gapmap-{}.png", std::process::id()));
-    let node_modules = root().join("tests/browser/node_modules/playwright-core");
-    assert!(node_modules.is_dir(), "playwright-core is not installed: run `npm ci --prefix tests/browser` (and install Chromium: apt-get install -y chromium)");
-    let o = std::process::Command::new("node")
-        .arg(root().join("tests/browser/gapmap.mjs"))
-        .arg(&page)
-        .arg(&shot)
-        .arg("young_people")
-        .output()
-        .expect("run node (install Node.js)");
-    assert!(
-        o.status.success(),
-        "browser run failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let r: Value = serde_json::from_slice(&o.stdout).expect("browser JSON");
+    let r = run_browser("gapmap.mjs", &[&page, &shot, &"young_people"]);
     assert_eq!(r["console_errors"], Value::Array(vec![]), "{r}");
     assert_eq!(r["page_errors"], Value::Array(vec![]), "{r}");
     assert_eq!(r["window_errors"], Value::Array(vec![]), "{r}");

@@ -202,3 +202,22 @@ pub fn demo_imported() -> (tempfile::TempDir, PathBuf) {
     assert_eq!(o.status.code(), Some(0), "import: {}", stderr(&o));
     (tmp, dir)
 }
+
+/// Run `tests/browser/SCRIPT` under Node with `args` (playwright-core drives
+/// headless Chromium) and read the one JSON object it prints.
+pub fn run_browser(script: &str, args: &[&dyn AsRef<std::ffi::OsStr>]) -> serde_json::Value {
+    let node_modules = root().join("tests/browser/node_modules/playwright-core");
+    assert!(node_modules.is_dir(), "playwright-core is not installed: run `npm ci --prefix tests/browser` (and install Chromium: apt-get install -y chromium)");
+    let mut cmd = Command::new("node");
+    cmd.arg(root().join("tests/browser").join(script));
+    for a in args {
+        cmd.arg(a);
+    }
+    let o = cmd.output().expect("run node (install Node.js)");
+    assert!(
+        o.status.success(),
+        "browser run failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).expect("browser JSON")
+}

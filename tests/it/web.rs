@@ -75,8 +75,14 @@ impl Drop for Server {
 }
 
 pub fn start(dir: &std::path::Path) -> Server {
+    start_at(dir, "127.0.0.1:0")
+}
+
+/// `lacuna serve DIR --bind BIND`, once it listens; `addr` is where to call
+/// it (loopback when it listens on every address).
+pub fn start_at(dir: &std::path::Path, bind: &str) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_lacuna"))
-        .args(["serve", "--bind", "127.0.0.1:0"])
+        .args(["serve", "--bind", bind])
         .arg(dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -87,11 +93,14 @@ pub fn start(dir: &std::path::Path) -> Server {
     BufReader::new(out)
         .read_line(&mut line)
         .expect("first line");
-    let addr = line
+    let mut addr: SocketAddr = line
         .trim()
         .strip_prefix("listening on http://")
         .and_then(|a| a.parse().ok())
         .unwrap_or_else(|| panic!("first line: {line:?}"));
+    if addr.ip().is_unspecified() {
+        addr.set_ip([127, 0, 0, 1].into());
+    }
     Server { child, addr }
 }
 
@@ -185,6 +194,41 @@ fn the_api_needs_a_token_and_stores_each_decision_before_answering() {
         &format!(r#"{{"record":"{key}","label":"perhaps"}}"#),
     );
     assert_eq!(r.status, 400);
+    // bodies that are not what the call takes: 401 first without a token,
+    // then 400 with an {"error"} saying the shape; nothing is stored
+    let cut = format!(r#"{{"record":"{key}","lab"#);
+    assert_eq!(call(a, "POST", "/api/decisions", &[], &cut).status, 401);
+    for bad in [cut.as_str(), r#"{"record":"x"}"#, "[]", ""] {
+        let r = call(a, "POST", "/api/decisions", &auth, bad);
+        assert_eq!(r.status, 400, "{bad:?}: {}", r.body);
+        let e = r.json()["error"].as_str().map(str::to_string);
+        assert!(
+            e.as_deref().is_some_and(|e| e.contains(r#""label""#)),
+            "{bad:?}: {e:?}"
+        );
+    }
+    let long = format!(
+        r#"{{"record":"{key}","label":"include","note":"{}"}}"#,
+        "x".repeat(10_001)
+    );
+    let r = call(a, "POST", "/api/decisions", &auth, &long);
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.json()["error"]
+        .as_str()
+        .is_some_and(|e| e.contains("10000")));
+    let r = call(a, "GET", "/api/search", &auth, "");
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.json()["error"]
+        .as_str()
+        .is_some_and(|e| e.contains("?q=")));
+    let r = call(a, "POST", "/api/login", &[], "token=abc");
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.json()["error"]
+        .as_str()
+        .is_some_and(|e| e.contains("token")));
+    let o = lacuna(&[&"stats", &dir, &"--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v["decisions"], 2, "only the two good decisions are stored");
 
     // status: the latest decision counts (the undone inclusion became an exclusion)
     let st = call(a, "GET", "/api/status", &auth, "").json();
@@ -299,31 +343,16 @@ fn the_api_needs_a_token_and_stores_each_decision_before_answering() {
 fn binding_beyond_loopback_warns_and_still_needs_a_token() {
     let (_t, dir) = demo_imported();
     let ana = token(&dir, "ana");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lacuna"))
-        .args(["serve", "--bind", "0.0.0.0:0"])
-        .arg(&dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("first line");
-    let port: u16 = line
-        .trim()
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("first line: {line:?}"));
-    let a = SocketAddr::from(([127, 0, 0, 1], port));
+    let mut server = start_at(&dir, "0.0.0.0:0");
+    let a = server.addr;
     let status_without = call(a, "GET", "/api/status", &[], "").status;
     let bearer = format!("Bearer {ana}");
     let status_with = call(a, "GET", "/api/status", &[("Authorization", &bearer)], "").status;
-    let _ = child.kill();
-    let _ = child.wait();
+    let _ = server.child.kill();
+    let _ = server.child.wait();
     let mut err = String::new();
-    child
+    server
+        .child
         .stderr
         .take()
         .expect("stderr")

@@ -3,7 +3,7 @@
 //! pages in headless Chromium (with a record whose text holds a script);
 //! 4 clients × 1,000 decisions at once; `kill -9` mid-burst.
 
-use crate::support::{demo_imported, lacuna, new_review, root, stderr, stdout};
+use crate::support::{demo_imported, lacuna, new_review, root, run_browser, stderr, stdout};
 use crate::web::{call, start, token};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -27,6 +27,12 @@ fn post(a: SocketAddr, path: &str, tok: &str, body: &Value) -> (u16, Value) {
     let r = call(a, "POST", path, &[("Authorization", &b)], &body.to_string());
     let v = serde_json::from_str(&r.body).unwrap_or(Value::Null);
     (r.status, v)
+}
+
+/// `POST /api/decisions` with `body`; it must be stored.
+fn decide(a: SocketAddr, tok: &str, body: Value) {
+    let (s, v) = post(a, "/api/decisions", tok, &body);
+    assert_eq!(s, 200, "{body}: {v}");
 }
 
 /// The review's protocol, with `[screening] dual = true` when asked.
@@ -73,13 +79,11 @@ fn blind_dual_screening_hides_the_other_reviewer_and_conflicts_get_resolved() {
     assert_eq!(get(a, "/api/next", &ben)["key"], x.as_str());
     // a third reviewer is passed over it while two others hold it
     assert_ne!(get(a, "/api/next", &cara)["key"], x.as_str());
-    let (s, _) = post(
+    decide(
         a,
-        "/api/decisions",
         &ana,
-        &serde_json::json!({"record": x, "label": "include", "note": "RCT of MBT; check the follow-up"}),
+        serde_json::json!({"record": x, "label": "include", "note": "RCT of MBT; check the follow-up"}),
     );
-    assert_eq!(s, 200);
     // a reason must be one of the protocol's
     let (s, v) = post(
         a,
@@ -89,23 +93,19 @@ fn blind_dual_screening_hides_the_other_reviewer_and_conflicts_get_resolved() {
     );
     assert_eq!(s, 400, "{v}");
     assert!(v["error"].as_str().expect("error").contains("population"));
-    let (s, _) = post(
+    decide(
         a,
-        "/api/decisions",
         &ben,
-        &serde_json::json!({"record": x, "label": "exclude", "reason": "population"}),
+        serde_json::json!({"record": x, "label": "exclude", "reason": "population"}),
     );
-    assert_eq!(s, 200);
     // ana decides three more; ben sees none of it
     for _ in 0..3 {
         let k = get(a, "/api/next", &ana)["key"].clone();
-        let (s, _) = post(
+        decide(
             a,
-            "/api/decisions",
             &ana,
-            &serde_json::json!({"record": k, "label": "exclude"}),
+            serde_json::json!({"record": k, "label": "exclude"}),
         );
-        assert_eq!(s, 200);
     }
     let st_ben = get(a, "/api/status", &ben);
     assert_eq!(
@@ -226,13 +226,11 @@ fn a_team_sharing_one_ranking_gets_different_records_and_sees_each_others_decisi
         "two reviewers must not screen the same record at once"
     );
     assert_eq!(get(a, "/api/status", &ben)["dual"], false);
-    let (s, _) = post(
+    decide(
         a,
-        "/api/decisions",
         &ana,
-        &serde_json::json!({"record": ka, "label": "include"}),
+        serde_json::json!({"record": ka, "label": "include"}),
     );
-    assert_eq!(s, 200);
     // ben's status counts ana's decision: one ranking for the team
     let st = get(a, "/api/status", &ben);
     assert_eq!(
@@ -293,22 +291,15 @@ fn two_reviewers_screen_and_resolve_in_chromium() {
     let server = start(&dir);
     let shots = root().join("target/screenshots");
     std::fs::create_dir_all(&shots).expect("shots dir");
-    let node_modules = root().join("tests/browser/node_modules/playwright-core");
-    assert!(node_modules.is_dir(), "playwright-core is not installed: run `npm ci --prefix tests/browser` (and install Chromium: apt-get install -y chromium)");
-    let o = std::process::Command::new("node")
-        .arg(root().join("tests/browser/screening.mjs"))
-        .arg(format!("http://{}", server.addr))
-        .arg(&ana)
-        .arg("zebrafinch")
-        .arg(&shots)
-        .output()
-        .expect("run node (install Node.js)");
-    assert!(
-        o.status.success(),
-        "browser run failed: {}",
-        String::from_utf8_lossy(&o.stderr)
+    let r = run_browser(
+        "screening.mjs",
+        &[
+            &format!("http://{}", server.addr),
+            &ana,
+            &"zebrafinch",
+            &shots,
+        ],
     );
-    let r: Value = serde_json::from_slice(&o.stdout).expect("browser JSON");
     assert_eq!(r["error"], Value::Null, "{r}");
     assert_eq!(r["page_errors"], Value::Array(vec![]), "{r}");
     assert_eq!(r["dialogs"], Value::Array(vec![]), "{r}");
