@@ -438,12 +438,24 @@ pub struct ReportArgs {
     /// Do not print a PDF, even when Chromium is on the machine.
     #[arg(long)]
     no_pdf: bool,
+    /// The paper the printed briefing (PDF) is laid out for.
+    #[arg(long, value_enum, default_value = "a4")]
+    paper: Paper,
     /// The protocol, if not the review's protocol.toml.
     #[arg(long)]
     protocol: Option<PathBuf>,
     /// Print what was written as JSON.
     #[arg(long)]
     json: bool,
+}
+
+/// Paper sizes for `--paper`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Paper {
+    /// ISO A4 (210 × 297 mm).
+    A4,
+    /// US Letter (8.5 × 11 in).
+    Letter,
 }
 
 /// `lacuna report`: the briefing.
@@ -462,14 +474,16 @@ pub fn report(out: &mut dyn Write, bars: &Bars, a: ReportArgs) -> anyhow::Result
     let dest = a.out.clone().unwrap_or_else(|| {
         lacuna::pipeline::folder::reports_dir(&a.dir).join(format!("v{version}"))
     });
-    let w = lacuna::pipeline::briefing::report(
-        &mut review,
-        &protocol,
-        Some(version),
-        a.since,
-        &dest,
-        !a.no_pdf,
-    )?;
+    let opts = lacuna::pipeline::briefing::ReportOptions {
+        version: Some(version),
+        since: a.since,
+        pdf: !a.no_pdf,
+        paper: match a.paper {
+            Paper::A4 => lacuna::report::briefing::PaperSize::A4,
+            Paper::Letter => lacuna::report::briefing::PaperSize::Letter,
+        },
+    };
+    let w = lacuna::pipeline::briefing::report(&mut review, &protocol, &opts, &dest)?;
     if let Some(n) = &w.pdf_note {
         bars.message(&format!("no PDF: {n}"));
     }

@@ -29,6 +29,12 @@ pub struct Paper {
     /// Year.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub year: Option<i32>,
+    /// First author ("Last FM", or a collective name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_author: Option<String>,
+    /// Journal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journal: Option<String>,
     /// Retracted: shown as such, and left out of pooling unless the
     /// protocol keeps retracted studies.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -40,6 +46,9 @@ pub struct Paper {
 pub struct Study {
     /// Study id (a link, a shared registration number, or the record key).
     pub id: String,
+    /// The study as readers name it ("Hilden 2021", "Linehan 2006a"); see
+    /// [`crate::model::names`].
+    pub name: String,
     /// Its records.
     pub papers: Vec<Paper>,
     /// Intervention ids.
@@ -483,6 +492,7 @@ pub fn assemble(records: Vec<CodedRecord>) -> Vec<Study> {
             .unwrap_or_else(|| head.paper.key.clone());
         let mut s = Study {
             id,
+            name: String::new(),
             papers: Vec::new(),
             interventions: BTreeSet::new(),
             outcomes: BTreeSet::new(),
@@ -524,5 +534,29 @@ pub fn assemble(records: Vec<CodedRecord>) -> Vec<Study> {
         out.push(s);
     }
     out.sort_by(|a, b| a.id.cmp(&b.id));
+    let names = crate::model::names::assign(out.iter().map(|s| (s.id.clone(), name_parts(s))));
+    for s in &mut out {
+        if let Some(n) = names.get(&s.id) {
+            s.name = n.clone();
+        }
+    }
     out
+}
+
+/// What a study is named from: its lead report, the earliest one with an
+/// author (else the earliest one), with the study's earliest year.
+pub fn name_parts(s: &Study) -> crate::model::names::NameParts {
+    let early = |p: &&Paper| (p.year.unwrap_or(i32::MAX), p.key.clone());
+    let lead = s
+        .papers
+        .iter()
+        .filter(|p| p.first_author.is_some())
+        .min_by_key(early)
+        .or_else(|| s.papers.iter().min_by_key(early));
+    crate::model::names::NameParts {
+        first_author: lead.and_then(|p| p.first_author.clone()),
+        journal: lead.and_then(|p| p.journal.clone()),
+        title: lead.map(|p| p.title.clone()).unwrap_or_default(),
+        year: lead.and_then(|p| p.year).or(s.year),
+    }
 }

@@ -83,7 +83,7 @@ pub struct ReasonCount {
 }
 
 /// One record of an included study.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     /// Record key.
     pub key: String,
@@ -98,6 +98,24 @@ pub struct Report {
     /// Retracted.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub retracted: bool,
+    /// Authors ("Last FM", or a collective name), as the reference lists them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authors: Vec<String>,
+    /// Journal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journal: Option<String>,
+    /// Volume.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume: Option<String>,
+    /// Issue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issue: Option<String>,
+    /// Pages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pages: Option<String>,
+    /// DOI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doi: Option<String>,
 }
 
 /// An included study.
@@ -105,6 +123,10 @@ pub struct Report {
 pub struct IncludedStudy {
     /// Study id (a link, a registration number, or the record key).
     pub id: String,
+    /// The study as readers name it ("Hilden 2021"); empty in snapshots
+    /// taken before names were kept.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
     /// Its records.
     pub reports: Vec<Report>,
     /// Intervention ids.
@@ -632,12 +654,14 @@ mod tests {
     fn study(id: &str, iv: &str, oc: &str, design: &str) -> IncludedStudy {
         IncludedStudy {
             id: id.into(),
+            name: String::new(),
             reports: vec![Report {
                 key: format!("src:{id}"),
                 pmid: None,
                 title: id.into(),
                 year: Some(2020),
                 retracted: false,
+                ..Default::default()
             }],
             interventions: [iv.to_string()].into(),
             outcomes: [oc.to_string()].into(),

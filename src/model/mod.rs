@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod coding;
 pub mod dedup;
+pub mod names;
 use std::fmt;
 
 /// The 97.5% quantile of the standard normal distribution (shared by

@@ -124,6 +124,10 @@ fn references(review: &Review, s: &Snapshot) -> Result<Vec<Reference>, Error> {
         if let Some((study, retracted)) = wanted.get(&key) {
             out.push(Reference {
                 study: study.clone(),
+                study_name: String::new(),
+                volume: r.volume.clone(),
+                issue: r.issue.clone(),
+                pages: r.pages.clone(),
                 authors: r.authors.clone(),
                 year: r.year,
                 title: r.title.clone(),
@@ -245,17 +249,29 @@ fn print_pdf(html: &Path, pdf: &Path) -> Result<(), String> {
     }
 }
 
-/// Write the briefing for snapshot `version` (default: the latest) against
-/// `since` (default: the version before it) into `out`.
+/// What `report` is asked for.
+#[derive(Debug, Clone, Default)]
+pub struct ReportOptions {
+    /// The snapshot to report (default: the latest).
+    pub version: Option<i64>,
+    /// The earlier snapshot to compare with (default: the one before).
+    pub since: Option<i64>,
+    /// Print a PDF when Chromium is on the machine.
+    pub pdf: bool,
+    /// The paper the print layout is for.
+    pub paper: crate::report::briefing::PaperSize,
+}
+
+/// Write the briefing for snapshot `opts.version` (default: the latest)
+/// against `opts.since` (default: the version before it) into `out`.
 pub fn report(
     review: &mut Review,
     protocol: &Protocol,
-    version: Option<i64>,
-    since: Option<i64>,
+    opts: &ReportOptions,
     out: &Path,
-    pdf: bool,
 ) -> Result<Written, Error> {
-    let s = pick(review, version)?;
+    let (since, pdf) = (opts.since, opts.pdf);
+    let s = pick(review, opts.version)?;
     let since = match since {
         Some(m) if m >= s.version => {
             return Err(Error::NotReady(format!(
@@ -305,6 +321,9 @@ pub fn report(
         methods: methods(review, protocol)?,
         map_page: "gapmap.html",
         prisma_csv: "prisma.csv",
+        paper: opts.paper,
+        off_grid: Vec::new(),
+        pairs_awaiting: 0,
     };
     let r = briefing::render(&b);
     let html = write("briefing.html", &r.html)?;

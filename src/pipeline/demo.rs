@@ -116,7 +116,11 @@ pub fn run(out: &Path, reporter: &dyn Reporter, pdf: bool) -> Result<DemoReport,
 
     reporter.message("writing the briefing");
     let reports = super::folder::reports_dir(out).join("v2");
-    let w = super::briefing::report(&mut review, &protocol, None, None, &reports, pdf)?;
+    let opts = super::briefing::ReportOptions {
+        pdf,
+        ..Default::default()
+    };
+    let w = super::briefing::report(&mut review, &protocol, &opts, &reports)?;
     if let Some(n) = &w.pdf_note {
         reporter.message(&format!("no PDF: {n}"));
     }

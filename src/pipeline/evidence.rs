@@ -381,6 +381,8 @@ pub fn map(
                     doi: b.doi.clone(),
                     title: b.title.clone(),
                     year: b.year,
+                    first_author: b.first_author.clone(),
+                    journal: b.journal.clone(),
                     retracted: b.retracted,
                 },
                 coding,

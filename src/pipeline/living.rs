@@ -629,6 +629,7 @@ fn included_studies(map: &Map) -> Vec<IncludedStudy> {
         .iter()
         .map(|s| IncludedStudy {
             id: s.id.clone(),
+            name: s.name.clone(),
             reports: s
                 .papers
                 .iter()
@@ -638,6 +639,7 @@ fn included_studies(map: &Map) -> Vec<IncludedStudy> {
                     title: p.title.clone(),
                     year: p.year,
                     retracted: p.retracted,
+                    ..Default::default()
                 })
                 .collect(),
             interventions: s.interventions.clone(),

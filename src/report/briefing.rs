@@ -29,10 +29,18 @@ pub struct Forest {
 }
 
 /// One reference of an included study.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Reference {
     /// Study id.
     pub study: String,
+    /// The study as readers name it ("Hilden 2021").
+    pub study_name: String,
+    /// Volume.
+    pub volume: Option<String>,
+    /// Issue.
+    pub issue: Option<String>,
+    /// Pages.
+    pub pages: Option<String>,
     /// Authors ("Last FM").
     pub authors: Vec<String>,
     /// Year.
@@ -72,6 +80,25 @@ pub struct Methods {
     pub effect_rows: usize,
 }
 
+/// The paper the printed briefing is laid out for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub enum PaperSize {
+    /// ISO A4 (210 × 297 mm), the default.
+    #[default]
+    A4,
+    /// US Letter (8.5 × 11 in).
+    Letter,
+}
+
+/// An included study the map's grid cannot show, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OffGrid {
+    /// The study as readers name it.
+    pub study: String,
+    /// Why it is not on the grid, in plain words.
+    pub reason: String,
+}
+
 /// Everything the briefing shows.
 #[derive(Debug, Clone)]
 pub struct Briefing<'a> {
@@ -95,6 +122,13 @@ pub struct Briefing<'a> {
     pub map_page: &'a str,
     /// The file name of the PRISMA CSV written beside it.
     pub prisma_csv: &'a str,
+    /// The paper the print layout is for.
+    pub paper: PaperSize,
+    /// Included studies that are not on the map's grid, with the reason.
+    pub off_grid: Vec<OffGrid>,
+    /// Unresolved pairs of records that may be duplicates (awaiting a
+    /// person's check), shown beside the flow diagram.
+    pub pairs_awaiting: usize,
 }
 
 /// The briefing's texts and the figures the Markdown links to.

@@ -128,6 +128,10 @@ pub struct Brief {
     pub year: Option<i32>,
     /// Retracted (see [`crate::model::Record::retracted`]).
     pub retracted: bool,
+    /// Journal.
+    pub journal: Option<String>,
+    /// First author of the current version ("Last FM", or a collective name).
+    pub first_author: Option<String>,
 }
 
 impl Review {
@@ -497,7 +501,11 @@ impl Review {
     /// Key, identifiers, title and year of records.
     pub fn briefs(&self) -> Result<BTreeMap<i64, Brief>, StoreError> {
         let mut st = self.conn.prepare(
-            "SELECT id, key, pmid, doi, title, year, retracted FROM records WHERE deleted = 0",
+            "SELECT r.id, r.key, r.pmid, r.doi, r.title, r.year, r.retracted, r.journal,
+                    json_extract(v.json, '$.authors[0]')
+             FROM records r LEFT JOIN record_versions v
+               ON v.record_id = r.id AND v.version = r.current_version
+             WHERE r.deleted = 0",
         )?;
         let rows = st.query_map([], |r| {
             Ok((
@@ -511,6 +519,8 @@ impl Review {
                     title: r.get(4)?,
                     year: r.get(5)?,
                     retracted: r.get(6)?,
+                    journal: r.get(7)?,
+                    first_author: r.get::<_, Option<String>>(8).ok().flatten(),
                 },
             ))
         })?;
