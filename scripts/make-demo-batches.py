@@ -12,6 +12,11 @@ Writes into corpus/:
   metapsy-trials.jsonl   a record for every Metapsy trial the corpus lacks
   month-1.jsonl          every record published up to CUTOFF (2021)
   month-2.jsonl          "the next month": the records published after it
+  month-3.jsonl          the month after: the corpus records whose year the
+                         collector could not see (and no effect row names),
+                         left unscreened by the demo so that there is
+                         screening to try; its labels are in
+                         month-3-decisions.csv for `lacuna simulate` and tests
   month-N-decisions.csv  the screening labels of each batch (trials: include)
   month-N-effects.csv    the effect sheet of each batch (lacuna extract format):
                          BPD severity as SMD (Hedges' g from means and SDs),
@@ -165,10 +170,13 @@ def main():
     def month_of_year(y):
         return 2 if (y or 0) > CUTOFF else 1
 
-    batches = {1: [], 2: []}
-    labels = {1: [], 2: []}
+    with_effects = set(key_of.values())
+    batches = {1: [], 2: [], 3: []}
+    labels = {1: [], 2: [], 3: []}
     for rec in corpus:
         m = month_of_year(rec.get("year"))
+        if rec.get("year") is None and key(rec) not in with_effects:
+            m = 3
         batches[m].append(rec)
         d = label_of.get(rec["source_id"]) or label_of.get(str(rec.get("pmid")))
         if d:
@@ -177,7 +185,7 @@ def main():
         m = month_of_year(t["year"])
         batches[m].append(t)
         labels[m].append(("src:" + t["source_id"], "include", ""))
-    for m in (1, 2):
+    for m in (1, 2, 3):
         with open(os.path.join(CORPUS, f"month-{m}.jsonl"), "w", encoding="utf-8") as w:
             for rec in batches[m]:
                 w.write(json.dumps(rec, ensure_ascii=False) + "\n")
@@ -226,7 +234,8 @@ def main():
             c.writerow(header)
             c.writerows(sheets[m])
     print(f"{len(trials)} trial records; month 1: {len(batches[1])} records, {len(sheets[1])} effect rows; "
-          f"month 2: {len(batches[2])} records, {len(sheets[2])} effect rows")
+          f"month 2: {len(batches[2])} records, {len(sheets[2])} effect rows; "
+          f"month 3: {len(batches[3])} records, left unscreened")
 
 
 def fmt(x):

@@ -20,6 +20,10 @@ pub struct UpdateArgs {
     /// database) instead of searching PubMed.
     #[arg(long, num_args = 1.., value_name = "FILE")]
     files: Vec<PathBuf>,
+    /// The database the --files were exported from (e.g. "PsycINFO"): the PRISMA
+    /// flow counts their records under it (default: the format's source, e.g. "RIS export").
+    #[arg(long, value_name = "NAME", requires = "files")]
+    database: Option<String>,
     /// Say what would be fetched or imported; store nothing.
     #[arg(long)]
     dry_run: bool,
@@ -59,6 +63,7 @@ pub fn update(out: &mut dyn Write, bars: &Bars, a: UpdateArgs) -> anyhow::Result
         overlap_days: a.overlap_days,
         target: a.target,
         rule: a.stopping,
+        database: a.database.clone(),
         ..UpdateOptions::default()
     };
     let r = living::update(&mut review, &protocol, &source, &opts, bars).map_err(|e| {
@@ -604,6 +609,13 @@ pub fn demo(out: &mut dyn Write, bars: &Bars, a: DemoArgs) -> anyhow::Result<u8>
         d.material.len()
     )?;
     writeln!(out, "interactive map: {}", r.map.display())?;
+    writeln!(
+        out,
+        "month 3: {} new records arrived after the briefing and wait for screening: `lacuna screen {} --reviewer NAME` or `lacuna serve {}`",
+        r.unscreened,
+        shell(&r.review),
+        shell(&r.review)
+    )?;
     if let Some(p) = &r.pdf {
         writeln!(out, "PDF: {}", p.display())?;
     }

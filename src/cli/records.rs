@@ -20,6 +20,10 @@ pub struct ImportArgs {
     /// Files to import.
     #[arg(required = true)]
     files: Vec<PathBuf>,
+    /// The database the files were exported from (e.g. "PsycINFO", "Embase"): the PRISMA
+    /// flow counts their records under it (default: the format's source, e.g. "RIS export").
+    #[arg(long, value_name = "NAME")]
+    database: Option<String>,
     /// Print the per-file report as JSON on stdout.
     #[arg(long)]
     json: bool,
@@ -61,7 +65,7 @@ pub struct SearchArgs {
 /// `lacuna import`.
 pub fn import(out: &mut dyn Write, bars: &Bars, a: ImportArgs) -> anyhow::Result<()> {
     let mut review = Review::open(&a.dir)?;
-    let reports = pipeline::import(&mut review, &a.files, bars)?;
+    let reports = pipeline::import_from(&mut review, &a.files, a.database.as_deref(), bars)?;
     if !a.no_dedup {
         report_dedup(bars, &a.dir, &pipeline::dedup(&mut review, bars)?);
     }

@@ -10,24 +10,24 @@
 
 use crate::model::coding::{Coding, DimensionKind, Status};
 use crate::protocol::{Frame, MapSettings};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One record of a study, as the map links to it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Paper {
     /// Record key.
     pub key: String,
     /// PMID (links to PubMed).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pmid: Option<u64>,
     /// DOI.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub doi: Option<String>,
     /// Title.
     pub title: String,
     /// Year.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub year: Option<i32>,
     /// First author ("Last FM", or a collective name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35,19 +35,23 @@ pub struct Paper {
     /// Journal.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub journal: Option<String>,
+    /// What an extraction sheet calls its study ("Bateman 2009"), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet_label: Option<String>,
     /// Retracted: shown as such, and left out of pooling unless the
     /// protocol keeps retracted studies.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub retracted: bool,
 }
 
 /// A study: one or more linked records, with the union of their codes.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Study {
     /// Study id (a link, a shared registration number, or the record key).
     pub id: String,
     /// The study as readers name it ("Hilden 2021", "Linehan 2006a"); see
     /// [`crate::model::names`].
+    #[serde(default)]
     pub name: String,
     /// Its records.
     pub papers: Vec<Paper>,
@@ -64,15 +68,15 @@ pub struct Study {
     /// Completed or ongoing.
     pub status: Status,
     /// Participants (largest extracted row), if known.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub n: Option<f64>,
     /// Earliest year of its records.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub year: Option<i32>,
 }
 
 /// A pooled result for a cell and measure.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Pooled {
     /// Intervention id.
     pub intervention: String,
@@ -89,7 +93,7 @@ pub struct Pooled {
     /// CI upper limit.
     pub ci_ub: f64,
     /// Prediction interval, when k is large enough.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pi: Option<(f64, f64)>,
     /// I² (%).
     pub i2: f64,
@@ -102,12 +106,12 @@ pub struct Pooled {
     /// Estimate and CI on the reader's scale (e.g. RR rather than log RR).
     pub shown: (f64, f64, f64),
     /// Prediction interval on the reader's scale.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shown_pi: Option<(f64, f64)>,
 }
 
 /// What kind of gap a cell is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "lowercase")]
 pub enum Gap {
     /// No completed study.
@@ -130,7 +134,7 @@ impl Gap {
 }
 
 /// One intervention × outcome cell.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Cell {
     /// Intervention id.
     pub intervention: String,
@@ -145,7 +149,7 @@ pub struct Cell {
     /// Studies by design id.
     pub designs: BTreeMap<String, usize>,
     /// Earliest and latest year.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub years: Option<(i32, i32)>,
     /// Indices into [`Map::studies`] (completed and ongoing).
     pub studies: Vec<usize>,
@@ -156,22 +160,22 @@ pub struct Cell {
 }
 
 /// A category as shown.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Axis {
     /// Id.
     pub id: String,
     /// Label.
     pub label: String,
     /// Group id (interventions).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
     /// Completed studies in the whole row/column (or subgroup).
     pub n_studies: usize,
     /// Studies that name this subgroup only to exclude it (populations).
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub n_excluding: usize,
     /// A row with studies but no economic evaluation.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub economic_gap: bool,
 }
 
@@ -180,7 +184,7 @@ fn is_zero(n: &usize) -> bool {
 }
 
 /// Which studies to count.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Filter {
     /// Only studies coded with this population subgroup.
     pub population: Option<String>,
@@ -189,7 +193,7 @@ pub struct Filter {
 }
 
 /// Thresholds the page needs to recompute gaps under its own filters.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rules {
     /// See [`MapSettings::synthesis_gap_min_primary`].
     pub synthesis_gap_min_primary: usize,
@@ -202,7 +206,7 @@ pub struct Rules {
 }
 
 /// The map.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Map {
     /// Protocol id, title, version.
     pub protocol: (String, String, String),
@@ -539,6 +543,15 @@ pub fn assemble(records: Vec<CodedRecord>) -> Vec<Study> {
         if let Some(n) = names.get(&s.id) {
             s.name = n.clone();
         }
+        // A record with no year, named by a sheet that gives one ("Bateman
+        // 2009"): the study's year for ordering by year.
+        if s.year.is_none() {
+            s.year = s
+                .papers
+                .iter()
+                .find_map(|p| p.sheet_label.as_deref())
+                .and_then(crate::model::names::label_year);
+        }
     }
     out
 }
@@ -558,5 +571,6 @@ pub fn name_parts(s: &Study) -> crate::model::names::NameParts {
         journal: lead.and_then(|p| p.journal.clone()),
         title: lead.map(|p| p.title.clone()).unwrap_or_default(),
         year: lead.and_then(|p| p.year).or(s.year),
+        label: s.papers.iter().find_map(|p| p.sheet_label.clone()),
     }
 }

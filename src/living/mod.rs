@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Version of the snapshot JSON layout.
-pub const SNAPSHOT_FORMAT: u32 = 1;
+pub const SNAPSHOT_FORMAT: u32 = 2;
 
 /// The counts of a PRISMA 2020 flow diagram, named as the PRISMA2020 R
 /// package names them (Haddaway et al. 2022). Counts are of the whole
@@ -62,6 +62,28 @@ pub struct Prisma {
     pub total_reports: u64,
     /// Records set aside as "maybe", awaiting a decision (not a PRISMA box).
     pub records_awaiting: u64,
+    /// Studies counted in an earlier version that this one no longer counts
+    /// (merged into another study, or excluded on a second look): previous
+    /// + new − this = total. Zero in a review where nothing went back.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub studies_withdrawn: u64,
+    /// Reports counted in an earlier version that this one no longer counts,
+    /// as above; negative when reports of records first stored in an earlier
+    /// version were added in this one.
+    #[serde(default, skip_serializing_if = "is_zero_i")]
+    pub reports_withdrawn: i64,
+    /// Unresolved pairs of records that may be duplicates, awaiting a person's
+    /// check (`lacuna dedup --review`): each still counts as a record.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub pairs_awaiting: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+fn is_zero_i(n: &i64) -> bool {
+    *n == 0
 }
 
 /// Records identified in one database.
@@ -216,6 +238,9 @@ pub struct PooledResult {
     pub weights: BTreeMap<String, f64>,
     /// The cumulative meta-analysis by year of publication.
     pub cumulative: Vec<CumulativeStep>,
+    /// The rows pooled (empty in snapshots taken before they were kept).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rows: Vec<PooledRow>,
 }
 
 impl PooledResult {
@@ -236,6 +261,56 @@ impl PooledResult {
             self.measure.clone(),
         )
     }
+}
+
+/// One study's row in a pooled result, as the forest plot draws it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PooledRow {
+    /// The study as readers name it (with the comparison, when a study has two rows).
+    pub study: String,
+    /// Effect (analysis scale).
+    pub yi: f64,
+    /// Sampling variance.
+    pub vi: f64,
+    /// Year of publication.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+}
+
+/// How far the store had come when a version was taken: the next version's
+/// PRISMA flow counts what came after.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Marks {
+    /// Largest search or import id.
+    pub source: i64,
+    /// Largest record id.
+    pub record: i64,
+}
+
+/// The screening figures a version's Methods reports.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Screening {
+    /// Records screened by a person (a decision other than maybe).
+    pub screened: usize,
+    /// Records in the review.
+    pub records: usize,
+    /// People who screened.
+    pub reviewers: Vec<String>,
+    /// The stopping rule's recall estimate.
+    pub recall: f64,
+    /// Its 95 % lower bound.
+    pub recall_lower: f64,
+    /// Whether it lets screening stop.
+    pub can_stop: bool,
+    /// Irrelevant records in a row still needed before it can.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_stop: Option<usize>,
+    /// Rules of the auto-coder.
+    pub rules: usize,
+    /// People's edits to the codes.
+    pub code_edits: usize,
+    /// Effect rows attached.
+    pub effect_rows: usize,
 }
 
 /// A search as run up to this version.
@@ -282,6 +357,19 @@ pub struct Snapshot {
     pub cells: Vec<CellState>,
     /// Pooled results.
     pub pooled: Vec<PooledResult>,
+    /// The store's marks when it was taken.
+    #[serde(default)]
+    pub marks: Marks,
+    /// The map as it stood (format 2 on): the briefing of this version reads
+    /// it, never the review as it is now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub map: Option<crate::gapmap::Map>,
+    /// The screening figures as they stood (format 2 on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screening: Option<Screening>,
+    /// The protocol file's text as it stood (format 2 on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol_text: Option<String>,
 }
 
 /// A record as a diff names it: its PMID, or its key where it has none.
@@ -648,6 +736,7 @@ mod tests {
             shown: (est, ci.0, ci.1),
             weights: BTreeMap::new(),
             cumulative: Vec::new(),
+            rows: Vec::new(),
         }
     }
 
@@ -696,6 +785,10 @@ mod tests {
             included: Vec::new(),
             cells: Vec::new(),
             pooled: Vec::new(),
+            marks: Marks::default(),
+            map: None,
+            screening: None,
+            protocol_text: None,
         }
     }
 

@@ -20,6 +20,18 @@ pub struct NameParts {
     pub title: String,
     /// Year of publication.
     pub year: Option<i32>,
+    /// What a reviewer called the study in an extraction sheet ("Bateman
+    /// 2009"): the name when the record gives no author.
+    pub label: Option<String>,
+}
+
+/// The year a label ends with ("Bateman 2009" → 2009).
+pub fn label_year(label: &str) -> Option<i32> {
+    let t = label.trim().trim_end_matches(|c: char| c.is_ascii_lowercase());
+    let tail = t.get(t.len().checked_sub(4)?..)?;
+    let y: i32 = tail.parse().ok()?;
+    let before = t.get(..t.len() - 4)?;
+    ((1800..=2200).contains(&y) && (before.is_empty() || before.ends_with([' ', ',', '(']))).then_some(y)
 }
 
 /// The surname of an author stored as "Last FM" (initials of at most four
@@ -69,6 +81,14 @@ fn title_words(title: &str) -> String {
 /// collective author, journal or title words with the year ("n.d." when
 /// there is none).
 pub fn base_name(p: &NameParts) -> String {
+    if p.first_author.is_none() {
+        if let Some(l) = p.label.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+            return match (label_year(l), p.year) {
+                (None, Some(y)) => format!("{l} {y}"),
+                _ => l.to_string(),
+            };
+        }
+    }
     let who = p
         .first_author
         .as_deref()
@@ -155,6 +175,7 @@ mod tests {
             journal: j.map(str::to_string),
             title: t.into(),
             year: y,
+            label: None,
         }
     }
 
@@ -190,6 +211,12 @@ mod tests {
         assert_eq!(n["b"], "Linehan 2006b");
         assert_eq!(n["c"], "Linehan 2015");
         assert_eq!(letters(0), "a");
+        let mut bateman = p(None, Some("Am J Psychiatry"), "RCT", None);
+        bateman.label = Some("Bateman 2009".into());
+        assert_eq!(base_name(&bateman), "Bateman 2009");
+        assert_eq!(label_year("Bateman 2009"), Some(2009));
+        assert_eq!(label_year("Linehan 2006b"), Some(2006));
+        assert_eq!(label_year("Trial 12345"), None);
         assert_eq!(letters(25), "z");
         assert_eq!(letters(26), "aa");
     }

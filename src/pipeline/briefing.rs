@@ -9,11 +9,10 @@ use super::living::{self as living_step};
 use crate::error::Error;
 use crate::gapmap::Filter;
 use crate::living::{Prisma, Snapshot};
-use crate::model::Label;
 use crate::protocol::Protocol;
 use crate::report::briefing::{self, Briefing, Forest, Methods, Reference};
 use crate::store::Review;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// What `report` wrote.
@@ -62,9 +61,16 @@ pub fn prisma_csv(p: &Prisma) -> String {
     crate::report::prisma::csv(p)
 }
 
+/// A forest plot per pooled result, drawn from the rows the snapshot froze
+/// (snapshots taken before rows were kept: from the review's effect rows).
 fn forests(review: &Review, protocol: &Protocol, s: &Snapshot) -> Result<Vec<Forest>, Error> {
-    let (effects, _) = evidence::pooling_effects(review, protocol, review.effects()?)?;
-    let cells = evidence::cell_rows(&effects);
+    let frozen = s.pooled.iter().all(|p| !p.rows.is_empty());
+    let effects = if frozen {
+        Vec::new()
+    } else {
+        evidence::pooling_effects(review, protocol, review.effects()?)?.0
+    };
+    let live = (!frozen).then(|| evidence::cell_rows(&effects));
     let opts = evidence::synthesis_options(protocol);
     let name = |id: &str| -> String {
         protocol
@@ -77,20 +83,32 @@ fn forests(review: &Review, protocol: &Protocol, s: &Snapshot) -> Result<Vec<For
     };
     let mut out = Vec::new();
     for p in &s.pooled {
-        let key = (p.intervention.clone(), p.outcome.clone(), p.measure.clone());
-        let Some((measure, rows)) = cells.get(&key) else {
+        let Some(measure) = crate::model::Measure::parse(&p.measure) else {
             continue;
         };
         let mut labels = Vec::new();
         let mut es = Vec::new();
-        for (_, e) in rows {
-            if let Ok(x) = crate::model::EffectSize::new(e.yi, e.vi) {
-                labels.push(e.study.clone());
-                es.push(x);
+        if let Some(cells) = &live {
+            let key = (p.intervention.clone(), p.outcome.clone(), p.measure.clone());
+            let Some((_, rows)) = cells.get(&key) else {
+                continue;
+            };
+            for (_, e) in rows {
+                if let Ok(x) = crate::model::EffectSize::new(e.yi, e.vi) {
+                    labels.push(e.study.clone());
+                    es.push(x);
+                }
+            }
+        } else {
+            for r in &p.rows {
+                if let Ok(x) = crate::model::EffectSize::new(r.yi, r.vi) {
+                    labels.push(r.study.clone());
+                    es.push(x);
+                }
             }
         }
         let Ok(report) = crate::meta::analysis::analyse(
-            *measure,
+            measure,
             &labels,
             &es,
             &opts,
@@ -111,20 +129,64 @@ fn forests(review: &Review, protocol: &Protocol, s: &Snapshot) -> Result<Vec<For
     Ok(out)
 }
 
-fn references(review: &Review, s: &Snapshot) -> Result<Vec<Reference>, Error> {
-    let mut wanted: BTreeMap<String, (String, bool)> = BTreeMap::new();
+/// One reference per report of an included (completed) study, from what the
+/// snapshot froze.
+fn references(s: &Snapshot) -> Vec<Reference> {
+    let mut out = Vec::new();
     for st in s.included.iter().filter(|x| !x.ongoing) {
         for r in &st.reports {
-            wanted.insert(r.key.clone(), (st.id.clone(), r.retracted));
+            out.push(Reference {
+                study: st.id.clone(),
+                study_name: st.name.clone(),
+                authors: r.authors.clone(),
+                year: r.year,
+                title: r.title.clone(),
+                journal: r.journal.clone(),
+                volume: r.volume.clone(),
+                issue: r.issue.clone(),
+                pages: r.pages.clone(),
+                pmid: r.pmid,
+                doi: r.doi.clone(),
+                retracted: r.retracted,
+            });
+        }
+    }
+    out.sort_by(|a, b| {
+        let key = |r: &Reference| {
+            if r.study_name.is_empty() {
+                r.authors
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| r.title.clone())
+            } else {
+                r.study_name.clone()
+            }
+        };
+        key(a)
+            .to_lowercase()
+            .cmp(&key(b).to_lowercase())
+            .then(a.year.cmp(&b.year))
+            .then(a.title.cmp(&b.title))
+    });
+    out
+}
+
+/// References of a snapshot taken before reports kept their details: from
+/// the records as they are now.
+fn references_now(review: &Review, s: &Snapshot) -> Result<Vec<Reference>, Error> {
+    let mut wanted: BTreeMap<String, (String, String, bool)> = BTreeMap::new();
+    for st in s.included.iter().filter(|x| !x.ongoing) {
+        for r in &st.reports {
+            wanted.insert(r.key.clone(), (st.id.clone(), st.name.clone(), r.retracted));
         }
     }
     let mut out = Vec::new();
     review.for_each_current(|_, r| {
         let key = crate::store::key_text(&r.key());
-        if let Some((study, retracted)) = wanted.get(&key) {
+        if let Some((study, name, retracted)) = wanted.get(&key) {
             out.push(Reference {
                 study: study.clone(),
-                study_name: String::new(),
+                study_name: name.clone(),
                 volume: r.volume.clone(),
                 issue: r.issue.clone(),
                 pages: r.pages.clone(),
@@ -151,35 +213,18 @@ fn references(review: &Review, s: &Snapshot) -> Result<Vec<Reference>, Error> {
     Ok(out)
 }
 
-fn methods(review: &Review, protocol: &Protocol) -> Result<Methods, Error> {
-    let seq = review.decision_sequence()?;
-    let mut seen = Vec::new();
-    for (_, l) in &seq {
-        match l {
-            Label::Include => seen.push(true),
-            Label::Exclude => seen.push(false),
-            Label::Maybe => {}
-        }
+fn methods(m: &crate::living::Screening) -> Methods {
+    Methods {
+        screened: m.screened,
+        records: m.records,
+        reviewers: m.reviewers.clone(),
+        recall: (m.recall, m.recall_lower),
+        can_stop: m.can_stop,
+        to_stop: m.to_stop,
+        rules: m.rules,
+        code_edits: m.code_edits,
+        effect_rows: m.effect_rows,
     }
-    let records = review.count_current()? as usize;
-    let alpha = 0.05;
-    let (lower, point) = crate::screen::stop::recall_estimate(&seen, records, alpha, 100);
-    let reviewers: BTreeSet<String> = review
-        .reviewer_labels()?
-        .into_iter()
-        .map(|(_, who, _, _)| who)
-        .collect();
-    Ok(Methods {
-        screened: seen.len(),
-        records,
-        reviewers: reviewers.into_iter().collect(),
-        recall: (point, lower),
-        can_stop: crate::screen::stop::buscar_stops(&seen, records, 0.95, alpha),
-        to_stop: crate::screen::stop::more_to_stop(&seen, records, 0.95, alpha),
-        rules: evidence::rule_count(protocol),
-        code_edits: review.code_edits()?.len(),
-        effect_rows: review.effects()?.len(),
-    })
 }
 
 fn chromium() -> Option<PathBuf> {
@@ -272,6 +317,21 @@ pub fn report(
 ) -> Result<Written, Error> {
     let (since, pdf) = (opts.since, opts.pdf);
     let s = pick(review, opts.version)?;
+    // A version is frozen: its briefing reads what the snapshot stored (the
+    // protocol, the map, the pooled rows, the screening figures), never the
+    // review as it is now. Snapshots taken before Lacuna kept these fall
+    // back on the review as it is (their briefing says so in Methods).
+    let frozen_protocol = match &s.protocol_text {
+        Some(t) => Some(
+            crate::protocol::parse(
+                Path::new(&format!("protocol.toml (as of version {})", s.version)),
+                t,
+            )
+            .map_err(Error::from)?,
+        ),
+        None => None,
+    };
+    let protocol = frozen_protocol.as_ref().unwrap_or(protocol);
     let since = match since {
         Some(m) if m >= s.version => {
             return Err(Error::NotReady(format!(
@@ -296,7 +356,10 @@ pub fn report(
         .into_iter()
         .filter(|h| h.version <= s.version)
         .collect();
-    let (map, _) = evidence::map(review, protocol, Filter::default())?;
+    let map = match &s.map {
+        Some(m) => m.clone(),
+        None => evidence::map(review, protocol, Filter::default())?.0,
+    };
     let fail = |path: &Path, source: std::io::Error| Error::Write {
         path: path.to_path_buf(),
         what: "the briefing",
@@ -305,11 +368,20 @@ pub fn report(
     std::fs::create_dir_all(out).map_err(|e| fail(out, e))?;
     let write = |name: &str, text: &str| -> Result<PathBuf, Error> {
         let path = out.join(name);
-        std::fs::write(&path, text).map_err(|e| fail(&path, e))?;
+        super::folder::write_atomic(&path, text.as_bytes()).map_err(|e| fail(&path, e))?;
         Ok(path)
     };
     write("gapmap.html", &crate::report::gapmap::html(&map))?;
     write("prisma.csv", &crate::report::prisma::csv(&s.prisma))?;
+    let references = if s.format >= 2 {
+        references(&s)
+    } else {
+        references_now(review, &s)?
+    };
+    let methods = match &s.screening {
+        Some(m) => methods(m),
+        None => methods(&living_step::screening(review, protocol)?),
+    };
     let b = Briefing {
         snapshot: &s,
         since: earlier.as_ref().zip(diff.as_ref()),
@@ -317,13 +389,13 @@ pub fn report(
         map: &map,
         protocol,
         forests: forests(review, protocol, &s)?,
-        references: references(review, &s)?,
-        methods: methods(review, protocol)?,
+        references,
+        methods,
         map_page: "gapmap.html",
         prisma_csv: "prisma.csv",
         paper: opts.paper,
         off_grid: Vec::new(),
-        pairs_awaiting: 0,
+        pairs_awaiting: s.prisma.pairs_awaiting as usize,
     };
     let r = briefing::render(&b);
     let html = write("briefing.html", &r.html)?;
@@ -333,9 +405,16 @@ pub fn report(
     }
     let (pdf_path, pdf_note) = if pdf {
         let p = out.join("briefing.pdf");
-        match print_pdf(&html, &p) {
+        // Printed beside it, then renamed: a failed print leaves the last good PDF.
+        let tmp = out.join(format!(".briefing.pdf.{}.tmp", std::process::id()));
+        match print_pdf(&html, &tmp).and_then(|()| {
+            std::fs::rename(&tmp, &p).map_err(|e| format!("{}: {e}", p.display()))
+        }) {
             Ok(()) => (Some(p), None),
-            Err(e) => (None, Some(e)),
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                (None, Some(e))
+            }
         }
     } else {
         (None, Some("not asked for (--no-pdf)".into()))

@@ -31,6 +31,7 @@ const INPUTS: &[(&str, &str)] = &[
         "month-2-effects.csv",
         include_str!("../../corpus/month-2-effects.csv"),
     ),
+    ("month-3.jsonl", include_str!("../../corpus/month-3.jsonl")),
     (
         "complex-emotional-needs.toml",
         include_str!("../../protocols/complex-emotional-needs.toml"),
@@ -39,6 +40,16 @@ const INPUTS: &[(&str, &str)] = &[
 
 /// A file that marks a folder as a demo review (so a second run may replace it).
 const MARK: &str = "inputs/month-1.jsonl";
+
+/// The database the demo's batches are counted under in the PRISMA flow: the
+/// corpus was gathered from PubMed and publishers' pages, and the trials
+/// from the Metapsy database.
+const DATABASE: &str = "PubMed, publishers' pages and Metapsy (demo corpus)";
+
+/// The demo's one pair of records for one report (the same trial found on a
+/// publisher's page and in the Metapsy database): resolved as a reviewer
+/// would, keeping the record with its authors.
+const SAME_REPORT: (&str, &str) = ("src:metapsy-hilden-2020", "src:cen-demo-018");
 
 /// What the demo did.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -53,6 +64,8 @@ pub struct DemoReport {
     pub diff: crate::living::Diff,
     /// Whether a PDF was printed.
     pub pdf: Option<PathBuf>,
+    /// Records of the third month, left unscreened (first in `lacuna screen`).
+    pub unscreened: u64,
 }
 
 /// Run the demo into `out` (replaced if it holds an earlier demo; refused if
@@ -95,7 +108,21 @@ pub fn run(out: &Path, reporter: &dyn Reporter, pdf: bool) -> Result<DemoReport,
 
     reporter
         .message("month 1: importing the first batch, replaying its screening, coding, extracting");
-    super::import(&mut review, &[input("month-1.jsonl")], reporter)?;
+    super::import_from(
+        &mut review,
+        &[input("month-1.jsonl")],
+        Some(DATABASE),
+        reporter,
+    )?;
+    super::dedup(&mut review, reporter)?;
+    super::records::decide_pair(
+        &mut review,
+        SAME_REPORT.0,
+        SAME_REPORT.1,
+        true,
+        "demo collector",
+        reporter,
+    )?;
     decide(&mut review, &input("month-1-decisions.csv"))?;
     super::evidence::code(&mut review, &protocol, reporter)?;
     super::evidence::extract_import(&mut review, &protocol, &input("month-1-effects.csv"))?;
@@ -106,7 +133,10 @@ pub fn run(out: &Path, reporter: &dyn Reporter, pdf: bool) -> Result<DemoReport,
         &mut review,
         &protocol,
         &Source::Files(vec![input("month-2.jsonl")]),
-        &UpdateOptions::default(),
+        &UpdateOptions {
+            database: Some(DATABASE.into()),
+            ..UpdateOptions::default()
+        },
         reporter,
     )?;
     decide(&mut review, &input("month-2-decisions.csv"))?;
@@ -124,7 +154,20 @@ pub fn run(out: &Path, reporter: &dyn Reporter, pdf: bool) -> Result<DemoReport,
     if let Some(n) = &w.pdf_note {
         reporter.message(&format!("no PDF: {n}"));
     }
+
+    reporter.message("month 3: the next batch arrives, left for you to screen");
+    let next = living_step::update(
+        &mut review,
+        &protocol,
+        &Source::Files(vec![input("month-3.jsonl")]),
+        &UpdateOptions {
+            database: Some(DATABASE.into()),
+            ..UpdateOptions::default()
+        },
+        reporter,
+    )?;
     Ok(DemoReport {
+        unscreened: next.new,
         review: out.to_path_buf(),
         map: reports.join("gapmap.html"),
         briefing: w.html,

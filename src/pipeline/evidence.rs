@@ -383,6 +383,10 @@ pub fn map(
                     year: b.year,
                     first_author: b.first_author.clone(),
                     journal: b.journal.clone(),
+                    sheet_label: extracted
+                        .get(&id)
+                        .and_then(|rows| rows.first())
+                        .map(|e| e.study.clone()),
                     retracted: b.retracted,
                 },
                 coding,
@@ -447,7 +451,7 @@ pub fn draw_map(
     std::fs::create_dir_all(out).map_err(|e| fail(out, e))?;
     let write = |name: &str, text: String| -> Result<std::path::PathBuf, Error> {
         let path = out.join(name);
-        std::fs::write(&path, text).map_err(|e| fail(&path, e))?;
+        super::folder::write_atomic(&path, text.as_bytes()).map_err(|e| fail(&path, e))?;
         Ok(path)
     };
     let html = write("gapmap.html", crate::report::gapmap::html(&all))?;

@@ -64,3 +64,25 @@ pub fn keep_protocol(dir: &Path, given: &Path) -> Result<(), Error> {
     }
     Ok(())
 }
+
+/// Write a file people read (a briefing, a map, a plot) whole or not at all:
+/// into a temporary file beside it, then renamed over it, so a full disk or
+/// a killed process never leaves a cut file where the last good one was.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}

@@ -16,14 +16,15 @@ use crate::error::Error;
 use crate::gapmap::{Filter, Map};
 use crate::harvest::Client;
 use crate::living::{
-    self, CellState, CumulativeStep, DatabaseCount, IncludedStudy, PooledResult, Prisma,
-    ReasonCount, RecordId, RecordsDiff, Report, SearchRun, Snapshot, SNAPSHOT_FORMAT,
+    self, CellState, CumulativeStep, DatabaseCount, IncludedStudy, Marks, PooledResult,
+    PooledRow, Prisma, ReasonCount, RecordId, RecordsDiff, Report, Screening, SearchRun, Snapshot,
+    SNAPSHOT_FORMAT,
 };
 use crate::model::{EffectSize, Label};
 use crate::progress::Reporter;
 use crate::protocol::Protocol;
 use crate::screen::stop::{Rule, Verdict};
-use crate::store::living::{RecordRef, UpdateRow};
+use crate::store::living::{RecordRef, StoreMarks, UpdateRow};
 use crate::store::Review;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -51,6 +52,8 @@ pub struct UpdateOptions {
     pub confidence: f64,
     /// The stopping rule of that view.
     pub rule: Rule,
+    /// The database `--files` were exported from (named in the PRISMA flow).
+    pub database: Option<String>,
 }
 
 impl Default for UpdateOptions {
@@ -61,6 +64,7 @@ impl Default for UpdateOptions {
             target: 0.95,
             confidence: 0.95,
             rule: crate::screen::stop::DEFAULT,
+            database: None,
         }
     }
 }
@@ -296,7 +300,12 @@ fn fetch(
                     reporter.message(&format!("{name}: imported already by this update"));
                     continue;
                 }
-                let r = super::import(review, std::slice::from_ref(f), reporter)?;
+                let r = super::import_from(
+                    review,
+                    std::slice::from_ref(f),
+                    opts.database.as_deref(),
+                    reporter,
+                )?;
                 for x in r {
                     report.files.push(FileDone {
                         file: x.path.display().to_string(),
@@ -572,9 +581,10 @@ fn build(
     label: Option<&str>,
     previous: Option<&Snapshot>,
 ) -> Result<Snapshot, Error> {
+    let marks = review.marks()?;
     let (map, included, pooled) = if review.latest_coding()?.is_some() {
         let (map, _) = evidence::map(review, protocol, Filter::default())?;
-        let included = included_studies(&map);
+        let included = included_studies(review, &map)?;
         let pooled = pooled_results(review, protocol, &map)?;
         (Some(map), included, pooled)
     } else {
@@ -621,11 +631,80 @@ fn build(
         included,
         cells,
         pooled,
+        marks: Marks {
+            source: marks.source,
+            record: marks.record,
+        },
+        map,
+        screening: Some(screening(review, protocol)?),
+        protocol_text: Some(protocol.text.clone()),
     })
 }
 
-fn included_studies(map: &Map) -> Vec<IncludedStudy> {
-    map.studies
+/// The screening figures of the review as it stands (the Methods of a
+/// version's briefing).
+pub fn screening(review: &Review, protocol: &Protocol) -> Result<Screening, Error> {
+    let seq = review.decision_sequence()?;
+    let mut seen = Vec::new();
+    for (_, l) in &seq {
+        match l {
+            Label::Include => seen.push(true),
+            Label::Exclude => seen.push(false),
+            Label::Maybe => {}
+        }
+    }
+    let records = review.count_current()? as usize;
+    let alpha = 0.05;
+    let (lower, point) = crate::screen::stop::recall_estimate(&seen, records, alpha, 100);
+    let reviewers: BTreeSet<String> = review
+        .reviewer_labels()?
+        .into_iter()
+        .map(|(_, who, _, _)| who)
+        .collect();
+    Ok(Screening {
+        screened: seen.len(),
+        records,
+        reviewers: reviewers.into_iter().collect(),
+        recall: point,
+        recall_lower: lower,
+        can_stop: crate::screen::stop::buscar_stops(&seen, records, 0.95, alpha),
+        to_stop: crate::screen::stop::more_to_stop(&seen, records, 0.95, alpha),
+        rules: evidence::rule_count(protocol),
+        code_edits: review.code_edits()?.len(),
+        effect_rows: review.effects()?.len(),
+    })
+}
+
+/// The included studies, each report with what its reference lists
+/// (authors, journal, volume, issue, pages, DOI), read from the records.
+fn included_studies(review: &Review, map: &Map) -> Result<Vec<IncludedStudy>, Error> {
+    let wanted: BTreeSet<&str> = map
+        .studies
+        .iter()
+        .flat_map(|s| s.papers.iter().map(|p| p.key.as_str()))
+        .collect();
+    let mut details: BTreeMap<String, Report> = BTreeMap::new();
+    review.for_each_current(|_, r| {
+        let key = crate::store::key_text(&r.key());
+        if wanted.contains(key.as_str()) {
+            details.insert(
+                key.clone(),
+                Report {
+                    key,
+                    authors: r.authors.clone(),
+                    journal: r.journal.clone().or_else(|| r.book_title.clone()),
+                    volume: r.volume.clone(),
+                    issue: r.issue.clone(),
+                    pages: r.pages.clone(),
+                    doi: r.doi.as_ref().map(|d| d.as_str().to_string()),
+                    ..Default::default()
+                },
+            );
+        }
+        Ok(())
+    })?;
+    Ok(map
+        .studies
         .iter()
         .map(|s| IncludedStudy {
             id: s.id.clone(),
@@ -633,13 +712,16 @@ fn included_studies(map: &Map) -> Vec<IncludedStudy> {
             reports: s
                 .papers
                 .iter()
-                .map(|p| Report {
-                    key: p.key.clone(),
-                    pmid: p.pmid,
-                    title: p.title.clone(),
-                    year: p.year,
-                    retracted: p.retracted,
-                    ..Default::default()
+                .map(|p| {
+                    let d = details.remove(&p.key).unwrap_or_default();
+                    Report {
+                        key: p.key.clone(),
+                        pmid: p.pmid,
+                        title: p.title.clone(),
+                        year: p.year,
+                        retracted: p.retracted,
+                        ..d
+                    }
                 })
                 .collect(),
             interventions: s.interventions.clone(),
@@ -647,42 +729,88 @@ fn included_studies(map: &Map) -> Vec<IncludedStudy> {
             designs: s.designs.clone(),
             ongoing: s.status == crate::model::coding::Status::Ongoing,
         })
-        .collect()
+        .collect())
 }
 
+/// The PRISMA 2020 counts of a version. The first version uses the
+/// new-review template (everything is new); from the second on, the
+/// updated-review template: the identification and screening boxes count
+/// only what this version brought (the searches and imports after the
+/// previous version, and the records they stored), `previous_*` are the
+/// previous version's totals, and previous + new = total.
 fn prisma(
     review: &Review,
     included: &[IncludedStudy],
     previous: Option<&Snapshot>,
 ) -> Result<Prisma, Error> {
-    let f = review.flow_counts()?;
+    let since = previous
+        .map(|p| StoreMarks {
+            source: p.marks.source,
+            record: p.marks.record,
+        })
+        .unwrap_or_default();
+    let f = review.flow_counts(since)?;
+    let fresh = review.keys_after(since.record)?;
     let database_results: u64 = f.per_database.iter().map(|(_, n)| n).sum();
     let done: Vec<&IncludedStudy> = included.iter().filter(|s| !s.ongoing).collect();
-    let (old_studies, old_reports): (BTreeSet<&str>, BTreeSet<&str>) = match previous {
-        Some(p) => (
-            p.included
-                .iter()
-                .filter(|s| !s.ongoing)
-                .map(|s| s.id.as_str())
-                .collect(),
+    let old_reports: BTreeSet<&str> = previous
+        .map(|p| {
             p.included
                 .iter()
                 .filter(|s| !s.ongoing)
                 .flat_map(|s| s.reports.iter().map(|r| r.key.as_str()))
-                .collect(),
-        ),
-        None => Default::default(),
-    };
+                .collect()
+        })
+        .unwrap_or_default();
+    let total_studies = done.len() as u64;
     let total_reports: u64 = done.iter().map(|s| s.reports.len() as u64).sum();
-    let previous_studies = done
+    // A study is new when none of its reports was a report of an included
+    // study before; its reports (and new reports of earlier studies) are the
+    // new reports, which came through this version's screening.
+    let new_studies = done
         .iter()
-        .filter(|s| old_studies.contains(s.id.as_str()))
+        .filter(|s| s.reports.iter().all(|r| !old_reports.contains(r.key.as_str())))
         .count() as u64;
-    let previous_reports = done
+    let new_reports = done
         .iter()
         .flat_map(|s| s.reports.iter())
-        .filter(|r| old_reports.contains(r.key.as_str()))
+        .filter(|r| fresh.contains(&r.key))
         .count() as u64;
+    let ongoing_reports = included
+        .iter()
+        .filter(|s| s.ongoing)
+        .flat_map(|s| s.reports.iter())
+        .filter(|r| fresh.contains(&r.key))
+        .count() as u64;
+    let (previous_studies, previous_reports) = previous
+        .map(|p| (p.prisma.total_studies, p.prisma.total_reports))
+        .unwrap_or_default();
+    let assessed = if f.full_text_stage {
+        f.ft_assessed
+    } else {
+        f.ta_included
+    };
+    let mut dbr_excluded: Vec<ReasonCount> = f
+        .ft_excluded
+        .iter()
+        .map(|(reason, n)| ReasonCount {
+            reason: reason.clone(),
+            n: *n,
+        })
+        .collect();
+    if ongoing_reports > 0 {
+        dbr_excluded.push(ReasonCount {
+            reason: "ongoing study (protocol or registration; no results yet)".into(),
+            n: ongoing_reports,
+        });
+    }
+    let accounted = new_reports + dbr_excluded.iter().map(|r| r.n).sum::<u64>();
+    if assessed > accounted {
+        dbr_excluded.push(ReasonCount {
+            reason: "not yet coded".into(),
+            n: assessed - accounted,
+        });
+    }
     Ok(Prisma {
         previous_studies,
         previous_reports,
@@ -703,24 +831,16 @@ fn prisma(
         records_excluded: f.ta_excluded,
         dbr_sought_reports: f.ta_included,
         dbr_notretrieved_reports: 0,
-        dbr_assessed: if f.full_text_stage {
-            f.ft_assessed
-        } else {
-            f.ta_included
-        },
-        dbr_excluded: f
-            .ft_excluded
-            .iter()
-            .map(|(reason, n)| ReasonCount {
-                reason: reason.clone(),
-                n: *n,
-            })
-            .collect(),
-        new_studies: done.len() as u64 - previous_studies,
-        new_reports: total_reports - previous_reports,
-        total_studies: done.len() as u64,
+        dbr_assessed: assessed,
+        dbr_excluded,
+        new_studies,
+        new_reports,
+        total_studies,
         total_reports,
         records_awaiting: f.maybe,
+        studies_withdrawn: (previous_studies + new_studies).saturating_sub(total_studies),
+        reports_withdrawn: (previous_reports + new_reports) as i64 - total_reports as i64,
+        pairs_awaiting: review.pairs_awaiting()?,
     })
 }
 
@@ -732,12 +852,17 @@ fn pooled_results(
     map: &Map,
 ) -> Result<Vec<PooledResult>, Error> {
     let briefs = review.briefs()?;
-    let mut study_of: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut study_of: BTreeMap<&str, &crate::gapmap::Study> = BTreeMap::new();
     for s in &map.studies {
         for p in &s.papers {
-            study_of.insert(p.key.as_str(), s.id.as_str());
+            study_of.insert(p.key.as_str(), s);
         }
     }
+    let study = |id: i64| {
+        briefs
+            .get(&id)
+            .and_then(|b| study_of.get(b.key.as_str()).copied())
+    };
     let (effects, _) = evidence::pooling_effects(review, protocol, review.effects()?)?;
     let cells = evidence::cell_rows(&effects);
     let opts = evidence::synthesis_options(protocol);
@@ -748,12 +873,44 @@ fn pooled_results(
             let Some((_, rows)) = cells.get(&key) else {
                 continue;
             };
+            // The diff compares weights by study id; people read names.
             let name = |id: i64, label: &str| -> String {
-                briefs
-                    .get(&id)
-                    .and_then(|b| study_of.get(b.key.as_str()))
-                    .map_or_else(|| label.to_string(), |s| s.to_string())
+                study(id).map_or_else(|| label.to_string(), |s| s.id.clone())
             };
+            let reader = |id: i64, label: &str| -> String {
+                study(id)
+                    .map(|s| s.name.clone())
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or_else(|| label.to_string())
+            };
+            let year_of = |id: i64| {
+                study(id)
+                    .and_then(|s| s.year)
+                    .or_else(|| briefs.get(&id).and_then(|b| b.year))
+            };
+            // A study with two rows here (two arms or instruments) is told
+            // apart by its comparison.
+            let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+            for (id, e) in rows.iter() {
+                *seen.entry(reader(*id, &e.study)).or_default() += 1;
+            }
+            let row_name = |id: i64, e: &crate::model::EffectRow| -> String {
+                let n = reader(id, &e.study);
+                if seen.get(&n).copied().unwrap_or(0) > 1 && !e.comparison.trim().is_empty() {
+                    format!("{n} ({})", e.comparison.trim())
+                } else {
+                    n
+                }
+            };
+            let pooled_rows: Vec<PooledRow> = rows
+                .iter()
+                .map(|(id, e)| PooledRow {
+                    study: row_name(*id, e),
+                    yi: e.yi,
+                    vi: e.vi,
+                    year: year_of(*id),
+                })
+                .collect();
             let w: Vec<f64> = rows.iter().map(|(_, e)| 1.0 / (e.vi + p.tau2)).collect();
             let total: f64 = w.iter().sum();
             let weights = rows
@@ -767,13 +924,18 @@ fn pooled_results(
                 })
                 .collect();
             let mut order: Vec<usize> = (0..rows.len()).collect();
+            // Oldest first; a study with no year last; ties by name.
             let year = |i: usize| {
                 rows.get(i)
-                    .and_then(|(id, _)| briefs.get(id))
-                    .and_then(|b| b.year)
+                    .and_then(|(id, _)| year_of(*id))
                     .unwrap_or(i32::MAX)
             };
-            order.sort_by_key(|i| year(*i));
+            let label_at = |i: usize| {
+                rows.get(i)
+                    .map(|(id, e)| row_name(*id, e))
+                    .unwrap_or_default()
+            };
+            order.sort_by_cached_key(|i| (year(*i), label_at(*i)));
             let mut cumulative = Vec::new();
             let mut es = Vec::new();
             for i in order {
@@ -795,8 +957,8 @@ fn pooled_results(
                 };
                 if let Some((estimate, ci_lb, ci_ub)) = step {
                     cumulative.push(CumulativeStep {
-                        year: briefs.get(id).and_then(|b| b.year),
-                        study: name(*id, &e.study),
+                        year: year_of(*id),
+                        study: row_name(*id, e),
                         k: es.len(),
                         estimate,
                         ci_lb,
@@ -820,6 +982,7 @@ fn pooled_results(
                 shown: p.shown,
                 weights,
                 cumulative,
+                rows: pooled_rows,
             });
         }
     }

@@ -66,6 +66,18 @@ pub fn import(
     files: &[PathBuf],
     reporter: &dyn Reporter,
 ) -> Result<Vec<FileReport>, Error> {
+    import_from(review, files, None, reporter)
+}
+
+/// [`import`], naming the database the files were exported from (the PRISMA
+/// flow counts their records under it; without a name, under the format's
+/// source, e.g. "RIS export").
+pub fn import_from(
+    review: &mut Review,
+    files: &[PathBuf],
+    database: Option<&str>,
+    reporter: &dyn Reporter,
+) -> Result<Vec<FileReport>, Error> {
     review.lock_for_writing()?;
     let mut reports = Vec::new();
     // Bring a missing or stale index up to date first, so that the new records
@@ -74,7 +86,7 @@ pub fn import(
     let mut index_ok = true;
     reporter.start("import", None, "records");
     for path in files {
-        let (report, still_ok) = import_one(review, path, index_ok, reporter)?;
+        let (report, still_ok) = import_one(review, path, database, index_ok, reporter)?;
         index_ok = still_ok;
         reporter.message(&format!(
             "{}: {} new, {} changed, {} unchanged, {} deleted{}",
@@ -108,6 +120,7 @@ pub fn import(
 fn import_one(
     review: &mut Review,
     path: &Path,
+    database: Option<&str>,
     index_ok: bool,
     reporter: &dyn Reporter,
 ) -> Result<(FileReport, bool), Error> {
@@ -120,6 +133,10 @@ fn import_one(
         kind: "file",
         name: path.display().to_string(),
         bytes: std::fs::metadata(path).ok().map(|m| m.len()),
+        database: database
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(str::to_string),
     };
     let mut tx = review.begin_import(&source)?;
     let (btx, brx) = sync_channel::<Vec<Item>>(8);

@@ -357,8 +357,10 @@ pub fn write_recall_curve(dir: &Path, data: &Path, runs: &[SimRun]) -> Result<()
             .unwrap_or_default()
     );
     let csv = dir.join("recall.csv");
-    std::fs::write(&csv, crate::report::recall::csv(&pairs)).map_err(|e| fail(&csv, e))?;
+    super::folder::write_atomic(&csv, crate::report::recall::csv(&pairs).as_bytes())
+        .map_err(|e| fail(&csv, e))?;
     let svg = dir.join("recall.svg");
-    std::fs::write(&svg, crate::report::recall::svg(&pairs, &title)).map_err(|e| fail(&svg, e))?;
+    super::folder::write_atomic(&svg, crate::report::recall::svg(&pairs, &title).as_bytes())
+        .map_err(|e| fail(&svg, e))?;
     Ok(())
 }

@@ -220,6 +220,9 @@ pub struct Protocol {
     pub version: String,
     /// FNV-64 of the file's bytes: pins codings to the protocol that made them.
     pub hash: u64,
+    /// The file's text, as read (a snapshot keeps it, so that its briefing
+    /// reads the protocol as it stood).
+    pub text: String,
     /// Primary question.
     pub question: String,
     /// Exclusion reasons for screening.
@@ -412,6 +415,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Protocol, ProtocolError> {
             h.write(text.as_bytes());
             h.finish()
         },
+        text: text.to_string(),
         question: raw.question.primary,
         exclusion_reasons,
         dual,

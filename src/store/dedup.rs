@@ -183,6 +183,16 @@ impl Review {
         Ok(out)
     }
 
+    /// How many pairs wait for a person.
+    pub fn pairs_awaiting(&self) -> Result<u64, StoreError> {
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM duplicates WHERE status = 'uncertain'",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(n.max(0) as u64)
+    }
+
     /// Pairs waiting for a person.
     pub fn uncertain_pairs(&self) -> Result<Vec<UncertainPair>, StoreError> {
         let mut st = self.conn.prepare(

@@ -414,17 +414,19 @@ impl Review {
     }
 }
 
-/// The raw counts behind a PRISMA 2020 flow diagram, as the store holds them.
+/// The raw counts behind a PRISMA 2020 flow diagram, as the store holds them,
+/// for the records a version brought (see [`Review::flow_counts`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FlowCounts {
-    /// Records identified per database (PubMed for harvests, the file's
-    /// name for imports), each record counted once per database.
+    /// Records identified per database (PubMed for harvests; for files the
+    /// database named at import, else the format's source), each record
+    /// counted once per database: by the searches and imports since the mark.
     pub per_database: Vec<(String, u64)>,
-    /// Distinct records, not merged into another.
+    /// Distinct records brought since the mark, not merged into another.
     pub distinct: u64,
-    /// Records deleted by NLM.
+    /// Of those, records deleted by NLM.
     pub deleted: u64,
-    /// Current records (not deleted, not merged).
+    /// Of those, current records (not deleted, not merged).
     pub current: u64,
     /// Current records with no title/abstract decision.
     pub undecided: u64,
@@ -442,49 +444,100 @@ pub struct FlowCounts {
     pub ft_excluded: Vec<(String, u64)>,
 }
 
+/// How far the store had come at a moment: the largest source (search or
+/// import) and record ids. A version's PRISMA flow counts what came after
+/// the previous version's marks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoreMarks {
+    /// Largest `sources` id.
+    pub source: i64,
+    /// Largest `records` id.
+    pub record: i64,
+}
+
 /// One search or import: database, search-string id or file, the start of
 /// a since-last window, when it finished.
 pub type SearchLogRow = (String, String, Option<String>, String);
 
-/// The latest title/abstract (or resolution) label of each current record.
+/// The latest title/abstract (or resolution) label of each current record
+/// brought after the record mark `?1`.
 const TA_LATEST: &str =
     "SELECT d.record_id, d.label FROM decisions d JOIN records r ON r.id = d.record_id
-    WHERE r.deleted = 0 AND d.stage IN ('title_abstract', 'resolution')
+    WHERE r.deleted = 0 AND r.id > ?1 AND d.stage IN ('title_abstract', 'resolution')
       AND d.id = (SELECT max(id) FROM decisions e WHERE e.record_id = d.record_id
                   AND e.stage IN ('title_abstract', 'resolution'))";
 
+/// The database a source's records are counted under in the PRISMA flow.
+fn database_name(kind: &str, name: &str, format: Option<&str>, database: Option<String>) -> String {
+    if kind == "query" {
+        return "PubMed".into();
+    }
+    if let Some(d) = database.filter(|d| !d.trim().is_empty()) {
+        return d;
+    }
+    match format {
+        Some("pubmed-xml") => "PubMed".into(),
+        Some("medline") => "MEDLINE export".into(),
+        Some("ris") => "RIS export".into(),
+        Some("csv") => "CSV export".into(),
+        Some("lacuna-jsonl") => "JSON Lines export".into(),
+        _ => std::path::Path::new(name)
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_else(|| name.to_string()),
+    }
+}
+
 impl Review {
-    /// The counts of a PRISMA 2020 flow diagram.
-    pub fn flow_counts(&self) -> Result<FlowCounts, StoreError> {
+    /// The store's marks now (see [`StoreMarks`]).
+    pub fn marks(&self) -> Result<StoreMarks, StoreError> {
+        let q = |sql: &str| -> Result<i64, StoreError> {
+            Ok(self.conn.query_row(sql, [], |r| r.get(0))?)
+        };
+        Ok(StoreMarks {
+            source: q("SELECT coalesce(max(id), 0) FROM sources")?,
+            record: q("SELECT coalesce(max(id), 0) FROM records")?,
+        })
+    }
+
+    /// Keys of the records first stored after the record mark `after`.
+    pub fn keys_after(&self, after: i64) -> Result<BTreeSet<String>, StoreError> {
+        let mut st = self.conn.prepare("SELECT key FROM records WHERE id > ?1")?;
+        let rows = st.query_map([after], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The counts of a PRISMA 2020 flow diagram for what came after `since`:
+    /// records identified by the searches and imports after its source mark,
+    /// and the fate of the records first stored after its record mark
+    /// (`StoreMarks::default()` for the whole review).
+    pub fn flow_counts(&self, since: StoreMarks) -> Result<FlowCounts, StoreError> {
         let c = &self.conn;
+        let mark = since.record;
         let q = |sql: &str| -> Result<u64, StoreError> {
-            let n: i64 = c.query_row(sql, [], |r| r.get(0))?;
+            let n: i64 = c.query_row(sql, [mark], |r| r.get(0))?;
             Ok(n.max(0) as u64)
         };
         let mut per_database = Vec::new();
         {
             let mut st = c.prepare(
-                "SELECT s.kind, s.name, count(DISTINCT rs.record_id) FROM record_sources rs
-                 JOIN sources s ON s.id = rs.source_id GROUP BY s.kind, s.name",
+                "SELECT s.kind, s.name, s.format, s.database, count(DISTINCT rs.record_id)
+                 FROM record_sources rs JOIN sources s ON s.id = rs.source_id
+                 WHERE s.id > ?1 GROUP BY s.id",
             )?;
-            let rows = st.query_map([], |r| {
+            let rows = st.query_map([since.source], |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, i64>(4)?,
                 ))
             })?;
             let mut by: std::collections::BTreeMap<String, u64> = Default::default();
             for row in rows {
-                let (kind, name, n) = row?;
-                let db = if kind == "query" {
-                    "PubMed".to_string()
-                } else {
-                    std::path::Path::new(&name)
-                        .file_name()
-                        .map(|f| f.to_string_lossy().into_owned())
-                        .unwrap_or(name)
-                };
+                let (kind, name, format, database, n) = row?;
+                let db = database_name(&kind, &name, format.as_deref(), database);
                 *by.entry(db).or_default() += n.max(0) as u64;
             }
             per_database.extend(by);
@@ -495,7 +548,7 @@ impl Review {
             ))
         };
         let decided = q(&format!("SELECT count(*) FROM ({TA_LATEST})"))?;
-        let current = q("SELECT count(*) FROM records WHERE deleted = 0")?;
+        let current = q("SELECT count(*) FROM records WHERE deleted = 0 AND id > ?1")?;
         let ft_latest = format!(
             "SELECT d.record_id, d.label, d.reason FROM decisions d
              JOIN ({TA_LATEST}) t ON t.record_id = d.record_id AND t.label = 'include'
@@ -508,22 +561,28 @@ impl Review {
                 "SELECT coalesce(reason, 'no reason given'), count(*) FROM ({ft_latest})
                  WHERE label = 'exclude' GROUP BY 1 ORDER BY 2 DESC, 1"
             ))?;
-            let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+            let rows =
+                st.query_map([mark], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
             for row in rows {
                 let (reason, n) = row?;
                 ft_excluded.push((reason, n.max(0) as u64));
             }
         }
+        let full_text: i64 = c.query_row(
+            "SELECT count(*) FROM decisions WHERE stage = 'full_text'",
+            [],
+            |r| r.get(0),
+        )?;
         Ok(FlowCounts {
             per_database,
-            distinct: q("SELECT count(*) FROM records WHERE deleted <> 2")?,
-            deleted: q("SELECT count(*) FROM records WHERE deleted = 1")?,
+            distinct: q("SELECT count(*) FROM records WHERE deleted <> 2 AND id > ?1")?,
+            deleted: q("SELECT count(*) FROM records WHERE deleted = 1 AND id > ?1")?,
             current,
             undecided: current.saturating_sub(decided),
             maybe: ta("maybe")?,
             ta_excluded: ta("exclude")?,
             ta_included: ta("include")?,
-            full_text_stage: q("SELECT count(*) FROM decisions WHERE stage = 'full_text'")? > 0,
+            full_text_stage: full_text > 0,
             ft_assessed: q(&format!("SELECT count(*) FROM ({ft_latest})"))?,
             ft_excluded,
         })

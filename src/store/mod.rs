@@ -103,6 +103,9 @@ pub const MIGRATIONS: &[&str] = &[
     // 8: merges looked up by the duplicate (apply_dedup follows chains of
     // merges for each pair: without it, a scan of the table per pair).
     "CREATE INDEX duplicates_dup ON duplicates(dup_id, status);",
+    // 9: the database an imported file was exported from (`--database`),
+    // which the PRISMA flow names instead of the file.
+    "ALTER TABLE sources ADD COLUMN database TEXT;",
 ];
 
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ','now')";
@@ -240,6 +243,8 @@ pub struct SourceInfo {
     pub name: String,
     /// Size on disk.
     pub bytes: Option<u64>,
+    /// The database the file was exported from, when the user named it.
+    pub database: Option<String>,
 }
 
 /// Summary figures of a review.
@@ -559,9 +564,9 @@ impl Review {
         let tx = self.conn.transaction()?;
         tx.execute(
             &format!(
-                "INSERT INTO sources(kind, name, bytes, started_at) VALUES (?1, ?2, ?3, {NOW})"
+                "INSERT INTO sources(kind, name, bytes, database, started_at) VALUES (?1, ?2, ?3, ?4, {NOW})"
             ),
-            params![src.kind, src.name, src.bytes.map(|b| b as i64)],
+            params![src.kind, src.name, src.bytes.map(|b| b as i64), src.database],
         )?;
         let source_id = tx.last_insert_rowid();
         Ok(ImportTx {
