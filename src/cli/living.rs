@@ -331,14 +331,19 @@ pub fn diff(out: &mut dyn Write, a: DiffArgs) -> anyhow::Result<u8> {
     Ok(exit::OK)
 }
 
-fn ids(v: &[lacuna::living::RecordId]) -> String {
+/// Records as readers name them ("Hilden 2021"); `--json` keeps the ids.
+fn names(d: &Diff, v: &[lacuna::living::RecordId]) -> String {
     v.iter()
-        .map(|r| match r {
-            lacuna::living::RecordId::Pmid(p) => p.to_string(),
-            lacuna::living::RecordId::Key(k) => k.clone(),
-        })
+        .map(|r| d.record_name(r))
         .collect::<Vec<_>>()
-        .join(", ")
+        .join("; ")
+}
+
+fn studies(d: &Diff, v: &[String]) -> String {
+    v.iter()
+        .map(|s| d.name(s).to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn print_diff(out: &mut dyn Write, d: &Diff) -> std::io::Result<()> {
@@ -355,28 +360,28 @@ fn print_diff(out: &mut dyn Write, d: &Diff) -> std::io::Result<()> {
         ("deleted by NLM", &r.deleted),
     ] {
         if !v.is_empty() {
-            writeln!(out, "  {what} ({}): {}", v.len(), ids(v))?;
+            writeln!(out, "  {what} ({}): {}", v.len(), names(d, v))?;
         }
     }
     if !d.included_new.is_empty() {
         writeln!(
             out,
             "  newly included studies: {}",
-            d.included_new.join(", ")
+            studies(d, &d.included_new)
         )?;
     }
     if !d.included_retracted.is_empty() {
         writeln!(
             out,
             "  included studies now RETRACTED (left out of pooling): {}",
-            d.included_retracted.join(", ")
+            studies(d, &d.included_retracted)
         )?;
     }
     if !d.included_removed.is_empty() {
         writeln!(
             out,
             "  no longer included: {}",
-            d.included_removed.join(", ")
+            studies(d, &d.included_removed)
         )?;
     }
     for (what, v) in [
@@ -387,8 +392,8 @@ fn print_diff(out: &mut dyn Write, d: &Diff) -> std::io::Result<()> {
             writeln!(
                 out,
                 "  {what}: {} × {} ({} gap)",
-                g.intervention,
-                g.outcome,
+                d.label(&g.intervention),
+                d.label(&g.outcome),
                 g.gap.as_str()
             )?;
         }
@@ -404,8 +409,8 @@ fn print_diff(out: &mut dyn Write, d: &Diff) -> std::io::Result<()> {
         writeln!(
             out,
             "  pooled {} × {} ({}): {} → {}",
-            m.intervention,
-            m.outcome,
+            d.label(&m.intervention),
+            d.label(&m.outcome),
             m.measure,
             show(&m.from),
             show(&m.to)
@@ -419,7 +424,10 @@ fn print_diff(out: &mut dyn Write, d: &Diff) -> std::io::Result<()> {
             writeln!(
                 out,
                 "    {} — {} × {}: {}",
-                m.trigger, m.intervention, m.outcome, m.detail
+                m.trigger.replace('_', " "),
+                d.label(&m.intervention),
+                d.label(&m.outcome),
+                m.detail
             )?;
         }
     }

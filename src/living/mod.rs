@@ -382,6 +382,15 @@ pub enum RecordId {
     Key(String),
 }
 
+impl std::fmt::Display for RecordId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RecordId::Pmid(p) => write!(f, "{p}"),
+            RecordId::Key(k) => f.write_str(k),
+        }
+    }
+}
+
 /// The records that changed, by class.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordsDiff {
@@ -493,9 +502,32 @@ pub struct Diff {
     /// The changes that fire a `[living]` trigger: what should prompt an
     /// update of the briefing.
     pub material: Vec<Material>,
+    /// How readers name the studies and records above ("Hilden 2021"), by
+    /// study id or record id (a PMID as digits, else the record key).
+    #[serde(default)]
+    pub names: BTreeMap<String, String>,
+    /// The framework's categories by id, as readers name them.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
 }
 
 impl Diff {
+    /// A study or record as readers name it (its id when no name is known).
+    pub fn name<'a>(&'a self, id: &'a str) -> &'a str {
+        self.names.get(id).map_or(id, String::as_str)
+    }
+
+    /// A category as readers name it (its id when no label is known).
+    pub fn label<'a>(&'a self, id: &'a str) -> &'a str {
+        self.labels.get(id).map_or(id, String::as_str)
+    }
+
+    /// A record as readers name it.
+    pub fn record_name(&self, r: &RecordId) -> String {
+        let id = r.to_string();
+        self.names.get(&id).cloned().unwrap_or(id)
+    }
+
     /// Whether nothing at all changed.
     pub fn is_empty(&self) -> bool {
         self.records == RecordsDiff::default()
@@ -528,6 +560,31 @@ pub fn diff(from: &Snapshot, to: &Snapshot, records: RecordsDiff, triggers: &[Tr
             .collect()
     };
     let (before, after) = (ids(from), ids(to));
+    let mut names: BTreeMap<String, String> = BTreeMap::new();
+    for s in from.included.iter().chain(&to.included) {
+        if !s.name.is_empty() {
+            names.insert(s.id.clone(), s.name.clone());
+        }
+    }
+    let name = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_string());
+    let labels: BTreeMap<String, String> = to
+        .map
+        .iter()
+        .chain(from.map.iter())
+        .flat_map(|m| {
+            m.interventions
+                .iter()
+                .chain(&m.outcomes)
+                .chain(&m.populations)
+                .chain(&m.designs)
+        })
+        .map(|a| {
+            (
+                a.id.clone(),
+                a.label.split(" (").next().unwrap_or(&a.label).to_string(),
+            )
+        })
+        .collect();
     let included_new: Vec<String> = after.difference(&before).cloned().collect();
     let included_removed: Vec<String> = before.difference(&after).cloned().collect();
     let was_retracted: BTreeSet<&str> = from
@@ -584,7 +641,7 @@ pub fn diff(from: &Snapshot, to: &Snapshot, records: RecordsDiff, triggers: &[Tr
                     trigger: "new_study_in_empty_cell".into(),
                     intervention: c.intervention.clone(),
                     outcome: c.outcome.clone(),
-                    detail: format!("{s} is the first study in a cell that had none"),
+                    detail: format!("{} is the first study in a cell that had none", name(&s)),
                     study: Some(s),
                 });
             }
@@ -642,7 +699,8 @@ pub fn diff(from: &Snapshot, to: &Snapshot, records: RecordsDiff, triggers: &[Tr
                             outcome: k.1.clone(),
                             study: Some(study.clone()),
                             detail: format!(
-                                "{study} carries {:.0} % of the random-effects weight of the pooled {} (threshold {:.0} %)",
+                                "{} carries {:.0} % of the random-effects weight of the pooled {} (threshold {:.0} %)",
+                                name(study),
                                 share * 100.0,
                                 k.2,
                                 threshold * 100.0
@@ -712,6 +770,8 @@ pub fn diff(from: &Snapshot, to: &Snapshot, records: RecordsDiff, triggers: &[Tr
         gaps_opened,
         pooled_moved,
         material,
+        names,
+        labels,
     }
 }
 

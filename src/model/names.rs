@@ -27,11 +27,14 @@ pub struct NameParts {
 
 /// The year a label ends with ("Bateman 2009" → 2009).
 pub fn label_year(label: &str) -> Option<i32> {
-    let t = label.trim().trim_end_matches(|c: char| c.is_ascii_lowercase());
+    let t = label
+        .trim()
+        .trim_end_matches(|c: char| c.is_ascii_lowercase());
     let tail = t.get(t.len().checked_sub(4)?..)?;
     let y: i32 = tail.parse().ok()?;
     let before = t.get(..t.len() - 4)?;
-    ((1800..=2200).contains(&y) && (before.is_empty() || before.ends_with([' ', ',', '(']))).then_some(y)
+    ((1800..=2200).contains(&y) && (before.is_empty() || before.ends_with([' ', ',', '('])))
+        .then_some(y)
 }
 
 /// The surname of an author stored as "Last FM" (initials of at most four

@@ -407,9 +407,9 @@ pub fn report(
         let p = out.join("briefing.pdf");
         // Printed beside it, then renamed: a failed print leaves the last good PDF.
         let tmp = out.join(format!(".briefing.pdf.{}.tmp", std::process::id()));
-        match print_pdf(&html, &tmp).and_then(|()| {
-            std::fs::rename(&tmp, &p).map_err(|e| format!("{}: {e}", p.display()))
-        }) {
+        match print_pdf(&html, &tmp)
+            .and_then(|()| std::fs::rename(&tmp, &p).map_err(|e| format!("{}: {e}", p.display())))
+        {
             Ok(()) => (Some(p), None),
             Err(e) => {
                 let _ = std::fs::remove_file(&tmp);

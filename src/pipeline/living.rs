@@ -16,8 +16,8 @@ use crate::error::Error;
 use crate::gapmap::{Filter, Map};
 use crate::harvest::Client;
 use crate::living::{
-    self, CellState, CumulativeStep, DatabaseCount, IncludedStudy, Marks, PooledResult,
-    PooledRow, Prisma, ReasonCount, RecordId, RecordsDiff, Report, Screening, SearchRun, Snapshot,
+    self, CellState, CumulativeStep, DatabaseCount, IncludedStudy, Marks, PooledResult, PooledRow,
+    Prisma, ReasonCount, RecordId, RecordsDiff, Report, Screening, SearchRun, Snapshot,
     SNAPSHOT_FORMAT,
 };
 use crate::model::{EffectSize, Label};
@@ -769,7 +769,11 @@ fn prisma(
     // new reports, which came through this version's screening.
     let new_studies = done
         .iter()
-        .filter(|s| s.reports.iter().all(|r| !old_reports.contains(r.key.as_str())))
+        .filter(|s| {
+            s.reports
+                .iter()
+                .all(|r| !old_reports.contains(r.key.as_str()))
+        })
         .count() as u64;
     let new_reports = done
         .iter()
@@ -1028,11 +1032,47 @@ pub fn diff(
     };
     let (a, b) = (load(review, from)?, load(review, to)?);
     let c = review.record_changes(from, to)?;
+    // Records as readers name them (first author and year), for the lists
+    // a person reads; the ids stay in the JSON.
+    let briefs = review.briefs()?;
+    let mut record_names = BTreeMap::new();
+    for r in c
+        .revised
+        .iter()
+        .chain(&c.retracted)
+        .chain(&c.deleted)
+        .chain(&c.new)
+    {
+        if let Some(br) = briefs.get(&r.id) {
+            let parts = crate::model::names::NameParts {
+                first_author: br.first_author.clone(),
+                journal: br.journal.clone(),
+                title: br.title.clone(),
+                year: br.year,
+                label: None,
+            };
+            let id = match r.pmid {
+                Some(p) => p.to_string(),
+                None => r.key.clone(),
+            };
+            record_names.insert(id, crate::model::names::base_name(&parts));
+        }
+    }
     let records = RecordsDiff {
         new: record_ids(c.new),
         revised: record_ids(c.revised),
         retracted: record_ids(c.retracted),
         deleted: record_ids(c.deleted),
     };
-    Ok(living::diff(&a, &b, records, &protocol.living.triggers))
+    // The later version's protocol, as it stood, says what is material.
+    let frozen = b
+        .protocol_text
+        .as_deref()
+        .and_then(|t| crate::protocol::parse(std::path::Path::new("protocol.toml"), t).ok());
+    let triggers = &frozen.as_ref().unwrap_or(protocol).living.triggers;
+    let mut d = living::diff(&a, &b, records, triggers);
+    for (id, n) in record_names {
+        d.names.entry(id).or_insert(n);
+    }
+    Ok(d)
 }

@@ -561,8 +561,9 @@ impl Review {
                 "SELECT coalesce(reason, 'no reason given'), count(*) FROM ({ft_latest})
                  WHERE label = 'exclude' GROUP BY 1 ORDER BY 2 DESC, 1"
             ))?;
-            let rows =
-                st.query_map([mark], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+            let rows = st.query_map([mark], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })?;
             for row in rows {
                 let (reason, n) = row?;
                 ft_excluded.push((reason, n.max(0) as u64));
