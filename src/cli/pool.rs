@@ -8,8 +8,8 @@ use clap::Args;
 use lacuna::meta::{Method, Options, Test};
 use lacuna::model::Measure;
 use lacuna::pipeline;
+use lacuna::pipeline::Favours;
 use lacuna::progress::Reporter;
-use lacuna::report::svg::Favours;
 use std::io::Write;
 use std::path::PathBuf;
 

@@ -7,7 +7,8 @@
 use crate::error::Error;
 use crate::extract::table::{Sheet, Table};
 use crate::model::Measure;
-use crate::report::svg::Favours;
+/// The arms a forest plot's sides favour (`report::svg::Favours`), for front ends.
+pub use crate::report::svg::Favours;
 use std::path::{Path, PathBuf};
 
 /// What `lacuna pool` was asked to do.
