@@ -259,7 +259,6 @@ fn analyse_rows(
 ) -> Result<Run, Error> {
     use crate::extract::{escalc, Extracted};
     use crate::meta::analysis::{analyse, Request};
-    use crate::meta::moderators::Moderator;
     let sheet_err = |message: String| Error::Sheet {
         path: cfg.data.display().to_string(),
         message,
@@ -302,15 +301,46 @@ fn analyse_rows(
         levels = Some(l.clone());
         req.by = Some((b.clone(), l));
     }
-    // A moderator cell that is empty or NA is missing: that study is left
-    // out of the meta-regression (as metafor does), not made a level.
+    moderators(&sheet, &keep, &labels, &cfg.mods, &mut req, &mut notes).map_err(sheet_error)?;
+    if let Some(c) = &cfg.cumulative {
+        req.cumulative = Some((
+            c.clone(),
+            sheet.numeric_column(c, &keep).map_err(sheet_error)?,
+        ));
+    }
+    let report = analyse(measure, &labels, &es, &cfg.options, &req)?;
+    Ok(Run {
+        out: PoolAnalysis {
+            measure,
+            report,
+            dropped,
+            notes,
+            written: Vec::new(),
+        },
+        levels,
+    })
+}
+
+/// The meta-regression's moderators (`--mods`) for the rows `keep` of the
+/// sheet: numbers make a continuous moderator, anything else a categorical
+/// one. A cell that is empty or NA is missing: that study is left out of the
+/// meta-regression alone (as metafor does), with a note, not made a level.
+fn moderators(
+    sheet: &Sheet,
+    keep: &[usize],
+    labels: &[String],
+    mods: &[String],
+    req: &mut crate::meta::analysis::Request,
+    notes: &mut Vec<String>,
+) -> Result<(), crate::extract::table::SheetError> {
+    use crate::meta::moderators::Moderator;
     let missing = |c: &str| {
         let t = c.trim();
         t.is_empty() || t.eq_ignore_ascii_case("na")
     };
     let mut cells = Vec::new();
-    for m in &cfg.mods {
-        cells.push((m, sheet.column(m, &keep).map_err(sheet_error)?));
+    for m in mods {
+        cells.push((m, sheet.column(m, keep)?));
     }
     let mods_rows: Vec<usize> = (0..keep.len())
         .filter(|i| {
@@ -346,23 +376,7 @@ fn analyse_rows(
     if mods_rows.len() < keep.len() {
         req.mods_rows = Some(mods_rows);
     }
-    if let Some(c) = &cfg.cumulative {
-        req.cumulative = Some((
-            c.clone(),
-            sheet.numeric_column(c, &keep).map_err(sheet_error)?,
-        ));
-    }
-    let report = analyse(measure, &labels, &es, &cfg.options, &req)?;
-    Ok(Run {
-        out: PoolAnalysis {
-            measure,
-            report,
-            dropped,
-            notes,
-            written: Vec::new(),
-        },
-        levels,
-    })
+    Ok(())
 }
 
 /// A study counts once in a pool: two rows with one study label are refused
@@ -422,7 +436,7 @@ fn one_row_per_study(
                 measure_code(measure)
             ));
         }
-        if let Some(o) = out.get_mut(i) {
+        if let Some(o) = out.get_mut(i).filter(|_| !mine.is_empty()) {
             *o = format!("{l} ({mine})");
         }
     }

@@ -662,7 +662,8 @@ fn issue_26_two_rows_of_one_study_are_refused_unless_a_comparison_tells_them_apa
     let f = write(
         t.path(),
         "cmp.csv",
-        "study,Comparison,yi,vi\nA,x vs y,0.1,0.04\nB,,0.2,0.03\nA,x vs z,0.3,0.05\n",
+        "study,Comparison,yi,vi\nA,x vs y,0.1,0.04\nB,,0.2,0.03\nA,x vs z,0.3,0.05\n\
+         C,,0.25,0.04\nC,x vs z,0.15,0.04\n",
     );
     let forest = t.path().join("cmp.svg");
     let v = json(&run_ok(&[
@@ -681,8 +682,8 @@ fn issue_26_two_rows_of_one_study_are_refused_unless_a_comparison_tells_them_apa
         .iter()
         .filter_map(|s| s["study"].as_str())
         .collect();
-    assert_eq!(labels, ["A (x vs y)", "B", "A (x vs z)"]);
-    assert_eq!(v["k"], 3);
+    assert_eq!(labels, ["A (x vs y)", "B", "A (x vs z)", "C", "C (x vs z)"]);
+    assert_eq!(v["k"], 5);
     let svg = std::fs::read_to_string(&forest).expect("forest");
     assert!(svg.contains(">A (x vs y)<") && svg.contains(">A (x vs z)<"));
 }
