@@ -86,7 +86,7 @@ fn benches(c: &mut Criterion) {
     c.bench_function("pool_every_diagnostic_k13", |b| {
         b.iter(|| {
             let r = analyse(Measure::Rr, &labels, &es, &reml, &req).expect("analyse");
-            let f = lacuna::report::svg::forest(&r, "bench");
+            let f = lacuna::report::svg::forest(&r, "bench", &Default::default());
             let u = lacuna::report::svg::funnel(&r, "bench");
             f.len() + u.len()
         })

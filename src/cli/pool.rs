@@ -1,12 +1,14 @@
 //! `lacuna pool`: a random-effects meta-analysis of an effect-size sheet.
 //! The flags become a `pipeline::PoolConfig` once; `pipeline::pool` reads
-//! the sheet, computes, and draws the plots; this file prints the report.
+//! the sheet, computes (one analysis per measure), and draws the plots; this
+//! file prints the reports. No statistic is computed here.
 
 use super::Bars;
 use clap::Args;
 use lacuna::meta::{Method, Options, Test};
 use lacuna::model::Measure;
 use lacuna::pipeline;
+use lacuna::pipeline::Favours;
 use lacuna::progress::Reporter;
 use std::io::Write;
 use std::path::PathBuf;
@@ -17,9 +19,11 @@ pub struct PoolArgs {
     /// The CSV sheet.
     #[arg(long)]
     data: PathBuf,
-    /// Effect measure: OR, RR, RD, PETO, MD, SMD, ROM, ZCOR, COR, GEN.
+    /// Effect measure: OR, RR, RD, PETO, MD, SMD, ROM, ZCOR, COR, GEN. With a `measure`
+    /// column, only its rows are pooled; without --measure, one analysis per measure of
+    /// that column.
     #[arg(long, value_parser = parse_measure)]
-    measure: Measure,
+    measure: Option<Measure>,
     /// Between-study variance estimator: REML, DL, PM, ML, HE, SJ, HS, EB, or EE (common effect).
     #[arg(long, default_value = "REML", value_parser = parse_method)]
     method: Method,
@@ -50,6 +54,10 @@ pub struct PoolArgs {
     /// Write a funnel plot (SVG).
     #[arg(long)]
     funnel: Option<PathBuf>,
+    /// The arms the forest plot's left and right sides favour [default: intervention,control,
+    /// right when lower is better; give control,intervention when higher is better].
+    #[arg(long, value_name = "LEFT,RIGHT", value_parser = parse_favours)]
+    favours: Option<Favours>,
     /// Print the results as JSON on stdout.
     #[arg(long)]
     json: bool,
@@ -59,6 +67,19 @@ fn parse_measure(s: &str) -> Result<Measure, String> {
     Measure::parse(s).ok_or_else(|| {
         format!("unknown measure {s:?}: use OR, RR, RD, PETO, MD, SMD, ROM, ZCOR, COR or GEN")
     })
+}
+
+fn parse_favours(s: &str) -> Result<Favours, String> {
+    let parts: Vec<&str> = s.split(',').map(str::trim).collect();
+    match parts.as_slice() {
+        [l, r] if !l.is_empty() && !r.is_empty() => Ok(Favours {
+            left: (*l).to_string(),
+            right: (*r).to_string(),
+        }),
+        _ => Err(format!(
+            "{s:?} is not two names: give LEFT,RIGHT, e.g. control,intervention when higher is better"
+        )),
+    }
 }
 
 fn parse_method(s: &str) -> Result<Method, String> {
@@ -85,24 +106,75 @@ pub fn pool(out: &mut dyn Write, bars: &Bars, a: PoolArgs) -> anyhow::Result<()>
         cumulative: a.cumulative,
         forest: a.forest,
         funnel: a.funnel,
+        favours: a.favours.unwrap_or_default(),
     };
     let outcome = pipeline::pool(&cfg)?;
-    for (study, why) in &outcome.dropped {
-        bars.message(&format!("note: {study} left out: {why}"));
-    }
     for n in &outcome.notes {
         bars.message(&format!("note: {n}"));
     }
-    for (p, what) in [(&cfg.forest, "forest"), (&cfg.funnel, "funnel")] {
-        if let Some(p) = p {
-            bars.message(&format!("{what} plot written to {}", p.display()));
+    let several = outcome.analyses.len() > 1;
+    for x in &outcome.analyses {
+        let tag = if several {
+            format!("{}: ", pipeline::measure_code(x.measure))
+        } else {
+            String::new()
+        };
+        for (study, why) in &x.dropped {
+            bars.message(&format!("note: {tag}{study} left out: {why}"));
+        }
+        for n in &x.notes {
+            bars.message(&format!("note: {tag}{n}"));
+        }
+    }
+    for what in ["forest", "funnel"] {
+        let files: Vec<String> = outcome
+            .analyses
+            .iter()
+            .flat_map(|x| &x.written)
+            .filter(|(w, _)| *w == what)
+            .map(|(_, p)| p.display().to_string())
+            .collect();
+        match files.as_slice() {
+            [] => {}
+            [one] => bars.message(&format!("{what} plot written to {one}")),
+            many => bars.message(&format!(
+                "{what} plots written, one per measure: {}",
+                many.join(", ")
+            )),
         }
     }
     if a.json {
-        serde_json::to_writer_pretty(&mut *out, &outcome.report)?;
+        match outcome.analyses.as_slice() {
+            [one] => serde_json::to_writer_pretty(&mut *out, &one.report)?,
+            many => {
+                let by: serde_json::Map<String, serde_json::Value> = many
+                    .iter()
+                    .map(|x| {
+                        Ok((
+                            pipeline::measure_code(x.measure).to_string(),
+                            serde_json::to_value(&x.report)?,
+                        ))
+                    })
+                    .collect::<Result<_, serde_json::Error>>()?;
+                serde_json::to_writer_pretty(&mut *out, &by)?;
+            }
+        }
         writeln!(out)?;
     } else {
-        print_pool(out, &outcome.report)?;
+        for (i, x) in outcome.analyses.iter().enumerate() {
+            if several {
+                if i > 0 {
+                    writeln!(out)?;
+                }
+                writeln!(
+                    out,
+                    "== {} ({}) ==",
+                    pipeline::measure_code(x.measure),
+                    x.measure.label()
+                )?;
+            }
+            print_pool(out, &x.report)?;
+        }
     }
     Ok(())
 }
@@ -169,6 +241,9 @@ fn print_pool(out: &mut dyn Write, r: &lacuna::meta::analysis::Report) -> anyhow
         ci(r.h2_ci)
     )?;
     writeln!(out, "Q = {:.3} (df = {}), p {}", r.q, r.q_df, p(r.q_pval))?;
+    if let Some(sub) = &r.subgroups {
+        print_subgroups(out, r, sub)?;
+    }
     if let Some(e) = &r.egger {
         writeln!(out, "Egger's test: z = {:.3}, p = {:.4}", e.zval, e.pval)?;
     }
@@ -178,6 +253,57 @@ fn print_pool(out: &mut dyn Write, r: &lacuna::meta::analysis::Report) -> anyhow
     writeln!(
         out,
         "(--json for every figure, per study and per diagnostic)"
+    )?;
+    Ok(())
+}
+
+/// One line per subgroup (k, estimate, CI, I²) and the test for subgroup
+/// differences, as `meta::analysis` computed them.
+fn print_subgroups(
+    out: &mut dyn Write,
+    r: &lacuna::meta::analysis::Report,
+    sub: &lacuna::meta::analysis::BySubgroup,
+) -> anyhow::Result<()> {
+    let first = |v: &[f64]| v.first().copied().unwrap_or(f64::NAN);
+    writeln!(out, "subgroups by {}:", sub.by)?;
+    let width = sub
+        .result
+        .groups
+        .iter()
+        .map(|g| g.level.chars().count())
+        .max()
+        .unwrap_or(0);
+    for g in &sub.result.groups {
+        let (est, lb, ub) = (g.fit.estimate(), first(&g.fit.ci_lb), first(&g.fit.ci_ub));
+        let back = match (
+            r.measure.back_transform(est),
+            r.measure.back_transform(lb),
+            r.measure.back_transform(ub),
+        ) {
+            (Some(e), Some(l), Some(u)) => {
+                format!("  (back-transformed {e:.4} [{l:.4}, {u:.4}])")
+            }
+            _ => String::new(),
+        };
+        writeln!(
+            out,
+            "  {:<width$}  k = {:<3} estimate {:.4}  95% CI [{:.4}, {:.4}]  I^2 {:.1}%{back}",
+            g.level, g.fit.k, est, lb, ub, g.fit.i2
+        )?;
+    }
+    let p = sub.result.q_between_pval;
+    writeln!(
+        out,
+        "test for subgroup differences: Q_between = {:.4} (df = {}), p {}",
+        sub.result.q_between,
+        sub.result.q_between_df,
+        if p.is_nan() {
+            "NA".to_string()
+        } else if p < 0.0001 {
+            "< 0.0001".to_string()
+        } else {
+            format!("{p:.4}")
+        }
     )?;
     Ok(())
 }

@@ -5,6 +5,11 @@
 //! `yi,sei`; or `est,ci_lb,ci_ub`. A `study` column labels rows; other columns
 //! (year, moderators) are kept as text. Pure: it reads the bytes it is given.
 //! Every error names the row (1-based, header = row 1) and the column.
+//!
+//! Two steps: [`read_table`] reads every cell as text (no number yet), and
+//! [`Table::sheet`] reads the statistics of the rows chosen for one measure,
+//! so a sheet that mixes measures (RR rows beside SMD rows, each with its
+//! own empty columns) can be pooled a measure at a time.
 
 use super::Reported;
 use crate::model::Measure;
@@ -19,6 +24,16 @@ pub struct Sheet {
     pub rows: Vec<Reported>,
     /// Every column as text, by header name (for years and moderators).
     pub columns: BTreeMap<String, Vec<String>>,
+    /// Each row's place in the file (1-based, header = row 1), for messages.
+    pub lines: Vec<usize>,
+}
+
+/// A sheet read as text: every cell by header name, before any number is read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    headers: Vec<String>,
+    columns: BTreeMap<String, Vec<String>>,
+    lines: Vec<usize>,
 }
 
 /// A sheet that cannot be used.
@@ -105,7 +120,7 @@ impl Sheet {
                     .ok()
                     .filter(|x| x.is_finite())
                     .ok_or_else(|| SheetError::NotANumber {
-                        row: i + 2,
+                        row: self.lines.get(*i).copied().unwrap_or(i + 2),
                         column: name.to_string(),
                         value: v.clone(),
                     })
@@ -114,7 +129,7 @@ impl Sheet {
     }
 }
 
-/// Read a CSV sheet for `measure`.
+/// Read a CSV sheet for `measure`: [`read_table`], then every row.
 ///
 /// ```
 /// use lacuna::extract::table::read_sheet;
@@ -125,6 +140,25 @@ impl Sheet {
 /// assert!(read_sheet(b"study,yi,sei\nA,x,0.2\n", Measure::Gen).unwrap_err().to_string().contains("row 2, column yi"));
 /// ```
 pub fn read_sheet(bytes: &[u8], measure: Measure) -> Result<Sheet, SheetError> {
+    let table = read_table(bytes)?;
+    let all: Vec<usize> = (0..table.len()).collect();
+    table.sheet(measure, &all)
+}
+
+/// Read a CSV sheet as text: the header (no name twice) and every non-blank
+/// row; no cell is read as a number yet.
+///
+/// ```
+/// use lacuna::extract::table::read_table;
+/// use lacuna::model::Measure;
+/// let csv = b"study,measure,yi,vi,m1i\nA,GEN,0.1,0.04,\nB,SMD,,,3.1\n";
+/// let t = read_table(csv).unwrap();
+/// assert_eq!(t.column_any_case("MEASURE").unwrap(), ["GEN", "SMD"]);
+/// // Only row 0 is read for GEN, so B's empty yi is no error.
+/// assert_eq!(t.sheet(Measure::Gen, &[0]).unwrap().labels, ["A"]);
+/// assert!(t.sheet(Measure::Gen, &[1]).unwrap_err().to_string().contains("row 3, column yi"));
+/// ```
+pub fn read_table(bytes: &[u8]) -> Result<Table, SheetError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
@@ -140,8 +174,8 @@ pub fn read_sheet(bytes: &[u8], measure: Measure) -> Result<Sheet, SheetError> {
     }
     let mut columns: BTreeMap<String, Vec<String>> =
         headers.iter().map(|h| (h.clone(), Vec::new())).collect();
-    let mut n = 0;
-    for rec in rdr.records() {
+    let mut lines = Vec::new();
+    for (i, rec) in rdr.records().enumerate() {
         let rec = rec.map_err(|e| SheetError::Csv(e.to_string()))?;
         if rec.iter().all(str::is_empty) {
             continue;
@@ -151,8 +185,72 @@ pub fn read_sheet(bytes: &[u8], measure: Measure) -> Result<Sheet, SheetError> {
                 c.push(cell.to_string());
             }
         }
-        n += 1;
+        lines.push(i + 2);
     }
+    if lines.is_empty() {
+        return Err(SheetError::Empty);
+    }
+    Ok(Table {
+        headers,
+        columns,
+        lines,
+    })
+}
+
+impl Table {
+    /// Data rows (blank rows not counted).
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// Whether there is no data row (never, once read: an empty sheet is refused).
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// The header, in order.
+    pub fn headers(&self) -> &[String] {
+        &self.headers
+    }
+
+    /// The place in the file (1-based, header = row 1) of data row `i`.
+    pub fn line(&self, i: usize) -> usize {
+        self.lines.get(i).copied().unwrap_or(i + 2)
+    }
+
+    /// The cells of the column named `name`, compared without case
+    /// (`measure`, `comparison`), or None when the sheet has no such column.
+    pub fn column_any_case(&self, name: &str) -> Option<&[String]> {
+        self.headers
+            .iter()
+            .find(|h| h.eq_ignore_ascii_case(name))
+            .and_then(|h| self.columns.get(h))
+            .map(Vec::as_slice)
+    }
+
+    /// The data rows `rows` (0-based, in that order) read for `measure`:
+    /// their statistics as numbers, every column kept as text. Errors name
+    /// the row as it is in the file.
+    pub fn sheet(&self, measure: Measure, rows: &[usize]) -> Result<Sheet, SheetError> {
+        sheet_of(self, measure, rows)
+    }
+}
+
+fn sheet_of(t: &Table, measure: Measure, rows: &[usize]) -> Result<Sheet, SheetError> {
+    let columns: BTreeMap<String, Vec<String>> = t
+        .columns
+        .iter()
+        .map(|(h, c)| {
+            let cells = rows
+                .iter()
+                .map(|i| c.get(*i).cloned().unwrap_or_default())
+                .collect();
+            (h.clone(), cells)
+        })
+        .collect();
+    let lines: Vec<usize> = rows.iter().map(|i| t.line(*i)).collect();
+    let headers = &t.headers;
+    let n = rows.len();
     if n == 0 {
         return Err(SheetError::Empty);
     }
@@ -175,8 +273,9 @@ pub fn read_sheet(bytes: &[u8], measure: Measure) -> Result<Sheet, SheetError> {
             .and_then(|c| c.get(i))
             .map(String::as_str)
             .unwrap_or("");
+        let row = lines.get(i).copied().unwrap_or(i + 2);
         let v: f64 = cell.parse().map_err(|_| SheetError::NotANumber {
-            row: i + 2,
+            row,
             column: name.to_string(),
             value: cell.to_string(),
         })?;
@@ -184,13 +283,13 @@ pub fn read_sheet(bytes: &[u8], measure: Measure) -> Result<Sheet, SheetError> {
             Ok(v)
         } else {
             Err(SheetError::NotANumber {
-                row: i + 2,
+                row,
                 column: name.to_string(),
                 value: cell.to_string(),
             })
         }
     };
-    let mut rows = Vec::with_capacity(n);
+    let mut out = Vec::with_capacity(n);
     for i in 0..n {
         let r = match *set {
             ["ai", "bi", "ci", "di"] => Reported::Table {
@@ -234,7 +333,7 @@ pub fn read_sheet(bytes: &[u8], measure: Measure) -> Result<Sheet, SheetError> {
                 ub: get("ci_ub", i)?,
             },
         };
-        rows.push(r);
+        out.push(r);
     }
     let labels = match columns.get("study") {
         Some(c) => c
@@ -242,17 +341,18 @@ pub fn read_sheet(bytes: &[u8], measure: Measure) -> Result<Sheet, SheetError> {
             .enumerate()
             .map(|(i, s)| {
                 if s.is_empty() {
-                    format!("Study {}", i + 1)
+                    format!("Study {}", rows.get(i).map_or(i + 1, |r| r + 1))
                 } else {
                     s.clone()
                 }
             })
             .collect(),
-        None => (1..=n).map(|i| format!("Study {i}")).collect(),
+        None => rows.iter().map(|i| format!("Study {}", i + 1)).collect(),
     };
     Ok(Sheet {
         labels,
-        rows,
+        rows: out,
         columns,
+        lines,
     })
 }

@@ -123,6 +123,7 @@ fn forests(review: &Review, protocol: &Protocol, s: &Snapshot) -> Result<Vec<For
             svg: crate::report::svg::forest(
                 &report,
                 &format!("{} × {}", name(&p.intervention), name(&p.outcome)),
+                &crate::report::svg::Favours::default(),
             ),
         });
     }

@@ -27,7 +27,7 @@ pub mod screening;
 pub mod session;
 
 pub use folder::{find_protocol, keep_protocol, load_protocol};
-pub use pool::{pool, PoolConfig, PoolOutcome};
+pub use pool::{measure_code, pool, Favours, PoolAnalysis, PoolConfig, PoolOutcome};
 
 use crate::error::Error;
 use crate::model::Item;

@@ -85,18 +85,150 @@ fn tick_label(x: f64, measure: Measure) -> String {
     }
 }
 
-/// The forest plot of a report.
-pub fn forest(r: &Report, title: &str) -> String {
+/// Which arm each side of a forest plot's axis favours, printed under the
+/// axis as "Favours {left}" (left of the line of no effect) and
+/// "Favours {right}".
+///
+/// Left is the lower effect: a risk ratio below 1, a mean difference below
+/// 0. The default, intervention on the left, is right when lower is better
+/// (fewer events, lower severity scores); when higher is better (response,
+/// quality of life) use `Favours::lower_is_better(false)`, which swaps them.
+///
+/// ```
+/// use lacuna::report::svg::Favours;
+/// assert_eq!(Favours::default(), Favours::lower_is_better(true));
+/// assert_eq!(Favours::default().left, "intervention");
+/// let higher = Favours::lower_is_better(false);
+/// assert_eq!((higher.left.as_str(), higher.right.as_str()), ("control", "intervention"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Favours {
+    /// The arm a lower effect (left of the line of no effect) favours.
+    pub left: String,
+    /// The arm a higher effect favours.
+    pub right: String,
+}
+
+impl Favours {
+    /// Intervention on the left when `lower` is better, else on the right.
+    pub fn lower_is_better(lower: bool) -> Favours {
+        let (i, c) = ("intervention".to_string(), "control".to_string());
+        if lower {
+            Favours { left: i, right: c }
+        } else {
+            Favours { left: c, right: i }
+        }
+    }
+}
+
+impl Default for Favours {
+    fn default() -> Self {
+        Favours::lower_is_better(true)
+    }
+}
+
+/// One line of a forest plot, top to bottom.
+enum Line<'a> {
+    /// A subgroup's heading.
+    Heading(String),
+    /// A study.
+    Study(&'a crate::meta::analysis::StudyRow),
+    /// A subgroup's pooled estimate.
+    Subtotal(&'a crate::meta::moderators::Subgroup),
+    /// Space between subgroups.
+    Gap,
+}
+
+/// The lines of the plot: the studies in order, or grouped by subgroup
+/// (heading, studies, subtotal) when `levels` gives each study's level and
+/// the report has the matching subgroup analysis.
+fn lines<'a>(r: &'a Report, levels: Option<&[String]>) -> Vec<Line<'a>> {
+    let plain = || r.studies.iter().map(Line::Study).collect();
+    let (Some(levels), Some(sub)) = (levels, &r.subgroups) else {
+        return plain();
+    };
+    if levels.len() != r.studies.len() {
+        return plain();
+    }
+    let mut out = Vec::new();
+    for g in &sub.result.groups {
+        out.push(Line::Heading(format!("{}: {}", sub.by, g.level)));
+        out.extend(
+            r.studies
+                .iter()
+                .zip(levels)
+                .filter(|(_, l)| **l == g.level)
+                .map(|(s, _)| Line::Study(s)),
+        );
+        out.push(Line::Subtotal(g));
+        out.push(Line::Gap);
+    }
+    out.pop();
+    out
+}
+
+fn first(v: &[f64]) -> f64 {
+    v.first().copied().unwrap_or(f64::NAN)
+}
+
+fn p_text(p: f64) -> String {
+    if p.is_nan() {
+        "NA".to_string()
+    } else if p < 0.001 {
+        "< 0.001".to_string()
+    } else {
+        format!("= {p:.3}")
+    }
+}
+
+/// The forest plot of a report, with `favours` under the axis.
+///
+/// ```
+/// use lacuna::meta::analysis::{analyse, Request};
+/// use lacuna::model::{EffectSize, Measure};
+/// use lacuna::report::svg::{forest, Favours};
+/// let es = [EffectSize::new(-0.3, 0.04).unwrap(), EffectSize::new(-0.1, 0.02).unwrap()];
+/// let labels = ["A".to_string(), "B".to_string()];
+/// let r = analyse(Measure::Smd, &labels, &es, &Default::default(), &Request::default()).unwrap();
+/// let svg = forest(&r, "demo", &Favours::default());
+/// assert!(svg.contains("Favours intervention") && svg.contains("Favours control"));
+/// ```
+pub fn forest(r: &Report, title: &str, favours: &Favours) -> String {
+    draw_forest(r, title, favours, None)
+}
+
+/// The forest plot with the studies grouped by subgroup: under a heading per
+/// level, each group with its own diamond and a line with its k, estimate,
+/// CI and I², then the overall diamond and, under the plot, the test for
+/// subgroup differences. `levels` holds each study's level, in the order of
+/// `r.studies`; the numbers come from `r.subgroups` (the analysis asked with
+/// `by`). Without them, or with levels of another length, the plain plot.
+pub fn forest_by(r: &Report, title: &str, favours: &Favours, levels: &[String]) -> String {
+    draw_forest(r, title, favours, Some(levels))
+}
+
+/// Draws the plot: a header, one row per line, the overall diamond, the
+/// prediction interval, the axis with the favours labels, and the notes
+/// (heterogeneity, the test of the effect, subgroup differences). Long
+/// because the SVG is written top to bottom in one place.
+fn draw_forest(r: &Report, title: &str, favours: &Favours, levels: Option<&[String]>) -> String {
+    let rows = lines(r, levels);
     let row_h = 22.0;
     let top = 70.0;
-    let n = r.studies.len() as f64;
-    let height = top + (n + 4.0) * row_h + 60.0;
+    let n = rows.len() as f64;
     let (px0, px1) = (300.0, 640.0);
     let mut lo = r.pi_lb.min(r.ci_lb);
     let mut hi = r.pi_ub.max(r.ci_ub);
-    for s in &r.studies {
-        lo = lo.min(s.ci_lb);
-        hi = hi.max(s.ci_ub);
+    for l in &rows {
+        let (a, b) = match l {
+            Line::Study(s) => (s.ci_lb, s.ci_ub),
+            Line::Subtotal(g) => (first(&g.fit.ci_lb), first(&g.fit.ci_ub)),
+            _ => continue,
+        };
+        if a.is_finite() && b.is_finite() {
+            lo = lo.min(a);
+            hi = hi.max(b);
+        }
     }
     if !lo.is_finite() || !hi.is_finite() || hi <= lo {
         lo = r.estimate - 1.0;
@@ -108,6 +240,16 @@ pub fn forest(r: &Report, title: &str) -> String {
     let (lo, hi) = (lo - pad, hi + pad);
     let sx = |x: f64| px0 + (x - lo) / (hi - lo) * (px1 - px0);
     let back = |x: f64| r.measure.back_transform(x).unwrap_or(x);
+    let y_end = top + (n + 2.5) * row_h;
+    let ya = y_end + 6.0;
+    let subgroups = match (
+        &r.subgroups,
+        rows.iter().any(|l| matches!(l, Line::Subtotal(_))),
+    ) {
+        (Some(s), true) => Some(s),
+        _ => None,
+    };
+    let height = ya + if subgroups.is_some() { 110.0 } else { 90.0 };
     let mut s = String::new();
     let _ = write!(
         s,
@@ -128,7 +270,6 @@ pub fn forest(r: &Report, title: &str) -> String {
         top - 12.0
     );
     let null = 0.0; // no effect: log ratio 0, difference 0, r 0
-    let y_end = top + (n + 2.5) * row_h;
     let _ = writeln!(
         s,
         r##"<line x1="{0:.1}" y1="{1:.0}" x2="{0:.1}" y2="{2:.0}" stroke="#888" stroke-dasharray="4,3"/>"##,
@@ -142,30 +283,65 @@ pub fn forest(r: &Report, title: &str) -> String {
         .map(|s| s.weight)
         .fold(0.0, f64::max)
         .max(1e-9);
-    for (i, st) in r.studies.iter().enumerate() {
+    for (i, line) in rows.iter().enumerate() {
         let y = top + (i as f64 + 0.5) * row_h;
-        let half = 3.0 + 6.0 * (st.weight / wmax).sqrt();
-        let (x0, x1) = (sx(st.ci_lb).max(px0), sx(st.ci_ub).min(px1));
-        let _ = writeln!(
-            s,
-            r##"<text x="20" y="{:.1}">{}</text>
+        match line {
+            Line::Gap => {}
+            Line::Heading(h) => {
+                let _ = writeln!(
+                    s,
+                    r##"<text x="20" y="{:.1}" font-weight="bold" font-style="italic">{}</text>"##,
+                    y + 4.5,
+                    esc(h)
+                );
+            }
+            Line::Study(st) => {
+                let half = 3.0 + 6.0 * (st.weight / wmax).sqrt();
+                let (x0, x1) = (sx(st.ci_lb).max(px0), sx(st.ci_ub).min(px1));
+                let _ = writeln!(
+                    s,
+                    r##"<text x="{:.0}" y="{:.1}">{}</text>
 <line x1="{x0:.1}" y1="{y:.1}" x2="{x1:.1}" y2="{y:.1}" stroke="#333"/>
 <rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="#2b5d8a"/>
 <text x="660" y="{:.1}">{} [{}, {}]</text>
 <text x="900" y="{:.1}" text-anchor="end">{:.1}%</text>"##,
-            y + 4.5,
-            esc(&st.study),
-            sx(st.yi) - half,
-            y - half,
-            2.0 * half,
-            2.0 * half,
-            y + 4.5,
-            fmt(back(st.yi)),
-            fmt(back(st.ci_lb)),
-            fmt(back(st.ci_ub)),
-            y + 4.5,
-            st.weight
-        );
+                    if subgroups.is_some() { 32.0 } else { 20.0 },
+                    y + 4.5,
+                    esc(&st.study),
+                    sx(st.yi) - half,
+                    y - half,
+                    2.0 * half,
+                    2.0 * half,
+                    y + 4.5,
+                    fmt(back(st.yi)),
+                    fmt(back(st.ci_lb)),
+                    fmt(back(st.ci_ub)),
+                    y + 4.5,
+                    st.weight
+                );
+            }
+            Line::Subtotal(g) => {
+                let (est, lb, ub) = (g.fit.estimate(), first(&g.fit.ci_lb), first(&g.fit.ci_ub));
+                let _ = writeln!(
+                    s,
+                    r##"<text x="32" y="{:.1}" font-style="italic">{}</text>
+<polygon points="{:.1},{y:.1} {:.1},{:.1} {:.1},{y:.1} {:.1},{:.1}" fill="#d98880"/>
+<text x="660" y="{:.1}" font-style="italic">{} [{}, {}]</text>"##,
+                    y + 4.5,
+                    esc(&format!("Subtotal: k = {}, I² = {:.1}%", g.fit.k, g.fit.i2)),
+                    sx(lb).max(px0),
+                    sx(est),
+                    y - 6.0,
+                    sx(ub).min(px1),
+                    sx(est),
+                    y + 6.0,
+                    y + 4.5,
+                    fmt(back(est)),
+                    fmt(back(lb)),
+                    fmt(back(ub)),
+                );
+            }
+        }
     }
     let yd = top + (n + 1.0) * row_h;
     let model = if r.method == crate::meta::Method::EE {
@@ -222,7 +398,6 @@ pub fn forest(r: &Report, title: &str) -> String {
         );
     }
     // axis
-    let ya = y_end + 6.0;
     let _ = writeln!(
         s,
         r##"<line x1="{px0}" y1="{ya:.1}" x2="{px1}" y2="{ya:.1}" stroke="#333"/>"##
@@ -237,38 +412,50 @@ pub fn forest(r: &Report, title: &str) -> String {
             esc(&tick_label(t, r.measure))
         );
     }
+    // favours: left of the line of no effect, then right of it
+    let _ = writeln!(
+        s,
+        r##"<text x="{:.1}" y="{:.1}" text-anchor="end" font-size="12" fill="#333">{}</text>
+<text x="{:.1}" y="{:.1}" text-anchor="start" font-size="12" fill="#333">{}</text>"##,
+        sx(null) - 8.0,
+        ya + 34.0,
+        esc(&format!("← Favours {}", favours.left)),
+        sx(null) + 8.0,
+        ya + 34.0,
+        esc(&format!("Favours {} →", favours.right))
+    );
     let het = format!(
         "Heterogeneity: τ² = {:.3}, I² = {:.1}%, Q = {:.2} (df = {}), p {}",
         r.tau2,
         r.i2,
         r.q,
         r.q_df,
-        if r.q_pval < 0.001 {
-            "< 0.001".to_string()
-        } else {
-            format!("{:.3}", r.q_pval)
-        }
+        p_text(r.q_pval)
     );
     let test = format!(
         "Test of the pooled effect: {} = {:.2}, p {}",
         if r.df.is_some() { "t" } else { "z" },
         r.zval,
-        if r.pval < 0.001 {
-            "< 0.001".to_string()
-        } else {
-            format!("{:.3}", r.pval)
-        }
+        p_text(r.pval)
     );
-    let _ = writeln!(
-        s,
-        r##"<text x="20" y="{:.1}" font-size="12" fill="#333">{}</text>
-<text x="20" y="{:.1}" font-size="12" fill="#333">{}</text>
-</svg>"##,
-        ya + 38.0,
-        esc(&het),
-        ya + 54.0,
-        esc(&test)
-    );
+    let mut notes = vec![het, test];
+    if let Some(sub) = subgroups {
+        notes.push(format!(
+            "Test for subgroup differences: Q_between = {:.2} (df = {}), p {}",
+            sub.result.q_between,
+            sub.result.q_between_df,
+            p_text(sub.result.q_between_pval)
+        ));
+    }
+    for (i, note) in notes.iter().enumerate() {
+        let _ = writeln!(
+            s,
+            r##"<text x="20" y="{:.1}" font-size="12" fill="#333">{}</text>"##,
+            ya + 56.0 + 16.0 * i as f64,
+            esc(note)
+        );
+    }
+    s.push_str("</svg>\n");
     s
 }
 
