@@ -110,6 +110,9 @@ fn bench_map(c: &mut Criterion) {
                     doi: None,
                     title: format!("Study {i}"),
                     year: Some(1990 + (i % 35) as i32),
+                    first_author: Some(format!("Author{i} A")),
+                    journal: None,
+                    sheet_label: None,
                     retracted: false,
                 },
                 coding: Coding {

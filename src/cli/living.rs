@@ -492,8 +492,8 @@ pub fn report(out: &mut dyn Write, bars: &Bars, a: ReportArgs) -> anyhow::Result
         since: a.since,
         pdf: !a.no_pdf,
         paper: match a.paper {
-            Paper::A4 => lacuna::report::briefing::PaperSize::A4,
-            Paper::Letter => lacuna::report::briefing::PaperSize::Letter,
+            Paper::A4 => lacuna::pipeline::briefing::PaperSize::A4,
+            Paper::Letter => lacuna::pipeline::briefing::PaperSize::Letter,
         },
     };
     let w = lacuna::pipeline::briefing::report(&mut review, &protocol, &opts, &dest)?;

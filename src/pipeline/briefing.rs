@@ -295,6 +295,8 @@ fn print_pdf(html: &Path, pdf: &Path) -> Result<(), String> {
     }
 }
 
+pub use crate::report::briefing::PaperSize;
+
 /// What `report` is asked for.
 #[derive(Debug, Clone, Default)]
 pub struct ReportOptions {
@@ -305,7 +307,7 @@ pub struct ReportOptions {
     /// Print a PDF when Chromium is on the machine.
     pub pdf: bool,
     /// The paper the print layout is for.
-    pub paper: crate::report::briefing::PaperSize,
+    pub paper: PaperSize,
 }
 
 /// Write the briefing for snapshot `opts.version` (default: the latest)

@@ -86,3 +86,31 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     }
     result
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_is_replaced_whole_and_a_failed_write_leaves_the_last_good_one() {
+        let t = tempfile::tempdir().expect("tempdir");
+        let p = t.path().join("briefing.html");
+        write_atomic(&p, b"first").expect("write");
+        write_atomic(&p, b"second").expect("write");
+        assert_eq!(std::fs::read(&p).expect("read"), b"second");
+        // A folder where the file should be: the rename fails, nothing is cut
+        // and no temporary file is left behind.
+        let d = t.path().join("taken");
+        std::fs::create_dir(&d).expect("dir");
+        std::fs::write(d.join("x"), b"x").expect("x");
+        assert!(write_atomic(&d, b"third").is_err());
+        assert!(d.is_dir());
+        let left: Vec<_> = std::fs::read_dir(t.path())
+            .expect("ls")
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".tmp"))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
+}

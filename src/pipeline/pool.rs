@@ -148,7 +148,7 @@ pub fn pool(cfg: &PoolConfig) -> Result<PoolOutcome, Error> {
 }
 
 fn write(path: &Path, what: &'static str, svg: String) -> Result<(), Error> {
-    std::fs::write(path, svg).map_err(|source| Error::Write {
+    super::folder::write_atomic(path, svg.as_bytes()).map_err(|source| Error::Write {
         path: path.to_path_buf(),
         what,
         source,

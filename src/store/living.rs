@@ -519,6 +519,7 @@ impl Review {
             Ok(n.max(0) as u64)
         };
         let mut per_database = Vec::new();
+        let mut old_deleted = 0u64;
         {
             let mut st = c.prepare(
                 "SELECT s.kind, s.name, s.format, s.database, count(DISTINCT rs.record_id)
@@ -539,6 +540,30 @@ impl Review {
                 let (kind, name, format, database, n) = row?;
                 let db = database_name(&kind, &name, format.as_deref(), database);
                 *by.entry(db).or_default() += n.max(0) as u64;
+            }
+            // A deletion notice for a record stored before the mark is what
+            // this version's search found of it: identified, then removed
+            // (PRISMA's "removed for other reasons").
+            let mut st = c.prepare(
+                "SELECT s.kind, s.name, s.format, s.database, count(DISTINCT r.id)
+                 FROM deletions d JOIN sources s ON s.id = d.source_id
+                 JOIN records r ON r.pmid = d.pmid
+                 WHERE s.id > ?1 AND r.id <= ?2 AND r.deleted = 1 GROUP BY s.id",
+            )?;
+            let rows = st.query_map([since.source, mark], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, i64>(4)?,
+                ))
+            })?;
+            for row in rows {
+                let (kind, name, format, database, n) = row?;
+                let db = database_name(&kind, &name, format.as_deref(), database);
+                *by.entry(db).or_default() += n.max(0) as u64;
+                old_deleted += n.max(0) as u64;
             }
             per_database.extend(by);
         }
@@ -576,8 +601,9 @@ impl Review {
         )?;
         Ok(FlowCounts {
             per_database,
-            distinct: q("SELECT count(*) FROM records WHERE deleted <> 2 AND id > ?1")?,
-            deleted: q("SELECT count(*) FROM records WHERE deleted = 1 AND id > ?1")?,
+            distinct: q("SELECT count(*) FROM records WHERE deleted <> 2 AND id > ?1")?
+                + old_deleted,
+            deleted: q("SELECT count(*) FROM records WHERE deleted = 1 AND id > ?1")? + old_deleted,
             current,
             undecided: current.saturating_sub(decided),
             maybe: ta("maybe")?,

@@ -236,7 +236,10 @@ fn snapshot_json(dir: &Path, label: &str) -> (Output, Value) {
         label.into(),
         "--json".into(),
     ]);
-    let v = serde_json::from_str(&stdout(&o)).unwrap_or(Value::Null);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap_or(Value::Null);
+    if v["prisma"].is_object() {
+        crate::support::assert_prisma_adds_up(&v["prisma"], label);
+    }
     (o, v)
 }
 

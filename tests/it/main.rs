@@ -30,5 +30,6 @@ mod session;
 mod store;
 mod support;
 mod tidy;
+mod trust;
 mod web;
 mod web_team;

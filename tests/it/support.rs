@@ -221,3 +221,67 @@ pub fn run_browser(script: &str, args: &[&dyn AsRef<std::ffi::OsStr>]) -> serde_
     );
     serde_json::from_slice(&o.stdout).expect("browser JSON")
 }
+
+/// Every box of a PRISMA 2020 flow (`lacuna prisma --json`, or a snapshot's
+/// `prisma`) adds up, as issue 26 states the template: identification to
+/// screening, screening to retrieval and assessment, assessment to the new
+/// reports, previous + new = total, and the databases sum to the records
+/// identified. `what` names the flow in messages.
+pub fn assert_prisma_adds_up(p: &serde_json::Value, what: &str) {
+    let n = |f: &str| {
+        p.get(f)
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or_else(|| panic!("{what}: no count {f} in {p}"))
+    };
+    let opt = |f: &str| p.get(f).and_then(serde_json::Value::as_u64).unwrap_or(0);
+    assert_eq!(
+        n("database_results") + n("register_results")
+            - n("duplicates")
+            - n("excluded_automatic")
+            - n("excluded_other"),
+        n("records_screened"),
+        "{what}: identified − removed = screened"
+    );
+    assert_eq!(
+        n("records_screened") - n("records_excluded") - n("records_awaiting"),
+        n("dbr_sought_reports"),
+        "{what}: screened − excluded − awaiting = sought"
+    );
+    assert_eq!(
+        n("dbr_sought_reports") - n("dbr_notretrieved_reports"),
+        n("dbr_assessed"),
+        "{what}: sought − not retrieved = assessed"
+    );
+    let excluded: u64 = p["dbr_excluded"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{what}: dbr_excluded"))
+        .iter()
+        .map(|r| r["n"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(
+        n("dbr_assessed") - excluded,
+        n("new_reports"),
+        "{what}: assessed − excluded with reasons = new reports"
+    );
+    assert_eq!(
+        n("previous_studies") + n("new_studies") - opt("studies_withdrawn"),
+        n("total_studies"),
+        "{what}: previous + new = total studies"
+    );
+    assert_eq!(
+        n("previous_reports") as i64 + n("new_reports") as i64
+            - p.get("reports_withdrawn")
+                .and_then(serde_json::Value::as_i64)
+                .unwrap_or(0),
+        n("total_reports") as i64,
+        "{what}: previous + new = total reports"
+    );
+    assert_eq!(opt("studies_withdrawn"), 0, "{what}: no study withdrawn");
+    let per_db: u64 = p["database_specific_results"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{what}: database_specific_results"))
+        .iter()
+        .map(|d| d["n"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(per_db, n("database_results"), "{what}: databases sum");
+}
