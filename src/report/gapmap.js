@@ -244,7 +244,9 @@ window.addEventListener("error", function (e) { window.lacunaErrors.push(String(
   // The library's list of included studies no cell counts, under the
   // page's filter; returns how many it shows.
   function drawOffGrid() {
-    var rows = OFF.filter(function (o) { return M.studies[o.study] && passes(M.studies[o.study]); });
+    var order = ["neither", "no_intervention", "no_outcome", "ongoing"];
+    var rows = OFF.filter(function (o) { return M.studies[o.study] && passes(M.studies[o.study]); })
+      .sort(function (a, b) { return (order.indexOf(a.reason) - order.indexOf(b.reason)) || (a.study - b.study); });
     document.getElementById("off-grid-n").textContent = String(rows.length);
     var tb = document.getElementById("off-grid-list");
     tb.textContent = "";

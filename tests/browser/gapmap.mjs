@@ -143,7 +143,11 @@ try {
   // the panel opens over the grid without widening the page
   const firstFull = await narrow.$("td.cell .bubble");
   await firstFull.click();
-  out.narrow.panel_open_doc_scroll_width = await narrow.evaluate(() => document.documentElement.scrollWidth);
+  Object.assign(out.narrow, await narrow.evaluate(() => {
+    const w = document.querySelector(".grid-wrap");
+    return { panel_open_doc_scroll_width: document.documentElement.scrollWidth,
+      panel_open_wrap_scroll_width: w.scrollWidth, panel_open_wrap_client_width: w.clientWidth };
+  }));
   out.narrow.panel_visible = await narrow.$eval("#panel", (p) => !p.hidden && p.getBoundingClientRect().width > 200);
   await narrow.screenshot({ path: narrow_shot.replace(/\.png$/, "-panel.png") });
   // a malformed fragment (issue 16) must not blank the grid

@@ -304,6 +304,14 @@ fn check_issue_26(r: &Value, all: &Value, young: &Value, narrow_shot: &Path) {
         num(&n["panel_open_doc_scroll_width"]) <= num(&n["doc_client_width"]),
         "{n}"
     );
+    assert!(
+        num(&n["panel_open_wrap_scroll_width"]) <= num(&n["panel_open_wrap_client_width"]),
+        "the open panel takes no width from the grid: {n}"
+    );
+    assert_eq!(
+        n["panel_open_wrap_client_width"], n["wrap_client_width"],
+        "the panel opens over the grid, not as a column beside it: {n}"
+    );
     assert_eq!(r["panel_hidden_after_escape"], true, "{r}");
     let png = std::fs::read(narrow_shot).expect("1280 screenshot");
     assert!(png.starts_with(b"\x89PNG") && png.len() > 20_000);
