@@ -121,7 +121,8 @@ try {
     const M = JSON.parse(document.getElementById("data").textContent);
     const ids = [].concat(M.interventions, M.outcomes, M.populations, M.designs).map((a) => a.id).filter((id) => /[_.]/.test(id));
     const text = document.body.innerText;
-    return ids.filter((id) => new RegExp("(^|[^A-Za-z0-9_.])" + id.replace(/\./g, "\\.") + "($|[^A-Za-z0-9_])").test(text));
+    // ids with "_" or "." are no words; inline tags run together in innerText, so no word boundaries
+    return ids.filter((id) => text.includes(id));
   });
   out.visible_text_length = (await page.evaluate(() => document.body.innerText)).length;
   out.visible_tags = await page.$$eval("#panel .tag, #off-grid .tag", (x) => [...new Set(x.map((t) => t.textContent))]);

@@ -396,7 +396,11 @@ fn check_issue_26(r: &Value, all: &Value, young: &Value, narrow_shot: &Path) {
     assert!(partly > 0, "the demo filter drops studies of a pooled cell");
 
     // labels, not ids, wherever a person reads
-    assert_eq!(r["ids_in_text"], Value::Array(vec![]), "{r}");
+    assert_eq!(
+        r["ids_in_text"],
+        Value::Array(vec![]),
+        "ids in the visible text"
+    );
     assert!(r["visible_text_length"].as_u64().unwrap_or(0) > 2000, "{r}");
     let tags: Vec<&str> = r["visible_tags"]
         .as_array()
@@ -405,6 +409,15 @@ fn check_issue_26(r: &Value, all: &Value, young: &Value, narrow_shot: &Path) {
         .filter_map(Value::as_str)
         .collect();
     assert!(tags.contains(&"Randomised controlled trial"), "{tags:?}");
+    for axis in ["interventions", "outcomes", "populations", "designs"] {
+        for a in all[axis].as_array().expect("axis") {
+            let id = a["id"].as_str().expect("id");
+            assert!(
+                !tags.contains(&id),
+                "{axis} id {id} shown as a tag: {tags:?}"
+            );
+        }
+    }
 
     // the off-grid list: (studies − studies in the grid) entries, with or without the filter
     for (got, m) in [(&r["off_grid"], all), (&r["filtered_off_grid"], young)] {
