@@ -330,13 +330,19 @@ pub fn svg(map: &Map) -> String {
     s
 }
 
+/// The filter in words, with the framework's labels rather than ids.
 fn filter_text(map: &Map) -> String {
+    let label = |axes: &[crate::gapmap::Axis], id: &str| {
+        axes.iter()
+            .find(|a| a.id == id)
+            .map_or_else(|| id.to_string(), |a| short(&a.label, 60))
+    };
     let mut parts = Vec::new();
     if let Some(p) = &map.filter.population {
-        parts.push(format!("population: {p}"));
+        parts.push(format!("population: {}", label(&map.populations, p)));
     }
     if let Some(d) = &map.filter.design {
-        parts.push(format!("design: {d}"));
+        parts.push(format!("design: {}", label(&map.designs, d)));
     }
     if parts.is_empty() {
         String::new()

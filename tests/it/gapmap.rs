@@ -115,6 +115,14 @@ fn demo_map_shows_evidence_and_gaps() {
     let young = map_json(&dir, &["--population", "young_people"]);
     let y = young["n_studies"].as_u64().expect("n");
     assert!(y > 0 && y < 74, "{y}");
+    // the SVG names the filter by its label
+    let svg = std::fs::read_to_string(dir.join("reports/gapmap.svg")).expect("svg");
+    assert!(
+        svg.contains("(population: Young people)"),
+        "{}",
+        &svg[..400]
+    );
+    assert!(!svg.contains("young_people"));
     // an unknown filter id is refused with the ids to use
     let o = lacuna(&[&"map", &dir, &"--population", &"teenagers"]);
     assert_eq!(o.status.code(), Some(7));
