@@ -218,6 +218,8 @@ window.addEventListener("error", function (e) { window.lacunaErrors.push(String(
         else if (state === "all") { var pa = el("span", "pooled-all-mark", "◇"); pa.title = "pooled over " + filterScope() + ", not under this filter: click the cell"; inner.appendChild(pa); }
         if (r.ongoing) inner.appendChild(el("span", "ongoing", "+" + r.ongoing));
         td.addEventListener("click", function () { showCell(c, td); });
+        td.tabIndex = 0;
+        td.addEventListener("keydown", function (e) { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); showCell(c, td); } });
         if (selectedKey === c.intervention + "|" + c.outcome) again = [c, td];
         tr.appendChild(td);
       });
