@@ -574,3 +574,107 @@ pub fn name_parts(s: &Study) -> crate::model::names::NameParts {
         label: s.papers.iter().find_map(|p| p.sheet_label.clone()),
     }
 }
+
+/// Why an included study is not counted in any cell of the grid.
+///
+/// ```
+/// use lacuna::gapmap::Reason;
+/// assert_eq!(Reason::NoOutcome.label(), "no outcome in the framework");
+/// assert_eq!(Reason::NoOutcome.as_str(), "no_outcome");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// Coded with no intervention and no outcome of the framework.
+    Neither,
+    /// An outcome of the framework, but no intervention of it.
+    NoIntervention,
+    /// An intervention of the framework, but no outcome of it.
+    NoOutcome,
+    /// An intervention and an outcome of the framework, but the study is
+    /// ongoing (only a protocol or registration): its cells show it as
+    /// "+n ongoing" and do not count it until it reports.
+    Ongoing,
+}
+
+impl Reason {
+    /// The name used in JSON: `neither`, `no_intervention`, `no_outcome`
+    /// or `ongoing`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Neither => "neither",
+            Reason::NoIntervention => "no_intervention",
+            Reason::NoOutcome => "no_outcome",
+            Reason::Ongoing => "ongoing",
+        }
+    }
+
+    /// The reason in plain words, for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Reason::Neither => "neither an intervention nor an outcome in the framework",
+            Reason::NoIntervention => "no intervention in the framework",
+            Reason::NoOutcome => "no outcome in the framework",
+            Reason::Ongoing => {
+                "only an ongoing study (protocol): shown as +n in its cells, not counted"
+            }
+        }
+    }
+}
+
+/// An included study that is in the map but counted in no cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct OffGrid {
+    /// Index into [`Map::studies`].
+    pub study: usize,
+    /// Why it is not on the grid.
+    pub reason: Reason,
+}
+
+/// Why `study` is counted in no cell of `map`, or `None` when it is: a
+/// completed study with at least one intervention and one outcome of the
+/// framework (the map's rows and columns). Codes outside the framework (say
+/// an outcome id from an effect sheet the protocol does not have) do not
+/// place a study. Ignores the map's filter.
+pub fn off_grid_reason(map: &Map, study: &Study) -> Option<Reason> {
+    let has_iv = map
+        .interventions
+        .iter()
+        .any(|a| study.interventions.contains(&a.id));
+    let has_oc = map.outcomes.iter().any(|a| study.outcomes.contains(&a.id));
+    match (has_iv, has_oc) {
+        (false, false) => Some(Reason::Neither),
+        (false, true) => Some(Reason::NoIntervention),
+        (true, false) => Some(Reason::NoOutcome),
+        (true, true) if study.status == Status::Ongoing => Some(Reason::Ongoing),
+        (true, true) => None,
+    }
+}
+
+/// The list "Included but not on the grid": every study of `map` that its
+/// filter keeps (completed or ongoing) and that no cell counts, with the
+/// reason, in the order of [`Map::studies`].
+///
+/// Every study the filter keeps is either counted in at least one cell or
+/// listed here, once; so a page or briefing that says "N studies (M shown
+/// in the grid)" lists N − M studies here, where N counts completed and
+/// ongoing studies. Pure: the map page and the briefing render this same
+/// list (`report::gapmap` shows it under the grid).
+///
+/// ```
+/// use lacuna::gapmap::{build, off_grid, Filter};
+/// let p = lacuna::protocol::load("protocols/complex-emotional-needs.toml".as_ref()).unwrap();
+/// let id = (p.id.clone(), p.title.clone(), p.version.clone());
+/// let map = build(id, &p.frame, &p.map, Vec::new(), Vec::new(), Filter::default());
+/// // no studies, nothing off the grid; for each entry a briefing would write
+/// // `map.studies[o.study].id` and `o.reason.label()`
+/// assert!(off_grid(&map).is_empty());
+/// ```
+pub fn off_grid(map: &Map) -> Vec<OffGrid> {
+    map.studies
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| passes(s, &map.filter))
+        .filter_map(|(study, s)| off_grid_reason(map, s).map(|reason| OffGrid { study, reason }))
+        .collect()
+}

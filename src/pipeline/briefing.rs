@@ -397,7 +397,20 @@ pub fn report(
         map_page: "gapmap.html",
         prisma_csv: "prisma.csv",
         paper: opts.paper,
-        off_grid: Vec::new(),
+        off_grid: crate::gapmap::off_grid(&map)
+            .into_iter()
+            .filter_map(|o| {
+                let st = map.studies.get(o.study)?;
+                Some(crate::report::briefing::OffGrid {
+                    study: if st.name.is_empty() {
+                        st.id.clone()
+                    } else {
+                        st.name.clone()
+                    },
+                    reason: o.reason.label().to_string(),
+                })
+            })
+            .collect(),
         pairs_awaiting: s.prisma.pairs_awaiting as usize,
     };
     let r = briefing::render(&b);

@@ -5,17 +5,50 @@
 //! page with `textContent`, never as markup.
 
 use super::svg::esc;
-use crate::gapmap::{Gap, Map};
+use crate::gapmap::{off_grid_reason, Gap, Map};
+use serde::Serialize;
 use std::fmt::Write;
 
 const PAGE_JS: &str = include_str!("gapmap.js");
 const PAGE_CSS: &str = include_str!("gapmap.css");
 
-/// The interactive page.
+/// A study the grid does not count, as the page reads it.
+#[derive(Serialize)]
+struct OffGridRow {
+    /// Index into the map's studies.
+    study: usize,
+    /// [`crate::gapmap::Reason::as_str`].
+    reason: &'static str,
+    /// [`crate::gapmap::Reason::label`].
+    label: &'static str,
+}
+
+/// JSON for a `<script type="application/json">`: inside `<script>`, "</"
+/// would end the element; JSON allows "\u003c" instead.
+fn script_json<T: Serialize>(x: &T, empty: &str) -> String {
+    serde_json::to_string(x)
+        .unwrap_or_else(|_| empty.into())
+        .replace('<', "\\u003c")
+}
+
+/// The interactive page. `map` should be the unfiltered map: the page
+/// filters by itself. Its list "Included but not on the grid" is
+/// [`crate::gapmap::off_grid`] for every study, filtered on the page.
 pub fn html(map: &Map) -> String {
-    let data = serde_json::to_string(map).unwrap_or_else(|_| "{}".into());
-    // Inside <script>, "</" would end the element; JSON allows "\u003c" instead.
-    let data = data.replace('<', "\\u003c");
+    let data = script_json(map, "{}");
+    let off: Vec<OffGridRow> = map
+        .studies
+        .iter()
+        .enumerate()
+        .filter_map(|(study, s)| {
+            off_grid_reason(map, s).map(|r| OffGridRow {
+                study,
+                reason: r.as_str(),
+                label: r.label(),
+            })
+        })
+        .collect();
+    let off = script_json(&off, "[]");
     let title = format!("Evidence gap map — {}", map.protocol.1);
     let mut s = String::with_capacity(data.len() + PAGE_JS.len() + 4096);
     let _ = writeln!(
@@ -42,15 +75,22 @@ pub fn html(map: &Map) -> String {
 <span class="key"><span class="swatch gap-synthesis"></span> synthesis gap: studies, no review or pooled result</span>
 <span class="key"><span class="swatch gap-weak"></span> weak: only non-randomised or small studies</span>
 <span class="key"><span class="pooled-mark">◆</span> pooled result</span>
+<span class="key"><span class="pooled-mark">◇</span> pooled over all studies, not under the filter</span>
 </span>
 </section>
 <main>
+<p class="hint">Click a cell to see its studies.</p>
 <div class="grid-wrap"><table id="map" aria-label="Interventions by outcomes"></table></div>
-<aside id="panel" aria-live="polite"><p class="hint">Click a cell to see its studies.</p></aside>
+<details id="off-grid"><summary>Included but not on the grid (<span id="off-grid-n"></span>)</summary>
+<p class="hint">Included studies that no cell counts: a cell needs a completed study with an intervention and an outcome of the framework.</p>
+<table id="off-grid-list"></table>
+</details>
 </main>
+<aside id="panel" aria-live="polite" aria-label="Studies of the chosen cell" hidden><button type="button" id="panel-close" aria-label="Close">×</button><div id="panel-body"></div></aside>
 <section id="populations" aria-label="Population subgroups"></section>
 <footer>Made by Lacuna from the review's coded records. Counts are studies (linked papers of one trial count once); ongoing studies are listed apart and never close a gap.</footer>
 <script type="application/json" id="data">{data}</script>
+<script type="application/json" id="off-grid-data">{off}</script>
 <script>{PAGE_JS}</script>
 </body>
 </html>"#,
@@ -290,13 +330,19 @@ pub fn svg(map: &Map) -> String {
     s
 }
 
+/// The filter in words, with the framework's labels rather than ids.
 fn filter_text(map: &Map) -> String {
+    let label = |axes: &[crate::gapmap::Axis], id: &str| {
+        axes.iter()
+            .find(|a| a.id == id)
+            .map_or_else(|| id.to_string(), |a| short(&a.label, 60))
+    };
     let mut parts = Vec::new();
     if let Some(p) = &map.filter.population {
-        parts.push(format!("population: {p}"));
+        parts.push(format!("population: {}", label(&map.populations, p)));
     }
     if let Some(d) = &map.filter.design {
-        parts.push(format!("design: {d}"));
+        parts.push(format!("design: {}", label(&map.designs, d)));
     }
     if parts.is_empty() {
         String::new()

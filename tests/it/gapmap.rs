@@ -1,10 +1,14 @@
 //! The gap map from the bundled demo corpus: cells, gaps and study counts
 //! from the library, and the page in a real headless Chromium (it renders,
 //! filters change the counts to what the library computes for the same
-//! filter, a click lists studies with links, no console errors).
+//! filter, a click lists studies with links, no console errors), and the
+//! list of included studies the grid does not count (`gapmap::off_grid`).
 
 use crate::support::{demo_review, lacuna, root, run_browser, stderr, stdout};
+use lacuna::gapmap::{self, Filter, Map, Reason, Study};
+use lacuna::model::coding::Status;
 use serde_json::Value;
+use std::collections::BTreeSet;
 use std::path::Path;
 
 fn map_json(dir: &Path, extra: &[&str]) -> Value {
@@ -111,6 +115,14 @@ fn demo_map_shows_evidence_and_gaps() {
     let young = map_json(&dir, &["--population", "young_people"]);
     let y = young["n_studies"].as_u64().expect("n");
     assert!(y > 0 && y < 74, "{y}");
+    // the SVG names the filter by its label
+    let svg = std::fs::read_to_string(dir.join("reports/gapmap.svg")).expect("svg");
+    assert!(
+        svg.contains("(population: Young people)"),
+        "{}",
+        &svg[..400]
+    );
+    assert!(!svg.contains("young_people"));
     // an unknown filter id is refused with the ids to use
     let o = lacuna(&[&"map", &dir, &"--population", &"teenagers"]);
     assert_eq!(o.status.code(), Some(7));
@@ -149,7 +161,10 @@ fn gap_map_page_works_in_chromium() {
     let young = map_json(&dir, &["--population", "young_people"]);
     let page = dir.join("reports/gapmap.html");
     let shot = std::env::temp_dir().join(format!("lacuna-gapmap-{}.png", std::process::id()));
-    let r = run_browser("gapmap.mjs", &[&page, &shot, &"young_people"]);
+    let shots = root().join("target/screenshots");
+    std::fs::create_dir_all(&shots).expect("target/screenshots");
+    let narrow_shot = shots.join("gapmap-1280.png");
+    let r = run_browser("gapmap.mjs", &[&page, &shot, &"young_people", &narrow_shot]);
     assert_eq!(r["console_errors"], Value::Array(vec![]), "{r}");
     assert_eq!(r["page_errors"], Value::Array(vec![]), "{r}");
     assert_eq!(r["window_errors"], Value::Array(vec![]), "{r}");
@@ -229,4 +244,305 @@ fn gap_map_page_works_in_chromium() {
         png.len()
     );
     let _ = std::fs::remove_file(&shot);
+    check_issue_26(&r, &all, &young, &narrow_shot);
+}
+
+/// Completed studies counted in some cell, and studies the filter keeps
+/// (completed and ongoing), from the library's JSON.
+fn grid_counts(m: &Value) -> (usize, usize) {
+    let studies = m["studies"].as_array().expect("studies");
+    let mut in_grid = BTreeSet::new();
+    for c in m["cells"].as_array().expect("cells") {
+        for i in c["studies"].as_array().expect("cell studies") {
+            let i = i.as_u64().expect("index") as usize;
+            if studies[i]["status"] == "completed" {
+                in_grid.insert(i);
+            }
+        }
+    }
+    let pop = m["filter"]["population"].as_str();
+    let kept = studies
+        .iter()
+        .filter(|s| {
+            pop.is_none_or(|p| {
+                s["populations"]
+                    .as_array()
+                    .expect("populations")
+                    .iter()
+                    .any(|x| x == p)
+            })
+        })
+        .count();
+    (kept, in_grid.len())
+}
+
+/// Issue 26, point 7: the map at 1,280 px, filters that recount the panel
+/// and the pooled marks, labels rather than ids, and the off-grid list.
+fn check_issue_26(r: &Value, all: &Value, young: &Value, narrow_shot: &Path) {
+    // fits 1,280 px: no horizontal scrollbar, the last outcome column in view
+    let n = &r["narrow"];
+    let num = |v: &Value| v.as_f64().expect("number");
+    assert!(
+        num(&n["doc_scroll_width"]) <= num(&n["doc_client_width"]),
+        "{n}"
+    );
+    assert!(
+        num(&n["wrap_scroll_width"]) <= num(&n["wrap_client_width"]),
+        "{n}"
+    );
+    let last = all["outcomes"]
+        .as_array()
+        .expect("outcomes")
+        .last()
+        .expect("an outcome");
+    let last_label = last["label"].as_str().expect("label");
+    assert_eq!(
+        n["last_header"].as_str(),
+        last_label.split(" (").next(),
+        "{n}"
+    );
+    assert!(num(&n["last_width"]) >= 40.0, "{n}");
+    assert!(
+        num(&n["last_left"]) >= 0.0 && num(&n["last_right"]) <= 1280.0,
+        "{n}"
+    );
+    assert_eq!(n["header_overflow"], Value::Array(vec![]), "{n}");
+    assert_eq!(n["panel_visible"], true, "{n}");
+    assert!(
+        num(&n["panel_open_doc_scroll_width"]) <= num(&n["doc_client_width"]),
+        "{n}"
+    );
+    assert!(
+        num(&n["panel_open_wrap_scroll_width"]) <= num(&n["panel_open_wrap_client_width"]),
+        "the open panel takes no width from the grid: {n}"
+    );
+    assert_eq!(
+        n["panel_open_wrap_client_width"], n["wrap_client_width"],
+        "the panel opens over the grid, not as a column beside it: {n}"
+    );
+    assert_eq!(r["panel_hidden_after_escape"], true, "{r}");
+    let png = std::fs::read(narrow_shot).expect("1280 screenshot");
+    assert!(png.starts_with(b"\x89PNG") && png.len() > 20_000);
+
+    // under the young-people filter the panel counts the cell's filtered studies
+    let young_counts = cell_counts(young);
+    let fc = &r["filtered_click"];
+    let key = fc["key"].as_str().expect("key");
+    let expected = young_counts[key];
+    assert!(expected > 0, "{fc}");
+    assert_eq!(fc["cell_n"].as_u64(), Some(expected), "{fc}");
+    assert_eq!(fc["bubble"].as_u64(), Some(expected), "{fc}");
+    assert_eq!(fc["count"].as_u64(), Some(expected), "{fc}");
+    // an open panel follows a change of filter
+    let rf = &r["refilter"];
+    let rkey = rf["key"].as_str().expect("key");
+    assert_eq!(
+        rf["before"].as_u64(),
+        cell_counts(all).get(rkey).copied(),
+        "{rf}"
+    );
+    assert_eq!(
+        rf["after"].as_u64(),
+        young_counts.get(rkey).copied(),
+        "{rf}"
+    );
+    assert_ne!(
+        rf["before"], rf["after"],
+        "the filter changes the fullest cell: {rf}"
+    );
+
+    // pooled marks: none on an emptied cell; ◆ only where the filter keeps
+    // every study of the cell (the pooling is then unchanged)
+    let all_counts = cell_counts(all);
+    let pooled_cells: BTreeSet<String> = all["cells"]
+        .as_array()
+        .expect("cells")
+        .iter()
+        .filter(|c| !c["pooled"].as_array().expect("pooled").is_empty())
+        .map(|c| {
+            format!(
+                "{}|{}",
+                c["intervention"].as_str().expect("iv"),
+                c["outcome"].as_str().expect("oc")
+            )
+        })
+        .collect();
+    assert!(!pooled_cells.is_empty());
+    let mut partly = 0;
+    for m in r["filtered_marks"].as_array().expect("marks") {
+        let key = m["key"].as_str().expect("key");
+        let n = m["n"].as_u64().expect("n");
+        assert_eq!(Some(n), young_counts.get(key).copied(), "{m}");
+        let pooled = pooled_cells.contains(key);
+        let whole = all_counts.get(key) == Some(&n);
+        assert_eq!(m["filled_diamond"], pooled && n > 0 && whole, "{m}");
+        assert_eq!(m["any_diamond"], pooled && n > 0, "{m}");
+        if !pooled {
+            continue;
+        }
+        let click = &r["filtered_pooled_clicks"][key];
+        if n > 0 && whole {
+            assert_eq!(
+                click["pooled_result"].as_array().map(Vec::len),
+                Some(1),
+                "{click}"
+            );
+            assert_eq!(click["estimate_on_cell"], true, "{click}");
+        } else {
+            partly += 1;
+            assert_eq!(click["pooled_result"], Value::Array(vec![]), "{click}");
+            assert_eq!(click["estimate_on_cell"], false, "{click}");
+            let note = click["pooled_all"][0]
+                .as_str()
+                .expect("a note on the pooled result");
+            assert!(
+                note.starts_with("Pooled over all populations, not re-pooled for Young people"),
+                "{note}"
+            );
+        }
+    }
+    assert!(partly > 0, "the demo filter drops studies of a pooled cell");
+
+    // labels, not ids, wherever a person reads
+    assert_eq!(
+        r["ids_in_text"],
+        Value::Array(vec![]),
+        "ids in the visible text"
+    );
+    assert!(r["visible_text_length"].as_u64().unwrap_or(0) > 2000, "{r}");
+    let tags: Vec<&str> = r["visible_tags"]
+        .as_array()
+        .expect("tags")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(tags.contains(&"Randomised controlled trial"), "{tags:?}");
+    for axis in ["interventions", "outcomes", "populations", "designs"] {
+        for a in all[axis].as_array().expect("axis") {
+            let id = a["id"].as_str().expect("id");
+            assert!(
+                !tags.contains(&id),
+                "{axis} id {id} shown as a tag: {tags:?}"
+            );
+        }
+    }
+
+    // the off-grid list: (studies − studies in the grid) entries, with or without the filter
+    for (got, m) in [(&r["off_grid"], all), (&r["filtered_off_grid"], young)] {
+        let (kept, in_grid) = grid_counts(m);
+        assert!(kept > in_grid, "the demo has studies off the grid");
+        assert_eq!(got["included"].as_u64(), Some(kept as u64), "{got}");
+        assert_eq!(got["in_grid"].as_u64(), Some(in_grid as u64), "{got}");
+        assert_eq!(got["rows"].as_u64(), Some((kept - in_grid) as u64), "{got}");
+        assert_eq!(got["heading"], got["rows"], "{got}");
+    }
+}
+
+fn study(id: &str, interventions: &[&str], outcomes: &[&str], status: Status) -> Study {
+    let set = |x: &[&str]| x.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+    let populations = if id.starts_with("young") {
+        set(&["young_people"])
+    } else {
+        BTreeSet::new()
+    };
+    Study {
+        name: String::new(),
+        id: id.into(),
+        papers: Vec::new(),
+        interventions: set(interventions),
+        outcomes: set(outcomes),
+        populations,
+        excluded_populations: BTreeSet::new(),
+        designs: set(&["rct"]),
+        status,
+        n: None,
+        year: Some(2020),
+    }
+}
+
+fn small_map(studies: Vec<Study>, filter: Filter) -> Map {
+    let p = lacuna::protocol::load(&root().join("protocols/complex-emotional-needs.toml"))
+        .expect("protocol");
+    let id = (p.id.clone(), p.title.clone(), p.version.clone());
+    gapmap::build(id, &p.frame, &p.map, studies, Vec::new(), filter)
+}
+
+/// Invariant: every study the filter keeps is counted in a cell or listed
+/// off the grid, once, with the reason its codes give.
+#[test]
+fn off_grid_lists_each_study_no_cell_counts_with_its_reason() {
+    let (dbt, harm) = ("psych.dbt", "self_harm_suicidality");
+    let studies = vec![
+        study("a-placed", &[dbt], &[harm], Status::Completed),
+        study("b-no-outcome", &[dbt], &[], Status::Completed),
+        study("c-no-intervention", &[], &[harm], Status::Completed),
+        study("d-neither", &[], &[], Status::Completed),
+        study(
+            "e-outside-frame",
+            &["psych.not_in_frame"],
+            &[harm],
+            Status::Completed,
+        ),
+        study("f-ongoing", &[dbt], &[harm], Status::Ongoing),
+        study(
+            "g-ongoing-no-outcome",
+            &[dbt],
+            &["not_an_outcome"],
+            Status::Ongoing,
+        ),
+        study("young-neither", &[], &[], Status::Completed),
+        study("young-placed", &[dbt], &[harm], Status::Completed),
+    ];
+    let map = small_map(studies, Filter::default());
+    let got: Vec<(String, Reason)> = gapmap::off_grid(&map)
+        .into_iter()
+        .map(|o| (map.studies[o.study].id.clone(), o.reason))
+        .collect();
+    let want = [
+        ("b-no-outcome", Reason::NoOutcome),
+        ("c-no-intervention", Reason::NoIntervention),
+        ("d-neither", Reason::Neither),
+        ("e-outside-frame", Reason::NoIntervention),
+        ("f-ongoing", Reason::Ongoing),
+        ("g-ongoing-no-outcome", Reason::NoOutcome),
+        ("young-neither", Reason::Neither),
+    ];
+    let want: Vec<(String, Reason)> = want.iter().map(|(s, r)| (s.to_string(), *r)).collect();
+    assert_eq!(got, want);
+    // counted in a cell or off the grid, never both
+    let counted: BTreeSet<usize> = map
+        .cells
+        .iter()
+        .flat_map(|c| c.studies.iter().copied())
+        .filter(|i| map.studies[*i].status == Status::Completed)
+        .collect();
+    let placed: Vec<&str> = counted
+        .iter()
+        .map(|i| map.studies[*i].id.as_str())
+        .collect();
+    assert_eq!(placed, ["a-placed", "young-placed"]);
+    assert_eq!(counted.len() + got.len(), map.studies.len());
+    assert_eq!(Reason::Ongoing.as_str(), "ongoing");
+    assert_eq!(
+        Reason::NoIntervention.label(),
+        "no intervention in the framework"
+    );
+    assert_eq!(
+        Reason::Neither.label(),
+        "neither an intervention nor an outcome in the framework"
+    );
+    // a filter keeps its own studies only
+    let young = small_map(
+        map.studies.clone(),
+        Filter {
+            population: Some("young_people".into()),
+            design: None,
+        },
+    );
+    let got: Vec<(&str, Reason)> = gapmap::off_grid(&young)
+        .iter()
+        .map(|o| (young.studies[o.study].id.as_str(), o.reason))
+        .collect();
+    assert_eq!(got, [("young-neither", Reason::Neither)]);
+    assert_eq!(young.n_studies, 2);
 }
