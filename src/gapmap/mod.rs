@@ -108,6 +108,13 @@ pub struct Pooled {
     /// Prediction interval on the reader's scale.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shown_pi: Option<(f64, f64)>,
+    /// The studies pooled (ids): the map's page shows the result under a
+    /// filter only when the filter keeps exactly these.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub studies: Vec<String>,
+    /// Store ids of the records whose rows were pooled (not serialised).
+    #[serde(skip)]
+    pub record_ids: Vec<i64>,
 }
 
 /// What kind of gap a cell is.

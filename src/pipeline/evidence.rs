@@ -255,6 +255,7 @@ pub fn pool_cells(protocol: &Protocol, effects: &[(i64, EffectRow)]) -> (Vec<Poo
         if rows.len() < s.min_k_pool {
             continue;
         }
+        let record_ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
         let rows: Vec<&EffectRow> = rows.iter().map(|(_, e)| *e).collect();
         let es: Result<Vec<EffectSize>, _> =
             rows.iter().map(|r| EffectSize::new(r.yi, r.vi)).collect();
@@ -296,6 +297,8 @@ pub fn pool_cells(protocol: &Protocol, effects: &[(i64, EffectRow)]) -> (Vec<Poo
                             .and_then(|v| v.as_str().map(str::to_string))
                             .unwrap_or_default()
                     ),
+                    studies: Vec::new(),
+                    record_ids,
                 });
             }
             Err(e) => notes.push(format!("{iv} × {oc} ({m}): not pooled: {e}")),
@@ -397,8 +400,24 @@ pub fn map(
         .collect();
     let studies = gapmap::assemble(records);
     let (pooling, mut notes) = pooling_effects(review, protocol, effects)?;
-    let (pooled, pool_notes) = pool_cells(protocol, &pooling);
+    let (mut pooled, pool_notes) = pool_cells(protocol, &pooling);
     notes.extend(pool_notes);
+    let study_of: BTreeMap<&str, &str> = studies
+        .iter()
+        .flat_map(|s| s.papers.iter().map(move |p| (p.key.as_str(), s.id.as_str())))
+        .collect();
+    for p in &mut pooled {
+        let mut ids: Vec<String> = p
+            .record_ids
+            .iter()
+            .filter_map(|id| briefs.get(id))
+            .filter_map(|b| study_of.get(b.key.as_str()))
+            .map(|s| s.to_string())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        p.studies = ids;
+    }
     let m = gapmap::build(
         (
             protocol.id.clone(),
