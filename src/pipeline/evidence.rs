@@ -404,7 +404,11 @@ pub fn map(
     notes.extend(pool_notes);
     let study_of: BTreeMap<&str, &str> = studies
         .iter()
-        .flat_map(|s| s.papers.iter().map(move |p| (p.key.as_str(), s.id.as_str())))
+        .flat_map(|s| {
+            s.papers
+                .iter()
+                .map(move |p| (p.key.as_str(), s.id.as_str()))
+        })
         .collect();
     for p in &mut pooled {
         let mut ids: Vec<String> = p

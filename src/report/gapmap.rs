@@ -137,6 +137,9 @@ pub fn csv(map: &Map) -> String {
         "shown_ci_lb",
         "shown_ci_ub",
         "studies",
+        "intervention_label",
+        "outcome_label",
+        "study_ids",
     ]);
     for c in &map.cells {
         let designs = c
@@ -145,13 +148,35 @@ pub fn csv(map: &Map) -> String {
             .map(|(d, n)| format!("{d}:{n}"))
             .collect::<Vec<_>>()
             .join(";");
-        let studies = c
+        let in_cell: Vec<&crate::gapmap::Study> = c
             .studies
             .iter()
             .filter_map(|i| map.studies.get(*i))
+            .collect();
+        // Studies as readers name them ("Hilden 2021"); their ids last.
+        let studies = in_cell
+            .iter()
+            .map(|s| {
+                if s.name.is_empty() {
+                    s.id.clone()
+                } else {
+                    s.name.clone()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        let ids = in_cell
+            .iter()
             .map(|s| s.id.clone())
             .collect::<Vec<_>>()
             .join(";");
+        let label = |id: &str| {
+            map.interventions
+                .iter()
+                .chain(&map.outcomes)
+                .find(|a| a.id == id)
+                .map_or(id.to_string(), |a| a.label.clone())
+        };
         let (y0, y1) = c.years.map_or((String::new(), String::new()), |(a, b)| {
             (a.to_string(), b.to_string())
         });
@@ -180,6 +205,9 @@ pub fn csv(map: &Map) -> String {
             f(p.map(|p| p.shown.1)),
             f(p.map(|p| p.shown.2)),
             t(&studies),
+            t(&label(&c.intervention)),
+            t(&label(&c.outcome)),
+            t(&ids),
         ]);
     }
     w.into_inner()
