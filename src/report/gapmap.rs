@@ -205,7 +205,15 @@ pub fn svg(map: &Map) -> String {
             last_group = r.group.as_deref();
         }
         let econ = if r.economic_gap { " †" } else { "" };
-        rows.push((None, Some(r), wrap(&format!("{}{econ}", r.label.split(" (").next().unwrap_or(&r.label)), row_chars.saturating_sub(2), 2)));
+        rows.push((
+            None,
+            Some(r),
+            wrap(
+                &format!("{}{econ}", r.label.split(" (").next().unwrap_or(&r.label)),
+                row_chars.saturating_sub(2),
+                2,
+            ),
+        ));
     }
     let heads: Vec<Vec<String>> = map
         .outcomes
@@ -240,7 +248,10 @@ pub fn svg(map: &Map) -> String {
 "##,
         20.0 * u,
         15.0 * u,
-        esc(&short(&format!("Evidence gap map — {}", map.protocol.1), 80)),
+        esc(&short(
+            &format!("Evidence gap map — {}", map.protocol.1),
+            80
+        )),
         40.0 * u,
         map.n_studies,
         map.n_records,

@@ -110,7 +110,11 @@ fn tick_label(x: f64, ratio: bool) -> String {
     } else {
         let s = format!("{x:.2}");
         let s = s.trim_end_matches('0').trim_end_matches('.');
-        if s == "-0" { "0".into() } else { s.replace('-', "−") }
+        if s == "-0" {
+            "0".into()
+        } else {
+            s.replace('-', "−")
+        }
     }
 }
 
@@ -132,7 +136,9 @@ pub(super) fn interval_chart(
     let mut s = String::new();
     let _ = write!(
         s,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{h}" viewBox="0 0 {W} {h}" font-family="Helvetica, Arial, sans-serif" font-size="{FONT}"><rect width="100%" height="100%" fill="white"/><text x="10" y="20" font-weight="bold">{}</text><text x="10" y="38">{}</text>"##,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{}: {}" width="{W}" height="{h}" viewBox="0 0 {W} {h}" font-family="Helvetica, Arial, sans-serif" font-size="{FONT}"><rect width="100%" height="100%" fill="white"/><text x="10" y="20" font-weight="bold">{}</text><text x="10" y="38">{}</text>"##,
+        esc(title.0),
+        esc(title.1),
         esc(title.0),
         esc(title.1)
     );
@@ -228,7 +234,10 @@ mod tests {
             ("A × B", "cumulative"),
             "RR",
             "Risk ratio",
-            &[pt(0.91f64.ln(), -20.0, 42335.96f64.ln()), pt(-0.1, -0.3, 0.1)],
+            &[
+                pt(0.91f64.ln(), -20.0, 42335.96f64.ln()),
+                pt(-0.1, -0.3, 0.1),
+            ],
         );
         assert!(s.contains("0.91 [&lt;0.01, &gt;100]"), "{s}");
         assert_eq!(s.matches("class=\"clipped\"").count(), 2);

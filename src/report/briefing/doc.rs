@@ -244,7 +244,11 @@ pub(super) fn write(blocks: &[Block]) -> Written {
                         html,
                         "<tr{}{}>",
                         attr("data-change", r.change),
-                        if r.material { " class=\"material\"" } else { "" }
+                        if r.material {
+                            " class=\"material\""
+                        } else {
+                            ""
+                        }
                     );
                     let mut cells = Vec::new();
                     for (j, c) in r.cells.iter().enumerate() {
@@ -336,6 +340,9 @@ mod tests {
             w.markdown,
             "**CI** (a \\<range\\>) of 2 \\* 3\n\n![Figure 1. Forest](f.svg)\n\n*Figure 1.* A plot.\n\n"
         );
-        assert_eq!(w.figures, vec![("f.svg".to_string(), "<svg></svg>".to_string())]);
+        assert_eq!(
+            w.figures,
+            vec![("f.svg".to_string(), "<svg></svg>".to_string())]
+        );
     }
 }

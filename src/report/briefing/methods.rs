@@ -42,7 +42,8 @@ pub(super) fn blocks(b: &Briefing<'_>, terms: &mut Terms) -> Vec<Block> {
             text: t,
         }
     };
-    let mut synthesis = text(" Random-effects meta-analysis; the between-study variance τ² estimated by ");
+    let mut synthesis =
+        text(" Random-effects meta-analysis; the between-study variance τ² estimated by ");
     synthesis.extend(method_words(syn.method, terms));
     synthesis.push(Inline::Text(format!(
         "; confidence intervals from {}. Cells are pooled when they have at least {} comparable studies (one row per study); prediction intervals are given from k = {} studies. The results equal those of R's metafor package. Retracted studies are {}.",

@@ -128,7 +128,11 @@ fn versions(b: &Briefing<'_>, q: &PooledResult) -> (Vec<Point>, bool) {
             last = None;
             continue;
         };
-        let shown = format!("{}, k = {}", estimate(&x.measure, x.estimate, x.ci_lb, x.ci_ub), x.k);
+        let shown = format!(
+            "{}, k = {}",
+            estimate(&x.measure, x.estimate, x.ci_lb, x.ci_ub),
+            x.k
+        );
         let same = last.as_deref() == Some(shown.as_str());
         any_same |= same;
         out.push(Point {
@@ -176,14 +180,20 @@ fn cumulative(names: &Names, q: &PooledResult) -> (Vec<Point>, Option<Vec<String
         .collect();
     let first_undated = steps.iter().position(|c| c.year.is_none());
     let undated = match first_undated {
-        Some(i) if steps.get(i..).is_some_and(|r| r.iter().all(|c| c.year.is_none())) => Some(
-            steps
+        Some(i)
+            if steps
                 .get(i..)
-                .unwrap_or_default()
-                .iter()
-                .map(|c| names.study(&c.study))
-                .collect(),
-        ),
+                .is_some_and(|r| r.iter().all(|c| c.year.is_none())) =>
+        {
+            Some(
+                steps
+                    .get(i..)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|c| names.study(&c.study))
+                    .collect(),
+            )
+        }
         _ => None,
     };
     (pts, undated)
@@ -191,10 +201,21 @@ fn cumulative(names: &Names, q: &PooledResult) -> (Vec<Point>, Option<Vec<String
 
 /// A file-name slug of the cell.
 fn slug(q: &PooledResult) -> String {
-    format!("{}-{}-{}", q.intervention, q.outcome, q.measure.to_lowercase())
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
-        .collect()
+    format!(
+        "{}-{}-{}",
+        q.intervention,
+        q.outcome,
+        q.measure.to_lowercase()
+    )
+    .chars()
+    .map(|c| {
+        if c.is_ascii_alphanumeric() || c == '-' {
+            c
+        } else {
+            '_'
+        }
+    })
+    .collect()
 }
 
 /// The section's blocks.
@@ -237,11 +258,9 @@ pub(super) fn blocks(b: &Briefing<'_>, names: &Names, terms: &mut Terms) -> Vec<
             class: Some("sides"),
             text: sides(b, q),
         });
-        if let Some(f) = b
-            .forests
-            .iter()
-            .find(|f| f.intervention == q.intervention && f.outcome == q.outcome && f.measure == q.measure)
-        {
+        if let Some(f) = b.forests.iter().find(|f| {
+            f.intervention == q.intervention && f.outcome == q.outcome && f.measure == q.measure
+        }) {
             let svg = f.svg.replacen(
                 "<svg ",
                 &format!(

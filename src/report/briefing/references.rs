@@ -35,7 +35,12 @@ pub(super) fn vancouver(r: &Reference) -> String {
         .filter(|a| !a.is_empty())
         .collect();
     if !authors.is_empty() {
-        let mut a = authors.iter().take(3).copied().collect::<Vec<_>>().join(", ");
+        let mut a = authors
+            .iter()
+            .take(3)
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", ");
         if authors.len() > 3 {
             a.push_str(", et al");
         }

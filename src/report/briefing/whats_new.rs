@@ -46,11 +46,31 @@ fn rows(b: &Briefing<'_>, names: &Names, d: &Diff) -> Vec<Row> {
         false,
     )];
     for (kind, what, detail) in [
-        ("records-revised", "Revised records", records(names, &d.records.revised)),
-        ("records-retracted", "Retracted records", records(names, &d.records.retracted)),
-        ("records-deleted", "Records deleted by PubMed", records(names, &d.records.deleted)),
-        ("included-new", "New studies included", studies(names, &d.included_new)),
-        ("included-removed", "Studies no longer included", studies(names, &d.included_removed)),
+        (
+            "records-revised",
+            "Revised records",
+            records(names, &d.records.revised),
+        ),
+        (
+            "records-retracted",
+            "Retracted records",
+            records(names, &d.records.retracted),
+        ),
+        (
+            "records-deleted",
+            "Records deleted by PubMed",
+            records(names, &d.records.deleted),
+        ),
+        (
+            "included-new",
+            "New studies included",
+            studies(names, &d.included_new),
+        ),
+        (
+            "included-removed",
+            "Studies no longer included",
+            studies(names, &d.included_removed),
+        ),
         (
             "included-retracted",
             "Included studies retracted (left out of pooling)",
@@ -120,7 +140,9 @@ pub(super) fn blocks(b: &Briefing<'_>, names: &Names) -> Vec<Block> {
     match b.since {
         None => out.push(Block::Para {
             class: None,
-            text: text("This is the first version of the review: there is nothing to compare it with."),
+            text: text(
+                "This is the first version of the review: there is nothing to compare it with.",
+            ),
         }),
         Some((from, d)) => {
             out.push(Block::Para {

@@ -42,7 +42,14 @@ pub(super) fn num(measure: &str, x: f64) -> String {
         } else if x.is_nan() {
             "NA".into()
         } else if x > 0.0 {
-            format!(">{}", fmt_limit(if is_ratio(measure) { RATIO_LIMIT } else { DIFFERENCE_LIMIT }))
+            format!(
+                ">{}",
+                fmt_limit(if is_ratio(measure) {
+                    RATIO_LIMIT
+                } else {
+                    DIFFERENCE_LIMIT
+                })
+            )
         } else {
             format!("<−{}", fmt_limit(DIFFERENCE_LIMIT))
         };
@@ -73,7 +80,12 @@ fn fmt_limit(x: f64) -> String {
 
 /// An estimate with its interval: `0.91 [<0.01, >100]`.
 pub(super) fn estimate(measure: &str, e: f64, lo: f64, hi: f64) -> String {
-    format!("{} [{}, {}]", num(measure, e), num(measure, lo), num(measure, hi))
+    format!(
+        "{} [{}, {}]",
+        num(measure, e),
+        num(measure, lo),
+        num(measure, hi)
+    )
 }
 
 /// The statistical terms a reader may not know.
@@ -122,7 +134,10 @@ impl Term {
                 "I²",
                 " (the share of the spread between studies that is not due to chance)",
             ),
-            Term::Tau2 => ("τ²", " (tau squared: the variance of the true effects between studies)"),
+            Term::Tau2 => (
+                "τ²",
+                " (tau squared: the variance of the true effects between studies)",
+            ),
             Term::Reml => ("REML", " (restricted maximum likelihood)"),
         }
     }
@@ -219,7 +234,9 @@ impl Names {
                 };
                 n.study.entry(st.id.clone()).or_insert_with(|| name.clone());
                 for r in &st.reports {
-                    n.record.entry(r.key.clone()).or_insert_with(|| name.clone());
+                    n.record
+                        .entry(r.key.clone())
+                        .or_insert_with(|| name.clone());
                     if let Some(p) = r.pmid {
                         n.record
                             .entry(format!("pmid:{p}"))
@@ -299,7 +316,10 @@ mod tests {
         assert_eq!(num("SMD", -0.384), "−0.38");
         assert_eq!(num("SMD", -0.001), "0.00");
         assert_eq!(num("SMD", 250.0), ">100");
-        assert_eq!(estimate("OR", 0.91f64.ln(), f64::NEG_INFINITY, 42335.96f64.ln()), "0.91 [<0.01, >100]");
+        assert_eq!(
+            estimate("OR", 0.91f64.ln(), f64::NEG_INFINITY, 42335.96f64.ln()),
+            "0.91 [<0.01, >100]"
+        );
     }
 
     #[test]
@@ -312,6 +332,9 @@ mod tests {
     #[test]
     fn a_study_without_a_name_is_not_shown_by_its_id() {
         assert_eq!(fallback("pmid:35729869", None), "PMID 35729869");
-        assert_eq!(fallback("src:cen-demo-034", Some("A trial of peer support")), "“A trial of peer support”");
+        assert_eq!(
+            fallback("src:cen-demo-034", Some("A trial of peer support")),
+            "“A trial of peer support”"
+        );
     }
 }
