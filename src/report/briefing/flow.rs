@@ -52,16 +52,40 @@ pub(super) fn blocks(b: &Briefing<'_>) -> Vec<Block> {
             )),
         },
     ];
-    if b.pairs_awaiting > 0 {
-        out.push(Block::Para {
-            class: Some("pairs-awaiting"),
-            text: vec![Inline::Strong(format!(
-                "{} {} of records {} a duplicate check",
-                b.pairs_awaiting,
-                if b.pairs_awaiting == 1 { "pair" } else { "pairs" },
-                if b.pairs_awaiting == 1 { "awaits" } else { "await" },
-            )), Inline::Text(": until a person decides, each record of such a pair is counted on its own, so the counts above may include a few duplicates.".into())],
-        });
-    }
+    out.extend(pairs_awaiting(b.pairs_awaiting));
     out
+}
+
+/// The sentence on pairs awaiting a duplicate check (none when there are none).
+fn pairs_awaiting(n: usize) -> Option<Block> {
+    (n > 0).then(|| Block::Para {
+        class: Some("pairs-awaiting"),
+        text: vec![
+            Inline::Strong(if n == 1 {
+                "1 pair of records awaits a duplicate check".to_string()
+            } else {
+                format!("{n} pairs of records await a duplicate check")
+            }),
+            Inline::Text(": until a person decides, both records of such a pair are counted, so the counts above may include a few duplicates.".into()),
+        ],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn pairs_awaiting_a_duplicate_check_are_said() {
+        assert_eq!(super::pairs_awaiting(0), None);
+        let w = super::super::doc::write(&[super::pairs_awaiting(3).expect("said")]);
+        assert!(
+            w.markdown
+                .starts_with("**3 pairs of records await a duplicate check**"),
+            "{}",
+            w.markdown
+        );
+        let w = super::super::doc::write(&[super::pairs_awaiting(1).expect("said")]);
+        assert!(w
+            .html
+            .contains("1 pair of records awaits a duplicate check"));
+    }
 }

@@ -239,7 +239,7 @@ pub fn render(b: &Briefing<'_>) -> Rendered {
     blocks.extend(whats_new::blocks(b, &names));
     blocks.extend(flow::blocks(b));
     blocks.extend(map::blocks(b));
-    blocks.extend(off_grid::blocks(b));
+    blocks.extend(off_grid::blocks(&b.off_grid));
     blocks.extend(funders::blocks(b));
     blocks.extend(pooled::blocks(b, &names, &mut terms));
     blocks.extend(methods::blocks(b, &mut terms));

@@ -3,14 +3,14 @@
 //! the flow diagram's total can be reconciled.
 
 use super::doc::{text, Block, Row};
-use super::Briefing;
+use super::OffGrid;
 
 /// The section's blocks (none when every included study is on the grid).
-pub(super) fn blocks(b: &Briefing<'_>) -> Vec<Block> {
-    if b.off_grid.is_empty() {
+pub(super) fn blocks(off_grid: &[OffGrid]) -> Vec<Block> {
+    if off_grid.is_empty() {
         return Vec::new();
     }
-    let mut v: Vec<&super::OffGrid> = b.off_grid.iter().collect();
+    let mut v: Vec<&OffGrid> = off_grid.iter().collect();
     v.sort_by(|x, y| x.study.cmp(&y.study));
     vec![
         Block::Heading {
@@ -41,4 +41,37 @@ pub(super) fn blocks(b: &Briefing<'_>) -> Vec<Block> {
                 .collect(),
         },
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn off_grid_studies_are_listed_by_name_with_the_reason() {
+        assert!(blocks(&[]).is_empty());
+        let w = super::super::doc::write(&blocks(&[
+            OffGrid {
+                study: "Zanarini 2018".into(),
+                reason: "no outcome of the grid".into(),
+            },
+            OffGrid {
+                study: "Hilden 2021".into(),
+                reason: "no intervention of the grid".into(),
+            },
+        ]));
+        assert!(w
+            .html
+            .contains("<h2 id=\"off-grid\">Included but not on the grid</h2>"));
+        assert!(w
+            .markdown
+            .contains("2 included studies are not drawn on the map"));
+        let h = w
+            .markdown
+            .find("| Hilden 2021 | no intervention of the grid |");
+        let z = w
+            .markdown
+            .find("| Zanarini 2018 | no outcome of the grid |");
+        assert!(h.is_some() && z.is_some() && h < z, "{}", w.markdown);
+    }
 }

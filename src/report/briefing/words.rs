@@ -298,8 +298,16 @@ fn fallback(id: &str, title: Option<&str>) -> String {
     if let Some(p) = id.strip_prefix("pmid:") {
         return format!("PMID {p}");
     }
+    // an id's scheme ("src:", "nct:"), never a name's colon
     match id.split_once(':') {
-        Some((_, rest)) if !rest.is_empty() => format!("study {rest}"),
+        Some((scheme, rest))
+            if (1..=6).contains(&scheme.len())
+                && scheme.bytes().all(|b| b.is_ascii_lowercase())
+                && !rest.is_empty()
+                && !rest.contains(' ') =>
+        {
+            format!("study {rest}")
+        }
         _ => id.to_string(),
     }
 }
@@ -332,6 +340,8 @@ mod tests {
     #[test]
     fn a_study_without_a_name_is_not_shown_by_its_id() {
         assert_eq!(fallback("pmid:35729869", None), "PMID 35729869");
+        assert_eq!(fallback("src:cen-demo-034", None), "study cen-demo-034");
+        assert_eq!(fallback("MOBY Group: 2022", None), "MOBY Group: 2022");
         assert_eq!(
             fallback("src:cen-demo-034", Some("A trial of peer support")),
             "“A trial of peer support”"
