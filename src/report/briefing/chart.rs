@@ -118,6 +118,18 @@ fn tick_label(x: f64, ratio: bool) -> String {
     }
 }
 
+/// A row label cut to the room left of the plot (about 28 characters).
+fn fit(label: &str) -> String {
+    const ROOM: usize = 28;
+    if label.chars().count() <= ROOM {
+        label.to_string()
+    } else {
+        let mut t: String = label.chars().take(ROOM - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
 /// The chart: `title` over two lines (what, then which chart), `scale` names
 /// the axis ("Risk ratio").
 pub(super) fn interval_chart(
@@ -182,7 +194,7 @@ pub(super) fn interval_chart(
             s,
             r##"<text x="10" y="{:.1}">{}</text><line x1="{a:.1}" y1="{y}" x2="{b:.1}" y2="{y}" stroke="#08519c" stroke-width="2"/>"##,
             y + 4.0,
-            esc(&p.label)
+            esc(&fit(&p.label))
         );
         // an interval that runs past the axis ends in an arrow
         if p.lo <= lo {

@@ -105,10 +105,12 @@ fn rows(b: &Briefing<'_>, names: &Names, d: &Diff) -> Vec<Row> {
         };
         rows.push(row(
             "pooled-moved",
-            format!("Pooled result moved ({})", m.measure),
+            "Pooled result moved".into(),
             format!(
-                "{}: {} → {}",
+                "{}, {}: {} → {}",
                 cell_name(b.map, &m.intervention, &m.outcome),
+                crate::model::Measure::parse(&m.measure)
+                    .map_or_else(|| m.measure.clone(), |x| x.label().to_lowercase()),
                 show(&m.from),
                 show(&m.to)
             ),
