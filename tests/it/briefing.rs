@@ -200,6 +200,13 @@ fn issue_18_the_demo_briefing_says_what_the_store_says() {
     assert_eq!(r["figures_without_caption"], 0, "{r}");
     assert_eq!(r["svgs_without_alt"], 0, "{r}");
     assert_eq!(r["forests"].as_u64(), Some(forests as u64));
+    // printed, no search string is folded away (issue 26)
+    assert_eq!(r["print_details"], 0, "{r}");
+    assert_eq!(
+        r["print_searches"].as_u64(),
+        Some(crate::support::cen_protocol().searches.len() as u64),
+        "{r}"
+    );
     for id in [
         "summary",
         "whats-new",

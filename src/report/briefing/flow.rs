@@ -24,7 +24,7 @@ pub(super) fn blocks(b: &Briefing<'_>) -> Vec<Block> {
             alt: "PRISMA 2020 flow diagram".into(),
             caption: vec![
                 Inline::Text(format!(
-                    "PRISMA 2020 flow diagram{}: records identified, screened and included, with counts from the review's store. “Marked as ineligible by automation tools” counts the records no person screened because the stopping rule allowed screening to stop; “removed for other reasons” counts the records PubMed deleted. The counts are also in ",
+                    "PRISMA 2020 (Preferred Reporting Items for Systematic reviews and Meta-Analyses) flow diagram{}: records identified, screened and included, with counts from the review's store. “Marked as ineligible by automation tools” counts the records no person screened because the stopping rule allowed screening to stop; “removed for other reasons” counts the records PubMed deleted. The counts are also in ",
                     if updated {
                         " for an updated review (previous studies + new studies = total)"
                     } else {

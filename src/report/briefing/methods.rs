@@ -73,7 +73,7 @@ pub(super) fn blocks(b: &Briefing<'_>, terms: &mut Terms) -> Vec<Block> {
         para(
             "Screening",
             text(format!(
-                " {} of {} records were screened by title and abstract ({}), in the order of an active-learning model (a linear support vector machine on TF-IDF features, the words of title, abstract, MeSH headings and keywords weighted by their rarity; retrained after every decision). The stopping rule (a hypergeometric test for 95 % recall at 95 % confidence) estimates recall at {:.0} % (95 % lower bound {:.0} %){}.",
+                " {} of {} records were screened by title and abstract ({}), in the order of an active-learning model (a linear support vector machine on TF-IDF features: the words of title, abstract, keywords and MeSH headings, the Medical Subject Headings PubMed indexes articles with, weighted by their rarity; retrained after every decision). The stopping rule (a hypergeometric test for 95 % recall at 95 % confidence) estimates recall at {:.0} % (95 % lower bound {:.0} %){}.",
                 m.screened,
                 m.records,
                 if m.reviewers.is_empty() {
