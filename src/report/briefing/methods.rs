@@ -56,7 +56,7 @@ pub(super) fn blocks(b: &Briefing<'_>, terms: &mut Terms) -> Vec<Block> {
             "left out of the pooled results"
         }
     )));
-    let mut out = vec![
+    let out = vec![
         Block::Heading {
             level: 2,
             id: Some("methods"),
@@ -111,31 +111,39 @@ pub(super) fn blocks(b: &Briefing<'_>, terms: &mut Terms) -> Vec<Block> {
             )),
         ),
     ];
-    if !b.protocol.searches.is_empty() {
-        out.push(Block::Heading {
-            level: 3,
-            id: Some("search-strings"),
-            text: "Search strings".into(),
-        });
-        out.push(Block::List {
-            ordered: false,
-            class: Some("searches"),
-            items: b
-                .protocol
-                .searches
-                .iter()
-                .map(|q| {
-                    let short = q.id.split('_').next().unwrap_or(&q.id);
-                    let mut l = vec![Inline::Strong(format!("Search {short}"))];
-                    if !q.purpose.trim().is_empty() {
-                        l.push(Inline::Text(format!(" ({})", q.purpose.trim())));
-                    }
-                    l.push(Inline::Text(": ".into()));
-                    l.push(Inline::Code(q.query.clone()));
-                    l
-                })
-                .collect(),
-        });
+    out.into_iter().chain(search_strings(b)).collect()
+}
+
+/// The protocol's search strings in full, as a visible list (printed, never
+/// folded away).
+fn search_strings(b: &Briefing<'_>) -> Vec<Block> {
+    if b.protocol.searches.is_empty() {
+        return Vec::new();
     }
+    let mut out = Vec::new();
+    out.push(Block::Heading {
+        level: 3,
+        id: Some("search-strings"),
+        text: "Search strings".into(),
+    });
+    out.push(Block::List {
+        ordered: false,
+        class: Some("searches"),
+        items: b
+            .protocol
+            .searches
+            .iter()
+            .map(|q| {
+                let short = q.id.split('_').next().unwrap_or(&q.id);
+                let mut l = vec![Inline::Strong(format!("Search {short}"))];
+                if !q.purpose.trim().is_empty() {
+                    l.push(Inline::Text(format!(" ({})", q.purpose.trim())));
+                }
+                l.push(Inline::Text(": ".into()));
+                l.push(Inline::Code(q.query.clone()));
+                l
+            })
+            .collect(),
+    });
     out
 }

@@ -233,110 +233,124 @@ pub(super) fn blocks(b: &Briefing<'_>, names: &Names, terms: &mut Terms) -> Vec<
         });
     }
     for q in &s.pooled {
-        let name = cell_name(b.map, &q.intervention, &q.outcome);
-        let slug = slug(q);
-        out.push(Block::Open {
-            tag: "section",
-            attrs: vec![
-                ("class", "pooled-cell".into()),
-                (
-                    "data-cell",
-                    format!("{}|{}|{}", q.intervention, q.outcome, q.measure),
-                ),
-            ],
-        });
-        out.push(Block::Heading {
-            level: 3,
-            id: None,
-            text: format!("{name}: {}", lower_first(&q.scale)),
-        });
-        out.push(Block::Para {
-            class: None,
-            text: sentence(b, q, terms),
-        });
-        out.push(Block::Para {
-            class: Some("sides"),
-            text: sides(b, q),
-        });
-        if let Some(f) = b.forests.iter().find(|f| {
-            f.intervention == q.intervention && f.outcome == q.outcome && f.measure == q.measure
-        }) {
-            let svg = f.svg.replacen(
-                "<svg ",
-                &format!(
-                    "<svg role=\"img\" aria-label=\"Forest plot: {} studies of {}\" ",
-                    q.k,
-                    super::super::svg::esc(&name)
-                ),
-                1,
-            );
-            out.push(Block::Figure {
-                id: None,
-                class: Some("forest"),
-                svg,
-                file: format!("forest-{slug}.svg"),
-                alt: format!("Forest plot, {name}"),
-                caption: text(format!(
-                    "Forest plot, {name}: each study's estimate with its 95 % CI (squares sized by weight), and the pooled estimate (diamond) with its prediction interval."
-                )),
-            });
-        }
-        let (pts, any_same) = versions(b, q);
-        if pts.len() > 1 {
-            out.push(Block::Figure {
-                id: None,
-                class: Some("over-versions"),
-                svg: interval_chart(
-                    (&name, "The pooled estimate in each version of the review"),
-                    &q.measure,
-                    &q.scale,
-                    &pts,
-                ),
-                file: format!("versions-{slug}.svg"),
-                alt: format!("The estimate in each version, {name}"),
-                caption: text(format!(
-                    "How the pooled estimate moved from version to version (95 % CI).{}",
-                    if any_same {
-                        " A row reads “unchanged” when the estimate and its interval are those of the version before."
-                    } else {
-                        ""
-                    }
-                )),
-            });
-        }
-        if q.cumulative.len() > 1 {
-            let (pts, undated) = cumulative(names, q);
-            let order = match &undated {
-                None => " Studies are added oldest first.".to_string(),
-                Some(u) if u.len() == pts.len() => {
-                    " No study has a year of publication, so they are added in the order they were included.".to_string()
-                }
-                Some(u) => format!(
-                    " Studies are added oldest first; {} no year of publication and {} added last: {}.",
-                    if u.len() == 1 { "one has" } else { "some have" },
-                    if u.len() == 1 { "is" } else { "are" },
-                    u.join("; ")
-                ),
-            };
-            out.push(Block::Figure {
-                id: None,
-                class: Some("cumulative"),
-                svg: interval_chart(
-                    (&name, "Cumulative meta-analysis: the pooled estimate as each study was added"),
-                    &q.measure,
-                    &q.scale,
-                    &pts,
-                ),
-                file: format!("cumulative-{slug}.svg"),
-                alt: format!("Cumulative meta-analysis, {name}"),
-                caption: text(format!(
-                    "Cumulative meta-analysis: each row is the pooled estimate (95 % CI) of that study and all the studies above it.{order}"
-                )),
-            });
-        }
-        out.push(Block::Close { tag: "section" });
+        out.extend(cell(b, names, terms, q));
     }
     out
+}
+
+/// One pooled cell: its sentence, which side is better, and its figures.
+fn cell(b: &Briefing<'_>, names: &Names, terms: &mut Terms, q: &PooledResult) -> Vec<Block> {
+    let mut out = Vec::new();
+    let name = cell_name(b.map, &q.intervention, &q.outcome);
+    let slug = slug(q);
+    out.push(Block::Open {
+        tag: "section",
+        attrs: vec![
+            ("class", "pooled-cell".into()),
+            (
+                "data-cell",
+                format!("{}|{}|{}", q.intervention, q.outcome, q.measure),
+            ),
+        ],
+    });
+    out.push(Block::Heading {
+        level: 3,
+        id: None,
+        text: format!("{name}: {}", lower_first(&q.scale)),
+    });
+    out.push(Block::Para {
+        class: None,
+        text: sentence(b, q, terms),
+    });
+    out.push(Block::Para {
+        class: Some("sides"),
+        text: sides(b, q),
+    });
+    if let Some(f) = b.forests.iter().find(|f| {
+        f.intervention == q.intervention && f.outcome == q.outcome && f.measure == q.measure
+    }) {
+        let svg = f.svg.replacen(
+            "<svg ",
+            &format!(
+                "<svg role=\"img\" aria-label=\"Forest plot: {} studies of {}\" ",
+                q.k,
+                super::super::svg::esc(&name)
+            ),
+            1,
+        );
+        out.push(Block::Figure {
+            id: None,
+            class: Some("forest"),
+            svg,
+            file: format!("forest-{slug}.svg"),
+            alt: format!("Forest plot, {name}"),
+            caption: text(format!(
+                "Forest plot, {name}: each study's estimate with its 95 % CI (squares sized by weight), and the pooled estimate (diamond) with its prediction interval."
+            )),
+        });
+    }
+    let (pts, any_same) = versions(b, q);
+    if pts.len() > 1 {
+        out.push(Block::Figure {
+            id: None,
+            class: Some("over-versions"),
+            svg: interval_chart(
+                (&name, "The pooled estimate in each version of the review"),
+                &q.measure,
+                &q.scale,
+                &pts,
+            ),
+            file: format!("versions-{slug}.svg"),
+            alt: format!("The estimate in each version, {name}"),
+            caption: text(format!(
+                "How the pooled estimate moved from version to version (95 % CI).{}",
+                if any_same {
+                    " A row reads “unchanged” when the estimate and its interval are those of the version before."
+                } else {
+                    ""
+                }
+            )),
+        });
+    }
+    out.extend(cumulative_figure(names, q, &name, &slug));
+    out.push(Block::Close { tag: "section" });
+    out
+}
+
+/// The cumulative meta-analysis figure; the caption says where the studies
+/// with no year of publication went.
+fn cumulative_figure(names: &Names, q: &PooledResult, name: &str, slug: &str) -> Option<Block> {
+    if q.cumulative.len() < 2 {
+        return None;
+    }
+    let (pts, undated) = cumulative(names, q);
+    let order = match &undated {
+        None => " Studies are added oldest first.".to_string(),
+        Some(u) if u.len() == pts.len() => {
+            " No study has a year of publication, so they are added in the order they were included.".to_string()
+        }
+        Some(u) => format!(
+            " Studies are added oldest first; {} no year of publication and {} added last: {}.",
+            if u.len() == 1 { "one has" } else { "some have" },
+            if u.len() == 1 { "is" } else { "are" },
+            u.join("; ")
+        ),
+    };
+    Some(Block::Figure {
+        id: None,
+        class: Some("cumulative"),
+        svg: interval_chart(
+            (name, "Cumulative meta-analysis: the pooled estimate as each study was added"),
+            &q.measure,
+            &q.scale,
+            &pts,
+        ),
+        file: format!("cumulative-{slug}.svg"),
+        alt: format!("Cumulative meta-analysis, {name}"),
+        caption: text(format!(
+            "Cumulative meta-analysis: each row is the pooled estimate (95 % CI) of that study and all the studies above it.{order}"
+        )),
+    })
 }
 
 #[cfg(test)]
