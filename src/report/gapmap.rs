@@ -215,25 +215,89 @@ pub fn csv(map: &Map) -> String {
         .unwrap_or_default()
 }
 
-/// A static SVG of the map for reports.
+/// A static SVG of the map for reports, drawn narrow enough to print: at
+/// the usual eight to nine outcomes it is about 710 units wide, so on A4
+/// (180 mm between margins, 680 CSS px) its 12-unit labels print at 8.5 pt;
+/// a wider map gets larger type in proportion (never under 8 pt printed).
+/// Column labels stand upright and wrap over up to three lines; row labels
+/// wrap over two; the pooled-result mark is a small diamond in the cell's
+/// corner, so counts never run into the next cell.
 pub fn svg(map: &Map) -> String {
-    let label_w = 330.0;
-    let col_w = 92.0;
-    let row_h = 30.0;
-    let head_h = 150.0;
+    /// Words over at most `lines` lines of at most `n` characters; the
+    /// last line ends in "…" when words are left over.
+    fn wrap(s: &str, n: usize, lines: usize) -> Vec<String> {
+        let s = s.split(" (").next().unwrap_or(s);
+        let mut out: Vec<String> = Vec::new();
+        let mut cur = String::new();
+        let mut words = s.split_whitespace().peekable();
+        while let Some(w) = words.next() {
+            if !cur.is_empty() && cur.chars().count() + 1 + w.chars().count() > n {
+                if out.len() + 1 == lines {
+                    cur.push('…');
+                    out.push(cur);
+                    return out;
+                }
+                out.push(std::mem::take(&mut cur));
+            }
+            if !cur.is_empty() {
+                cur.push(' ');
+            }
+            cur.push_str(w);
+            if words.peek().is_none() {
+                out.push(std::mem::take(&mut cur));
+            }
+        }
+        if out.is_empty() {
+            out.push(String::new());
+        }
+        out
+    }
+    // printed width between A4's margins, in CSS px, and the smallest
+    // printed size of a label, in CSS px (8 pt)
+    const PRINT_W: f64 = 680.0;
+    const MIN_PX: f64 = 8.0 / 0.75;
     let ncol = map.outcomes.len() as f64;
-    let mut rows: Vec<(Option<&str>, Option<&crate::gapmap::Axis>)> = Vec::new();
+    let col_w = 56.0;
+    let label_w = 250.0;
+    let width = label_w + col_w * ncol + 12.0;
+    let fs = (MIN_PX * width / PRINT_W).max(12.0).ceil();
+    let u = fs / 12.0;
+    let line_h = 14.0 * u;
+    let row_chars = (label_w / (6.3 * u)) as usize;
+    let col_chars = 26;
+    let mut rows: Vec<(Option<&str>, Option<&crate::gapmap::Axis>, Vec<String>)> = Vec::new();
     let mut last_group: Option<&str> = None;
     for r in &map.interventions {
         if r.group.as_deref() != last_group {
-            rows.push((r.group.as_deref(), None));
+            rows.push((r.group.as_deref(), None, Vec::new()));
             last_group = r.group.as_deref();
         }
-        rows.push((None, Some(r)));
+        let econ = if r.economic_gap { " †" } else { "" };
+        rows.push((
+            None,
+            Some(r),
+            wrap(
+                &format!("{}{econ}", r.label.split(" (").next().unwrap_or(&r.label)),
+                row_chars.saturating_sub(2),
+                2,
+            ),
+        ));
     }
-    // room on the right for the last rotated column label
-    let width = label_w + col_w * ncol + 150.0;
-    let height = head_h + row_h * rows.len() as f64 + 70.0;
+    let heads: Vec<Vec<String>> = map
+        .outcomes
+        .iter()
+        .map(|c| wrap(&c.label, col_chars, 3))
+        .collect();
+    let longest = heads
+        .iter()
+        .flatten()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(0) as f64;
+    let head_h = 56.0 * u + longest * 6.4 * u + 8.0;
+    let row_height = |lines: usize| (8.0 + line_h * lines.max(1) as f64).max(22.0 * u);
+    let body_h: f64 = rows.iter().map(|r| row_height(r.2.len())).sum();
+    let height = head_h + body_h + 62.0 * u;
     let max_n = map
         .cells
         .iter()
@@ -244,31 +308,41 @@ pub fn svg(map: &Map) -> String {
     let mut s = String::new();
     let _ = write!(
         s,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="Helvetica, Arial, sans-serif" font-size="12">
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height:.0}" viewBox="0 0 {width} {height:.0}" font-family="Helvetica, Arial, sans-serif" font-size="{fs}">
 <defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" stroke="#d9a0a0" stroke-width="2"/></pattern></defs>
 <rect width="100%" height="100%" fill="white"/>
-<text x="10" y="22" font-size="16" font-weight="bold">{}</text>
-<text x="10" y="40" fill="#555">{} studies from {} records{}</text>
+<text x="10" y="{:.0}" font-size="{:.0}" font-weight="bold">{}</text>
+<text x="10" y="{:.0}" fill="#555">{} studies from {} records{}</text>
 "##,
+        20.0 * u,
+        15.0 * u,
         esc(&short(
             &format!("Evidence gap map — {}", map.protocol.1),
-            110
+            80
         )),
+        40.0 * u,
         map.n_studies,
         map.n_records,
         esc(&filter_text(map)),
     );
-    for (j, c) in map.outcomes.iter().enumerate() {
-        let x = label_w + col_w * j as f64 + col_w / 2.0;
-        let _ = writeln!(
-            s,
-            r#"<text transform="translate({x},{y}) rotate(-40)" text-anchor="start">{}</text>"#,
-            esc(&short(&c.label, 28)),
-            y = head_h - 8.0,
-        );
+    for (j, lines) in heads.iter().enumerate() {
+        let n = lines.len() as f64;
+        for (k, l) in lines.iter().enumerate() {
+            // upright text, read bottom to top, lines left to right
+            let x = label_w + col_w * j as f64 + col_w / 2.0 - (n - 1.0) * line_h / 2.0
+                + line_h * k as f64
+                + 4.0 * u;
+            let _ = writeln!(
+                s,
+                r#"<text transform="translate({x:.1},{y:.1}) rotate(-90)" text-anchor="start">{}</text>"#,
+                esc(l),
+                y = head_h - 6.0,
+            );
+        }
     }
-    for (i, (group, row)) in rows.iter().enumerate() {
-        let y = head_h + row_h * i as f64;
+    let mut y = head_h;
+    for (group, row, lines) in &rows {
+        let rh = row_height(lines.len());
         if let Some(g) = group {
             let label = map
                 .groups
@@ -277,20 +351,23 @@ pub fn svg(map: &Map) -> String {
                 .map_or(*g, |(_, l)| l.as_str());
             let _ = writeln!(
                 s,
-                r##"<rect x="0" y="{y}" width="{width}" height="{row_h}" fill="#eef2f7"/><text x="8" y="{}" font-weight="bold">{}</text>"##,
-                y + 19.0,
-                esc(label)
+                r##"<rect x="0" y="{y:.1}" width="{width}" height="{rh:.1}" fill="#eef2f7"/><text x="8" y="{:.1}" font-weight="bold">{}</text>"##,
+                y + rh / 2.0 + 4.0 * u,
+                esc(&short(label, row_chars + 8))
             );
+            y += rh;
             continue;
         }
         let Some(r) = row else { continue };
-        let econ = if r.economic_gap { " †" } else { "" };
-        let _ = writeln!(
-            s,
-            r#"<text x="18" y="{}">{}{econ}</text>"#,
-            y + 19.0,
-            esc(&short(&r.label, 46))
-        );
+        let first = y + rh / 2.0 + 4.0 * u - (lines.len() as f64 - 1.0) * line_h / 2.0;
+        for (k, l) in lines.iter().enumerate() {
+            let _ = writeln!(
+                s,
+                r#"<text x="18" y="{:.1}">{}</text>"#,
+                first + line_h * k as f64,
+                esc(l)
+            );
+        }
         for (j, oc) in map.outcomes.iter().enumerate() {
             let Some(cell) = map.cell(&r.id, &oc.id) else {
                 continue;
@@ -305,14 +382,14 @@ pub fn svg(map: &Map) -> String {
             };
             let _ = writeln!(
                 s,
-                r##"<rect x="{}" y="{}" width="{}" height="{}" fill="{fill}" stroke="{stroke}"{dash}/>"##,
+                r##"<rect x="{}" y="{:.1}" width="{}" height="{:.1}" fill="{fill}" stroke="{stroke}"{dash}/>"##,
                 x + 2.0,
                 y + 2.0,
                 col_w - 4.0,
-                row_h - 4.0
+                rh - 4.0
             );
             if cell.n_studies > 0 {
-                let rad = 3.0 + 9.0 * (cell.n_studies as f64 / max_n).sqrt();
+                let rad = 2.5 + 7.5 * (cell.n_studies as f64 / max_n).sqrt();
                 let rct =
                     cell.designs.get("rct").copied().unwrap_or(0) as f64 / cell.n_studies as f64;
                 let colour = if cell.gaps.contains(&Gap::Weak) {
@@ -324,35 +401,48 @@ pub fn svg(map: &Map) -> String {
                 };
                 let _ = writeln!(
                     s,
-                    r##"<circle cx="{}" cy="{}" r="{rad:.1}" fill="{colour}"/><text x="{}" y="{}" font-size="11">{}{}</text>"##,
-                    x + 26.0,
-                    y + row_h / 2.0,
-                    x + 42.0,
-                    y + 19.0,
+                    r##"<circle cx="{}" cy="{:.1}" r="{rad:.1}" fill="{colour}"/><text x="{}" y="{:.1}">{}</text>"##,
+                    x + 16.0,
+                    y + rh / 2.0,
+                    x + 28.0,
+                    y + rh / 2.0 + 4.0 * u,
                     cell.n_studies,
-                    if cell.pooled.is_empty() { "" } else { " ◆" }
                 );
+                if !cell.pooled.is_empty() {
+                    let (dx, dy) = (x + col_w - 9.0, y + 9.0);
+                    let _ = writeln!(
+                        s,
+                        r##"<path class="pooled" d="M{dx},{:.1} l4,4 l-4,4 l-4,-4 z" fill="#1d232b"/>"##,
+                        dy - 4.0
+                    );
+                }
             }
         }
+        y += rh;
     }
-    let y = head_h + row_h * rows.len() as f64 + 22.0;
+    let y = y + 16.0 * u;
+    let l2 = y + 22.0 * u;
     let _ = write!(
         s,
-        r##"<rect x="10" y="{}" width="14" height="14" fill="url(#hatch)" stroke="#e5c4c4"/><text x="30" y="{}">absolute gap</text>
-<rect x="130" y="{}" width="14" height="14" fill="#fff" stroke="#c77d00" stroke-dasharray="4 3"/><text x="150" y="{}">synthesis gap</text>
-<circle cx="267" cy="{}" r="7" fill="#9ecae1"/><text x="280" y="{}">weak evidence</text>
-<circle cx="387" cy="{}" r="7" fill="#08519c"/><text x="400" y="{}">mostly randomised</text>
-<text x="530" y="{}">◆ pooled result   † no economic evaluation</text>
+        r##"<g class="key"><rect x="10" y="{y:.1}" width="14" height="14" fill="url(#hatch)" stroke="#e5c4c4"/><text x="30" y="{t1:.1}">absolute gap (no study)</text>
+<rect x="{a:.1}" y="{y:.1}" width="14" height="14" fill="#fff" stroke="#c77d00" stroke-dasharray="4 3"/><text x="{at:.1}" y="{t1:.1}">synthesis gap</text>
+<circle cx="{b:.1}" cy="{c1:.1}" r="7" fill="#9ecae1"/><text x="{bt:.1}" y="{t1:.1}">weak evidence</text>
+<circle cx="17" cy="{c2:.1}" r="7" fill="#08519c"/><text x="30" y="{t2:.1}">mostly randomised</text>
+<path d="M{d:.1},{d0:.1} l5,5 l-5,5 l-5,-5 z" fill="#1d232b"/><text x="{dt:.1}" y="{t2:.1}">pooled result</text>
+<text x="{e:.1}" y="{t2:.1}">† no economic evaluation</text></g>
 "##,
-        y,
-        y + 12.0,
-        y,
-        y + 12.0,
-        y + 7.0,
-        y + 12.0,
-        y + 7.0,
-        y + 12.0,
-        y + 12.0
+        t1 = y + 12.0,
+        a = 10.0 + 190.0 * u,
+        at = 30.0 + 190.0 * u,
+        b = 17.0 + 330.0 * u,
+        bt = 30.0 + 330.0 * u,
+        c1 = y + 7.0,
+        c2 = l2 + 7.0,
+        t2 = l2 + 12.0,
+        d = 17.0 + 190.0 * u,
+        d0 = l2 + 2.0,
+        dt = 30.0 + 190.0 * u,
+        e = 30.0 + 330.0 * u,
     );
     s.push_str("</svg>\n");
     s

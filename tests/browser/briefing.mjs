@@ -1,6 +1,7 @@
 // Open a briefing page in headless Chromium: console errors, page errors,
 // any request that leaves the file, the figures with their captions and
-// alt text, then a screenshot. Prints one JSON object.
+// alt text, then a screenshot; then, as printed, the search strings shown.
+// Prints one JSON object.
 // Usage: node briefing.mjs BRIEFING.html SHOT.png
 import { chromium } from "playwright-core";
 
@@ -24,6 +25,10 @@ try {
   out.sections = await page.$$eval("h2", (hs) => hs.map((h) => h.id));
   out.prisma = await page.$$eval("[data-prisma]", (xs) => Object.fromEntries(xs.map((x) => [x.dataset.prisma, Number(x.textContent)])));
   await page.screenshot({ path: shot, fullPage: false });
+  // printed: nothing folded away, the search strings shown in full
+  await page.emulateMedia({ media: "print" });
+  out.print_details = await page.$$eval("details", (d) => d.length);
+  out.print_searches = await page.$$eval("ul.searches li", (ls) => ls.filter((l) => l.offsetHeight > 0 && l.querySelector("code")?.textContent.length > 0).length);
 } finally {
   await browser.close();
 }

@@ -138,11 +138,23 @@ fn issue_18_the_demo_briefing_says_what_the_store_says() {
         count("material") > 0,
         "the second month changes something material"
     );
+    // the new studies by name (issue 26: the diff's ids are not shown), as
+    // many as the diff has
+    let new_row = rows(&html, "included-new")[0];
+    let shown_new = new_row
+        .split("<td>")
+        .nth(2)
+        .and_then(|c| c.split("</td>").next())
+        .expect("the names");
+    assert_eq!(
+        shown_new.split("; ").count(),
+        count("included_new"),
+        "{shown_new}"
+    );
+    assert!(shown_new.contains("Arntz 2022"), "{shown_new}");
     for s in d["included_new"].as_array().expect("included_new") {
-        assert!(
-            rows(&html, "included-new")[0].contains(s.as_str().unwrap_or("")),
-            "{s}"
-        );
+        let id = s.as_str().unwrap_or("");
+        assert!(!id.contains(':') || !new_row.contains(id), "{id} shown");
     }
     // the next month closes a gap: schema therapy on suicidal behaviour
     assert!(d["gaps_closed"]
@@ -192,6 +204,13 @@ fn issue_18_the_demo_briefing_says_what_the_store_says() {
     assert_eq!(r["figures_without_caption"], 0, "{r}");
     assert_eq!(r["svgs_without_alt"], 0, "{r}");
     assert_eq!(r["forests"].as_u64(), Some(forests as u64));
+    // printed, no search string is folded away (issue 26)
+    assert_eq!(r["print_details"], 0, "{r}");
+    assert_eq!(
+        r["print_searches"].as_u64(),
+        Some(crate::support::cen_protocol().searches.len() as u64),
+        "{r}"
+    );
     for id in [
         "summary",
         "whats-new",
@@ -370,4 +389,416 @@ fn issue_18_report_needs_a_snapshot_and_says_so() {
         t.path().join("notes.txt").is_file(),
         "nothing of the user's is removed"
     );
+}
+
+/// The text a person reads: the HTML without its tags, figures and
+/// attributes (entities decoded), and the Markdown without image and link
+/// targets (file names).
+fn visible(html: &str, md: &str) -> (String, String) {
+    let body = html.split("<body>").nth(1).expect("a body");
+    let mut out = String::new();
+    let mut rest = body;
+    // the figures' SVG text is checked on its own; their attributes hold ids
+    while let Some(i) = rest.find("<svg") {
+        out.push_str(rest.get(..i).unwrap_or(""));
+        rest = rest
+            .get(i..)
+            .and_then(|r| r.find("</svg>").and_then(|j| r.get(j + 6..)))
+            .unwrap_or("");
+    }
+    out.push_str(rest);
+    // tags out; a block's end is a space, an inline tag nothing
+    let mut text = String::new();
+    let mut tag = String::new();
+    let mut inside = false;
+    for c in out.chars() {
+        match c {
+            '<' => {
+                inside = true;
+                tag.clear();
+            }
+            '>' => {
+                inside = false;
+                let name = tag.trim_start_matches('/');
+                let name = name.split_whitespace().next().unwrap_or("");
+                if !["strong", "dfn", "em", "code", "a", "span"].contains(&name) {
+                    text.push(' ');
+                }
+            }
+            c if inside => tag.push(c),
+            c => text.push(c),
+        }
+    }
+    let text = text
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    let mut m = String::new();
+    for line in md.lines() {
+        let mut l = line.to_string();
+        while let Some(i) = l.find("](") {
+            let end = l
+                .get(i..)
+                .and_then(|r| r.find(')'))
+                .map_or(l.len(), |j| i + j + 1);
+            l.replace_range(i + 1..end, "");
+        }
+        m.push_str(&l.replace('\\', "").replace("**", ""));
+        m.push('\n');
+    }
+    (text, m)
+}
+
+/// The references as listed (HTML list items, tags stripped).
+fn references(html: &str) -> Vec<String> {
+    let list = html
+        .split("<ol class=\"references\">")
+        .nth(1)
+        .and_then(|r| r.split("</ol>").next())
+        .expect("the references");
+    list.split("<li>")
+        .skip(1)
+        .map(|li| {
+            let li = li.split("</li>").next().unwrap_or("");
+            let mut t = String::new();
+            let mut inside = false;
+            for c in li.chars() {
+                match c {
+                    '<' => inside = true,
+                    '>' => inside = false,
+                    c if !inside => t.push(c),
+                    _ => {}
+                }
+            }
+            t.replace("&amp;", "&")
+                .replace("&quot;", "\"")
+                .replace("&#39;", "'")
+        })
+        .collect()
+}
+
+fn normalised(t: &str) -> String {
+    t.chars()
+        .filter(|c| c.is_alphanumeric() || c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn issue_26_the_briefing_names_studies_and_categories_never_ids() {
+    let (_t, dir, page) = demo();
+    let html = std::fs::read_to_string(&page).expect("briefing");
+    let md = std::fs::read_to_string(page.with_file_name("briefing.md")).expect("markdown");
+    let (text, md) = visible(&html, &md);
+    assert!(text.contains("Arntz 2022"), "studies by name");
+    // the map's categories, by their ids: none a person reads
+    let map = json(&[&"map", &dir, &"--json", &"-q"]);
+    let mut ids = Vec::new();
+    for axis in ["interventions", "outcomes", "populations", "designs"] {
+        for a in map[axis].as_array().expect(axis) {
+            let id = a["id"].as_str().expect("id");
+            if id.contains('.') || id.contains('_') {
+                ids.push(id.to_string());
+            }
+        }
+    }
+    assert!(ids.iter().any(|i| i == "psych.schema"), "{ids:?}");
+    for (form, t) in [("html", &text), ("markdown", &md)] {
+        for bad in [
+            "pmid:",
+            "src:",
+            "et al..",
+            "Knha",
+            "knha",
+            "Method::",
+            "REML estimator of",
+        ] {
+            assert!(!t.contains(bad), "{form} shows {bad:?}");
+        }
+        for id in &ids {
+            assert!(
+                !t.contains(id.as_str()),
+                "{form} shows the category id {id}"
+            );
+        }
+        assert!(t.contains("Knapp–Hartung"), "{form}");
+        // each term explained exactly once, at its first use
+        for why in [
+            "REML (restricted maximum likelihood)",
+            "95 % confidence interval (CI:",
+            "95 % prediction interval (PI:",
+            "I² (the share of the spread between studies",
+            "τ² (tau squared:",
+            "k (the number of studies pooled)",
+        ] {
+            assert_eq!(t.matches(why).count(), 1, "{form}: {why}");
+        }
+        assert!(t.contains("Which side is better."), "{form}");
+    }
+    // the Markdown holds the same sections as the page
+    for h in [
+        "## Summary",
+        "## What's new",
+        "## How the studies were found",
+        "## The evidence gap map",
+        "## Pooled results",
+        "## Methods",
+        "### Search strings",
+        "## References of the included studies",
+    ] {
+        assert!(md.contains(h), "{h}");
+    }
+}
+
+#[test]
+fn issue_26_references_are_one_style_by_study_name_and_each_title_once() {
+    let (_t, _dir, page) = demo();
+    let html = std::fs::read_to_string(&page).expect("briefing");
+    let refs = references(&html);
+    assert!(refs.len() > 80, "{} references", refs.len());
+    let mut names = Vec::new();
+    for r in &refs {
+        assert!(!r.contains("et al.."), "{r}");
+        assert!(!r.contains("()") && !r.contains(". ."), "{r}");
+        assert!(!r.trim_end_matches(" RETRACTED").ends_with(".."), "{r}");
+        // the study's name in bold first, then the reference
+        let bold = html
+            .split("<ol class=\"references\">")
+            .nth(1)
+            .map(|l| {
+                l.contains(&format!(
+                    "<li><strong>{}",
+                    r.split('.').next().unwrap_or("").replace('&', "&amp;")
+                ))
+            })
+            .unwrap_or(false);
+        assert!(bold, "{r}");
+        names.push(r.split(". ").next().unwrap_or("").to_lowercase());
+    }
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "ordered by study name");
+    // Vancouver-like: three authors, then et al.; year;volume(issue):pages
+    let arntz = refs
+        .iter()
+        .find(|r| r.starts_with("Arntz 2022."))
+        .expect("Arntz 2022");
+    assert!(
+        arntz.starts_with("Arntz 2022. Arntz A, Jacob GA, Lee CW, et al. Effectiveness of Predominantly Group Schema Therapy"),
+        "{arntz}"
+    );
+    assert!(arntz.contains("JAMA Psychiatry. 2022"), "{arntz}");
+    assert!(arntz.ends_with("PMID: 35234828."), "{arntz}");
+    // each title once: the longest sentence of a reference (its title) is
+    // in no other reference
+    let whole: Vec<String> = refs.iter().map(|r| normalised(r)).collect();
+    for (i, r) in refs.iter().enumerate() {
+        let title = r
+            .split(". ")
+            .skip(1)
+            .max_by_key(|p| p.len())
+            .map(normalised)
+            .unwrap_or_default();
+        if title.split(' ').count() < 5 {
+            continue;
+        }
+        for (j, other) in whole.iter().enumerate() {
+            assert!(
+                i == j || !other.contains(&title),
+                "two references share the title {title:?}:\n{r}\n{}",
+                refs[j]
+            );
+        }
+    }
+}
+
+#[test]
+fn issue_26_charts_have_a_labelled_axis_names_once_and_bounded_values() {
+    let (_t, _dir, page) = demo();
+    let folder = page.parent().expect("folder");
+    let read = |prefix: &str| -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = std::fs::read_dir(folder)
+            .expect("folder")
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(prefix) && n.ends_with(".svg"))
+            .map(|n| {
+                let s = std::fs::read_to_string(folder.join(&n)).expect("svg");
+                (n, s)
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let cumulative = read("cumulative-");
+    assert!(cumulative.len() >= 6, "{}", cumulative.len());
+    let ticks = |s: &str| -> Vec<String> {
+        s.split("<text class=\"tick\"")
+            .skip(1)
+            .filter_map(|t| t.split('>').nth(1).and_then(|x| x.split('<').next()))
+            .map(str::to_string)
+            .collect()
+    };
+    for (name, s) in &cumulative {
+        let t = ticks(s);
+        assert!(t.len() >= 3, "{name}: ticks {t:?}");
+        if name.ends_with("-rr.svg") {
+            assert!(t.iter().any(|x| x == "1"), "{name}: 1 is a tick: {t:?}");
+            assert!(s.contains("Risk ratio (log scale)"), "{name}");
+        }
+        // no value printed beyond the sensible range
+        for w in s.split(|c: char| !(c.is_ascii_digit() || c == '.')) {
+            if let Ok(x) = w.parse::<f64>() {
+                if s.contains(&format!(">{w} ["))
+                    || s.contains(&format!(", {w}]"))
+                    || s.contains(&format!("[{w},"))
+                {
+                    assert!(x <= 100.0, "{name}: {w}");
+                }
+            }
+        }
+        // a year is shown once: no row label starts with a year
+        for row in s.split("<text x=\"10\" y=\"").skip(2) {
+            let label = row
+                .split('>')
+                .nth(1)
+                .and_then(|x| x.split('<').next())
+                .unwrap_or("");
+            assert!(
+                !label.starts_with(|c: char| c.is_ascii_digit()),
+                "{name}: {label:?}"
+            );
+        }
+    }
+    // the MBT self-harm interval reached 42335.96 once: now a bound, clipped
+    let mbt = cumulative
+        .iter()
+        .find(|(n, _)| n == "cumulative-psych_mbt-self_harm_suicidality-rr.svg")
+        .expect("the MBT self-harm chart");
+    assert!(
+        mbt.1.contains("&gt;100]") || mbt.1.contains("[&lt;0.01"),
+        "{}",
+        mbt.1
+    );
+    assert!(mbt.1.contains("class=\"clipped\""));
+    // a version that did not move the estimate says so, and the caption too
+    let versions = read("versions-");
+    assert!(versions.iter().any(|(_, s)| s.contains(">unchanged<")));
+    let html = std::fs::read_to_string(&page).expect("briefing");
+    assert!(html.contains("A row reads “unchanged”"));
+}
+
+#[test]
+fn issue_26_the_printed_map_keeps_its_labels_at_8_pt_or_more() {
+    let (_t, _dir, page) = demo();
+    let svg = std::fs::read_to_string(page.with_file_name("gapmap.svg")).expect("map");
+    let attr = |s: &str, name: &str| -> Vec<f64> {
+        s.split(&format!(" {name}=\""))
+            .skip(1)
+            .filter_map(|x| x.split('"').next().and_then(|v| v.parse().ok()))
+            .collect()
+    };
+    let width = *attr(&svg, "width").first().expect("width");
+    let smallest = attr(&svg, "font-size")
+        .into_iter()
+        .fold(f64::INFINITY, f64::min);
+    // A4 less 15 mm margins: 180 mm = 680 CSS px; 1 px = 0.75 pt
+    let printed = smallest * (680.0 / width).min(1.0) * 0.75;
+    assert!(
+        printed >= 8.0,
+        "labels print at {printed:.1} pt (width {width})"
+    );
+}
+
+/// The PDF's pages (pdfinfo) and each page's text (pdftotext).
+fn pdf_pages(pdf: &std::path::Path) -> (String, Vec<String>) {
+    let info = std::process::Command::new("pdfinfo")
+        .arg(pdf)
+        .output()
+        .expect("pdfinfo (apt-get install poppler-utils)");
+    let info = String::from_utf8_lossy(&info.stdout).into_owned();
+    let n: usize = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("a page count");
+    let pages = (1..=n)
+        .map(|i| {
+            let o = std::process::Command::new("pdftotext")
+                .args(["-f", &i.to_string(), "-l", &i.to_string()])
+                .arg(pdf)
+                .arg("-")
+                .output()
+                .expect("pdftotext");
+            String::from_utf8_lossy(&o.stdout).into_owned()
+        })
+        .collect();
+    (info, pages)
+}
+
+#[test]
+fn issue_26_the_pdf_is_a4_or_letter_numbers_every_page_and_prints_the_searches() {
+    let (_t, dir, _) = demo();
+    let protocol = crate::support::cen_protocol();
+    let first = protocol.searches.first().expect("a search").query.clone();
+    // pdftotext joins a word broken at a hyphen: compare without either
+    let squash = |s: &str| {
+        s.chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect::<String>()
+    };
+    for (paper, size) in [("a4", "595.92 x 841.92"), ("letter", "612 x 792")] {
+        let out = dir.join(format!("print-{paper}"));
+        let o = lacuna(&[&"report", &dir, &"--out", &out, &"--paper", &paper]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let pdf = out.join("briefing.pdf");
+        assert!(pdf.is_file(), "a PDF ({paper}): {}", stderr(&o));
+        let (info, pages) = pdf_pages(&pdf);
+        let size_line = info
+            .lines()
+            .find(|l| l.starts_with("Page size:"))
+            .expect("size");
+        let (w, h) = {
+            let v: Vec<f64> = size_line
+                .split_whitespace()
+                .filter_map(|x| x.parse().ok())
+                .collect();
+            (v[0], v[1])
+        };
+        let (ww, wh): (f64, f64) = {
+            let v: Vec<f64> = size.split(" x ").filter_map(|x| x.parse().ok()).collect();
+            (v[0], v[1])
+        };
+        assert!(
+            (w - ww).abs() < 2.0 && (h - wh).abs() < 2.0,
+            "{paper}: {size_line}"
+        );
+        let n = pages.len();
+        assert!(n > 5, "{n} pages");
+        for (i, p) in pages.iter().enumerate() {
+            assert!(
+                p.contains(&format!("Page {} of {n}", i + 1)),
+                "{paper}: page {} has no number",
+                i + 1
+            );
+        }
+        // the text without the page footers, which may fall inside a search
+        let body: String = pages
+            .iter()
+            .flat_map(|p| p.lines())
+            .filter(|l| !(l.starts_with("Page ") && l.contains(" of ")))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let all = squash(&body);
+        assert!(
+            all.contains(&squash(&first)),
+            "{paper}: the first search string in full"
+        );
+        assert!(all.contains("Searchstrings"));
+    }
 }
