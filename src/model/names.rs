@@ -146,7 +146,8 @@ pub fn assign<K: Ord + Clone>(
             let n = match year {
                 // "Linehan 2006" + "a": the letter follows the year.
                 Some(_) => format!("{name}{letter}"),
-                None => format!("{} {letter}", name.trim_end_matches('.')),
+                // "Smith n.d.-a", as APA letters undated works.
+                None => format!("{name}-{letter}"),
             };
             out.insert(k, n);
         }
