@@ -155,10 +155,17 @@ fn has_year(name: &str) -> bool {
     })
 }
 
+/// The studies of a cumulative meta-analysis with no year of publication,
+/// and whether they all come after the dated ones.
+struct Undated {
+    names: Vec<String>,
+    last: bool,
+}
+
 /// The cumulative meta-analysis as chart rows, in the order the studies were
 /// added, each study named once; and the studies with no year, when they
 /// come last.
-fn cumulative(names: &Names, q: &PooledResult) -> (Vec<Point>, Option<Vec<String>>) {
+fn cumulative(names: &Names, q: &PooledResult) -> (Vec<Point>, Undated) {
     let mut steps: Vec<&crate::living::CumulativeStep> = q.cumulative.iter().collect();
     steps.sort_by_key(|c| c.k);
     let pts = steps
@@ -178,25 +185,22 @@ fn cumulative(names: &Names, q: &PooledResult) -> (Vec<Point>, Option<Vec<String
             }
         })
         .collect();
-    let first_undated = steps.iter().position(|c| c.year.is_none());
-    let undated = match first_undated {
-        Some(i)
-            if steps
-                .get(i..)
-                .is_some_and(|r| r.iter().all(|c| c.year.is_none())) =>
-        {
-            Some(
-                steps
-                    .get(i..)
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|c| names.study(&c.study))
-                    .collect(),
-            )
-        }
-        _ => None,
-    };
-    (pts, undated)
+    let undated: Vec<String> = steps
+        .iter()
+        .filter(|c| c.year.is_none())
+        .map(|c| names.study(&c.study))
+        .collect();
+    let last = steps
+        .iter()
+        .skip_while(|c| c.year.is_some())
+        .all(|c| c.year.is_none());
+    (
+        pts,
+        Undated {
+            names: undated,
+            last,
+        },
+    )
 }
 
 /// A file-name slug of the cell.
@@ -324,17 +328,27 @@ fn cumulative_figure(names: &Names, q: &PooledResult, name: &str, slug: &str) ->
         return None;
     }
     let (pts, undated) = cumulative(names, q);
-    let order = match &undated {
-        None => " Studies are added oldest first.".to_string(),
-        Some(u) if u.len() == pts.len() => {
-            " No study has a year of publication, so they are added in the order they were included.".to_string()
-        }
-        Some(u) => format!(
+    let u = &undated.names;
+    let order = if u.is_empty() {
+        " Studies are added oldest first.".to_string()
+    } else if u.len() == pts.len() {
+        " No study has a year of publication, so they are added in the order they were included."
+            .to_string()
+    } else if undated.last {
+        format!(
             " Studies are added oldest first; {} no year of publication and {} added last: {}.",
             if u.len() == 1 { "one has" } else { "some have" },
             if u.len() == 1 { "is" } else { "are" },
             u.join("; ")
-        ),
+        )
+    } else {
+        format!(
+            " Studies with a year of publication are added oldest first; {} no year ({}) and {} where the analysis added {}.",
+            if u.len() == 1 { "one has" } else { "some have" },
+            u.join("; "),
+            if u.len() == 1 { "is shown" } else { "are shown" },
+            if u.len() == 1 { "it" } else { "them" },
+        )
     };
     Some(Block::Figure {
         id: None,
