@@ -116,7 +116,19 @@ pub fn protocol(out: &mut dyn Write, a: ProtocolArgs) -> anyhow::Result<()> {
         p.searches.len(),
         p.exclusion_reasons.len()
     )?;
-    writeln!(out, "  synthesis: {:?} with {:?} intervals; pooled from k >= {}, prediction interval from k >= {}", p.synthesis.method, p.synthesis.test, p.synthesis.min_k_pool, p.synthesis.pi_min_k)?;
+    let test = match p.synthesis.test {
+        lacuna::meta::Test::Z => "Wald (normal)",
+        lacuna::meta::Test::T => "t",
+        lacuna::meta::Test::Knha => "Knapp–Hartung",
+        lacuna::meta::Test::Adhoc => "Knapp–Hartung (ad hoc)",
+    };
+    writeln!(out, "  synthesis: {:?} with {test} intervals; pooled from k >= {}, prediction interval from k >= {}", p.synthesis.method, p.synthesis.min_k_pool, p.synthesis.pi_min_k)?;
+    for (outcome, (left, right)) in &p.favours {
+        writeln!(
+            out,
+            "  forest plots of {outcome}: left favours {left}, right favours {right}"
+        )?;
+    }
     let triggers: Vec<String> = p
         .living
         .triggers

@@ -564,6 +564,7 @@ pub fn prisma(out: &mut dyn Write, a: PrismaArgs) -> anyhow::Result<u8> {
             ("deleted by NLM", p.excluded_other),
             ("records screened", p.records_screened),
             ("records excluded", p.records_excluded),
+            ("awaiting a decision (maybe)", p.records_awaiting),
             ("reports sought", p.dbr_sought_reports),
             ("reports not retrieved", p.dbr_notretrieved_reports),
             ("reports assessed", p.dbr_assessed),
@@ -577,6 +578,21 @@ pub fn prisma(out: &mut dyn Write, a: PrismaArgs) -> anyhow::Result<u8> {
         writeln!(out, "  databases: {}", dbs.join("; "))?;
         for r in &p.dbr_excluded {
             writeln!(out, "  excluded at full text, {}: {}", r.reason, r.n)?;
+        }
+        if p.studies_withdrawn > 0 || p.reports_withdrawn != 0 {
+            writeln!(
+                out,
+                "  counted in an earlier version and no longer: {} studies, {} reports",
+                p.studies_withdrawn, p.reports_withdrawn
+            )?;
+        }
+        if p.pairs_awaiting > 0 {
+            writeln!(
+                out,
+                "  {} pairs of records await a duplicate check (each counts as a record until then): lacuna dedup {} --review",
+                p.pairs_awaiting,
+                shell(&a.dir)
+            )?;
         }
     }
     Ok(exit::OK)

@@ -123,7 +123,13 @@ fn forests(review: &Review, protocol: &Protocol, s: &Snapshot) -> Result<Vec<For
             svg: crate::report::svg::forest(
                 &report,
                 &format!("{} × {}", name(&p.intervention), name(&p.outcome)),
-                &crate::report::svg::Favours::default(),
+                &protocol.favours.get(&p.outcome).map_or_else(
+                    crate::report::svg::Favours::default,
+                    |(l, r)| crate::report::svg::Favours {
+                        left: l.clone(),
+                        right: r.clone(),
+                    },
+                ),
             ),
         });
     }

@@ -236,6 +236,10 @@ pub struct Protocol {
     pub eutils: EutilsIdentity,
     /// Synthesis settings.
     pub synthesis: Synthesis,
+    /// `[synthesis.favours]`: per outcome id, the arm a forest plot's left
+    /// and right side favour (default: intervention left, lower is better,
+    /// as for events and severity scores).
+    pub favours: BTreeMap<String, (String, String)>,
     /// Map settings.
     pub map: MapSettings,
     /// The coding framework.
@@ -384,7 +388,7 @@ pub fn load(path: &Path) -> Result<Protocol, ProtocolError> {
 /// ```
 pub fn parse(path: &Path, text: &str) -> Result<Protocol, ProtocolError> {
     let cx = Ctx { path, text };
-    let raw: Raw = toml::from_str(text).map_err(|e| {
+    let mut raw: Raw = toml::from_str(text).map_err(|e| {
         let msg = e.message().trim().to_string();
         // toml names the offending key in the message; keep the whole of it.
         cx.err(e.span().map(|s| s.start), key_of(text, e.span()), msg)
@@ -399,6 +403,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Protocol, ProtocolError> {
             .find(|c| c.id == id)
             .map(|c| c.dimension)
     };
+    let favours_raw = raw.synthesis.as_mut().and_then(|s| s.favours.take());
+    let favours = sections::favours(&cx, favours_raw, &dim_of)?;
     let synthesis = sections::synthesis(&cx, raw.synthesis)?;
     let group_ids: Vec<String> = frame.groups.iter().map(|(id, _)| id.clone()).collect();
     let map = sections::map_settings(&cx, raw.map, &dim_of, &group_ids)?;
@@ -416,6 +422,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Protocol, ProtocolError> {
             h.finish()
         },
         text: text.to_string(),
+        favours,
         question: raw.question.primary,
         exclusion_reasons,
         dual,

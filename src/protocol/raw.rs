@@ -73,8 +73,21 @@ pub(super) struct RawSearchString {
     pub(super) query: String,
 }
 
+/// `[synthesis.favours]` values: `"lower"` / `"higher"` (which is better),
+/// or the two sides by name, `["intervention", "control"]` (left, right).
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(super) enum RawSides {
+    Word(String),
+    Pair(Vec<String>),
+    /// Anything else (a number, a table): refused with what to write.
+    Other(toml::Value),
+}
+
 #[derive(Deserialize)]
 pub(super) struct RawSynthesis {
+    #[serde(default)]
+    pub(super) favours: Option<BTreeMap<String, Spanned<RawSides>>>,
     #[serde(default)]
     pub(super) tau2_estimator: Option<Spanned<String>>,
     #[serde(default)]

@@ -2,7 +2,7 @@
 //! `[search]` (the NCBI identity and the search strings) and `[screening]`
 //! (the exclusion reasons), each read and checked by its own function.
 
-use super::raw::{RawMap, RawScreening, RawSearch, RawSynthesis};
+use super::raw::{RawMap, RawScreening, RawSearch, RawSides, RawSynthesis};
 use super::{
     Ctx, DimensionKind, EutilsIdentity, Living, MapSettings, ProtocolError, Reason, SearchString,
     Synthesis, Trigger,
@@ -61,6 +61,49 @@ pub(super) fn synthesis(cx: &Ctx, raw: Option<RawSynthesis>) -> Result<Synthesis
         s.pi_min_k = k.max(2);
     }
     Ok(s)
+}
+
+/// `[synthesis.favours]`: for an outcome, which side of a forest plot's line
+/// of no difference favours which arm, as (left, right). `"lower"` (lower is
+/// better: intervention left), `"higher"` (control left), or two names.
+pub(super) fn favours(
+    cx: &Ctx,
+    raw: Option<std::collections::BTreeMap<String, Spanned<RawSides>>>,
+    dim_of: &dyn Fn(&str) -> Option<DimensionKind>,
+) -> Result<std::collections::BTreeMap<String, (String, String)>, ProtocolError> {
+    let mut out = std::collections::BTreeMap::new();
+    for (outcome, v) in raw.unwrap_or_default() {
+        let at = Some(v.span().start);
+        let key = format!("synthesis.favours.{outcome}");
+        if dim_of(&outcome) != Some(DimensionKind::Outcome) {
+            return Err(cx.err(
+                at,
+                key,
+                format!("{outcome:?} is not an outcome category of [[coding.outcome]]"),
+            ));
+        }
+        let (i, c) = ("intervention".to_string(), "control".to_string());
+        let sides = match v.into_inner() {
+            RawSides::Word(w) if w.eq_ignore_ascii_case("lower") => (i, c),
+            RawSides::Word(w) if w.eq_ignore_ascii_case("higher") => (c, i),
+            RawSides::Pair(p) if p.len() == 2 && p.iter().all(|x| !x.trim().is_empty()) => {
+                let mut it = p.into_iter().map(|x| x.trim().to_string());
+                match (it.next(), it.next()) {
+                    (Some(l), Some(r)) => (l, r),
+                    _ => (i, c),
+                }
+            }
+            _ => {
+                return Err(cx.err(
+                    at,
+                    key,
+                    "give \"lower\" (lower is better), \"higher\", or the two sides by name, e.g. [\"intervention\", \"control\"] (left, right)".into(),
+                ))
+            }
+        };
+        out.insert(outcome, sides);
+    }
+    Ok(out)
 }
 
 /// `[map]`: gap thresholds and layout; `dim_of` says which dimension an id is in.

@@ -208,3 +208,69 @@ fn issue_26_imported_files_are_counted_under_their_database() {
     );
     assert_prisma_adds_up(&p, "two imports");
 }
+
+fn cen_with_favours(
+    block: &str,
+) -> Result<lacuna::protocol::Protocol, lacuna::protocol::ProtocolError> {
+    let text = std::fs::read_to_string(root().join("protocols/complex-emotional-needs.toml"))
+        .expect("protocol");
+    let start = text
+        .find("[synthesis.favours]")
+        .expect("the demo protocol states its sides");
+    let end = text[start..].find("\n\n").map_or(text.len(), |e| start + e);
+    let text = format!("{}{block}{}", &text[..start], &text[end..]);
+    lacuna::protocol::parse(Path::new("p.toml"), &text)
+}
+
+#[test]
+fn issue_26_the_protocol_says_which_side_of_a_forest_plot_favours_which_arm() {
+    let p = cen_with_favours(
+        "[synthesis.favours]\nquality_of_life = \"higher\"\nsymptoms = \"lower\"\ncarer_outcomes = [\"carers' support\", \"usual care\"]\n",
+    )
+    .expect("valid");
+    let side = |o: &str| p.favours.get(o).map(|(l, r)| (l.as_str(), r.as_str()));
+    assert_eq!(side("quality_of_life"), Some(("control", "intervention")));
+    assert_eq!(side("symptoms"), Some(("intervention", "control")));
+    assert_eq!(
+        side("carer_outcomes"),
+        Some(("carers' support", "usual care"))
+    );
+    assert_eq!(side("costs"), None);
+    let e = cen_with_favours("[synthesis.favours]\n\"psych.dbt\" = \"lower\"\n")
+        .expect_err("not an outcome");
+    assert!(e.to_string().contains("synthesis.favours"), "{e}");
+    assert!(e.to_string().contains("not an outcome"), "{e}");
+    let e = cen_with_favours("[synthesis.favours]\nsymptoms = 3\n").expect_err("a number");
+    assert!(e.to_string().contains("\"higher\""), "{e}");
+    let e = cen_with_favours("[synthesis.favours]\nsymptoms = \"better\"\n").expect_err("bad word");
+    assert!(e.to_string().contains("\"lower\""), "{e}");
+    assert!(e.line > 0, "the error names the line");
+}
+
+#[test]
+fn issue_26_the_briefings_forest_plots_say_which_side_favours_the_intervention() {
+    let (_t, dir) = demo();
+    let v2 = dir.join("reports/v2");
+    let forest = std::fs::read_to_string(v2.join("forest-psych_dbt-self_harm_suicidality-rr.svg"))
+        .expect("forest");
+    let left = forest.find("Favours intervention").expect("left label");
+    let right = forest.find("Favours control").expect("right label");
+    let x = |at: usize| -> f64 {
+        let head = &forest[..at];
+        let tag = head.rfind("<text").expect("text element");
+        head[tag..]
+            .split(" x=\"")
+            .nth(1)
+            .and_then(|v| v.split('"').next())
+            .and_then(|v| v.parse().ok())
+            .expect("x")
+    };
+    assert!(
+        x(left) < x(right),
+        "intervention on the left for self-harm (lower is better)"
+    );
+    let html = std::fs::read_to_string(v2.join("briefing.html")).expect("briefing");
+    assert!(html.contains(
+        "the protocol states that a study left of the line of no difference favours intervention"
+    ));
+}

@@ -72,6 +72,32 @@ pub(super) fn sentence(b: &Briefing<'_>, p: &PooledResult, terms: &mut Terms) ->
 fn sides(b: &Briefing<'_>, p: &PooledResult) -> Line {
     let m = p.measure.as_str();
     let outcome = label(b.map, &p.outcome);
+    if let Some((left, right)) = b.protocol.favours.get(&p.outcome) {
+        // The protocol says which side is better for this outcome.
+        let (side, arm) = if p.estimate < 0.0 {
+            ("left", left)
+        } else {
+            ("right", right)
+        };
+        let here = if p.ci_crosses_null() {
+            format!(
+                " Here the pooled estimate ({}) lies {side} of the line, but its interval crosses it, so neither side is shown to be better.",
+                num(m, p.estimate)
+            )
+        } else {
+            format!(
+                " Here the pooled estimate ({}) and its whole interval lie {side} of the line: the evidence favours {arm}.",
+                num(m, p.estimate)
+            )
+        };
+        return vec![
+            Inline::Strong("Which side is better.".into()),
+            Inline::Text(format!(
+                " For {}, the protocol states that a study left of the line of no difference favours {left} and one right of it favours {right}; the forest plot is labelled so.{here}",
+                lower_first(outcome)
+            )),
+        ];
+    }
     let rule = if is_ratio(m) {
         format!(
             "left of the line of no difference (a {} below 1) a study saw fewer events of {} with the intervention than with the control, which favours the intervention when the event counted is a harm (an episode of self-harm, an admission); right of the line, more events with the intervention.",
