@@ -81,7 +81,7 @@ pub(super) enum RawSides {
     Word(String),
     Pair(Vec<String>),
     /// Anything else (a number, a table): refused with what to write.
-    Other(toml::Value),
+    Other(#[expect(dead_code, reason = "only matched, to refuse it with advice")] toml::Value),
 }
 
 #[derive(Deserialize)]
