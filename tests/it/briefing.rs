@@ -798,5 +798,30 @@ fn issue_26_the_pdf_is_a4_or_letter_numbers_every_page_and_prints_the_searches()
             "{paper}: the first search string in full"
         );
         assert!(all.contains("Searchstrings"));
+        // No page ends on a heading: it goes to the next page with its text.
+        let html = std::fs::read_to_string(out.join("briefing.html")).expect("html");
+        let headings: Vec<String> = html
+            .split("<h3")
+            .skip(1)
+            .chain(html.split("<h2").skip(1))
+            .filter_map(|h| h.split_once('>').and_then(|(_, r)| r.split("</h").next()))
+            .map(|t| t.split('<').next().unwrap_or("").trim().to_string())
+            .filter(|t| t.len() > 12)
+            .collect();
+        assert!(headings.len() > 5, "{headings:?}");
+        for (i, p) in pages.iter().enumerate() {
+            let last = p
+                .lines()
+                .filter(|l| !l.trim().is_empty() && !(l.starts_with("Page ") && l.contains(" of ")))
+                .last()
+                .unwrap_or("")
+                .trim()
+                .to_string();
+            assert!(
+                last.len() < 8 || !headings.iter().any(|h| h.starts_with(&last)),
+                "{paper}: page {} ends on the heading {last:?}",
+                i + 1
+            );
+        }
     }
 }

@@ -191,7 +191,10 @@ ul.searches li {{ margin-bottom: 6px; }} ol.references li {{ margin-bottom: 4px;
 @media print {{
   body {{ max-width: none; margin: 0; padding: 0; font-size: 10.5pt; line-height: 1.4; }}
   h1 {{ font-size: 18pt; margin-top: 0; }} h2 {{ font-size: 14pt; margin-top: 18pt; }} h3 {{ font-size: 12pt; }}
-  h1, h2, h3 {{ break-after: avoid; page-break-after: avoid; }}
+  h1, h2, h3 {{ break-after: avoid; page-break-after: avoid; break-inside: avoid; page-break-inside: avoid; }}
+  /* Chromium may still leave a heading last on a page: each heading carries
+     room for the lines after it, so it moves to the next page with them. */
+  h3::after {{ content: ""; display: block; height: 8em; margin-bottom: -8em; }}
   figure, figcaption, thead, tr, ol.references li, .sides {{ break-inside: avoid; page-break-inside: avoid; }}
   figure svg {{ border: none; }}
   table {{ font-size: 9.5pt; width: 100%; }} figcaption, .note, .sides {{ font-size: 9.5pt; }}
