@@ -289,13 +289,16 @@ pub fn pool_cells(protocol: &Protocol, effects: &[(i64, EffectRow)]) -> (Vec<Poo
                     pi,
                     i2: f.i2,
                     tau2: f.tau2,
+                    // In words, as a reader sees it on the map's page.
                     method: format!(
                         "{:?}, {}",
                         s.method,
-                        serde_json::to_value(s.test)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_string))
-                            .unwrap_or_default()
+                        match s.test {
+                            meta::Test::Z => "Wald CI",
+                            meta::Test::T => "t CI",
+                            meta::Test::Knha => "Knapp–Hartung CI",
+                            meta::Test::Adhoc => "Knapp–Hartung (ad hoc) CI",
+                        }
                     ),
                     studies: Vec::new(),
                     record_ids,
