@@ -129,16 +129,7 @@ pub fn run(out: &Path, reporter: &dyn Reporter, pdf: bool) -> Result<DemoReport,
     snapshot(&mut review, &protocol, "month 1")?;
 
     reporter.message("month 2: the update brings the next month's records");
-    living_step::update(
-        &mut review,
-        &protocol,
-        &Source::Files(vec![input("month-2.jsonl")]),
-        &UpdateOptions {
-            database: Some(DATABASE.into()),
-            ..UpdateOptions::default()
-        },
-        reporter,
-    )?;
+    update(&mut review, &protocol, &input("month-2.jsonl"), reporter)?;
     decide(&mut review, &input("month-2-decisions.csv"))?;
     super::evidence::extract_import(&mut review, &protocol, &input("month-2-effects.csv"))?;
     snapshot(&mut review, &protocol, "month 2")?;
@@ -156,16 +147,7 @@ pub fn run(out: &Path, reporter: &dyn Reporter, pdf: bool) -> Result<DemoReport,
     }
 
     reporter.message("month 3: the next batch arrives, left for you to screen");
-    let next = living_step::update(
-        &mut review,
-        &protocol,
-        &Source::Files(vec![input("month-3.jsonl")]),
-        &UpdateOptions {
-            database: Some(DATABASE.into()),
-            ..UpdateOptions::default()
-        },
-        reporter,
-    )?;
+    let next = update(&mut review, &protocol, &input("month-3.jsonl"), reporter)?;
     Ok(DemoReport {
         unscreened: next.new,
         review: out.to_path_buf(),
@@ -174,6 +156,25 @@ pub fn run(out: &Path, reporter: &dyn Reporter, pdf: bool) -> Result<DemoReport,
         diff,
         pdf: w.pdf,
     })
+}
+
+/// One month's update from the demo's batch file.
+fn update(
+    review: &mut Review,
+    protocol: &crate::protocol::Protocol,
+    batch: &Path,
+    reporter: &dyn Reporter,
+) -> Result<living_step::UpdateReport, Error> {
+    living_step::update(
+        review,
+        protocol,
+        &Source::Files(vec![batch.to_path_buf()]),
+        &UpdateOptions {
+            database: Some(DATABASE.into()),
+            ..UpdateOptions::default()
+        },
+        reporter,
+    )
 }
 
 fn decide(review: &mut Review, path: &Path) -> Result<(), Error> {

@@ -54,6 +54,13 @@ fn ticks(lo: f64, hi: f64, measure: Measure) -> Vec<f64> {
         }
         return t;
     }
+    linear_ticks(lo, hi)
+}
+
+/// Nice ticks on a linear axis between lo and hi (steps of 1, 2, 2.5 or 5
+/// times a power of ten; at most six intervals), shared with the briefing's
+/// interval charts.
+pub(crate) fn linear_ticks(lo: f64, hi: f64) -> Vec<f64> {
     let span = (hi - lo).max(1e-12);
     let raw = span / 5.0;
     let mag = 10f64.powf(raw.log10().floor());

@@ -518,15 +518,11 @@ impl Review {
             let n: i64 = c.query_row(sql, [mark], |r| r.get(0))?;
             Ok(n.max(0) as u64)
         };
-        let mut per_database = Vec::new();
-        let mut old_deleted = 0u64;
-        {
-            let mut st = c.prepare(
-                "SELECT s.kind, s.name, s.format, s.database, count(DISTINCT rs.record_id)
-                 FROM record_sources rs JOIN sources s ON s.id = rs.source_id
-                 WHERE s.id > ?1 GROUP BY s.id",
-            )?;
-            let rows = st.query_map([since.source], |r| {
+        // Records per database, from a query whose rows are (kind, name,
+        // format, database, count) per source.
+        let per_source = |sql: &str, args: &[i64]| -> Result<Vec<(String, u64)>, StoreError> {
+            let mut st = c.prepare(sql)?;
+            let rows = st.query_map(rusqlite::params_from_iter(args), |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
@@ -535,38 +531,38 @@ impl Review {
                     r.get::<_, i64>(4)?,
                 ))
             })?;
-            let mut by: std::collections::BTreeMap<String, u64> = Default::default();
+            let mut out = Vec::new();
             for row in rows {
                 let (kind, name, format, database, n) = row?;
-                let db = database_name(&kind, &name, format.as_deref(), database);
-                *by.entry(db).or_default() += n.max(0) as u64;
+                out.push((
+                    database_name(&kind, &name, format.as_deref(), database),
+                    n.max(0) as u64,
+                ));
             }
-            // A deletion notice for a record stored before the mark is what
-            // this version's search found of it: identified, then removed
-            // (PRISMA's "removed for other reasons").
-            let mut st = c.prepare(
-                "SELECT s.kind, s.name, s.format, s.database, count(DISTINCT r.id)
-                 FROM deletions d JOIN sources s ON s.id = d.source_id
-                 JOIN records r ON r.pmid = d.pmid
-                 WHERE s.id > ?1 AND r.id <= ?2 AND r.deleted = 1 GROUP BY s.id",
-            )?;
-            let rows = st.query_map([since.source, mark], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                    r.get::<_, i64>(4)?,
-                ))
-            })?;
-            for row in rows {
-                let (kind, name, format, database, n) = row?;
-                let db = database_name(&kind, &name, format.as_deref(), database);
-                *by.entry(db).or_default() += n.max(0) as u64;
-                old_deleted += n.max(0) as u64;
-            }
-            per_database.extend(by);
+            Ok(out)
+        };
+        let found = per_source(
+            "SELECT s.kind, s.name, s.format, s.database, count(DISTINCT rs.record_id)
+             FROM record_sources rs JOIN sources s ON s.id = rs.source_id
+             WHERE s.id > ?1 GROUP BY s.id",
+            &[since.source],
+        )?;
+        // A deletion notice for a record stored before the mark is what this
+        // version's search found of it: identified, then removed (PRISMA's
+        // "removed for other reasons").
+        let deleted_old = per_source(
+            "SELECT s.kind, s.name, s.format, s.database, count(DISTINCT r.id)
+             FROM deletions d JOIN sources s ON s.id = d.source_id
+             JOIN records r ON r.pmid = d.pmid
+             WHERE s.id > ?1 AND r.id <= ?2 AND r.deleted = 1 GROUP BY s.id",
+            &[since.source, mark],
+        )?;
+        let old_deleted: u64 = deleted_old.iter().map(|(_, n)| n).sum();
+        let mut by: std::collections::BTreeMap<String, u64> = Default::default();
+        for (db, n) in found.into_iter().chain(deleted_old) {
+            *by.entry(db).or_default() += n;
         }
+        let per_database: Vec<(String, u64)> = by.into_iter().collect();
         let ta = |label: &str| -> Result<u64, StoreError> {
             q(&format!(
                 "SELECT count(*) FROM ({TA_LATEST}) WHERE label = '{label}'"

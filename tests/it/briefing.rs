@@ -812,8 +812,10 @@ fn issue_26_the_pdf_is_a4_or_letter_numbers_every_page_and_prints_the_searches()
         for (i, p) in pages.iter().enumerate() {
             let last = p
                 .lines()
-                .filter(|l| !l.trim().is_empty() && !(l.starts_with("Page ") && l.contains(" of ")))
-                .last()
+                .rfind(|l| {
+                    let footer = l.starts_with("Page ") && l.contains(" of ");
+                    !l.trim().is_empty() && !footer
+                })
                 .unwrap_or("")
                 .trim()
                 .to_string();

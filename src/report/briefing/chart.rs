@@ -86,21 +86,7 @@ pub(super) fn ticks(lo: f64, hi: f64, ratio: bool) -> Vec<f64> {
         }
         return t;
     }
-    let span = (hi - lo).max(1e-12);
-    let raw = span / 5.0;
-    let mag = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
-        .iter()
-        .map(|m| m * mag)
-        .find(|s| span / s <= 6.0)
-        .unwrap_or(mag * 10.0);
-    let mut t = Vec::new();
-    let mut x = (lo / step).ceil() * step;
-    while x <= hi + 1e-12 && t.len() < 20 {
-        t.push(if x.abs() < step * 1e-9 { 0.0 } else { x });
-        x += step;
-    }
-    t
+    crate::report::svg::linear_ticks(lo, hi)
 }
 
 fn tick_label(x: f64, ratio: bool) -> String {

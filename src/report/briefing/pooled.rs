@@ -72,45 +72,7 @@ pub(super) fn sentence(b: &Briefing<'_>, p: &PooledResult, terms: &mut Terms) ->
 fn sides(b: &Briefing<'_>, p: &PooledResult) -> Line {
     let m = p.measure.as_str();
     let outcome = label(b.map, &p.outcome);
-    if let Some((left, right)) = b.protocol.favours.get(&p.outcome) {
-        // The protocol says which side is better for this outcome.
-        let (side, arm) = if p.estimate < 0.0 {
-            ("left", left)
-        } else {
-            ("right", right)
-        };
-        let here = if p.ci_crosses_null() {
-            format!(
-                " Here the pooled estimate ({}) lies {side} of the line, but its interval crosses it, so neither side is shown to be better.",
-                num(m, p.estimate)
-            )
-        } else {
-            format!(
-                " Here the pooled estimate ({}) and its whole interval lie {side} of the line: the evidence favours {arm}.",
-                num(m, p.estimate)
-            )
-        };
-        return vec![
-            Inline::Strong("Which side is better.".into()),
-            Inline::Text(format!(
-                " For {}, the protocol states that a study left of the line of no difference favours {left} and one right of it favours {right}; the forest plot is labelled so.{here}",
-                lower_first(outcome)
-            )),
-        ];
-    }
-    let rule = if is_ratio(m) {
-        format!(
-            "left of the line of no difference (a {} below 1) a study saw fewer events of {} with the intervention than with the control, which favours the intervention when the event counted is a harm (an episode of self-harm, an admission); right of the line, more events with the intervention.",
-            lower_first(&p.scale),
-            lower_first(outcome)
-        )
-    } else {
-        format!(
-            "left of the line of no difference (a {} below 0) a study saw lower scores on {} with the intervention than with the control, which favours the intervention when a lower score is better (fewer symptoms, less distress); right of the line, higher scores, which favour the intervention when a higher score is better (quality of life, functioning).",
-            lower_first(&p.scale),
-            lower_first(outcome)
-        )
-    };
+    let stated = b.protocol.favours.get(&p.outcome);
     let side = if p.estimate < 0.0 { "left" } else { "right" };
     let here = if p.ci_crosses_null() {
         format!(
@@ -118,14 +80,38 @@ fn sides(b: &Briefing<'_>, p: &PooledResult) -> Line {
             num(m, p.estimate)
         )
     } else {
+        // Which arm that side favours, when the protocol says so.
+        let arm = stated
+            .map(|(l, r)| if side == "left" { l } else { r })
+            .map(|a| format!(": the evidence favours {a}"))
+            .unwrap_or_default();
         format!(
-            " Here the pooled estimate ({}) and its whole interval lie {side} of the line.",
+            " Here the pooled estimate ({}) and its whole interval lie {side} of the line{arm}.",
             num(m, p.estimate)
+        )
+    };
+    let rule = if let Some((left, right)) = stated {
+        // The protocol says which side is better for this outcome.
+        format!(
+            " For {}, the protocol states that a study left of the line of no difference favours {left} and one right of it favours {right}; the forest plot is labelled so.",
+            lower_first(outcome)
+        )
+    } else if is_ratio(m) {
+        format!(
+            " In the forest plot, left of the line of no difference (a {} below 1) a study saw fewer events of {} with the intervention than with the control, which favours the intervention when the event counted is a harm (an episode of self-harm, an admission); right of the line, more events with the intervention.",
+            lower_first(&p.scale),
+            lower_first(outcome)
+        )
+    } else {
+        format!(
+            " In the forest plot, left of the line of no difference (a {} below 0) a study saw lower scores on {} with the intervention than with the control, which favours the intervention when a lower score is better (fewer symptoms, less distress); right of the line, higher scores, which favour the intervention when a higher score is better (quality of life, functioning).",
+            lower_first(&p.scale),
+            lower_first(outcome)
         )
     };
     vec![
         Inline::Strong("Which side is better.".into()),
-        Inline::Text(format!(" In the forest plot, {rule}{here}")),
+        Inline::Text(format!("{rule}{here}")),
     ]
 }
 
