@@ -579,11 +579,25 @@ pub fn prisma(out: &mut dyn Write, a: PrismaArgs) -> anyhow::Result<u8> {
         for r in &p.dbr_excluded {
             writeln!(out, "  excluded at full text, {}: {}", r.reason, r.n)?;
         }
-        if p.studies_withdrawn > 0 || p.reports_withdrawn != 0 {
+        if p.records_carried_over > 0 {
             writeln!(
                 out,
-                "  counted in an earlier version and no longer: {} studies, {} reports",
+                "  records of earlier versions still awaiting screening then, in this flow: {}",
+                p.records_carried_over
+            )?;
+        }
+        if p.studies_withdrawn > 0 || p.reports_withdrawn > 0 {
+            writeln!(
+                out,
+                "  counted in the version before and no longer: {} studies, {} reports",
                 p.studies_withdrawn, p.reports_withdrawn
+            )?;
+        }
+        if p.reports_from_earlier > 0 {
+            writeln!(
+                out,
+                "  reports of earlier records counted again (a decision or code changed): {}",
+                p.reports_from_earlier
             )?;
         }
         if p.pairs_awaiting > 0 {

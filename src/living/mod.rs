@@ -62,16 +62,27 @@ pub struct Prisma {
     pub total_reports: u64,
     /// Records set aside as "maybe", awaiting a decision (not a PRISMA box).
     pub records_awaiting: u64,
-    /// Studies counted in an earlier version that this one no longer counts
-    /// (merged into another study, or excluded on a second look): previous
-    /// + new − this = total. Zero in a review where nothing went back.
+    /// Records of earlier versions still awaiting screening when the version
+    /// before was taken (no decision, or maybe), screened in this version's
+    /// flow with the records it brought: identified + carried over −
+    /// duplicates − `excluded_automatic` − `excluded_other` = screened. Not a
+    /// PRISMA2020 package field; zero when every record was screened in the
+    /// version that brought it.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub records_carried_over: u64,
+    /// Studies of the version before that no study of this one continues
+    /// (every report excluded on a second look, merged into another study,
+    /// or withdrawn): previous − withdrawn + new = total.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub studies_withdrawn: u64,
-    /// Reports counted in an earlier version that this one no longer counts,
-    /// as above; negative when reports of records first stored in an earlier
-    /// version were added in this one.
-    #[serde(default, skip_serializing_if = "is_zero_i")]
-    pub reports_withdrawn: i64,
+    /// Reports of the version before that this one no longer counts.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub reports_withdrawn: u64,
+    /// Reports counted now that neither the version before counted nor this
+    /// version's flow screened (a record of an earlier version whose decision
+    /// or codes changed): previous − withdrawn + new + these = total.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub reports_from_earlier: u64,
     /// Unresolved pairs of records that may be duplicates, awaiting a person's
     /// check (`lacuna dedup --review`): each still counts as a record.
     #[serde(default, skip_serializing_if = "is_zero")]
@@ -79,10 +90,6 @@ pub struct Prisma {
 }
 
 fn is_zero(n: &u64) -> bool {
-    *n == 0
-}
-
-fn is_zero_i(n: &i64) -> bool {
     *n == 0
 }
 
@@ -285,6 +292,9 @@ pub struct Marks {
     pub source: i64,
     /// Largest record id.
     pub record: i64,
+    /// Largest decision id.
+    #[serde(default)]
+    pub decision: i64,
 }
 
 /// The screening figures a version's Methods reports.

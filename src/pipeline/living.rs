@@ -634,6 +634,7 @@ fn build(
         marks: Marks {
             source: marks.source,
             record: marks.record,
+            decision: marks.decision,
         },
         map,
         screening: Some(screening(review, protocol)?),
@@ -735,25 +736,36 @@ fn included_studies(review: &Review, map: &Map) -> Result<Vec<IncludedStudy>, Er
 /// The PRISMA 2020 counts of a version. The first version uses the
 /// new-review template (everything is new); from the second on, the
 /// updated-review template: the identification and screening boxes count
-/// only what this version brought (the searches and imports after the
-/// previous version, and the records they stored), `previous_*` are the
-/// previous version's totals, and previous + new = total.
+/// only this version's flow (the searches and imports after the previous
+/// version, the records they stored, and earlier records still awaiting
+/// screening then), `previous_*` are the previous version's totals, and
+/// previous − withdrawn + new = total.
 fn prisma(
     review: &Review,
     included: &[IncludedStudy],
     previous: Option<&Snapshot>,
 ) -> Result<Prisma, Error> {
-    let since = previous
-        .map(|p| StoreMarks {
+    let since = match previous {
+        // Snapshots taken before they kept their marks: read them back.
+        Some(p) if p.marks == Marks::default() => {
+            review.marks_of_snapshot(p.version, &p.created_at)?
+        }
+        Some(p) => StoreMarks {
             source: p.marks.source,
             record: p.marks.record,
-        })
-        .unwrap_or_default();
+            decision: p.marks.decision,
+        },
+        None => StoreMarks::default(),
+    };
     let f = review.flow_counts(since)?;
-    let fresh = review.keys_after(since.record)?;
+    let flow = review.flow_keys(since)?;
     let database_results: u64 = f.per_database.iter().map(|(_, n)| n).sum();
     let done: Vec<&IncludedStudy> = included.iter().filter(|s| !s.ongoing).collect();
-    let old_reports: BTreeSet<&str> = previous
+    let reports_now: BTreeSet<&str> = done
+        .iter()
+        .flat_map(|s| s.reports.iter().map(|r| r.key.as_str()))
+        .collect();
+    let reports_before: BTreeSet<&str> = previous
         .map(|p| {
             p.included
                 .iter()
@@ -763,29 +775,26 @@ fn prisma(
         })
         .unwrap_or_default();
     let total_studies = done.len() as u64;
-    let total_reports: u64 = done.iter().map(|s| s.reports.len() as u64).sum();
+    let total_reports = reports_now.len() as u64;
     // A study is new when none of its reports was a report of an included
-    // study before; its reports (and new reports of earlier studies) are the
-    // new reports, which came through this version's screening.
+    // study before; the others continue a study of the version before.
     let new_studies = done
         .iter()
         .filter(|s| {
             s.reports
                 .iter()
-                .all(|r| !old_reports.contains(r.key.as_str()))
+                .all(|r| !reports_before.contains(r.key.as_str()))
         })
         .count() as u64;
-    let new_reports = done
+    let new_reports = reports_now
         .iter()
-        .flat_map(|s| s.reports.iter())
-        .filter(|r| fresh.contains(&r.key))
+        .filter(|k| flow.contains(**k) && !reports_before.contains(**k))
         .count() as u64;
-    let ongoing_reports = included
+    let reports_from_earlier = reports_now
         .iter()
-        .filter(|s| s.ongoing)
-        .flat_map(|s| s.reports.iter())
-        .filter(|r| fresh.contains(&r.key))
+        .filter(|k| !flow.contains(**k) && !reports_before.contains(**k))
         .count() as u64;
+    let reports_withdrawn = reports_before.difference(&reports_now).count() as u64;
     let (previous_studies, previous_reports) = previous
         .map(|p| (p.prisma.total_studies, p.prisma.total_reports))
         .unwrap_or_default();
@@ -802,17 +811,33 @@ fn prisma(
             n: *n,
         })
         .collect();
+    // Included reports of this flow that are not reports of a completed
+    // study: of ongoing studies (protocols, registrations), or not coded.
+    let in_any: BTreeSet<&str> = included
+        .iter()
+        .flat_map(|s| s.reports.iter().map(|r| r.key.as_str()))
+        .collect();
+    let ongoing_reports = included
+        .iter()
+        .filter(|s| s.ongoing)
+        .flat_map(|s| s.reports.iter())
+        .filter(|r| flow.contains(&r.key) && !reports_now.contains(r.key.as_str()))
+        .count() as u64;
     if ongoing_reports > 0 {
         dbr_excluded.push(ReasonCount {
             reason: "ongoing study (protocol or registration; no results yet)".into(),
             n: ongoing_reports,
         });
     }
-    let accounted = new_reports + dbr_excluded.iter().map(|r| r.n).sum::<u64>();
-    if assessed > accounted {
+    let uncoded = review
+        .included_keys()?
+        .iter()
+        .filter(|k| flow.contains(*k) && !in_any.contains(k.as_str()))
+        .count() as u64;
+    if uncoded > 0 {
         dbr_excluded.push(ReasonCount {
-            reason: "not yet coded".into(),
-            n: assessed - accounted,
+            reason: "included, not coded yet".into(),
+            n: uncoded,
         });
     }
     Ok(Prisma {
@@ -842,8 +867,10 @@ fn prisma(
         total_studies,
         total_reports,
         records_awaiting: f.maybe,
+        records_carried_over: f.carried_over,
         studies_withdrawn: (previous_studies + new_studies).saturating_sub(total_studies),
-        reports_withdrawn: (previous_reports + new_reports) as i64 - total_reports as i64,
+        reports_withdrawn,
+        reports_from_earlier,
         pairs_awaiting: review.pairs_awaiting()?,
     })
 }

@@ -247,6 +247,13 @@ pub fn svg(p: &Prisma, updated: bool) -> String {
     for d in &p.database_specific_results {
         ident_lines.push((format!("  {}", d.database), None, Some(d.n)));
     }
+    if p.records_carried_over > 0 {
+        ident_lines.push((
+            "Awaiting screening from the version before".to_string(),
+            Some("records_carried_over"),
+            Some(p.records_carried_over),
+        ));
+    }
     // per-database lines carry their own numbers, without a field
     let ident_lines: Vec<(String, Option<&str>, Option<u64>)> = ident_lines
         .into_iter()
@@ -285,6 +292,18 @@ pub fn svg(p: &Prisma, updated: bool) -> String {
             ),
         ],
     };
+    let mut removed = removed;
+    if p.pairs_awaiting > 0 {
+        // Never silent: pairs a person has not yet checked still count twice.
+        removed.lines.insert(
+            2,
+            (
+                "Pairs awaiting a duplicate check (each still counted)".into(),
+                Some("pairs_awaiting"),
+                Some(p.pairs_awaiting),
+            ),
+        );
+    }
     let row1 = box_height(&ident).max(box_height(&removed));
     y += row1 + 40.0;
     let screened = Box {
@@ -297,7 +316,7 @@ pub fn svg(p: &Prisma, updated: bool) -> String {
             Some(p.records_screened),
         )],
     };
-    let excluded = Box {
+    let mut excluded = Box {
         x: side_x,
         y,
         w: side_w,
@@ -307,6 +326,13 @@ pub fn svg(p: &Prisma, updated: bool) -> String {
             Some(p.records_excluded),
         )],
     };
+    if p.records_awaiting > 0 {
+        excluded.lines.push((
+            "Awaiting a decision (maybe)".into(),
+            Some("records_awaiting"),
+            Some(p.records_awaiting),
+        ));
+    }
     y += box_height(&screened) + 30.0;
     let sought = Box {
         x: left,
@@ -547,6 +573,28 @@ mod tests {
         );
         assert_eq!(n("dbr_excluded"), "design, 2");
         assert_eq!(n("website_results"), "NA");
+    }
+
+    #[test]
+    fn carried_over_records_maybes_and_unchecked_pairs_are_drawn_only_when_there_are_some() {
+        let plain = svg(&sample(), true);
+        for f in ["records_carried_over", "records_awaiting", "pairs_awaiting"] {
+            assert!(!plain.contains(&format!("data-prisma=\"{f}\"")), "{f}");
+        }
+        let p = Prisma {
+            records_carried_over: 5,
+            records_awaiting: 2,
+            pairs_awaiting: 1,
+            ..sample()
+        };
+        let s = svg(&p, true);
+        for (f, n) in [
+            ("records_carried_over", 5),
+            ("records_awaiting", 2),
+            ("pairs_awaiting", 1),
+        ] {
+            assert!(s.contains(&format!("data-prisma=\"{f}\">{n}<")), "{f}");
+        }
     }
 
     #[test]

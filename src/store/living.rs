@@ -419,14 +419,21 @@ impl Review {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FlowCounts {
     /// Records identified per database (PubMed for harvests; for files the
-    /// database named at import, else the format's source), each record
-    /// counted once per database: by the searches and imports since the mark.
+    /// database named at import, else the format's source) by the searches
+    /// and imports since the mark, each record counted once per search or
+    /// import (a record two searches found is identified twice, then counted
+    /// once more among the duplicates).
     pub per_database: Vec<(String, u64)>,
     /// Distinct records brought since the mark, not merged into another.
     pub distinct: u64,
-    /// Of those, records deleted by NLM.
+    /// Records stored before the mark that were still awaiting screening
+    /// then (no decision, or maybe) and are current: this version's flow
+    /// screens them with the new ones.
+    pub carried_over: u64,
+    /// Records deleted by NLM: of those brought since the mark, and earlier
+    /// ones whose deletion notice came after it.
     pub deleted: u64,
-    /// Of those, current records (not deleted, not merged).
+    /// Current records of this flow: brought since the mark, or carried over.
     pub current: u64,
     /// Current records with no title/abstract decision.
     pub undecided: u64,
@@ -445,25 +452,37 @@ pub struct FlowCounts {
 }
 
 /// How far the store had come at a moment: the largest source (search or
-/// import) and record ids. A version's PRISMA flow counts what came after
-/// the previous version's marks.
+/// import), record and decision ids. A version's PRISMA flow counts what
+/// came after the previous version's marks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StoreMarks {
     /// Largest `sources` id.
     pub source: i64,
     /// Largest `records` id.
     pub record: i64,
+    /// Largest `decisions` id.
+    pub decision: i64,
 }
 
 /// One search or import: database, search-string id or file, the start of
 /// a since-last window, when it finished.
 pub type SearchLogRow = (String, String, Option<String>, String);
 
+/// The records of a version's flow: those stored after the record mark
+/// `?1`, and earlier current ones whose latest title/abstract decision up to
+/// the decision mark `?2` was none or maybe (still awaiting screening then).
+const FLOW: &str = "flow AS (
+    SELECT r.id, r.deleted, r.id > ?1 AS fresh FROM records r
+    WHERE r.id > ?1 OR (r.deleted = 0 AND coalesce(
+        (SELECT d.label FROM decisions d WHERE d.record_id = r.id
+           AND d.stage IN ('title_abstract', 'resolution') AND d.id <= ?2
+         ORDER BY d.id DESC LIMIT 1), 'maybe') = 'maybe'))";
+
 /// The latest title/abstract (or resolution) label of each current record
-/// brought after the record mark `?1`.
+/// of the flow.
 const TA_LATEST: &str =
-    "SELECT d.record_id, d.label FROM decisions d JOIN records r ON r.id = d.record_id
-    WHERE r.deleted = 0 AND r.id > ?1 AND d.stage IN ('title_abstract', 'resolution')
+    "SELECT d.record_id, d.label FROM decisions d JOIN flow f ON f.id = d.record_id
+    WHERE f.deleted = 0 AND d.stage IN ('title_abstract', 'resolution')
       AND d.id = (SELECT max(id) FROM decisions e WHERE e.record_id = d.record_id
                   AND e.stage IN ('title_abstract', 'resolution'))";
 
@@ -497,25 +516,42 @@ impl Review {
         Ok(StoreMarks {
             source: q("SELECT coalesce(max(id), 0) FROM sources")?,
             record: q("SELECT coalesce(max(id), 0) FROM records")?,
+            decision: q("SELECT coalesce(max(id), 0) FROM decisions")?,
         })
     }
 
-    /// Keys of the records first stored after the record mark `after`.
-    pub fn keys_after(&self, after: i64) -> Result<BTreeSet<String>, StoreError> {
-        let mut st = self.conn.prepare("SELECT key FROM records WHERE id > ?1")?;
-        let rows = st.query_map([after], |r| r.get(0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+    /// The marks of a snapshot taken before snapshots kept them: its records
+    /// from its per-record states (exact), its sources and decisions from
+    /// their times up to when it was taken.
+    pub fn marks_of_snapshot(&self, id: i64, created_at: &str) -> Result<StoreMarks, StoreError> {
+        let q = |sql: &str, p: &dyn rusqlite::ToSql| -> Result<i64, StoreError> {
+            Ok(self.conn.query_row(sql, [p], |r| r.get(0))?)
+        };
+        Ok(StoreMarks {
+            source: q(
+                "SELECT coalesce(max(id), 0) FROM sources WHERE coalesce(finished_at, started_at) <= ?1",
+                &created_at,
+            )?,
+            record: q(
+                "SELECT coalesce(max(record_id), 0) FROM snapshot_records WHERE snapshot_id = ?1",
+                &id,
+            )?,
+            decision: q(
+                "SELECT coalesce(max(id), 0) FROM decisions WHERE at <= ?1",
+                &created_at,
+            )?,
+        })
     }
 
     /// The counts of a PRISMA 2020 flow diagram for what came after `since`:
     /// records identified by the searches and imports after its source mark,
-    /// and the fate of the records first stored after its record mark
-    /// (`StoreMarks::default()` for the whole review).
+    /// and the fate of the records of the flow (see [`FlowCounts`]):
+    /// `StoreMarks::default()` for the whole review.
     pub fn flow_counts(&self, since: StoreMarks) -> Result<FlowCounts, StoreError> {
         let c = &self.conn;
-        let mark = since.record;
+        let (mark, dmark) = (since.record, since.decision);
         let q = |sql: &str| -> Result<u64, StoreError> {
-            let n: i64 = c.query_row(sql, [mark], |r| r.get(0))?;
+            let n: i64 = c.query_row(&format!("WITH {FLOW} {sql}"), [mark, dmark], |r| r.get(0))?;
             Ok(n.max(0) as u64)
         };
         // Records per database, from a query whose rows are (kind, name,
@@ -569,7 +605,7 @@ impl Review {
             ))
         };
         let decided = q(&format!("SELECT count(*) FROM ({TA_LATEST})"))?;
-        let current = q("SELECT count(*) FROM records WHERE deleted = 0 AND id > ?1")?;
+        let current = q("SELECT count(*) FROM flow WHERE deleted = 0")?;
         let ft_latest = format!(
             "SELECT d.record_id, d.label, d.reason FROM decisions d
              JOIN ({TA_LATEST}) t ON t.record_id = d.record_id AND t.label = 'include'
@@ -579,10 +615,10 @@ impl Review {
         let mut ft_excluded = Vec::new();
         {
             let mut st = c.prepare(&format!(
-                "SELECT coalesce(reason, 'no reason given'), count(*) FROM ({ft_latest})
+                "WITH {FLOW} SELECT coalesce(reason, 'no reason given'), count(*) FROM ({ft_latest})
                  WHERE label = 'exclude' GROUP BY 1 ORDER BY 2 DESC, 1"
             ))?;
-            let rows = st.query_map([mark], |r| {
+            let rows = st.query_map([mark, dmark], |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
             })?;
             for row in rows {
@@ -597,9 +633,9 @@ impl Review {
         )?;
         Ok(FlowCounts {
             per_database,
-            distinct: q("SELECT count(*) FROM records WHERE deleted <> 2 AND id > ?1")?
-                + old_deleted,
-            deleted: q("SELECT count(*) FROM records WHERE deleted = 1 AND id > ?1")? + old_deleted,
+            distinct: q("SELECT count(*) FROM flow WHERE fresh AND deleted <> 2")? + old_deleted,
+            carried_over: q("SELECT count(*) FROM flow WHERE NOT fresh")?,
+            deleted: q("SELECT count(*) FROM flow WHERE fresh AND deleted = 1")? + old_deleted,
             current,
             undecided: current.saturating_sub(decided),
             maybe: ta("maybe")?,
@@ -609,6 +645,16 @@ impl Review {
             ft_assessed: q(&format!("SELECT count(*) FROM ({ft_latest})"))?,
             ft_excluded,
         })
+    }
+
+    /// Keys of the current records of a version's flow (see
+    /// [`Review::flow_counts`]): the reports this version's screening saw.
+    pub fn flow_keys(&self, since: StoreMarks) -> Result<BTreeSet<String>, StoreError> {
+        let mut st = self.conn.prepare(&format!(
+            "WITH {FLOW} SELECT r.key FROM flow f JOIN records r ON r.id = f.id WHERE f.deleted = 0"
+        ))?;
+        let rows = st.query_map([since.record, since.decision], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Completed harvests and file imports: what was searched, and when

@@ -298,8 +298,24 @@ impl Review {
         Ok(out)
     }
 
-    /// Records whose latest decision is `include`, or `None` when the review
-    /// has no decisions at all (then every record counts as included).
+    /// Keys of the current records whose latest decision (any stage) is
+    /// `include` (none while the review has no decision).
+    pub fn included_keys(&self) -> Result<BTreeSet<String>, StoreError> {
+        let mut st = self.conn.prepare(
+            "SELECT r.key FROM decisions d JOIN records r ON r.id = d.record_id
+             WHERE r.deleted = 0
+               AND d.id = (SELECT max(id) FROM decisions e WHERE e.record_id = d.record_id)
+               AND d.label = 'include'",
+        )?;
+        let keys = st
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<BTreeSet<String>, _>>()?;
+        Ok(keys)
+    }
+
+    /// Row ids of the records whose latest decision (any stage) is include;
+    /// `None` while the review has no decision at all (then every record
+    /// counts as included).
     pub fn included(&self) -> Result<Option<BTreeSet<i64>>, StoreError> {
         let any: i64 = self
             .conn

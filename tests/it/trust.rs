@@ -133,9 +133,13 @@ fn issue_26_the_demo_leaves_next_month_to_screen() {
         month3.contains(&key),
         "{key} is from the third month, first in the queue"
     );
-    // Version 2 and its briefing do not count them.
+    // Version 2 was taken before they came: its flow holds none of them.
     let p2 = json(&[&"prisma", &dir, &"--snapshot", &"2", &"--json"]);
-    assert_eq!(p2["excluded_automatic"], 0);
+    let month2 = std::fs::read_to_string(root().join("corpus/month-2.jsonl")).expect("month 2");
+    assert_eq!(
+        p2["database_results"].as_u64(),
+        Some(month2.lines().filter(|l| !l.trim().is_empty()).count() as u64)
+    );
 }
 
 #[test]
@@ -273,4 +277,51 @@ fn issue_26_the_briefings_forest_plots_say_which_side_favours_the_intervention()
     assert!(html.contains(
         "the protocol states that a study left of the line of no difference favours intervention"
     ));
+}
+
+#[test]
+fn issue_26_records_screened_a_version_after_they_came_count_in_that_versions_flow() {
+    let (_t, dir) = demo();
+    // Version 3 freezes month 3 unscreened ...
+    let o = lacuna(&[&"snapshot", &dir, &"--label", &"month 3 arrives", &"-q"]);
+    assert_eq!(o.status.code(), Some(0), "snapshot 3: {}", stderr(&o));
+    let p3 = json(&[&"prisma", &dir, &"--snapshot", &"3", &"--json"]);
+    assert_prisma_adds_up(&p3, "version 3");
+    assert_eq!(p3["database_results"], 40);
+    assert_eq!(p3["excluded_automatic"], 40, "no person screened them yet");
+    assert_eq!(p3["records_screened"], 0);
+    // ... and version 4 screens them: they are its flow, not lost between two.
+    let o = lacuna(&[
+        &"decide",
+        &dir,
+        &"--from",
+        &root().join("corpus/month-3-decisions.csv"),
+        &"--reviewer",
+        &"zoe",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "decide: {}", stderr(&o));
+    let o = lacuna(&[&"snapshot", &dir, &"--label", &"month 3 screened", &"-q"]);
+    assert_eq!(o.status.code(), Some(0), "snapshot 4: {}", stderr(&o));
+    let p4 = json(&[&"prisma", &dir, &"--snapshot", &"4", &"--json"]);
+    assert_prisma_adds_up(&p4, "version 4");
+    let included = std::fs::read_to_string(root().join("corpus/month-3-decisions.csv"))
+        .expect("labels")
+        .lines()
+        .filter(|l| l.contains(",include"))
+        .count() as u64;
+    assert_eq!(p4["database_results"], 0, "nothing new was searched");
+    assert_eq!(p4["records_carried_over"], 40);
+    assert_eq!(p4["records_screened"], 40);
+    assert_eq!(p4["dbr_sought_reports"], included);
+    assert_eq!(
+        p4["total_studies"].as_u64(),
+        p3["total_studies"]
+            .as_u64()
+            .map(|t| t + p4["new_studies"].as_u64().unwrap_or(0))
+    );
+    let text = stdout(&lacuna(&[&"prisma", &dir, &"--snapshot", &"4"]));
+    assert!(
+        text.contains("awaiting screening then, in this flow: 40"),
+        "{text}"
+    );
 }

@@ -24,9 +24,14 @@ pub(super) fn blocks(b: &Briefing<'_>) -> Vec<Block> {
             alt: "PRISMA 2020 flow diagram".into(),
             caption: vec![
                 Inline::Text(format!(
-                    "PRISMA 2020 (Preferred Reporting Items for Systematic reviews and Meta-Analyses) flow diagram{}: records identified, screened and included, with counts from the review's store. “Marked as ineligible by automation tools” counts the records no person screened because the stopping rule allowed screening to stop; “removed for other reasons” counts the records PubMed deleted. The counts are also in ",
+                    "PRISMA 2020 (Preferred Reporting Items for Systematic reviews and Meta-Analyses) flow diagram{}: records identified, screened and included, with counts from the review's store{}. “Marked as ineligible by automation tools” counts the records no person has screened: left by the stopping rule, or still waiting to be screened; “removed for other reasons” counts the records PubMed deleted. The counts are also in ",
                     if updated {
                         " for an updated review (previous studies + new studies = total)"
+                    } else {
+                        ""
+                    },
+                    if updated {
+                        "; the identification and screening boxes count only what this version brought, with any records of the version before that were still waiting to be screened then"
                     } else {
                         ""
                     }
