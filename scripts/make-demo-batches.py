@@ -12,11 +12,12 @@ Writes into corpus/:
   metapsy-trials.jsonl   a record for every Metapsy trial the corpus lacks
   month-1.jsonl          every record published up to CUTOFF (2021)
   month-2.jsonl          "the next month": the records published after it
-  month-3.jsonl          the month after: the corpus records whose year the
-                         collector could not see (and no effect row names),
-                         left unscreened by the demo so that there is
-                         screening to try; its labels are in
-                         month-3-decisions.csv for `lacuna simulate` and tests
+  month-3.jsonl          the month after: older papers the databases indexed
+                         late, i.e. every fifth corpus record of month 1 (in
+                         source-id order) that no effect row names; left
+                         unscreened by the demo so that there is screening to
+                         try; their labels are in month-3-decisions.csv (for
+                         `lacuna simulate` and the tests)
   month-N-decisions.csv  the screening labels of each batch (trials: include)
   month-N-effects.csv    the effect sheet of each batch (lacuna extract format):
                          BPD severity as SMD (Hedges' g from means and SDs),
@@ -170,12 +171,16 @@ def main():
     def month_of_year(y):
         return 2 if (y or 0) > CUTOFF else 1
 
-    with_effects = set(key_of.values())
+    # The effect sheets name corpus records by bare PMID or by key.
+    with_effects = set(key_of.values()) | {f"pmid:{k}" for k in key_of.values() if k.isdigit()}
+    late = [r["source_id"] for r in sorted(corpus, key=lambda r: r["source_id"])
+            if month_of_year(r.get("year")) == 1 and key(r) not in with_effects]
+    late = set(late[::5])
     batches = {1: [], 2: [], 3: []}
     labels = {1: [], 2: [], 3: []}
     for rec in corpus:
         m = month_of_year(rec.get("year"))
-        if rec.get("year") is None and key(rec) not in with_effects:
+        if rec["source_id"] in late:
             m = 3
         batches[m].append(rec)
         d = label_of.get(rec["source_id"]) or label_of.get(str(rec.get("pmid")))

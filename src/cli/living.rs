@@ -500,6 +500,9 @@ pub fn report(out: &mut dyn Write, bars: &Bars, a: ReportArgs) -> anyhow::Result
     if let Some(n) = &w.pdf_note {
         bars.message(&format!("no PDF: {n}"));
     }
+    for n in &w.notes {
+        bars.message(&format!("note: {n}"));
+    }
     if a.json {
         serde_json::to_writer_pretty(&mut *out, &w)?;
         writeln!(out)?;

@@ -26,6 +26,9 @@ pub struct Written {
     pub pdf: Option<PathBuf>,
     /// Why there is no PDF, when there is none.
     pub pdf_note: Option<String>,
+    /// What a person should know about how the briefing was made (a version
+    /// from an older Lacuna, a protocol that no longer reads).
+    pub notes: Vec<String>,
     /// The version reported and the one it is compared with.
     pub version: i64,
     /// The earlier version.
@@ -330,15 +333,30 @@ pub fn report(
     // protocol, the map, the pooled rows, the screening figures), never the
     // review as it is now. Snapshots taken before Lacuna kept these fall
     // back on the review as it is (their briefing says so in Methods).
+    let mut notes = Vec::new();
     let frozen_protocol = match &s.protocol_text {
-        Some(t) => Some(
-            crate::protocol::parse(
-                Path::new(&format!("protocol.toml (as of version {})", s.version)),
-                t,
-            )
-            .map_err(Error::from)?,
-        ),
-        None => None,
+        Some(t) => match crate::protocol::parse(
+            Path::new(&format!("protocol.toml (as of version {})", s.version)),
+            t,
+        ) {
+            Ok(p) => Some(p),
+            // A protocol this Lacuna no longer reads (a check added since):
+            // the briefing uses today's protocol for its wording, and says so.
+            Err(e) => {
+                notes.push(format!(
+                    "version {}'s protocol no longer reads ({e}); its wording and search strings come from the protocol given now",
+                    s.version
+                ));
+                None
+            }
+        },
+        None => {
+            notes.push(format!(
+                "version {} was taken by a Lacuna that did not freeze its protocol, map and screening figures: those parts of the briefing come from the review as it is now",
+                s.version
+            ));
+            None
+        }
     };
     let protocol = frozen_protocol.as_ref().unwrap_or(protocol);
     let since = match since {
@@ -447,6 +465,7 @@ pub fn report(
         markdown,
         pdf: pdf_path,
         pdf_note,
+        notes,
         version: s.version,
         since,
     })

@@ -1059,9 +1059,9 @@ pub fn diff(
     };
     let (a, b) = (load(review, from)?, load(review, to)?);
     let c = review.record_changes(from, to)?;
-    // Records as readers name them (first author and year), for the lists
-    // a person reads; the ids stay in the JSON.
-    let briefs = review.briefs()?;
+    // Records as readers name them (first author and year, from their
+    // version as of `to`, so the names never change), for the lists a person
+    // reads; the ids stay in the JSON.
     let mut record_names = BTreeMap::new();
     for r in c
         .revised
@@ -1070,20 +1070,18 @@ pub fn diff(
         .chain(&c.deleted)
         .chain(&c.new)
     {
-        if let Some(br) = briefs.get(&r.id) {
-            let parts = crate::model::names::NameParts {
-                first_author: br.first_author.clone(),
-                journal: br.journal.clone(),
-                title: br.title.clone(),
-                year: br.year,
-                label: None,
-            };
-            let id = match r.pmid {
-                Some(p) => p.to_string(),
-                None => r.key.clone(),
-            };
-            record_names.insert(id, crate::model::names::base_name(&parts));
-        }
+        let parts = crate::model::names::NameParts {
+            first_author: r.first_author.clone(),
+            journal: r.journal.clone(),
+            title: r.title.clone(),
+            year: r.year,
+            label: None,
+        };
+        let id = match r.pmid {
+            Some(p) => p.to_string(),
+            None => r.key.clone(),
+        };
+        record_names.insert(id, crate::model::names::base_name(&parts));
     }
     let records = RecordsDiff {
         new: record_ids(c.new),
@@ -1091,7 +1089,8 @@ pub fn diff(
         retracted: record_ids(c.retracted),
         deleted: record_ids(c.deleted),
     };
-    // The later version's protocol, as it stood, says what is material.
+    // The later version's protocol, as it stood, says what is material (as
+    // the briefing does: today's protocol when it no longer reads).
     let frozen = b
         .protocol_text
         .as_deref()

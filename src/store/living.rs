@@ -141,6 +141,15 @@ pub struct RecordRef {
     pub key: String,
     /// PMID.
     pub pmid: Option<u64>,
+    /// First author, journal, title and year of the record's version as of
+    /// the later snapshot (so that a diff names it the same way for ever).
+    pub first_author: Option<String>,
+    /// Journal.
+    pub journal: Option<String>,
+    /// Title.
+    pub title: String,
+    /// Year.
+    pub year: Option<i32>,
 }
 
 impl Review {
@@ -383,8 +392,12 @@ impl Review {
     pub fn record_changes(&self, from: i64, to: i64) -> Result<RecordChanges, StoreError> {
         let query = |cond: &str| -> Result<Vec<RecordRef>, StoreError> {
             let sql = format!(
-                "SELECT r.id, r.key, r.pmid FROM snapshot_records t
+                "SELECT r.id, r.key, r.pmid, json_extract(v.json, '$.authors[0]'),
+                        json_extract(v.json, '$.journal'), coalesce(json_extract(v.json, '$.title'), r.title),
+                        json_extract(v.json, '$.year')
+                 FROM snapshot_records t
                  JOIN records r ON r.id = t.record_id
+                 LEFT JOIN record_versions v ON v.record_id = t.record_id AND v.version = t.version
                  LEFT JOIN snapshot_records f ON f.snapshot_id = ?1 AND f.record_id = t.record_id
                  WHERE t.snapshot_id = ?2 AND ({cond})
                  ORDER BY r.pmid IS NULL, r.pmid, r.key"
@@ -397,6 +410,14 @@ impl Review {
                     pmid: r
                         .get::<_, Option<i64>>(2)?
                         .and_then(|p| u64::try_from(p).ok()),
+                    first_author: r.get::<_, Option<String>>(3).ok().flatten(),
+                    journal: r.get::<_, Option<String>>(4).ok().flatten(),
+                    title: r
+                        .get::<_, Option<String>>(5)
+                        .ok()
+                        .flatten()
+                        .unwrap_or_default(),
+                    year: r.get::<_, Option<i32>>(6).ok().flatten(),
                 })
             })?;
             Ok(rows.collect::<Result<_, _>>()?)
