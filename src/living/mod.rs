@@ -591,7 +591,7 @@ pub fn diff(from: &Snapshot, to: &Snapshot, records: RecordsDiff, triggers: &[Tr
         .map(|a| {
             (
                 a.id.clone(),
-                a.label.split(" (").next().unwrap_or(&a.label).to_string(),
+                crate::model::short_label(&a.label).to_string(),
             )
         })
         .collect();

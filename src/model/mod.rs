@@ -17,6 +17,18 @@ use std::fmt;
 /// `extract` and `meta`, which do not import each other).
 pub const Z975: f64 = 1.959_963_984_540_054;
 
+/// A category's label without its parenthesised gloss, as running text and
+/// tight figures show it.
+///
+/// ```
+/// use lacuna::model::short_label;
+/// assert_eq!(short_label("Older adults (65+)"), "Older adults");
+/// assert_eq!(short_label("Schema therapy"), "Schema therapy");
+/// ```
+pub fn short_label(label: &str) -> &str {
+    label.split(" (").next().unwrap_or(label)
+}
+
 /// Version of the JSON Lines record format written by `lacuna parse`.
 pub const SCHEMA_VERSION: u32 = 1;
 

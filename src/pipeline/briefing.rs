@@ -81,7 +81,7 @@ fn forests(review: &Review, protocol: &Protocol, s: &Snapshot) -> Result<Vec<For
             .categories
             .iter()
             .find(|c| c.id == id)
-            .map_or(id, |c| c.label.split(" (").next().unwrap_or(&c.label))
+            .map_or(id, |c| crate::model::short_label(&c.label))
             .to_string()
     };
     let mut out = Vec::new();
@@ -407,7 +407,7 @@ pub fn report(
     };
     let methods = match &s.screening {
         Some(m) => methods(m),
-        None => methods(&living_step::screening(review, protocol)?),
+        None => methods(&super::version::screening(review, protocol)?),
     };
     let b = Briefing {
         snapshot: &s,

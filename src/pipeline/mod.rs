@@ -25,6 +25,7 @@ mod pool;
 pub mod records;
 pub mod screening;
 pub mod session;
+pub mod version;
 
 pub use folder::{find_protocol, keep_protocol, load_protocol};
 pub use pool::{measure_code, pool, Favours, PoolAnalysis, PoolConfig, PoolOutcome};

@@ -409,6 +409,28 @@ fn one_row_per_study(
         if same.len() < 2 {
             continue;
         }
+        // Rows of one study for two outcomes: a pool is of one outcome.
+        let outcome = table
+            .headers()
+            .iter()
+            .find(|h| h.eq_ignore_ascii_case("outcome"))
+            .and_then(|h| sheet.column(h, keep).ok());
+        if let Some(oc) = &outcome {
+            let of = |j: usize| oc.get(j).map_or("", |c| c.trim());
+            if let Some(j) = same
+                .iter()
+                .copied()
+                .find(|j| !of(*j).eq_ignore_ascii_case(of(i)))
+            {
+                let (a, b) = (line(i.min(j)), line(i.max(j)));
+                return Err(format!(
+                    "study {l:?} has rows for two outcomes in one analysis ({}; rows {a} and {b}:                      {:?} and {:?}): a pool is of one outcome; give `lacuna pool` a sheet with                      the rows of one outcome at a time",
+                    measure_code(measure),
+                    of(i.min(j)),
+                    of(i.max(j))
+                ));
+            }
+        }
         let Some(cmp) = &comparison else {
             let a = same.first().map_or(0, |x| line(*x));
             let b = same.get(1).map_or(0, |x| line(*x));

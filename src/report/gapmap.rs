@@ -226,7 +226,7 @@ pub fn svg(map: &Map) -> String {
     /// Words over at most `lines` lines of at most `n` characters; the
     /// last line ends in "…" when words are left over.
     fn wrap(s: &str, n: usize, lines: usize) -> Vec<String> {
-        let s = s.split(" (").next().unwrap_or(s);
+        let s = crate::model::short_label(s);
         let mut out: Vec<String> = Vec::new();
         let mut cur = String::new();
         let mut words = s.split_whitespace().peekable();
@@ -277,7 +277,7 @@ pub fn svg(map: &Map) -> String {
             None,
             Some(r),
             wrap(
-                &format!("{}{econ}", r.label.split(" (").next().unwrap_or(&r.label)),
+                &format!("{}{econ}", crate::model::short_label(&r.label)),
                 row_chars.saturating_sub(2),
                 2,
             ),
@@ -470,7 +470,7 @@ fn filter_text(map: &Map) -> String {
 }
 
 fn short(s: &str, n: usize) -> String {
-    let s = s.split(" (").next().unwrap_or(s);
+    let s = crate::model::short_label(s);
     if s.chars().count() <= n {
         s.to_string()
     } else {

@@ -651,6 +651,20 @@ fn issue_26_two_rows_of_one_study_are_refused_unless_a_comparison_tells_them_apa
     );
     let f = write(
         t.path(),
+        "outcomes.csv",
+        "study,outcome,comparison,yi,vi\nA,symptoms,x vs y,0.1,0.04\nB,symptoms,,0.2,0.03\nA,quality_of_life,x vs z,0.3,0.05\n",
+    );
+    bad(
+        &[&"pool", &"--data", &f, &"--measure", &"GEN"],
+        3,
+        &[
+            "rows for two outcomes",
+            "\"symptoms\" and \"quality_of_life\"",
+            "one outcome at a time",
+        ],
+    );
+    let f = write(
+        t.path(),
         "same.csv",
         "study,comparison,yi,vi\nA,x vs y,0.1,0.04\nB,,0.2,0.03\nA,x vs y,0.3,0.05\n",
     );

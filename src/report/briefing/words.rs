@@ -200,7 +200,7 @@ pub(super) fn label<'m>(map: &'m Map, id: &'m str) -> &'m str {
 
 /// A label without its parenthesised gloss ("Older adults (65+)" → "Older adults").
 pub(super) fn short_label(l: &str) -> &str {
-    l.split(" (").next().unwrap_or(l)
+    crate::model::short_label(l)
 }
 
 /// A cell as readers name it: "Schema therapy × Self-harm and suicidality".
