@@ -385,7 +385,15 @@ pub fn report(
         .collect();
     let map = match &s.map {
         Some(m) => m.clone(),
-        None => evidence::map(review, protocol, Filter::default())?.0,
+        None => {
+            if s.protocol_text.is_some() {
+                notes.push(format!(
+                    "version {}'s frozen map could not be read by this Lacuna: the map comes from the review as it is now",
+                    s.version
+                ));
+            }
+            evidence::map(review, protocol, Filter::default())?.0
+        }
     };
     let fail = |path: &Path, source: std::io::Error| Error::Write {
         path: path.to_path_buf(),

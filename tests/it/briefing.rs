@@ -557,7 +557,7 @@ fn issue_26_the_briefing_names_studies_and_categories_never_ids() {
 
 #[test]
 fn issue_26_references_are_one_style_by_study_name_and_each_title_once() {
-    let (_t, _dir, page) = demo();
+    let (_t, dir, page) = demo();
     let html = std::fs::read_to_string(&page).expect("briefing");
     let refs = references(&html);
     assert!(refs.len() > 80, "{} references", refs.len());
@@ -614,6 +614,25 @@ fn issue_26_references_are_one_style_by_study_name_and_each_title_once() {
                 refs[j]
             );
         }
+    }
+    // and from the other side: every title of an included report of version
+    // 2, however short, stands in exactly one reference
+    let review = lacuna::store::Review::open(&dir).expect("open");
+    let v2 = lacuna::pipeline::living::load(&review, 2).expect("version 2");
+    let titles: std::collections::BTreeSet<String> = v2
+        .included
+        .iter()
+        .filter(|s| !s.ongoing)
+        .flat_map(|s| s.reports.iter().map(|r| normalised(&r.title)))
+        .filter(|t| !t.is_empty())
+        .collect();
+    assert!(titles.len() > 50, "{} titles", titles.len());
+    for t in &titles {
+        let n = whole.iter().filter(|r| r.contains(t.as_str())).count();
+        assert!(
+            n == 1 || (n > 1 && titles.iter().any(|u| u != t && u.contains(t.as_str()))),
+            "the title {t:?} stands in {n} references"
+        );
     }
 }
 

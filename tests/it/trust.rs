@@ -341,3 +341,31 @@ fn issue_26_records_screened_a_version_after_they_came_count_in_that_versions_fl
         "{text}"
     );
 }
+
+#[test]
+fn issue_26_a_version_whose_frozen_map_a_later_lacuna_cannot_read_still_opens_and_says_so() {
+    let (t, dir) = demo();
+    // What a later Lacuna would meet if the map's shape moved on: a frozen
+    // map it cannot read (the triggers that keep versions immutable are
+    // lifted for the test only).
+    {
+        let db = rusqlite::Connection::open(dir.join("lacuna.db")).expect("db");
+        db.execute_batch(
+            "DROP TRIGGER snapshots_immutable;
+             UPDATE snapshots SET json = json_set(json, '$.map', json('{\"cells\": 7}')) WHERE id = 1;",
+        )
+        .expect("tamper");
+    }
+    let out = t.path().join("v1");
+    let o = lacuna(&[&"report", &dir, &"--snapshot", &"1", &"--out", &out, &"--no-pdf"]);
+    assert_eq!(o.status.code(), Some(0), "report: {}", stderr(&o));
+    assert!(
+        stderr(&o).contains("frozen map could not be read"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(out.join("briefing.html").is_file());
+    // The rest of the version reads as it was frozen.
+    let p1 = json(&[&"prisma", &dir, &"--snapshot", &"1", &"--json"]);
+    assert_prisma_adds_up(&p1, "version 1");
+}
