@@ -439,7 +439,7 @@ pub fn report(
                     } else {
                         st.name.clone()
                     },
-                    reason: o.reason.label().to_string(),
+                    reason: o.reason,
                 })
             })
             .collect(),

@@ -357,7 +357,15 @@ fn issue_26_a_version_whose_frozen_map_a_later_lacuna_cannot_read_still_opens_an
         .expect("tamper");
     }
     let out = t.path().join("v1");
-    let o = lacuna(&[&"report", &dir, &"--snapshot", &"1", &"--out", &out, &"--no-pdf"]);
+    let o = lacuna(&[
+        &"report",
+        &dir,
+        &"--snapshot",
+        &"1",
+        &"--out",
+        &out,
+        &"--no-pdf",
+    ]);
     assert_eq!(o.status.code(), Some(0), "report: {}", stderr(&o));
     assert!(
         stderr(&o).contains("frozen map could not be read"),

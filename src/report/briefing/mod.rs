@@ -109,8 +109,8 @@ pub enum PaperSize {
 pub struct OffGrid {
     /// The study as readers name it.
     pub study: String,
-    /// Why it is not on the grid, in plain words.
-    pub reason: String,
+    /// Why it is not on the grid.
+    pub reason: crate::gapmap::Reason,
 }
 
 /// Everything the briefing shows.

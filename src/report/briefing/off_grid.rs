@@ -4,6 +4,7 @@
 
 use super::doc::{text, Block, Row};
 use super::OffGrid;
+use crate::gapmap::Reason;
 
 /// The section's blocks (none when every included study is on the grid).
 pub(super) fn blocks(off_grid: &[OffGrid]) -> Vec<Block> {
@@ -12,6 +13,22 @@ pub(super) fn blocks(off_grid: &[OffGrid]) -> Vec<Block> {
     }
     let mut v: Vec<&OffGrid> = off_grid.iter().collect();
     v.sort_by(|x, y| x.study.cmp(&y.study));
+    let ongoing = v.iter().filter(|o| o.reason == Reason::Ongoing).count();
+    let done = v.len() - ongoing;
+    let studies = |n: usize| if n == 1 { "study" } else { "studies" };
+    let mut why = Vec::new();
+    if done > 0 {
+        why.push(format!(
+            "{done} completed {} with no intervention or no outcome of the coding frame (counted in the flow diagram's total)",
+            studies(done)
+        ));
+    }
+    if ongoing > 0 {
+        why.push(format!(
+            "{ongoing} ongoing {} (a protocol or registration, shown in their cells as ongoing and counted once they report)",
+            studies(ongoing)
+        ));
+    }
     vec![
         Block::Heading {
             level: 2,
@@ -21,11 +38,14 @@ pub(super) fn blocks(off_grid: &[OffGrid]) -> Vec<Block> {
         Block::Para {
             class: None,
             text: text(format!(
-                "{} included {} not drawn on the map, because the coding frame gives {} no intervention or no outcome of the grid. {} counted in the flow diagram's total.",
+                "{} included {} not counted on the map: {}.",
                 v.len(),
-                if v.len() == 1 { "study is" } else { "studies are" },
-                if v.len() == 1 { "it" } else { "them" },
-                if v.len() == 1 { "It is" } else { "They are" },
+                if v.len() == 1 {
+                    "study is"
+                } else {
+                    "studies are"
+                },
+                why.join("; and ")
             )),
         },
         Block::Table {
@@ -36,7 +56,7 @@ pub(super) fn blocks(off_grid: &[OffGrid]) -> Vec<Block> {
                 .map(|o| Row {
                     change: None,
                     material: false,
-                    cells: vec![text(o.study.as_str()), text(o.reason.as_str())],
+                    cells: vec![text(o.study.as_str()), text(o.reason.label())],
                 })
                 .collect(),
         },
@@ -53,11 +73,11 @@ mod tests {
         let w = super::super::doc::write(&blocks(&[
             OffGrid {
                 study: "Zanarini 2018".into(),
-                reason: "no outcome of the grid".into(),
+                reason: Reason::NoOutcome,
             },
             OffGrid {
                 study: "Hilden 2021".into(),
-                reason: "no intervention of the grid".into(),
+                reason: Reason::Ongoing,
             },
         ]));
         assert!(w
@@ -65,13 +85,15 @@ mod tests {
             .contains("<h2 id=\"off-grid\">Included but not on the grid</h2>"));
         assert!(w
             .markdown
-            .contains("2 included studies are not drawn on the map"));
+            .contains("2 included studies are not counted on the map: 1 completed study"));
+        assert!(w.markdown.contains("1 ongoing study"));
         let h = w
             .markdown
-            .find("| Hilden 2021 | no intervention of the grid |");
-        let z = w
-            .markdown
-            .find("| Zanarini 2018 | no outcome of the grid |");
+            .find(&format!("| Hilden 2021 | {} |", Reason::Ongoing.label()));
+        let z = w.markdown.find(&format!(
+            "| Zanarini 2018 | {} |",
+            Reason::NoOutcome.label()
+        ));
         assert!(h.is_some() && z.is_some() && h < z, "{}", w.markdown);
     }
 }
