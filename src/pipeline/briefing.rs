@@ -407,6 +407,8 @@ pub fn report(
         Ok(path)
     };
     write("gapmap.html", &crate::report::gapmap::html(&map))?;
+    // the whole map in one figure, beside the parts the briefing prints
+    write("gapmap.svg", &crate::report::gapmap::svg(&map))?;
     write("prisma.csv", &crate::report::prisma::csv(&s.prisma))?;
     let references = if s.format >= 2 {
         references(&s)

@@ -223,6 +223,14 @@ pub fn csv(map: &Map) -> String {
 /// wrap over two; the pooled-result mark is a small diamond in the cell's
 /// corner, so counts never run into the next cell.
 pub fn svg(map: &Map) -> String {
+    svg_parts(map, None).concat()
+}
+
+/// The map as SVGs of at most `max_height` units each (one when `None`),
+/// drawn as [`svg`] draws the whole: rows in order, each part with the
+/// column headings, so that a printed page holds a part at full size
+/// instead of a map shrunk to fit.
+pub fn svg_parts(map: &Map, max_height: Option<f64>) -> Vec<String> {
     /// Words over at most `lines` lines of at most `n` characters; the
     /// last line ends in "…" when words are left over.
     fn wrap(s: &str, n: usize, lines: usize) -> Vec<String> {
@@ -296,8 +304,6 @@ pub fn svg(map: &Map) -> String {
         .unwrap_or(0) as f64;
     let head_h = 56.0 * u + longest * 6.4 * u + 8.0;
     let row_height = |lines: usize| (8.0 + line_h * lines.max(1) as f64).max(22.0 * u);
-    let body_h: f64 = rows.iter().map(|r| row_height(r.2.len())).sum();
-    let height = head_h + body_h + 62.0 * u;
     let max_n = map
         .cells
         .iter()
@@ -305,147 +311,212 @@ pub fn svg(map: &Map) -> String {
         .max()
         .unwrap_or(1)
         .max(1) as f64;
-    let mut s = String::new();
-    let _ = write!(
-        s,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height:.0}" viewBox="0 0 {width} {height:.0}" font-family="Helvetica, Arial, sans-serif" font-size="{fs}">
+    let render = |part: &[usize], last: bool, height: f64, continued: &str| -> String {
+        let mut s = String::new();
+        let _ = write!(
+            s,
+            r##"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height:.0}" viewBox="0 0 {width} {height:.0}" font-family="Helvetica, Arial, sans-serif" font-size="{fs}">
 <defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" stroke="#d9a0a0" stroke-width="2"/></pattern></defs>
 <rect width="100%" height="100%" fill="white"/>
 <text x="10" y="{:.0}" font-size="{:.0}" font-weight="bold">{}</text>
 <text x="10" y="{:.0}" fill="#555">{} studies from {} records{}</text>
 "##,
-        20.0 * u,
-        15.0 * u,
-        esc(&short(
-            &format!("Evidence gap map — {}", map.protocol.1),
-            80
-        )),
-        40.0 * u,
-        map.n_studies,
-        map.n_records,
-        esc(&filter_text(map)),
-    );
-    for (j, lines) in heads.iter().enumerate() {
-        let n = lines.len() as f64;
-        for (k, l) in lines.iter().enumerate() {
-            // upright text, read bottom to top, lines left to right
-            let x = label_w + col_w * j as f64 + col_w / 2.0 - (n - 1.0) * line_h / 2.0
-                + line_h * k as f64
-                + 4.0 * u;
-            let _ = writeln!(
-                s,
-                r#"<text transform="translate({x:.1},{y:.1}) rotate(-90)" text-anchor="start">{}</text>"#,
-                esc(l),
-                y = head_h - 6.0,
-            );
+            20.0 * u,
+            15.0 * u,
+            esc(&format!(
+                "{}{continued}",
+                short(
+                    &format!("Evidence gap map — {}", map.protocol.1),
+                    80usize.saturating_sub(continued.chars().count())
+                )
+            )),
+            40.0 * u,
+            map.n_studies,
+            map.n_records,
+            esc(&filter_text(map)),
+        );
+        for (j, lines) in heads.iter().enumerate() {
+            let n = lines.len() as f64;
+            for (k, l) in lines.iter().enumerate() {
+                // upright text, read bottom to top, lines left to right
+                let x = label_w + col_w * j as f64 + col_w / 2.0 - (n - 1.0) * line_h / 2.0
+                    + line_h * k as f64
+                    + 4.0 * u;
+                let _ = writeln!(
+                    s,
+                    r#"<text transform="translate({x:.1},{y:.1}) rotate(-90)" text-anchor="start">{}</text>"#,
+                    esc(l),
+                    y = head_h - 6.0,
+                );
+            }
         }
-    }
-    let mut y = head_h;
-    for (group, row, lines) in &rows {
-        let rh = row_height(lines.len());
-        if let Some(g) = group {
-            let label = map
-                .groups
-                .iter()
-                .find(|(id, _)| id == g)
-                .map_or(*g, |(_, l)| l.as_str());
-            let _ = writeln!(
-                s,
-                r##"<rect x="0" y="{y:.1}" width="{width}" height="{rh:.1}" fill="#eef2f7"/><text x="8" y="{:.1}" font-weight="bold">{}</text>"##,
-                y + rh / 2.0 + 4.0 * u,
-                esc(&short(label, row_chars + 8))
-            );
-            y += rh;
-            continue;
-        }
-        let Some(r) = row else { continue };
-        let first = y + rh / 2.0 + 4.0 * u - (lines.len() as f64 - 1.0) * line_h / 2.0;
-        for (k, l) in lines.iter().enumerate() {
-            let _ = writeln!(
-                s,
-                r#"<text x="18" y="{:.1}">{}</text>"#,
-                first + line_h * k as f64,
-                esc(l)
-            );
-        }
-        for (j, oc) in map.outcomes.iter().enumerate() {
-            let Some(cell) = map.cell(&r.id, &oc.id) else {
+        let mut y = head_h;
+        for (group, row, lines) in part.iter().filter_map(|i| rows.get(*i)) {
+            let rh = row_height(lines.len());
+            if let Some(g) = group {
+                let label = map
+                    .groups
+                    .iter()
+                    .find(|(id, _)| id == g)
+                    .map_or(*g, |(_, l)| l.as_str());
+                let _ = writeln!(
+                    s,
+                    r##"<rect x="0" y="{y:.1}" width="{width}" height="{rh:.1}" fill="#eef2f7"/><text x="8" y="{:.1}" font-weight="bold">{}</text>"##,
+                    y + rh / 2.0 + 4.0 * u,
+                    esc(&short(label, row_chars + 8))
+                );
+                y += rh;
                 continue;
-            };
-            let x = label_w + col_w * j as f64;
-            let (fill, stroke, dash) = if cell.gaps.contains(&Gap::Absolute) {
-                ("url(#hatch)", "#e5c4c4", "")
-            } else if cell.gaps.contains(&Gap::Synthesis) {
-                ("#fff", "#c77d00", r#" stroke-dasharray="4 3""#)
-            } else {
-                ("#fff", "#dddddd", "")
-            };
-            let _ = writeln!(
-                s,
-                r##"<rect x="{}" y="{:.1}" width="{}" height="{:.1}" fill="{fill}" stroke="{stroke}"{dash}/>"##,
-                x + 2.0,
-                y + 2.0,
-                col_w - 4.0,
-                rh - 4.0
-            );
-            if cell.n_studies > 0 {
-                let rad = 2.5 + 7.5 * (cell.n_studies as f64 / max_n).sqrt();
-                let rct =
-                    cell.designs.get("rct").copied().unwrap_or(0) as f64 / cell.n_studies as f64;
-                let colour = if cell.gaps.contains(&Gap::Weak) {
-                    "#9ecae1"
-                } else if rct >= 0.5 {
-                    "#08519c"
+            }
+            let Some(r) = row else { continue };
+            let first = y + rh / 2.0 + 4.0 * u - (lines.len() as f64 - 1.0) * line_h / 2.0;
+            for (k, l) in lines.iter().enumerate() {
+                let _ = writeln!(
+                    s,
+                    r#"<text x="18" y="{:.1}">{}</text>"#,
+                    first + line_h * k as f64,
+                    esc(l)
+                );
+            }
+            for (j, oc) in map.outcomes.iter().enumerate() {
+                let Some(cell) = map.cell(&r.id, &oc.id) else {
+                    continue;
+                };
+                let x = label_w + col_w * j as f64;
+                let (fill, stroke, dash) = if cell.gaps.contains(&Gap::Absolute) {
+                    ("url(#hatch)", "#e5c4c4", "")
+                } else if cell.gaps.contains(&Gap::Synthesis) {
+                    ("#fff", "#c77d00", r#" stroke-dasharray="4 3""#)
                 } else {
-                    "#3182bd"
+                    ("#fff", "#dddddd", "")
                 };
                 let _ = writeln!(
                     s,
-                    r##"<circle cx="{}" cy="{:.1}" r="{rad:.1}" fill="{colour}"/><text x="{}" y="{:.1}">{}</text>"##,
-                    x + 16.0,
-                    y + rh / 2.0,
-                    x + 28.0,
-                    y + rh / 2.0 + 4.0 * u,
-                    cell.n_studies,
+                    r##"<rect x="{}" y="{:.1}" width="{}" height="{:.1}" fill="{fill}" stroke="{stroke}"{dash}/>"##,
+                    x + 2.0,
+                    y + 2.0,
+                    col_w - 4.0,
+                    rh - 4.0
                 );
-                if !cell.pooled.is_empty() {
-                    let (dx, dy) = (x + col_w - 9.0, y + 9.0);
+                if cell.n_studies > 0 {
+                    let rad = 2.5 + 7.5 * (cell.n_studies as f64 / max_n).sqrt();
+                    let rct = cell.designs.get("rct").copied().unwrap_or(0) as f64
+                        / cell.n_studies as f64;
+                    let colour = if cell.gaps.contains(&Gap::Weak) {
+                        "#9ecae1"
+                    } else if rct >= 0.5 {
+                        "#08519c"
+                    } else {
+                        "#3182bd"
+                    };
                     let _ = writeln!(
                         s,
-                        r##"<path class="pooled" d="M{dx},{:.1} l4,4 l-4,4 l-4,-4 z" fill="#1d232b"/>"##,
-                        dy - 4.0
+                        r##"<circle cx="{}" cy="{:.1}" r="{rad:.1}" fill="{colour}"/><text x="{}" y="{:.1}">{}</text>"##,
+                        x + 16.0,
+                        y + rh / 2.0,
+                        x + 28.0,
+                        y + rh / 2.0 + 4.0 * u,
+                        cell.n_studies,
                     );
+                    if !cell.pooled.is_empty() {
+                        let (dx, dy) = (x + col_w - 9.0, y + 9.0);
+                        let _ = writeln!(
+                            s,
+                            r##"<path class="pooled" d="M{dx},{:.1} l4,4 l-4,4 l-4,-4 z" fill="#1d232b"/>"##,
+                            dy - 4.0
+                        );
+                    }
                 }
             }
+            y += rh;
         }
-        y += rh;
-    }
-    let y = y + 16.0 * u;
-    let l2 = y + 22.0 * u;
-    let _ = write!(
-        s,
-        r##"<g class="key"><rect x="10" y="{y:.1}" width="14" height="14" fill="url(#hatch)" stroke="#e5c4c4"/><text x="30" y="{t1:.1}">absolute gap (no study)</text>
+        if !last {
+            s.push_str("</svg>\n");
+            return s;
+        }
+        let y = y + 16.0 * u;
+        let l2 = y + 22.0 * u;
+        let _ = write!(
+            s,
+            r##"<g class="key"><rect x="10" y="{y:.1}" width="14" height="14" fill="url(#hatch)" stroke="#e5c4c4"/><text x="30" y="{t1:.1}">absolute gap (no study)</text>
 <rect x="{a:.1}" y="{y:.1}" width="14" height="14" fill="#fff" stroke="#c77d00" stroke-dasharray="4 3"/><text x="{at:.1}" y="{t1:.1}">synthesis gap</text>
 <circle cx="{b:.1}" cy="{c1:.1}" r="7" fill="#9ecae1"/><text x="{bt:.1}" y="{t1:.1}">weak evidence</text>
 <circle cx="17" cy="{c2:.1}" r="7" fill="#08519c"/><text x="30" y="{t2:.1}">mostly randomised</text>
 <path d="M{d:.1},{d0:.1} l5,5 l-5,5 l-5,-5 z" fill="#1d232b"/><text x="{dt:.1}" y="{t2:.1}">pooled result</text>
 <text x="{e:.1}" y="{t2:.1}">† no economic evaluation</text></g>
 "##,
-        t1 = y + 12.0,
-        a = 10.0 + 190.0 * u,
-        at = 30.0 + 190.0 * u,
-        b = 17.0 + 330.0 * u,
-        bt = 30.0 + 330.0 * u,
-        c1 = y + 7.0,
-        c2 = l2 + 7.0,
-        t2 = l2 + 12.0,
-        d = 17.0 + 190.0 * u,
-        d0 = l2 + 2.0,
-        dt = 30.0 + 190.0 * u,
-        e = 30.0 + 330.0 * u,
-    );
-    s.push_str("</svg>\n");
-    s
+            t1 = y + 12.0,
+            a = 10.0 + 190.0 * u,
+            at = 30.0 + 190.0 * u,
+            b = 17.0 + 330.0 * u,
+            bt = 30.0 + 330.0 * u,
+            c1 = y + 7.0,
+            c2 = l2 + 7.0,
+            t2 = l2 + 12.0,
+            d = 17.0 + 190.0 * u,
+            d0 = l2 + 2.0,
+            dt = 30.0 + 190.0 * u,
+            e = 30.0 + 330.0 * u,
+        );
+        s.push_str("</svg>\n");
+        s
+    };
+    // Parts of at most `max_height`: rows in order, a part breaking before
+    // the row that would overflow it; a part that opens inside a group
+    // repeats the group's heading. The key closes the last part.
+    let key_h = 62.0 * u;
+    let budget = max_height.map(|m| (m - head_h - key_h).max(row_height(2) * 2.0));
+    let mut parts: Vec<Vec<usize>> = vec![Vec::new()];
+    let mut used = 0.0;
+    let mut group_of_row: Vec<Option<usize>> = Vec::with_capacity(rows.len());
+    let mut current_group = None;
+    for (i, r) in rows.iter().enumerate() {
+        if r.0.is_some() {
+            current_group = Some(i);
+        }
+        group_of_row.push(current_group);
+    }
+    for (i, r) in rows.iter().enumerate() {
+        let h = row_height(r.2.len());
+        let full = budget.is_some_and(|b| used + h > b);
+        if full && parts.last().is_some_and(|p| !p.is_empty()) {
+            parts.push(Vec::new());
+            used = 0.0;
+            // a part opening inside a group repeats its heading
+            if r.0.is_none() {
+                if let Some(g) = group_of_row.get(i).copied().flatten() {
+                    if let Some(part) = parts.last_mut() {
+                        part.push(g);
+                    }
+                    used += rows.get(g).map_or(0.0, |g| row_height(g.2.len()));
+                }
+            }
+        }
+        if let Some(part) = parts.last_mut() {
+            part.push(i);
+        }
+        used += h;
+    }
+    let n_parts = parts.len();
+    parts
+        .iter()
+        .enumerate()
+        .map(|(p, part)| {
+            let last = p + 1 == n_parts;
+            let body_h: f64 = part
+                .iter()
+                .filter_map(|i| rows.get(*i))
+                .map(|r| row_height(r.2.len()))
+                .sum();
+            let height = head_h + body_h + if last { key_h } else { 16.0 * u };
+            let continued = if n_parts > 1 {
+                format!(" (part {} of {n_parts})", p + 1)
+            } else {
+                String::new()
+            };
+            render(part, last, height, &continued)
+        })
+        .collect()
 }
 
 /// The filter in words, with the framework's labels rather than ids.

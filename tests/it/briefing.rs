@@ -713,23 +713,44 @@ fn issue_26_charts_have_a_labelled_axis_names_once_and_bounded_values() {
 #[test]
 fn issue_26_the_printed_map_keeps_its_labels_at_8_pt_or_more() {
     let (_t, _dir, page) = demo();
-    let svg = std::fs::read_to_string(page.with_file_name("gapmap.svg")).expect("map");
+    let html = std::fs::read_to_string(&page).expect("briefing");
     let attr = |s: &str, name: &str| -> Vec<f64> {
         s.split(&format!(" {name}=\""))
             .skip(1)
             .filter_map(|x| x.split('"').next().and_then(|v| v.parse().ok()))
             .collect()
     };
-    let width = *attr(&svg, "width").first().expect("width");
-    let smallest = attr(&svg, "font-size")
-        .into_iter()
-        .fold(f64::INFINITY, f64::min);
-    // A4 less 15 mm margins: 180 mm = 680 CSS px; 1 px = 0.75 pt
-    let printed = smallest * (680.0 / width).min(1.0) * 0.75;
-    assert!(
-        printed >= 8.0,
-        "labels print at {printed:.1} pt (width {width})"
-    );
+    // The map's parts as the page draws them, each figure one part.
+    let parts: Vec<&str> = html
+        .split("<figure")
+        .skip(1)
+        .filter(|f| f.contains("Evidence gap map at version"))
+        .collect();
+    assert!(!parts.is_empty(), "the map is drawn");
+    for (i, svg) in parts.iter().enumerate() {
+        let width = *attr(svg, "width").first().expect("width");
+        let height = *attr(svg, "height").first().expect("height");
+        let smallest = attr(svg, "font-size")
+            .into_iter()
+            .fold(f64::INFINITY, f64::min);
+        // The narrower page: A4 less 15 mm margins is 180 mm = 680 CSS px;
+        // 1 px = 0.75 pt.
+        let scale = (680.0 / width).min(1.0);
+        let printed = smallest * scale * 0.75;
+        assert!(
+            printed >= 8.0,
+            "part {}: labels print at {printed:.1} pt (width {width})",
+            i + 1
+        );
+        // The shorter page: US Letter's 11 in less 34 mm of margins, less a
+        // caption, holds the part at that scale.
+        let page_px = (11.0 * 25.4 - 34.0) / 25.4 * 96.0;
+        assert!(
+            height * (703.0 / width).min(1.0) <= page_px - 80.0,
+            "part {}: {height} units tall does not fit a Letter page",
+            i + 1
+        );
+    }
 }
 
 /// The PDF's pages (pdfinfo) and each page's text (pdftotext).
@@ -756,6 +777,56 @@ fn pdf_pages(pdf: &std::path::Path) -> (String, Vec<String>) {
         })
         .collect();
     (info, pages)
+}
+
+/// Per page of a PDF: how far down its text reaches, as a share of the
+/// printable height (the footer left out), and the first line of text
+/// (`pdftotext -bbox-layout`).
+fn page_fill(pdf: &std::path::Path) -> Vec<(f64, String)> {
+    let o = std::process::Command::new("pdftotext")
+        .arg("-bbox-layout")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    let xml = String::from_utf8_lossy(&o.stdout).into_owned();
+    let attr = |tag: &str, name: &str| -> f64 {
+        tag.split(&format!(" {name}=\""))
+            .nth(1)
+            .and_then(|v| v.split('"').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0)
+    };
+    let mut out = Vec::new();
+    for page in xml.split("<page ").skip(1) {
+        let height = attr(&format!(" {page}"), "height");
+        // A4 and Letter margins of the print layout: 16 mm top, 18 mm bottom.
+        let (top, bottom) = (16.0 * 72.0 / 25.4, 18.0 * 72.0 / 25.4);
+        let mut lowest: f64 = 0.0;
+        let mut first: (f64, String) = (f64::INFINITY, String::new());
+        for line in page.split("<line ").skip(1) {
+            let head = format!(" {}", line.split('>').next().unwrap_or(""));
+            let (y0, y1) = (attr(&head, "yMin"), attr(&head, "yMax"));
+            let words: Vec<&str> = line
+                .split("<word ")
+                .skip(1)
+                .filter_map(|w| {
+                    w.split_once('>')
+                        .map(|(_, r)| r.split('<').next().unwrap_or(""))
+                })
+                .collect();
+            let text = words.join(" ");
+            if y0 > height - bottom {
+                continue; // the footer
+            }
+            lowest = lowest.max(y1);
+            if y0 < first.0 {
+                first = (y0, text);
+            }
+        }
+        out.push(((lowest - top) / (height - top - bottom), first.1));
+    }
+    out
 }
 
 #[test]
@@ -828,6 +899,29 @@ fn issue_26_the_pdf_is_a4_or_letter_numbers_every_page_and_prints_the_searches()
             .filter(|t| t.len() > 12)
             .collect();
         assert!(headings.len() > 5, "{headings:?}");
+        // No page more than half empty, except where a section ends (the
+        // next page opens with a section's heading) and the last page.
+        let sections: Vec<String> = html
+            .split("<h2")
+            .skip(1)
+            .filter_map(|h| h.split_once('>').and_then(|(_, r)| r.split("</h2").next()))
+            .map(|t| t.split('<').next().unwrap_or("").trim().to_string())
+            .collect();
+        let fill = page_fill(&pdf);
+        assert_eq!(fill.len(), n);
+        for i in 0..n.saturating_sub(1) {
+            let (full, _) = &fill[i];
+            let (_, next_first) = &fill[i + 1];
+            let section_ends = sections
+                .iter()
+                .any(|h| !next_first.is_empty() && h.starts_with(next_first.as_str()));
+            assert!(
+                *full >= 0.5 || section_ends,
+                "{paper}: page {} is {:.0} % full and the next opens with {next_first:?}",
+                i + 1,
+                full * 100.0
+            );
+        }
         for (i, p) in pages.iter().enumerate() {
             let last = p
                 .lines()

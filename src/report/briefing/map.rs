@@ -33,14 +33,48 @@ fn map_at(map: &Map, s: &Snapshot) -> Map {
     m
 }
 
+/// The tallest part of the printed map, in its SVG units (about 12 units
+/// to 8.5 pt): what US Letter holds between its margins with a caption.
+const PART_HEIGHT: f64 = 560.0;
+
 /// The section's blocks.
 pub(super) fn blocks(b: &Briefing<'_>) -> Vec<Block> {
     let s = b.snapshot;
-    let svg = super::super::gapmap::svg(&map_at(b.map, s)).replacen(
-        "<svg ",
-        "<svg role=\"img\" aria-label=\"Evidence gap map: interventions down the side, outcomes across the top; bubble size is the number of studies, hatched cells have none\" ",
-        1,
-    );
+    // Parts short enough for a printed page at full size (Letter is the
+    // shorter page: 11 in less the margins and a caption), never a map
+    // shrunk under 8 pt to fit.
+    let parts = super::super::gapmap::svg_parts(&map_at(b.map, s), Some(PART_HEIGHT));
+    let n = parts.len();
+    let figures: Vec<Block> = parts
+        .into_iter()
+        .enumerate()
+        .map(|(i, svg)| {
+            let svg = svg.replacen(
+                "<svg ",
+                "<svg role=\"img\" aria-label=\"Evidence gap map: interventions down the side, outcomes across the top; bubble size is the number of studies, hatched cells have none\" ",
+                1,
+            );
+            let (file, part) = if n == 1 {
+                ("gapmap.svg".to_string(), String::new())
+            } else {
+                (
+                    format!("gapmap-{}.svg", i + 1),
+                    format!(" (part {} of {n}: rows in the order of the map)", i + 1),
+                )
+            };
+            Block::Figure {
+                id: (i == 0).then_some("map-figure"),
+                class: Some("map-part"),
+                svg,
+                file,
+                alt: "Evidence gap map".into(),
+                caption: text(format!(
+                    "Evidence gap map at version {}{part}: {} studies. A small diamond in a cell's corner marks a pooled result; † a row with no economic evaluation.",
+                    s.version, s.prisma.total_studies
+                )),
+            }
+        })
+        .collect();
     let mut out = vec![
         Block::Heading {
             level: 2,
@@ -59,17 +93,6 @@ pub(super) fn blocks(b: &Briefing<'_>) -> Vec<Block> {
                 },
                 Inline::Text(" beside this file lists the studies of each cell and filters by population and design.".into()),
             ],
-        },
-        Block::Figure {
-            id: Some("map-figure"),
-            class: None,
-            svg,
-            file: "gapmap.svg".into(),
-            alt: "Evidence gap map".into(),
-            caption: text(format!(
-                "Evidence gap map at version {}: {} studies. A small diamond in a cell's corner marks a pooled result; † a row with no economic evaluation.",
-                s.version, s.prisma.total_studies
-            )),
         },
         Block::Heading {
             level: 3,
@@ -99,6 +122,8 @@ pub(super) fn blocks(b: &Briefing<'_>) -> Vec<Block> {
             text: text("A study that names a group only to exclude it (for example “people over 65 were not eligible”) is counted in the last column: these are gaps made by the design of the research itself."),
         },
     ];
+    // the map's parts go after its introduction
+    out.splice(2..2, figures);
     let econ = super::summary::economic_gaps(b);
     if !econ.is_empty() {
         out.push(Block::Heading {
