@@ -546,3 +546,70 @@ fn off_grid_lists_each_study_no_cell_counts_with_its_reason() {
     assert_eq!(got, [("young-neither", Reason::Neither)]);
     assert_eq!(young.n_studies, 2);
 }
+
+/// Issue 26: a map printed in parts keeps every row once, in order, under
+/// the full column headings in every part, with the key in the last part,
+/// and no part taller than asked.
+#[test]
+fn issue_26_a_map_in_parts_keeps_every_row_once_under_full_headings() {
+    let (_t, dir) = crate::support::demo_review();
+    let review = lacuna::store::Review::open(&dir).expect("open");
+    let protocol = crate::support::cen_protocol();
+    let (map, _) =
+        lacuna::pipeline::evidence::map(&review, &protocol, Filter::default()).expect("map");
+    let whole = lacuna::report::gapmap::svg(&map);
+    assert_eq!(
+        lacuna::report::gapmap::svg_parts(&map, None),
+        vec![whole.clone()]
+    );
+    let parts = lacuna::report::gapmap::svg_parts(&map, Some(560.0));
+    assert!(parts.len() >= 2, "{} parts", parts.len());
+    let attr = |s: &str, name: &str| -> f64 {
+        s.split(&format!(" {name}=\""))
+            .nth(1)
+            .and_then(|v| v.split('"').next())
+            .and_then(|v| v.parse().ok())
+            .expect("attribute")
+    };
+    let label = |t: &str| -> String { lacuna::model::short_label(t).chars().take(12).collect() };
+    for (i, p) in parts.iter().enumerate() {
+        assert!(
+            attr(p, "height") <= 560.0,
+            "part {i} is {} tall",
+            attr(p, "height")
+        );
+        assert_eq!(
+            p.contains("class=\"key\""),
+            i + 1 == parts.len(),
+            "the key closes the last part"
+        );
+        for oc in &map.outcomes {
+            // headings wrap: their first word
+            let first = oc.label.split_whitespace().next().unwrap_or("");
+            assert!(
+                p.contains(&format!(">{first}")),
+                "part {i} heads {}",
+                oc.label
+            );
+        }
+    }
+    // every intervention row stands in exactly one part, in the map's order
+    let mut at = Vec::new();
+    for iv in &map.interventions {
+        // row labels are the texts at x = 18
+        let l = label(&iv.label);
+        let found: Vec<usize> = parts
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| {
+                p.split("<text x=\"18\"")
+                    .skip(1)
+                    .any(|t| t.split_once('>').is_some_and(|(_, r)| r.starts_with(&l)))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(found.len(), 1, "{} in parts {found:?}", iv.label);
+        at.push(found[0]);
+    }
+    assert!(at.windows(2).all(|w| w[0] <= w[1]), "rows in order: {at:?}");
+}
