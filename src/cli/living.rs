@@ -563,7 +563,7 @@ pub fn prisma(out: &mut dyn Write, a: PrismaArgs) -> anyhow::Result<u8> {
             ("previous reports", p.previous_reports),
             ("records identified", p.database_results),
             ("duplicates removed", p.duplicates),
-            ("not screened (stopping rule)", p.excluded_automatic),
+            ("not screened by a person yet", p.excluded_automatic),
             ("deleted by NLM", p.excluded_other),
             ("records screened", p.records_screened),
             ("records excluded", p.records_excluded),
