@@ -20,6 +20,7 @@
 //!    shares (a screening session, decisions, search with index upkeep,
 //!    agreement); the `lacuna` binary's `cli/` and, next, the web app call it.
 
+pub mod certainty;
 pub mod code;
 pub mod error;
 pub mod extract;

@@ -60,6 +60,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("gapmap", &["protocol"]),
     ("extract", &[]),
     ("meta", &[]),
+    ("certainty", &[]),
     ("living", &["gapmap", "protocol"]),
     ("web", &["pipeline", "protocol", "store", "screen"]),
     (
@@ -69,8 +70,18 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     (
         "pipeline",
         &[
-            "parse", "harvest", "store", "screen", "code", "gapmap", "extract", "meta", "report",
-            "protocol", "living",
+            "parse",
+            "harvest",
+            "store",
+            "screen",
+            "code",
+            "gapmap",
+            "extract",
+            "meta",
+            "report",
+            "protocol",
+            "living",
+            "certainty",
         ],
     ),
     (
