@@ -19,6 +19,8 @@ Writes into corpus/:
                          try; their labels are in month-3-decisions.csv (for
                          `lacuna simulate` and the tests)
   month-N-decisions.csv  the screening labels of each batch (trials: include)
+  month-N-rob.csv        Metapsy's RoB 2 judgements of the batch's trials, per
+                         outcome, in robvis's sheet (lacuna rob --import)
   month-N-effects.csv    the effect sheet of each batch (lacuna extract format):
                          BPD severity as SMD (Hedges' g from means and SDs),
                          suicidal behaviour as RR (from event counts), one row
@@ -238,6 +240,27 @@ def main():
             c = csv.writer(w)
             c.writerow(header)
             c.writerows(sheets[m])
+    # Risk of bias: Metapsy's RoB 2 judgements (its facts: five domains and
+    # overall, per study and outcome), in robvis's sheet for `lacuna rob`.
+    rob = {1: [], 2: []}
+    seen = set()
+    for r in rows:
+        study = r["study"]
+        key = (study, r["outcome_domain"])
+        if key in seen:
+            continue
+        seen.add(key)
+        judged = [r[f"RoB_D{d}"] for d in range(1, 6)] + [r["overall_RoB"]]
+        if any(j in ("", "NA") for j in judged):
+            continue
+        m = month_of_year(year_of[study])
+        rob[m].append([fix(study).replace(",", "")] + [j.title() if j != "some concerns" else "Some concerns" for j in judged]
+                      + [OUTCOME[r["outcome_domain"]]])
+    for m in (1, 2):
+        with open(os.path.join(CORPUS, f"month-{m}-rob.csv"), "w", encoding="utf-8", newline="") as w:
+            c = csv.writer(w)
+            c.writerow(["Study", "D1", "D2", "D3", "D4", "D5", "Overall", "outcome"])
+            c.writerows(sorted(rob[m]))
     print(f"{len(trials)} trial records; month 1: {len(batches[1])} records, {len(sheets[1])} effect rows; "
           f"month 2: {len(batches[2])} records, {len(sheets[2])} effect rows; "
           f"month 3: {len(batches[3])} records, left unscreened")

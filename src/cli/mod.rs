@@ -7,6 +7,7 @@
 //! - `screen.rs`: `decide` (and agreement), `screen`, `simulate`
 //! - `evidence.rs`: `protocol`, `code`, `extract`, `map`
 //! - `pool.rs`: `pool`
+//! - `certainty.rs`: `rob`
 //! - `living.rs`: `update`, `snapshot`, `diff`, `report`, `prisma`, `demo`
 //! - `bars.rs`: the progress bars
 //!
@@ -16,6 +17,7 @@
 //! or statistics here, and no library module sees a clap type.
 
 mod bars;
+mod certainty;
 mod evidence;
 mod harvest;
 mod living;
@@ -90,6 +92,10 @@ pub enum Command {
     Extract(evidence::ExtractArgs),
     /// Draw the evidence gap map: interactive HTML (one file, works offline), SVG, CSV, JSON.
     Map(evidence::MapArgs),
+    /// Risk of bias per study: write robvis's sheet (--template, RoB 2 or ROBINS-I), store a
+    /// filled one (--import FILE.csv --reviewer NAME; append-only, a later judgement
+    /// supersedes), or list the judgements that count.
+    Rob(certainty::RobArgs),
     /// Replay screening on a labelled CSV with active learning and report how early the
     /// relevant records came (WSS@95, recall at 10 %) and where the stopping rule would stop.
     #[command(after_help = screen::STOPPING_HELP)]
@@ -207,6 +213,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Code(a) => evidence::code(&mut out, &bars, a),
         Command::Extract(a) => evidence::extract(&mut out, &bars, a),
         Command::Map(a) => evidence::map(&mut out, &bars, a),
+        Command::Rob(a) => certainty::rob(&mut out, &bars, a),
         Command::Pool(a) => pool::pool(&mut out, &bars, a),
     }
     .map(|()| exit::OK)

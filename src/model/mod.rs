@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 pub mod coding;
 pub mod dedup;
 pub mod names;
+pub mod rob;
 use std::fmt;
 
 /// The 97.5% quantile of the standard normal distribution (shared by

@@ -33,6 +33,14 @@ const INPUTS: &[(&str, &str)] = &[
     ),
     ("month-3.jsonl", include_str!("../../corpus/month-3.jsonl")),
     (
+        "month-1-rob.csv",
+        include_str!("../../corpus/month-1-rob.csv"),
+    ),
+    (
+        "month-2-rob.csv",
+        include_str!("../../corpus/month-2-rob.csv"),
+    ),
+    (
         "complex-emotional-needs.toml",
         include_str!("../../protocols/complex-emotional-needs.toml"),
     ),
@@ -126,12 +134,14 @@ pub fn run(out: &Path, reporter: &dyn Reporter, pdf: bool) -> Result<DemoReport,
     decide(&mut review, &input("month-1-decisions.csv"))?;
     super::evidence::code(&mut review, &protocol, reporter)?;
     super::evidence::extract_import(&mut review, &protocol, &input("month-1-effects.csv"))?;
+    rob(&mut review, &protocol, &input("month-1-rob.csv"))?;
     snapshot(&mut review, &protocol, "month 1")?;
 
     reporter.message("month 2: the update brings the next month's records");
     update(&mut review, &protocol, &input("month-2.jsonl"), reporter)?;
     decide(&mut review, &input("month-2-decisions.csv"))?;
     super::evidence::extract_import(&mut review, &protocol, &input("month-2-effects.csv"))?;
+    rob(&mut review, &protocol, &input("month-2-rob.csv"))?;
     snapshot(&mut review, &protocol, "month 2")?;
     let diff = living_step::diff(&review, &protocol, None, None)?;
 
@@ -175,6 +185,28 @@ fn update(
         },
         reporter,
     )
+}
+
+/// The month's RoB 2 judgements (Metapsy's), as a reviewer imports them.
+fn rob(
+    review: &mut Review,
+    protocol: &crate::protocol::Protocol,
+    sheet: &Path,
+) -> Result<(), Error> {
+    let r = super::certainty::rob_import(
+        review,
+        protocol,
+        crate::model::rob::Tool::Rob2,
+        sheet,
+        "Metapsy (demo)",
+    )?;
+    if !r.unmatched.is_empty() {
+        return Err(Error::NotReady(format!(
+            "the demo's risk-of-bias sheet names studies the review does not hold: {}",
+            r.unmatched.join("; ")
+        )));
+    }
+    Ok(())
 }
 
 fn decide(review: &mut Review, path: &Path) -> Result<(), Error> {

@@ -16,6 +16,7 @@
 //! No stage logic lives here: only sequencing, threads and commit/rollback.
 
 pub mod briefing;
+pub mod certainty;
 pub mod demo;
 pub mod evidence;
 pub mod folder;

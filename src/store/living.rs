@@ -326,6 +326,7 @@ impl Review {
             "study_links",
             "effect_imports",
             "duplicates",
+            "rob_judgements",
         ] {
             let n: i64 = self.conn.query_row(
                 &format!("SELECT coalesce(max(rowid), 0) FROM {table}"),

@@ -14,6 +14,7 @@ pub mod index;
 pub mod living;
 pub mod log;
 pub mod reviewers;
+pub mod rob;
 pub mod tokenize;
 
 use crate::model::{Deletion, Fnv64, Pmid, Record, RecordKey};
@@ -106,6 +107,8 @@ pub const MIGRATIONS: &[&str] = &[
     // 9: the database an imported file was exported from (`--database`),
     // which the PRISMA flow names instead of the file.
     "ALTER TABLE sources ADD COLUMN database TEXT;",
+    // 10: risk-of-bias judgements per study (append-only).
+    rob::MIGRATION,
 ];
 
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ','now')";

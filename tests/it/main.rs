@@ -25,6 +25,7 @@ mod pool;
 mod props;
 mod quirks;
 mod reviewers;
+mod rob;
 mod screen;
 mod session;
 mod store;

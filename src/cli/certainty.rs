@@ -1,0 +1,103 @@
+//! `lacuna rob`: write the risk-of-bias sheet, import a filled one, or list
+//! the judgements that count.
+
+use super::Bars;
+use clap::Args;
+use lacuna::model::rob::Tool;
+use lacuna::pipeline::certainty;
+use lacuna::pipeline::load_protocol;
+use lacuna::progress::Reporter;
+use lacuna::store::Review;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Arguments of `lacuna rob`.
+#[derive(Debug, Args)]
+pub struct RobArgs {
+    /// The review folder.
+    dir: PathBuf,
+    /// Write an empty sheet (robvis's columns, one row per included study) to stdout.
+    #[arg(long, conflicts_with = "import")]
+    template: bool,
+    /// A filled sheet (CSV) to store: every row is checked, nothing is stored if any is wrong.
+    #[arg(long, value_name = "FILE.csv")]
+    import: Option<PathBuf>,
+    /// The tool of the sheet: rob2 (randomised trials: D1-D5) or robins-i (D1-D7).
+    #[arg(long, default_value = "rob2", value_parser = parse_tool)]
+    tool: Tool,
+    /// Who judged (kept with each judgement).
+    #[arg(long)]
+    reviewer: Option<String>,
+    /// The protocol, if not the review's protocol.toml.
+    #[arg(long)]
+    protocol: Option<PathBuf>,
+    /// Print as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_tool(s: &str) -> Result<Tool, String> {
+    Tool::parse(s).ok_or_else(|| format!("{s:?} is not a risk-of-bias tool (rob2, robins-i)"))
+}
+
+/// `lacuna rob`.
+pub fn rob(out: &mut dyn Write, bars: &Bars, a: RobArgs) -> anyhow::Result<()> {
+    let mut review = Review::open(&a.dir)?;
+    let protocol = load_protocol(&a.dir, a.protocol.as_deref())?;
+    if a.template {
+        let sheet = certainty::rob_template(&review, &protocol, a.tool)?;
+        out.write_all(sheet.as_bytes())?;
+        return Ok(());
+    }
+    if let Some(file) = &a.import {
+        let reviewer = a.reviewer.clone().unwrap_or_default();
+        let r = certainty::rob_import(&mut review, &protocol, a.tool, file, &reviewer)?;
+        if a.json {
+            serde_json::to_writer_pretty(&mut *out, &r)?;
+            writeln!(out)?;
+        }
+        bars.message(&format!(
+            "{} {} judgement(s) stored from {} ({} naming a study of the review)",
+            r.stored,
+            r.tool.as_str(),
+            file.display(),
+            r.matched
+        ));
+        if !r.unmatched.is_empty() {
+            bars.message(&format!(
+                "{} name(s) match no study of the review yet (kept; they count once such a study is included): {}",
+                r.unmatched.len(),
+                r.unmatched.join("; ")
+            ));
+        }
+        return Ok(());
+    }
+    let list = certainty::rob_list(&review)?;
+    if a.json {
+        serde_json::to_writer_pretty(&mut *out, &list)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    if list.is_empty() {
+        bars.message(&format!(
+            "no risk-of-bias judgement yet: `lacuna rob {} --template > rob.csv`, fill it, then `lacuna rob {} --import rob.csv --reviewer NAME`",
+            super::shell(&a.dir),
+            super::shell(&a.dir)
+        ));
+    }
+    for j in &list {
+        let domains: Vec<&str> = j.row.domains.iter().map(|d| d.label()).collect();
+        writeln!(
+            out,
+            "{}\t{}\t{}\t{}\t{} ({}, {})",
+            j.row.study,
+            j.row.outcome.as_deref().unwrap_or("all outcomes"),
+            j.row.overall.label(),
+            domains.join(" | "),
+            j.tool.as_str(),
+            j.reviewer,
+            j.at
+        )?;
+    }
+    Ok(())
+}

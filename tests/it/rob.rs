@@ -1,0 +1,148 @@
+//! Issue 27, risk of bias per study: `lacuna rob` writes robvis's sheet,
+//! stores a filled one whole or not at all, keeps every judgement (a later
+//! one supersedes), and the demo imports Metapsy's RoB 2 judgements.
+
+use crate::support::{lacuna, root, stderr, stdout};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn demo() -> (tempfile::TempDir, PathBuf) {
+    let t = tempfile::tempdir().expect("tempdir");
+    let dir = t.path().join("demo-review");
+    let o = lacuna(&[&"demo", &"--out", &dir, &"--no-pdf", &"-q"]);
+    assert_eq!(o.status.code(), Some(0), "demo: {}", stderr(&o));
+    (t, dir)
+}
+
+fn judgements(dir: &Path) -> Vec<Value> {
+    let o = lacuna(&[&"rob", &dir, &"--json"]);
+    assert_eq!(o.status.code(), Some(0), "rob: {}", stderr(&o));
+    serde_json::from_str::<Value>(&stdout(&o))
+        .expect("json")
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn count_rows(dir: &Path) -> i64 {
+    let db = rusqlite::Connection::open(dir.join("lacuna.db")).expect("db");
+    db.query_row("SELECT count(*) FROM rob_judgements", [], |r| r.get(0))
+        .expect("count")
+}
+
+#[test]
+fn issue_27_the_demo_imports_metapsys_rob2_judgements() {
+    let (_t, dir) = demo();
+    let js = judgements(&dir);
+    let mut sheet_rows = Vec::new();
+    for m in ["month-1-rob.csv", "month-2-rob.csv"] {
+        let text = std::fs::read_to_string(root().join("corpus").join(m)).expect("sheet");
+        sheet_rows.extend(text.lines().skip(1).map(str::to_string));
+    }
+    assert!(sheet_rows.len() > 40, "{} rows", sheet_rows.len());
+    assert_eq!(
+        js.len(),
+        sheet_rows.len(),
+        "one judgement per study and outcome"
+    );
+    for line in &sheet_rows {
+        let cells: Vec<&str> = line.split(',').collect();
+        let j = js
+            .iter()
+            .find(|j| j["study"] == cells[0] && j["outcome"] == cells[7])
+            .unwrap_or_else(|| panic!("{line} stored"));
+        let overall = match cells[6] {
+            "Low" => "low",
+            "Some concerns" => "some_concerns",
+            "High" => "high",
+            other => panic!("{other}"),
+        };
+        assert_eq!(j["overall"], overall, "{line}");
+        assert_eq!(j["tool"], "rob2");
+        assert_eq!(j["reviewer"], "Metapsy (demo)");
+        assert_eq!(j["domains"].as_array().map(Vec::len), Some(5));
+    }
+}
+
+#[test]
+fn issue_27_a_sheet_is_stored_whole_or_not_at_all_and_a_later_judgement_supersedes() {
+    let (t, dir) = demo();
+    let before = count_rows(&dir);
+    // the template names the review's studies under robvis's columns
+    let o = lacuna(&[&"rob", &dir, &"--template"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let template = stdout(&o);
+    assert!(template.starts_with("Study,D1,D2,D3,D4,D5,Overall,outcome,Weight\n"));
+    assert!(template.contains("\nArntz 2022,"), "{template}");
+    let o = lacuna(&[&"rob", &dir, &"--template", &"--tool", &"robins-i"]);
+    assert!(stdout(&o).starts_with("Study,D1,D2,D3,D4,D5,D6,D7,Overall,outcome,Weight\n"));
+
+    // one wrong row: nothing stored, the row and column named
+    let bad = t.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "Study,D1,D2,D3,D4,D5,Overall,Weight\nArntz 2022,HIGH,low,low,low,low,high,1\nBateman 2009,low,low,low,low,serious,low,1\n",
+    )
+    .expect("write");
+    let o = lacuna(&[&"rob", &dir, &"--import", &bad, &"--reviewer", &"ana"]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(
+        stderr(&o).contains("row 3, column D5: \"serious\""),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(count_rows(&dir), before, "nothing stored");
+    let o = lacuna(&[&"rob", &dir, &"--import", &bad]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(stderr(&o).contains("--reviewer"), "{}", stderr(&o));
+
+    // a good sheet, values in any case: stored, and it supersedes
+    let good = t.path().join("good.csv");
+    std::fs::write(
+        &good,
+        "study,d1,d2,d3,d4,d5,overall\nArntz 2022,HIGH,low,SOME CONCERNS,low,low,high\nNobody 1999,low,low,low,low,low,low\n",
+    )
+    .expect("write");
+    let o = lacuna(&[&"rob", &dir, &"--import", &good, &"--reviewer", &"ana"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("Nobody 1999"),
+        "an unknown name is said: {}",
+        stderr(&o)
+    );
+    assert_eq!(count_rows(&dir), before + 2, "earlier judgements kept");
+    let js = judgements(&dir);
+    let arntz: Vec<&Value> = js.iter().filter(|j| j["study"] == "Arntz 2022").collect();
+    let all = arntz
+        .iter()
+        .find(|j| j["outcome"].is_null())
+        .expect("the judgement for every outcome");
+    assert_eq!(all["overall"], "high");
+    assert_eq!(all["reviewer"], "ana");
+    assert_eq!(all["domains"][2], "some_concerns");
+    // the per-outcome judgements of Metapsy are still there beside it
+    assert!(arntz
+        .iter()
+        .any(|j| j["outcome"] == "symptoms" && j["reviewer"] == "Metapsy (demo)"));
+    // and a second look at the same study supersedes ana's
+    let again = t.path().join("again.csv");
+    std::fs::write(
+        &again,
+        "Study,D1,D2,D3,D4,D5,Overall\narntz 2022,low,low,low,low,low,low\n",
+    )
+    .expect("write");
+    let o = lacuna(&[&"rob", &dir, &"--import", &again, &"--reviewer", &"ben"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let js = judgements(&dir);
+    let all: Vec<&Value> = js
+        .iter()
+        .filter(|j| {
+            j["study"].as_str().map(str::to_lowercase).as_deref() == Some("arntz 2022")
+                && j["outcome"].is_null()
+        })
+        .collect();
+    assert_eq!(all.len(), 1, "one judgement counts: {all:?}");
+    assert_eq!(all[0]["reviewer"], "ben");
+    assert_eq!(all[0]["overall"], "low");
+    assert_eq!(count_rows(&dir), before + 3);
+}
