@@ -222,6 +222,16 @@ pub fn read_effect_rows(
                     yi: es.yi(),
                     vi: es.vi(),
                     n,
+                    control_risk: match measure {
+                        Measure::Or | Measure::Rr | Measure::Rd | Measure::Peto => {
+                            let total = g("n2i").or_else(|| Some(g("ci")? + g("di")?));
+                            g("ci")
+                                .zip(total)
+                                .filter(|(_, t)| *t > 0.0)
+                                .map(|(c, t)| c / t)
+                        }
+                        _ => None,
+                    },
                 }),
                 Some(Extracted::Dropped(why)) => {
                     errors.push(err(row, "measure", format!("no effect size: {why}")))

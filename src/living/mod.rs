@@ -282,6 +282,21 @@ pub struct PooledRow {
     /// Year of publication.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub year: Option<i32>,
+    /// The study id in the map (what its designs and judgements attach to).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub study_id: String,
+    /// The record the row came from (its key).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub record: String,
+    /// The extraction sheet's label for the study ("Bateman 2009").
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub label: String,
+    /// Participants, when the statistics give them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n: Option<f64>,
+    /// The control arm's risk, for a 2×2 table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub control_risk: Option<f64>,
 }
 
 /// How far the store had come when a version was taken: the next version's

@@ -736,4 +736,8 @@ pub struct EffectRow {
     /// Participants, when the statistics give them.
     #[serde(default)]
     pub n: Option<f64>,
+    /// The control arm's risk (events ÷ participants), for a 2×2 table:
+    /// what GRADE's optimal information size starts from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub control_risk: Option<f64>,
 }

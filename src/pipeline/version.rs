@@ -387,6 +387,11 @@ fn pooled_results(
                     yi: e.yi,
                     vi: e.vi,
                     year: year_of(*id),
+                    study_id: name(*id, &e.study),
+                    record: e.record.clone(),
+                    label: e.study.clone(),
+                    n: e.n,
+                    control_risk: e.control_risk,
                 })
                 .collect();
             let w: Vec<f64> = rows.iter().map(|(_, e)| 1.0 / (e.vi + p.tau2)).collect();
