@@ -798,3 +798,515 @@ fn publication_bias(cell: &Cell, s: &Settings) -> DomainRating {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn study(weight: f64, overall: Option<Judgement>) -> Study {
+        Study {
+            weight,
+            randomised: true,
+            overall,
+            ci_lb: -0.5,
+            ci_ub: 0.5,
+        }
+    }
+
+    fn ci(lb: f64, ub: f64) -> Study {
+        Study {
+            weight: 1.0 / 3.0,
+            randomised: true,
+            overall: Some(Judgement::Low),
+            ci_lb: lb,
+            ci_ub: ub,
+        }
+    }
+
+    /// A cell that the rules leave alone: three low-risk randomised studies,
+    /// I² 0, an SMD whose CI excludes the null and no appreciable harm, with
+    /// enough participants.
+    fn cell(measure: Measure) -> Cell {
+        Cell {
+            measure,
+            k: 3,
+            participants: Some(1000.0),
+            i2: 0.0,
+            estimate: -0.4,
+            ci_lb: -0.5,
+            ci_ub: -0.3,
+            studies: vec![ci(-0.6, -0.2), ci(-0.7, -0.1), ci(-0.5, -0.3)],
+            control_risks: vec![],
+            egger_p: None,
+            mid: None,
+        }
+    }
+
+    fn rob(studies: Vec<Study>) -> (RobWeights, DomainRating) {
+        risk_of_bias(&studies, &Settings::default())
+    }
+
+    fn incon(k: usize, i2: f64, studies: Vec<Study>) -> DomainRating {
+        let c = Cell {
+            k,
+            i2,
+            studies,
+            ..cell(Measure::Smd)
+        };
+        inconsistency(&c, &Settings::default())
+    }
+
+    fn imprec(c: &Cell) -> (Option<f64>, DomainRating) {
+        imprecision(c, &Settings::default())
+    }
+
+    fn with_ci(measure: Measure, lb: f64, ub: f64) -> Cell {
+        Cell {
+            ci_lb: lb,
+            ci_ub: ub,
+            ..cell(measure)
+        }
+    }
+
+    #[test]
+    fn the_start_is_high_only_when_every_study_is_randomised() {
+        let mut s = vec![study(0.5, None), study(0.5, None)];
+        assert_eq!(start_level(&s), Level::High);
+        s[1].randomised = false;
+        assert_eq!(start_level(&s), Level::Low);
+        assert_eq!(start_level(&[]), Level::Low);
+        let mut c = cell(Measure::Smd);
+        c.studies[0].randomised = false;
+        let r = rate(&c, &Settings::default(), &[]);
+        assert_eq!((r.start, r.rating), (Level::Low, Level::Low));
+    }
+
+    #[test]
+    fn high_risk_holding_exactly_half_the_weight_is_down_two() {
+        let (w, d) = rob(vec![
+            study(0.5, Some(Judgement::High)),
+            study(0.5, Some(Judgement::Low)),
+        ]);
+        assert_eq!((d.down, d.rule_down), (2, 2));
+        assert_eq!(d.reason, "studies at high risk hold 50 % of the weight");
+        assert_eq!(
+            w,
+            RobWeights {
+                low: 0.5,
+                some_concerns: 0.0,
+                high: 0.5,
+                unjudged: 0.0
+            }
+        );
+        // ROBINS-I: serious and critical are both high; 0.2 + 0.3 in floating
+        // point still meets 0.5.
+        let (_, d) = rob(vec![
+            study(0.2, Some(Judgement::Serious)),
+            study(0.3, Some(Judgement::Critical)),
+            study(0.5, Some(Judgement::Low)),
+        ]);
+        assert_eq!(d.down, 2);
+    }
+
+    #[test]
+    fn high_and_some_concerns_holding_half_the_weight_is_down_one_and_less_is_none() {
+        let (_, d) = rob(vec![
+            study(0.4, Some(Judgement::High)),
+            study(0.1, Some(Judgement::SomeConcerns)),
+            study(0.5, Some(Judgement::Low)),
+        ]);
+        assert_eq!(d.down, 1);
+        assert_eq!(
+            d.reason,
+            "studies at high risk or with some concerns hold 50 % of the weight"
+        );
+        let (_, d) = rob(vec![
+            study(0.5, Some(Judgement::Moderate)),
+            study(0.5, Some(Judgement::Low)),
+        ]);
+        assert_eq!(d.down, 1, "ROBINS-I moderate is some concerns");
+        let (w, d) = rob(vec![
+            study(0.3, Some(Judgement::High)),
+            study(0.19, Some(Judgement::SomeConcerns)),
+            study(0.51, Some(Judgement::Low)),
+        ]);
+        assert_eq!(d.down, 0);
+        assert_eq!(d.reason, "studies at low risk hold 51 % of the weight");
+        assert_eq!((w.high, w.some_concerns, w.low), (0.3, 0.19, 0.51));
+    }
+
+    #[test]
+    fn an_unjudged_study_counts_as_some_concerns_and_the_reason_counts_them() {
+        let (w, d) = rob(vec![
+            study(0.3, None),
+            study(0.3, None),
+            study(0.4, Some(Judgement::Low)),
+        ]);
+        assert_eq!(d.down, 1);
+        assert_eq!(
+            d.reason,
+            "studies at high risk or with some concerns hold 60 % of the weight; \
+             2 studies unjudged, counted as some concerns"
+        );
+        assert_eq!((w.unjudged, w.some_concerns, w.low), (0.6, 0.0, 0.4));
+    }
+
+    #[test]
+    fn weights_not_summing_to_one_are_normalised_and_the_reason_says_so() {
+        let (w, d) = rob(vec![
+            study(2.0, Some(Judgement::High)),
+            study(2.0, Some(Judgement::Low)),
+        ]);
+        assert_eq!((w.high, w.low, d.down), (0.5, 0.5, 2));
+        assert!(
+            d.reason
+                .ends_with("; weights summed to 4.000 and were normalised"),
+            "{}",
+            d.reason
+        );
+        let (w, d) = rob(vec![
+            study(f64::NAN, Some(Judgement::High)),
+            study(-1.0, Some(Judgement::Low)),
+            study(0.0, Some(Judgement::Low)),
+            study(0.0, Some(Judgement::Low)),
+        ]);
+        assert_eq!((w.high, w.low, d.down), (0.25, 0.75, 0));
+        assert!(
+            d.reason
+                .ends_with("; no usable weights; studies weighed equally"),
+            "{}",
+            d.reason
+        );
+        let (w, d) = rob(vec![]);
+        assert_eq!((w, d.down), (RobWeights::default(), 0));
+    }
+
+    #[test]
+    fn inconsistency_is_not_assessed_below_three_studies() {
+        let both = vec![ci(0.1, 0.9), ci(-0.9, -0.1)];
+        let d = incon(2, 95.0, both.clone());
+        assert_eq!((d.down, d.reason.as_str()), (0, "not assessed: k < 3"));
+        assert_eq!(incon(3, 95.0, both).down, 2);
+    }
+
+    #[test]
+    fn i2_of_exactly_75_with_cis_on_both_sides_is_down_two() {
+        let both = vec![ci(0.1, 0.9), ci(-0.9, -0.1), ci(-0.2, 0.2)];
+        let d = incon(3, 75.0, both.clone());
+        assert_eq!(d.down, 2);
+        assert_eq!(
+            d.reason,
+            "I² = 75 %, and study CIs lie wholly on both sides of the null"
+        );
+        assert_eq!(incon(3, 74.9, both).down, 1);
+        // A CI that touches the null lies on neither side.
+        let one_side = vec![ci(0.1, 0.9), ci(-0.9, 0.0), ci(0.2, 0.4)];
+        let d = incon(3, 90.0, one_side);
+        assert_eq!(
+            (d.down, d.reason.as_str()),
+            (1, "I² = 90 % (at least 50 %)")
+        );
+    }
+
+    #[test]
+    fn i2_of_exactly_50_is_down_one_and_below_is_none() {
+        let studies = || vec![ci(0.1, 0.9), ci(0.2, 0.8), ci(0.0, 1.0)];
+        assert_eq!(incon(3, 50.0, studies()).down, 1);
+        let d = incon(3, 49.9, studies());
+        assert_eq!((d.down, d.reason.as_str()), (0, "I² = 50 % (below 50 %)"));
+        assert_eq!(incon(3, f64::NAN, studies()).down, 0);
+    }
+
+    /// Worked by hand: zα + zβ = 1.959964 + 0.841621 = 2.801585, squared
+    /// 7.848879. SMD, δ = 0.2: 2 · 2 · 7.848879 / 0.04 = 784.89, 785
+    /// participants. Binary, p₀ = 0.20, RRR 0.25: p₁ = 0.15, per arm
+    /// 7.848879 · (0.16 + 0.1275) / 0.0025 = 7.848879 · 115 = 902.62, in all
+    /// 1805.24, 1806 participants (rounded up).
+    #[test]
+    fn the_optimal_information_size_matches_the_worked_examples() {
+        let s = Settings::default();
+        assert_eq!(ois_continuous(0.2, &s), Some(785.0));
+        // δ = 0.5: 4 · 7.848879 / 0.25 = 125.58 -> 126.
+        assert_eq!(ois_continuous(0.5, &s), Some(126.0));
+        assert_eq!(ois_binary(0.20, &s), Some(1806.0));
+        // p₀ = 0.5, p₁ = 0.375: 7.848879 · (0.25 + 0.234375) / 0.015625
+        // = 243.25 per arm, 486.5 in all -> 487.
+        assert_eq!(ois_binary(0.5, &s), Some(487.0));
+        assert_eq!(ois_binary(1.0, &s), None);
+        assert_eq!(ois_binary(f64::NAN, &s), None);
+        assert_eq!(ois_continuous(f64::NAN, &s), None);
+        assert_eq!(median_risk(&[0.3, f64::NAN, 0.1, 0.2, 2.0]), Some(0.2));
+        assert_eq!(median_risk(&[0.3, 0.1]), Some(0.2));
+        assert_eq!(median_risk(&[]), None);
+    }
+
+    #[test]
+    fn a_ratio_ci_below_075_and_above_125_is_down_two() {
+        let (_, d) = imprec(&with_ci(Measure::Rr, 0.70f64.ln(), 1.30f64.ln()));
+        assert_eq!(d.down, 2);
+        assert_eq!(
+            d.reason,
+            "95 % CI 0.70 to 1.30 includes appreciable benefit and harm \
+             (below 0.75 and above 1.25 on the ratio scale)"
+        );
+        // Touching 0.75 is not below it: only the null is crossed.
+        let (_, d) = imprec(&with_ci(Measure::Or, 0.75f64.ln(), 1.30f64.ln()));
+        assert_eq!(d.down, 1);
+    }
+
+    #[test]
+    fn a_binary_ci_excluding_the_null_is_judged_against_the_ois() {
+        let mut c = with_ci(Measure::Rr, 0.70f64.ln(), 0.90f64.ln());
+        c.control_risks = vec![0.1, 0.2, 0.3];
+        c.participants = Some(1806.0);
+        let (ois, d) = imprec(&c);
+        assert_eq!((ois, d.down), (Some(1806.0), 0));
+        assert_eq!(
+            d.reason,
+            "95 % CI 0.70 to 0.90 excludes the null; 1806 participants reach the OIS of 1806"
+        );
+        c.participants = Some(1805.0);
+        let (_, d) = imprec(&c);
+        assert_eq!(d.down, 1);
+        assert_eq!(d.reason, "1805 participants, fewer than the OIS of 1806");
+    }
+
+    #[test]
+    fn an_smd_ci_below_minus_mid_and_above_plus_mid_is_down_two() {
+        let (ois, d) = imprec(&with_ci(Measure::Smd, -0.3, 0.25));
+        assert_eq!((ois, d.down), (Some(785.0), 2));
+        let (_, d) = imprec(&with_ci(Measure::Smd, -0.3, 0.2));
+        assert_eq!(d.down, 1, "touching +MID is not above it");
+        let (_, d) = imprec(&with_ci(Measure::Smd, -0.3, 0.1));
+        assert_eq!(d.down, 1);
+        assert_eq!(
+            d.reason,
+            "95 % CI -0.30 to 0.10 includes the null; 1000 participants reach the OIS of 785"
+        );
+        // A protocol's MID of 0.5 replaces the default: OIS 126.
+        let mut c = with_ci(Measure::Smd, -0.3, 0.25);
+        c.mid = Some(0.5);
+        let (ois, d) = imprec(&c);
+        assert_eq!((ois, d.down), (Some(126.0), 1));
+    }
+
+    #[test]
+    fn fewer_participants_than_the_ois_is_down_one() {
+        let mut c = cell(Measure::Smd);
+        c.participants = Some(784.0);
+        let (_, d) = imprec(&c);
+        assert_eq!(d.down, 1);
+        assert_eq!(d.reason, "784 participants, fewer than the OIS of 785");
+        c.participants = Some(785.0);
+        assert_eq!(imprec(&c).1.down, 0);
+    }
+
+    #[test]
+    fn unknown_participants_leave_the_null_rule_alone() {
+        let mut c = cell(Measure::Smd);
+        c.participants = None;
+        let (ois, d) = imprec(&c);
+        assert_eq!((ois, d.down), (Some(785.0), 0));
+        assert_eq!(
+            d.reason,
+            "95 % CI -0.50 to -0.30 excludes the null; participants unknown (OIS 785); null rule alone"
+        );
+        c.ci_ub = 0.1;
+        assert_eq!(imprec(&c).1.down, 1);
+    }
+
+    #[test]
+    fn a_mean_difference_without_a_mid_uses_the_null_rule_alone() {
+        let mut c = with_ci(Measure::Md, -3.0, -1.0);
+        c.participants = Some(10.0);
+        let (ois, d) = imprec(&c);
+        assert_eq!((ois, d.down), (None, 0));
+        assert_eq!(
+            d.reason,
+            "95 % CI -3.00 to -1.00 excludes the null; \
+             no minimal important difference for MD; null rule alone"
+        );
+        c.ci_ub = 5.0;
+        assert_eq!(imprec(&c).1.down, 1, "no appreciable bounds without a MID");
+        c.mid = Some(2.0);
+        let (ois, d) = imprec(&c);
+        // δ = 2: 4 · 7.848879 / 4 = 7.85 -> 8.
+        assert_eq!((ois, d.down), (Some(8.0), 2));
+    }
+
+    #[test]
+    fn a_risk_difference_without_control_risks_has_no_ois() {
+        let (ois, d) = imprec(&with_ci(Measure::Rd, -0.1, -0.02));
+        assert_eq!((ois, d.down), (None, 0));
+        assert!(
+            d.reason.contains("no control-arm risk; null rule alone"),
+            "{}",
+            d.reason
+        );
+        let (_, d) = imprec(&with_ci(Measure::Rd, f64::NAN, -0.02));
+        assert_eq!(d.down, 0);
+    }
+
+    #[test]
+    fn publication_bias_needs_ten_studies_and_egger_below_010() {
+        let s = Settings::default();
+        let pb = |k: usize, p: Option<f64>| {
+            publication_bias(
+                &Cell {
+                    k,
+                    egger_p: p,
+                    ..cell(Measure::Smd)
+                },
+                &s,
+            )
+        };
+        let d = pb(9, Some(0.01));
+        assert_eq!(
+            (d.down, d.reason.as_str()),
+            (0, "not assessable: fewer than 10 studies")
+        );
+        let d = pb(10, Some(0.09));
+        assert_eq!(
+            (d.down, d.reason.as_str()),
+            (1, "Egger's test p = 0.090 (below 0.1)")
+        );
+        assert_eq!(pb(10, Some(0.10)).down, 0);
+        assert_eq!(pb(10, None).down, 0);
+        assert_eq!(pb(10, Some(f64::NAN)).down, 0);
+    }
+
+    #[test]
+    fn the_rating_never_falls_below_very_low() {
+        let c = Cell {
+            k: 10,
+            i2: 90.0,
+            ci_lb: -0.5,
+            ci_ub: 0.5,
+            egger_p: Some(0.01),
+            studies: vec![
+                Study {
+                    randomised: false,
+                    overall: Some(Judgement::Critical),
+                    ..ci(0.1, 0.9)
+                },
+                Study {
+                    overall: Some(Judgement::Critical),
+                    ..ci(-0.9, -0.1)
+                },
+                ci(-0.9, -0.1),
+            ],
+            ..cell(Measure::Smd)
+        };
+        let r = rate(&c, &Settings::default(), &[]);
+        assert_eq!(r.start, Level::Low);
+        // Risk of bias 2 (critical holds 67 %), inconsistency 2, imprecision 2
+        // (the CI spans -0.2 to +0.2), publication bias 1: 7 from low.
+        assert_eq!(
+            [
+                Domain::RiskOfBias,
+                Domain::Inconsistency,
+                Domain::Imprecision
+            ]
+            .map(|d| r.domains.get(d).down),
+            [2, 2, 2]
+        );
+        assert_eq!(r.domains.total(), 7);
+        assert_eq!(r.rating, Level::VeryLow);
+        assert_eq!(Level::VeryLow.down(3), Level::VeryLow);
+        assert_eq!(Level::High.down(0), Level::High);
+        assert_eq!(Level::High.down(3), Level::VeryLow);
+    }
+
+    #[test]
+    fn an_override_replaces_the_rule_and_keeps_both() {
+        let mut c = cell(Measure::Smd);
+        c.studies[0].overall = Some(Judgement::High);
+        c.studies[1].overall = Some(Judgement::High);
+        let r = rate(&c, &Settings::default(), &[]);
+        assert_eq!((r.domains.risk_of_bias.down, r.rating), (2, Level::Low));
+        let o = Override {
+            domain: Domain::RiskOfBias,
+            down: 0,
+            reason: "bias only in blinding, not relevant to mortality".into(),
+            reviewer: "ak".into(),
+        };
+        let r = rate(&c, &Settings::default(), &[o.clone()]);
+        let d = &r.domains.risk_of_bias;
+        assert_eq!((d.down, d.rule_down, r.rating), (0, 2, Level::High));
+        assert_eq!(d.by.as_deref(), Some("ak"));
+        assert_eq!(d.reason, o.reason);
+        assert_eq!(
+            d.rule_reason.as_deref(),
+            Some("studies at high risk hold 67 % of the weight")
+        );
+        // The last override of a domain wins; more than 2 counts as 2.
+        let again = Override {
+            down: 9,
+            reviewer: "jb".into(),
+            ..o.clone()
+        };
+        let r = rate(&c, &Settings::default(), &[o, again]);
+        let d = &r.domains.risk_of_bias;
+        assert_eq!((d.down, d.by.as_deref()), (2, Some("jb")));
+        assert_eq!(
+            d.rule_reason.as_deref(),
+            Some("studies at high risk hold 67 % of the weight")
+        );
+    }
+
+    #[test]
+    fn domains_are_named_in_snake_case_everywhere() {
+        for d in Domain::ALL {
+            assert_eq!(Domain::parse(d.as_str()), Some(d));
+            assert_eq!(
+                serde_json::to_value(d).unwrap(),
+                serde_json::json!(d.as_str())
+            );
+        }
+        assert_eq!(
+            Domain::parse(" Publication bias"),
+            Some(Domain::PublicationBias)
+        );
+        let r = rate(&cell(Measure::Smd), &Settings::default(), &[]);
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(v["rating"], "high");
+        assert_eq!(v["domains"]["publication_bias"]["down"], 0);
+        assert_eq!(v["domains"]["risk_of_bias"]["by"], serde_json::Value::Null);
+        assert!(v["domains"]["risk_of_bias"].get("rule_reason").is_none());
+        assert_eq!(v["rob_weights"]["some_concerns"], 0.0);
+        assert_eq!(serde_json::to_value(Level::VeryLow).unwrap(), "very_low");
+        assert_eq!(
+            [Level::High, Level::Moderate, Level::Low, Level::VeryLow].map(Level::symbols),
+            ["⊕⊕⊕⊕", "⊕⊕⊕◯", "⊕⊕◯◯", "⊕◯◯◯"]
+        );
+        assert_eq!(Level::VeryLow.label(), "very low");
+    }
+
+    #[test]
+    fn nothing_usable_is_rated_without_panicking() {
+        for measure in [
+            Measure::Rr,
+            Measure::Smd,
+            Measure::Md,
+            Measure::Rd,
+            Measure::Gen,
+        ] {
+            let c = Cell {
+                measure,
+                k: 0,
+                participants: Some(f64::NAN),
+                i2: f64::NAN,
+                estimate: f64::NAN,
+                ci_lb: f64::NEG_INFINITY,
+                ci_ub: f64::NAN,
+                studies: vec![],
+                control_risks: vec![f64::NAN, -1.0],
+                egger_p: Some(f64::NAN),
+                mid: Some(f64::NAN),
+            };
+            let r = rate(&c, &Settings::default(), &[]);
+            assert_eq!((r.start, r.rating), (Level::Low, Level::Low));
+            assert_eq!(r.domains.total(), 0);
+        }
+    }
+}
