@@ -652,7 +652,7 @@ pub fn ois_binary(p0: f64, s: &Settings) -> Option<f64> {
         return None;
     }
     let p1 = p0 * (1.0 - s.rrr);
-    if !(p1 >= 0.0 && p1 <= 1.0) {
+    if !(0.0..=1.0).contains(&p1) {
         return None;
     }
     let z = s.z_alpha + s.z_beta;
@@ -1230,7 +1230,7 @@ mod tests {
             reason: "bias only in blinding, not relevant to mortality".into(),
             reviewer: "ak".into(),
         };
-        let r = rate(&c, &Settings::default(), &[o.clone()]);
+        let r = rate(&c, &Settings::default(), std::slice::from_ref(&o));
         let d = &r.domains.risk_of_bias;
         assert_eq!((d.down, d.rule_down, r.rating), (0, 2, Level::High));
         assert_eq!(d.by.as_deref(), Some("ak"));
