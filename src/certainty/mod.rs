@@ -7,6 +7,7 @@
 //! stored when any row is wrong); `store::rob` keeps them append-only and
 //! `pipeline::certainty` joins them to the pooled results.
 
+pub mod grade;
 pub mod rob;
 
 pub use rob::{read_sheet, template, Judgement, RobRow, RobSheetError, Tool};
