@@ -101,3 +101,72 @@ pub fn rob(out: &mut dyn Write, bars: &Bars, a: RobArgs) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// Arguments of `lacuna certainty`.
+#[derive(Debug, Args)]
+pub struct CertaintyArgs {
+    /// The review folder.
+    dir: PathBuf,
+    /// Read this version as it was frozen (default: the review as it is now).
+    #[arg(long)]
+    snapshot: Option<i64>,
+    /// The protocol, if not the review's protocol.toml.
+    #[arg(long)]
+    protocol: Option<PathBuf>,
+    /// Print as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `lacuna certainty`: GRADE per pooled cell, with the reasons.
+pub fn certainty(out: &mut dyn Write, bars: &Bars, a: CertaintyArgs) -> anyhow::Result<()> {
+    let review = Review::open(&a.dir)?;
+    let protocol = load_protocol(&a.dir, a.protocol.as_deref())?;
+    let v = certainty::certainty(&review, &protocol, a.snapshot)?;
+    for n in &v.notes {
+        bars.message(&format!("note: {n}"));
+    }
+    if a.json {
+        serde_json::to_writer_pretty(&mut *out, &v)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    if v.cells.is_empty() {
+        bars.message("no pooled cell: certainty is rated where studies are pooled");
+    }
+    let label = |id: &str| v.labels.get(id).map_or(id, String::as_str).to_string();
+    for c in &v.cells {
+        let r = &c.rating;
+        writeln!(
+            out,
+            "{} {} — {} × {} ({}, k = {}, {:.2} [{:.2}, {:.2}])",
+            r.rating.symbols(),
+            r.rating.label(),
+            label(&c.intervention),
+            label(&c.outcome),
+            c.measure,
+            c.k,
+            c.estimate,
+            c.ci_lb,
+            c.ci_ub
+        )?;
+        for d in certainty::Domain::ALL {
+            let x = r.domains.get(d);
+            writeln!(
+                out,
+                "    {:<17} {}{}: {}",
+                d.as_str().replace('_', " "),
+                if x.down == 0 {
+                    "0".to_string()
+                } else {
+                    format!("−{}", x.down)
+                },
+                x.by.as_deref()
+                    .map(|b| format!(" (by {b})"))
+                    .unwrap_or_default(),
+                x.reason
+            )?;
+        }
+    }
+    Ok(())
+}

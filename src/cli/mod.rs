@@ -7,7 +7,7 @@
 //! - `screen.rs`: `decide` (and agreement), `screen`, `simulate`
 //! - `evidence.rs`: `protocol`, `code`, `extract`, `map`
 //! - `pool.rs`: `pool`
-//! - `certainty.rs`: `rob`
+//! - `certainty.rs`: `rob`, `certainty`
 //! - `living.rs`: `update`, `snapshot`, `diff`, `report`, `prisma`, `demo`
 //! - `bars.rs`: the progress bars
 //!
@@ -96,6 +96,10 @@ pub enum Command {
     /// filled one (--import FILE.csv --reviewer NAME; append-only, a later judgement
     /// supersedes), or list the judgements that count.
     Rob(certainty::RobArgs),
+    /// How sure: GRADE's certainty of every pooled cell (high, moderate, low, very low), from its
+    /// start (randomised or not) less risk of bias, inconsistency, imprecision, publication bias
+    /// and indirectness, each with its reason.
+    Certainty(certainty::CertaintyArgs),
     /// Replay screening on a labelled CSV with active learning and report how early the
     /// relevant records came (WSS@95, recall at 10 %) and where the stopping rule would stop.
     #[command(after_help = screen::STOPPING_HELP)]
@@ -214,6 +218,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Extract(a) => evidence::extract(&mut out, &bars, a),
         Command::Map(a) => evidence::map(&mut out, &bars, a),
         Command::Rob(a) => certainty::rob(&mut out, &bars, a),
+        Command::Certainty(a) => certainty::certainty(&mut out, &bars, a),
         Command::Pool(a) => pool::pool(&mut out, &bars, a),
     }
     .map(|()| exit::OK)

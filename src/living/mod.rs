@@ -338,6 +338,33 @@ pub struct Screening {
     pub effect_rows: usize,
 }
 
+/// The certainty (GRADE) of one pooled cell and measure at this version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CellCertainty {
+    /// Intervention id.
+    pub intervention: String,
+    /// Outcome id.
+    pub outcome: String,
+    /// Measure.
+    pub measure: String,
+    /// Studies pooled.
+    pub k: usize,
+    /// Participants in all, when the effect rows give them.
+    pub participants: Option<f64>,
+    /// I² (%), as in `pool --json`.
+    pub i2: f64,
+    /// Estimate and CI on the reader's scale.
+    pub estimate: f64,
+    /// CI lower limit (reader's scale).
+    pub ci_lb: f64,
+    /// CI upper limit (reader's scale).
+    pub ci_ub: f64,
+    /// The rating, its start, the optimal information size, the weight by
+    /// risk of bias and the five domains.
+    #[serde(flatten)]
+    pub rating: crate::certainty::grade::Rating,
+}
+
 /// A search as run up to this version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SearchRun {
@@ -395,6 +422,10 @@ pub struct Snapshot {
     /// The protocol file's text as it stood (format 2 on).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protocol_text: Option<String>,
+    /// The certainty of each pooled cell, with the risk-of-bias judgements
+    /// as they stood.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub certainty: Vec<CellCertainty>,
 }
 
 /// A record as a diff names it: its PMID, or its key where it has none.
@@ -874,6 +905,7 @@ mod tests {
             map: None,
             screening: None,
             protocol_text: None,
+            certainty: Vec::new(),
         }
     }
 

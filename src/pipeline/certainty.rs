@@ -2,16 +2,20 @@
 //! included studies listed), and its import: read and checked whole by
 //! `certainty::rob`, stored append-only by `store::rob`, each judged study
 //! matched to the review's studies so that a name that matches nothing is
-//! said at once rather than silently ignored.
+//! said at once rather than silently ignored. And `rate_version`: the
+//! GRADE certainty of every pooled result of a version (`certainty::grade`
+//! over the version's frozen rows and weights and the judgements given).
 
 use super::evidence;
-use crate::certainty::{self, Tool};
+use crate::certainty::{self, grade, Tool};
 use crate::error::Error;
 use crate::gapmap::Filter;
+use crate::living::{CellCertainty, PooledRow, Snapshot};
+use crate::model::{Measure, Z975};
 use crate::protocol::Protocol;
 use crate::store::rob::StoredRob;
 use crate::store::Review;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// What an import stored.
@@ -137,4 +141,195 @@ pub fn rob_import(
 /// The judgements that count (the latest per study and outcome).
 pub fn rob_list(review: &Review) -> Result<Vec<StoredRob>, Error> {
     Ok(review.rob_judgements()?)
+}
+
+/// The names a judgement's `Study` may match for one pooled row: the sheet's
+/// label, the study's name and id, the record's key and PMID (lower case).
+fn row_names(row: &PooledRow, study_name: Option<&str>) -> Vec<String> {
+    let mut out = vec![
+        row.label.to_lowercase(),
+        row.study.to_lowercase(),
+        row.study_id.to_lowercase(),
+        row.record.to_lowercase(),
+    ];
+    if let Some(p) = row.record.strip_prefix("pmid:") {
+        out.push(p.to_string());
+    }
+    if let Some(n) = study_name {
+        out.push(n.to_lowercase());
+    }
+    out.retain(|n| !n.is_empty());
+    out
+}
+
+/// The judgement of one pooled row for `outcome`: one for that outcome
+/// first, else one for every outcome.
+fn judged<'a>(
+    judgements: &'a [StoredRob],
+    names: &[String],
+    outcome: &str,
+) -> Option<&'a StoredRob> {
+    let of = |j: &&StoredRob| names.contains(&j.row.study.trim().to_lowercase());
+    judgements
+        .iter()
+        .filter(of)
+        .find(|j| j.row.outcome.as_deref() == Some(outcome))
+        .or_else(|| {
+            judgements
+                .iter()
+                .filter(of)
+                .find(|j| j.row.outcome.is_none())
+        })
+}
+
+/// The certainty of every pooled result of a version: its rows and weights
+/// as the snapshot froze them, the designs of its included studies, and
+/// the risk-of-bias judgements given.
+pub fn rate_version(snapshot: &Snapshot, judgements: &[StoredRob]) -> Vec<CellCertainty> {
+    let settings = grade::Settings::default();
+    let studies: BTreeMap<&str, &crate::living::IncludedStudy> = snapshot
+        .included
+        .iter()
+        .map(|s| (s.id.as_str(), s))
+        .collect();
+    let mut out = Vec::new();
+    for p in &snapshot.pooled {
+        let Some(measure) = Measure::parse(&p.measure) else {
+            continue;
+        };
+        let w: Vec<f64> = p.rows.iter().map(|r| 1.0 / (r.vi + p.tau2)).collect();
+        let total: f64 = w.iter().filter(|x| x.is_finite()).sum();
+        let cell_studies: Vec<grade::Study> = p
+            .rows
+            .iter()
+            .zip(&w)
+            .map(|(r, wi)| {
+                let st = studies.get(r.study_id.as_str());
+                let names = row_names(r, st.map(|s| s.name.as_str()));
+                let h = Z975 * r.vi.max(0.0).sqrt();
+                grade::Study {
+                    weight: if total > 0.0 && wi.is_finite() {
+                        wi / total
+                    } else {
+                        0.0
+                    },
+                    randomised: st.is_some_and(|s| s.designs.contains("rct")),
+                    overall: judged(judgements, &names, &p.outcome).map(|j| j.row.overall),
+                    ci_lb: r.yi - h,
+                    ci_ub: r.yi + h,
+                }
+            })
+            .collect();
+        let participants: Option<f64> = p
+            .rows
+            .iter()
+            .map(|r| r.n)
+            .collect::<Option<Vec<f64>>>()
+            .map(|v| v.iter().sum());
+        let egger_p = (p.rows.len() >= settings.publication_bias_min_k)
+            .then(|| {
+                let y: Vec<f64> = p.rows.iter().map(|r| r.yi).collect();
+                let v: Vec<f64> = p.rows.iter().map(|r| r.vi).collect();
+                crate::meta::bias::egger(
+                    &y,
+                    &v,
+                    crate::meta::bias::EggerModel::Rma,
+                    &crate::meta::Options::default(),
+                )
+                .ok()
+                .map(|e| e.pval)
+            })
+            .flatten();
+        let cell = grade::Cell {
+            measure,
+            k: p.k,
+            participants,
+            i2: p.i2,
+            estimate: p.estimate,
+            ci_lb: p.ci_lb,
+            ci_ub: p.ci_ub,
+            studies: cell_studies,
+            control_risks: p.rows.iter().filter_map(|r| r.control_risk).collect(),
+            egger_p,
+            mid: None,
+        };
+        out.push(CellCertainty {
+            intervention: p.intervention.clone(),
+            outcome: p.outcome.clone(),
+            measure: p.measure.clone(),
+            k: p.k,
+            participants,
+            i2: p.i2,
+            estimate: p.shown.0,
+            ci_lb: p.shown.1,
+            ci_ub: p.shown.2,
+            rating: grade::rate(&cell, &settings, &[]),
+        });
+    }
+    out
+}
+
+pub use crate::certainty::grade::Domain;
+
+/// What `lacuna certainty` shows: every pooled cell's rating.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CertaintyView {
+    /// The version read (`None`: the review as it is now).
+    pub version: Option<i64>,
+    /// One rating per pooled cell and measure.
+    pub cells: Vec<CellCertainty>,
+    /// The framework's categories by id, as readers name them.
+    #[serde(skip)]
+    pub labels: BTreeMap<String, String>,
+    /// What a person should know about how the ratings were made.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// The certainty of every pooled cell: of snapshot `version` as it stood,
+/// or of the review as it is now.
+pub fn certainty(
+    review: &Review,
+    protocol: &Protocol,
+    version: Option<i64>,
+) -> Result<CertaintyView, Error> {
+    let mut notes = Vec::new();
+    let snap = match version {
+        Some(v) => {
+            let mut s = super::living::load(review, v)?;
+            if s.certainty.is_empty() && !s.pooled.is_empty() {
+                notes.push(format!(
+                    "version {v} was taken before certainty was kept: rated now from its pooled rows and today's risk-of-bias judgements"
+                ));
+                s.certainty = rate_version(&s, &review.rob_judgements()?);
+            }
+            s
+        }
+        None => {
+            if review.latest_coding()?.is_none() {
+                return Err(Error::NotReady(format!(
+                    "the review is not coded yet: run `lacuna code {} --protocol FILE` first",
+                    review.dir().display()
+                )));
+            }
+            super::version::build(review, protocol, 0, None, None)?
+        }
+    };
+    let labels = protocol
+        .frame
+        .categories
+        .iter()
+        .map(|c| {
+            (
+                c.id.clone(),
+                crate::model::short_label(&c.label).to_string(),
+            )
+        })
+        .collect();
+    Ok(CertaintyView {
+        version,
+        cells: snap.certainty,
+        labels,
+        notes,
+    })
 }

@@ -64,7 +64,7 @@ pub(super) fn build(
             at,
         })
         .collect();
-    Ok(Snapshot {
+    let mut snap = Snapshot {
         format: SNAPSHOT_FORMAT,
         version,
         label: label.map(str::to_string),
@@ -86,7 +86,11 @@ pub(super) fn build(
         map,
         screening: Some(screening(review, protocol)?),
         protocol_text: Some(protocol.text.clone()),
-    })
+        certainty: Vec::new(),
+    };
+    // Certainty from the version's own rows and the judgements as they stand.
+    snap.certainty = super::certainty::rate_version(&snap, &review.rob_judgements()?);
+    Ok(snap)
 }
 
 /// The screening figures of the review as it stands (the Methods of a

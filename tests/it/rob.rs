@@ -146,3 +146,123 @@ fn issue_27_a_sheet_is_stored_whole_or_not_at_all_and_a_later_judgement_supersed
     assert_eq!(all[0]["overall"], "low");
     assert_eq!(count_rows(&dir), before + 3);
 }
+
+/// The demo's certainty, checked against a hand computation from the
+/// snapshot's own rows (weights 1/(vi + τ²)) and Metapsy's judgements in
+/// the corpus sheets, for two cells; every pooled cell has a rating and
+/// five reasons.
+#[test]
+fn issue_27_every_pooled_cell_of_the_demo_is_rated_as_the_rules_say() {
+    let (_t, dir) = demo();
+    let o = lacuna(&[&"certainty", &dir, &"--snapshot", &"2", &"--json"]);
+    assert_eq!(o.status.code(), Some(0), "certainty: {}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("json");
+    let cells = v["cells"].as_array().expect("cells").clone();
+    let review = lacuna::store::Review::open(&dir).expect("open");
+    let snap = lacuna::pipeline::living::load(&review, 2).expect("version 2");
+    assert_eq!(cells.len(), snap.pooled.len(), "a rating per pooled cell");
+    for c in &cells {
+        assert!(
+            ["high", "moderate", "low", "very_low"].contains(&c["rating"].as_str().unwrap_or("")),
+            "{c}"
+        );
+        for d in [
+            "risk_of_bias",
+            "inconsistency",
+            "imprecision",
+            "publication_bias",
+            "indirectness",
+        ] {
+            let reason = c["domains"][d]["reason"].as_str().unwrap_or("");
+            assert!(!reason.is_empty(), "{d} has a reason: {c}");
+        }
+    }
+    // Metapsy's overall judgements per (study label, outcome)
+    let mut overall = std::collections::BTreeMap::new();
+    for m in ["month-1-rob.csv", "month-2-rob.csv"] {
+        let text = std::fs::read_to_string(root().join("corpus").join(m)).expect("sheet");
+        for l in text.lines().skip(1) {
+            let cells: Vec<&str> = l.split(',').collect();
+            overall.insert(
+                (cells[0].to_string(), cells[7].to_string()),
+                cells[6].to_string(),
+            );
+        }
+    }
+    for (iv, oc, measure) in [
+        ("psych.dbt", "self_harm_suicidality", "RR"),
+        ("psych.schema", "symptoms", "SMD"),
+    ] {
+        let p = snap
+            .pooled
+            .iter()
+            .find(|p| p.intervention == iv && p.outcome == oc && p.measure == measure)
+            .expect("the pooled cell");
+        let w: Vec<f64> = p.rows.iter().map(|r| 1.0 / (r.vi + p.tau2)).collect();
+        let total: f64 = w.iter().sum();
+        let (mut high, mut concern) = (0.0, 0.0);
+        for (r, wi) in p.rows.iter().zip(&w) {
+            match overall
+                .get(&(r.label.clone(), oc.to_string()))
+                .map(String::as_str)
+            {
+                Some("High") => high += wi / total,
+                Some("Low") => {}
+                _ => concern += wi / total, // some concerns, or unjudged
+            }
+        }
+        let rob_down = if high >= 0.5 {
+            2
+        } else if high + concern >= 0.5 {
+            1
+        } else {
+            0
+        };
+        let incons_down = if p.k < 3 {
+            0
+        } else if p.i2 >= 50.0 {
+            // ≥ 75 % needs a study wholly on each side of the null for 2
+            let z = 1.959_963_984_540_054;
+            let below = p.rows.iter().any(|r| r.yi + z * r.vi.sqrt() < 0.0);
+            let above = p.rows.iter().any(|r| r.yi - z * r.vi.sqrt() > 0.0);
+            if p.i2 >= 75.0 && below && above {
+                2
+            } else {
+                1
+            }
+        } else {
+            0
+        };
+        let c = cells
+            .iter()
+            .find(|c| c["intervention"] == iv && c["outcome"] == oc && c["measure"] == measure)
+            .expect("rated");
+        let got = c["rob_weights"]["high"].as_f64().expect("share");
+        assert!(
+            (got - high).abs() < 1e-9,
+            "{iv}: high-risk share {got} vs {high}"
+        );
+        assert_eq!(
+            c["domains"]["risk_of_bias"]["rule_down"], rob_down,
+            "{iv}: {c}"
+        );
+        assert_eq!(
+            c["domains"]["inconsistency"]["rule_down"], incons_down,
+            "{iv}: {c}"
+        );
+        // both CIs cross the null: imprecision is at least 1
+        assert!(
+            c["domains"]["imprecision"]["rule_down"].as_u64() >= Some(1),
+            "{c}"
+        );
+        assert_eq!(c["k"].as_u64(), Some(p.k as u64));
+        assert!(c["ois"].as_f64().is_some(), "an OIS for {measure}: {c}");
+    }
+    // the text names the categories and shows GRADE's symbols
+    let text = stdout(&lacuna(&[&"certainty", &dir, &"--snapshot", &"2"]));
+    assert!(
+        text.contains("Dialectical behaviour therapy × Self-harm and suicidality"),
+        "{text}"
+    );
+    assert!(text.contains('⊕'), "{text}");
+}

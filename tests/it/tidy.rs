@@ -61,7 +61,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("extract", &[]),
     ("meta", &[]),
     ("certainty", &[]),
-    ("living", &["gapmap", "protocol"]),
+    ("living", &["gapmap", "protocol", "certainty"]),
     ("web", &["pipeline", "protocol", "store", "screen"]),
     (
         "report",
