@@ -7,6 +7,7 @@ pub mod gapmap;
 pub mod prisma;
 pub mod recall;
 pub mod ris;
+pub mod rob;
 pub mod svg;
 
 pub use ris::ris;
