@@ -108,8 +108,25 @@ pub struct CertaintyArgs {
     /// The review folder.
     dir: PathBuf,
     /// Read this version as it was frozen (default: the review as it is now).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "set")]
     snapshot: Option<i64>,
+    /// Judge one domain of a cell yourself: INTERVENTION:OUTCOME[:MEASURE] (protocol ids),
+    /// with --domain, --down, --reason and --reviewer. Kept with who, when and why; it
+    /// supersedes the rule (and an earlier judgement) and survives re-pooling and updates.
+    #[arg(long, value_name = "CELL", requires_all = ["domain", "down", "reason", "reviewer"])]
+    set: Option<String>,
+    /// The domain judged: risk_of_bias, inconsistency, imprecision, publication_bias, indirectness.
+    #[arg(long)]
+    domain: Option<String>,
+    /// Levels down: 0, 1 or 2.
+    #[arg(long)]
+    down: Option<u8>,
+    /// Why.
+    #[arg(long)]
+    reason: Option<String>,
+    /// Who judged.
+    #[arg(long)]
+    reviewer: Option<String>,
     /// The protocol, if not the review's protocol.toml.
     #[arg(long)]
     protocol: Option<PathBuf>,
@@ -120,8 +137,26 @@ pub struct CertaintyArgs {
 
 /// `lacuna certainty`: GRADE per pooled cell, with the reasons.
 pub fn certainty(out: &mut dyn Write, bars: &Bars, a: CertaintyArgs) -> anyhow::Result<()> {
-    let review = Review::open(&a.dir)?;
+    let mut review = Review::open(&a.dir)?;
     let protocol = load_protocol(&a.dir, a.protocol.as_deref())?;
+    if let Some(cell) = &a.set {
+        let s = certainty::SetDomain {
+            cell: cell.clone(),
+            domain: a.domain.clone().unwrap_or_default(),
+            down: a.down.unwrap_or(0),
+            reason: a.reason.clone().unwrap_or_default(),
+            reviewer: a.reviewer.clone().unwrap_or_default(),
+        };
+        certainty::set_domain(&mut review, &protocol, &s)?;
+        bars.message(&format!(
+            "kept: {} of {cell} down {} ({}); it counts from the next `lacuna snapshot` on, and now in `lacuna certainty {}`",
+            s.domain,
+            s.down,
+            s.reviewer,
+            super::shell(&a.dir)
+        ));
+        return Ok(());
+    }
     let v = certainty::certainty(&review, &protocol, a.snapshot)?;
     for n in &v.notes {
         bars.message(&format!("note: {n}"));
@@ -162,7 +197,7 @@ pub fn certainty(out: &mut dyn Write, bars: &Bars, a: CertaintyArgs) -> anyhow::
                     format!("−{}", x.down)
                 },
                 x.by.as_deref()
-                    .map(|b| format!(" (by {b})"))
+                    .map(|b| format!(" (by {b}; the rule says {})", x.rule_down))
                     .unwrap_or_default(),
                 x.reason
             )?;

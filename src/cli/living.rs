@@ -416,6 +416,22 @@ fn print_diff(out: &mut dyn Write, d: &Diff) -> std::io::Result<()> {
             show(&m.to)
         )?;
     }
+    for c in &d.certainty_changed {
+        writeln!(
+            out,
+            "  certainty {} × {} ({}): {} → {}{}",
+            d.label(&c.intervention),
+            d.label(&c.outcome),
+            c.measure,
+            c.from.map_or("not rated", |f| f.label()),
+            c.to.label(),
+            if c.reasons.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", c.reasons.join("; "))
+            }
+        )?;
+    }
     if d.material.is_empty() {
         writeln!(out, "  no material change (no [living] trigger fired)")?;
     } else {

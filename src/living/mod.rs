@@ -517,6 +517,24 @@ pub struct PooledMove {
     pub to: Option<Estimate>,
 }
 
+/// A pooled cell whose certainty changed level (or that is rated for the
+/// first time).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CertaintyChange {
+    /// Intervention id.
+    pub intervention: String,
+    /// Outcome id.
+    pub outcome: String,
+    /// Measure.
+    pub measure: String,
+    /// The level before (`null`: not rated then).
+    pub from: Option<crate::certainty::grade::Level>,
+    /// The level now.
+    pub to: crate::certainty::grade::Level,
+    /// The domains that moved, with their reasons now.
+    pub reasons: Vec<String>,
+}
+
 /// A change that fires one of the protocol's triggers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Material {
@@ -558,6 +576,9 @@ pub struct Diff {
     /// The changes that fire a `[living]` trigger: what should prompt an
     /// update of the briefing.
     pub material: Vec<Material>,
+    /// Pooled cells whose GRADE certainty changed level.
+    #[serde(default)]
+    pub certainty_changed: Vec<CertaintyChange>,
     /// How readers name the studies and records above ("Hilden 2021"), by
     /// study id or record id (a PMID as digits, else the record key).
     #[serde(default)]
@@ -593,6 +614,7 @@ impl Diff {
             && self.gaps_closed.is_empty()
             && self.gaps_opened.is_empty()
             && self.pooled_moved.is_empty()
+            && self.certainty_changed.is_empty()
     }
 }
 
@@ -815,6 +837,30 @@ pub fn diff(from: &Snapshot, to: &Snapshot, records: RecordsDiff, triggers: &[Tr
             }
         }
     }
+    let certainty_changed = certainty_changes(from, to);
+    if fires("certainty_change") {
+        for c in certainty_changed.iter() {
+            if let Some(f) = c.from {
+                material.push(Material {
+                    trigger: "certainty_change".into(),
+                    intervention: c.intervention.clone(),
+                    outcome: c.outcome.clone(),
+                    study: None,
+                    detail: format!(
+                        "the certainty of the pooled {} moved from {} to {}{}",
+                        c.measure,
+                        f.label(),
+                        c.to.label(),
+                        if c.reasons.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({})", c.reasons.join("; "))
+                        }
+                    ),
+                });
+            }
+        }
+    }
     Diff {
         from: from.version,
         to: to.version,
@@ -826,9 +872,50 @@ pub fn diff(from: &Snapshot, to: &Snapshot, records: RecordsDiff, triggers: &[Tr
         gaps_opened,
         pooled_moved,
         material,
+        certainty_changed,
         names,
         labels,
     }
+}
+
+/// The pooled cells whose certainty is rated at `to` at another level than
+/// at `from` (or not rated then), with the domains that moved.
+fn certainty_changes(from: &Snapshot, to: &Snapshot) -> Vec<CertaintyChange> {
+    use crate::certainty::grade::Domain;
+    let key = |c: &CellCertainty| (c.intervention.clone(), c.outcome.clone(), c.measure.clone());
+    let before: BTreeMap<_, &CellCertainty> = from.certainty.iter().map(|c| (key(c), c)).collect();
+    let mut out = Vec::new();
+    for c in &to.certainty {
+        let old = before.get(&key(c));
+        if old.is_some_and(|o| o.rating.rating == c.rating.rating) {
+            continue;
+        }
+        let reasons = Domain::ALL
+            .iter()
+            .filter_map(|d| {
+                let now = c.rating.domains.get(*d);
+                let was = old.map(|o| o.rating.domains.get(*d).down);
+                (was != Some(now.down) && (was.is_some() || now.down > 0)).then(|| {
+                    format!(
+                        "{}: {}{} ({})",
+                        d.as_str().replace('_', " "),
+                        was.map(|w| format!("−{w} → ")).unwrap_or_default(),
+                        format_args!("−{}", now.down),
+                        now.reason
+                    )
+                })
+            })
+            .collect();
+        out.push(CertaintyChange {
+            intervention: c.intervention.clone(),
+            outcome: c.outcome.clone(),
+            measure: c.measure.clone(),
+            from: old.map(|o| o.rating.rating),
+            to: c.rating.rating,
+            reasons,
+        });
+    }
+    out
 }
 
 #[cfg(test)]

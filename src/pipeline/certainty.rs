@@ -13,7 +13,7 @@ use crate::gapmap::Filter;
 use crate::living::{CellCertainty, PooledRow, Snapshot};
 use crate::model::{Measure, Z975};
 use crate::protocol::Protocol;
-use crate::store::rob::StoredRob;
+use crate::store::rob::{StoredOverride, StoredRob};
 use crate::store::Review;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -182,10 +182,41 @@ fn judged<'a>(
         })
 }
 
+/// People's judgements of the domains of one pooled result (a judgement for
+/// every measure of the cell, then one for this measure, so the latter wins).
+fn overrides_of(
+    overrides: &[StoredOverride],
+    p: &crate::living::PooledResult,
+) -> Vec<grade::Override> {
+    let cell = |o: &&StoredOverride| o.intervention == p.intervention && o.outcome == p.outcome;
+    overrides
+        .iter()
+        .filter(cell)
+        .filter(|o| o.measure.is_none())
+        .chain(overrides.iter().filter(cell).filter(|o| {
+            o.measure
+                .as_deref()
+                .is_some_and(|m| m.eq_ignore_ascii_case(&p.measure))
+        }))
+        .filter_map(|o| {
+            Some(grade::Override {
+                domain: grade::Domain::parse(&o.domain)?,
+                down: o.down,
+                reason: o.reason.clone(),
+                reviewer: o.reviewer.clone(),
+            })
+        })
+        .collect()
+}
+
 /// The certainty of every pooled result of a version: its rows and weights
 /// as the snapshot froze them, the designs of its included studies, and
 /// the risk-of-bias judgements given.
-pub fn rate_version(snapshot: &Snapshot, judgements: &[StoredRob]) -> Vec<CellCertainty> {
+pub fn rate_version(
+    snapshot: &Snapshot,
+    judgements: &[StoredRob],
+    overrides: &[StoredOverride],
+) -> Vec<CellCertainty> {
     let settings = grade::Settings::default();
     let studies: BTreeMap<&str, &crate::living::IncludedStudy> = snapshot
         .included
@@ -207,14 +238,18 @@ pub fn rate_version(snapshot: &Snapshot, judgements: &[StoredRob]) -> Vec<CellCe
                 let st = studies.get(r.study_id.as_str());
                 let names = row_names(r, st.map(|s| s.name.as_str()));
                 let h = Z975 * r.vi.max(0.0).sqrt();
+                let judgement = judged(judgements, &names, &p.outcome);
                 grade::Study {
                     weight: if total > 0.0 && wi.is_finite() {
                         wi / total
                     } else {
                         0.0
                     },
-                    randomised: st.is_some_and(|s| s.designs.contains("rct")),
-                    overall: judged(judgements, &names, &p.outcome).map(|j| j.row.overall),
+                    // randomised: coded `rct`, or judged with RoB 2 (the tool
+                    // for randomised trials: the sheet says so)
+                    randomised: st.is_some_and(|s| s.designs.contains("rct"))
+                        || judgement.is_some_and(|j| j.tool == Tool::Rob2),
+                    overall: judgement.map(|j| j.row.overall),
                     ci_lb: r.yi - h,
                     ci_ub: r.yi + h,
                 }
@@ -263,7 +298,7 @@ pub fn rate_version(snapshot: &Snapshot, judgements: &[StoredRob]) -> Vec<CellCe
             estimate: p.shown.0,
             ci_lb: p.shown.1,
             ci_ub: p.shown.2,
-            rating: grade::rate(&cell, &settings, &[]),
+            rating: grade::rate(&cell, &settings, &overrides_of(overrides, p)),
         });
     }
     out
@@ -301,7 +336,11 @@ pub fn certainty(
                 notes.push(format!(
                     "version {v} was taken before certainty was kept: rated now from its pooled rows and today's risk-of-bias judgements"
                 ));
-                s.certainty = rate_version(&s, &review.rob_judgements()?);
+                s.certainty = rate_version(
+                    &s,
+                    &review.rob_judgements()?,
+                    &review.certainty_overrides()?,
+                );
             }
             s
         }
@@ -332,4 +371,102 @@ pub fn certainty(
         labels,
         notes,
     })
+}
+
+/// A person's judgement of one domain of a pooled cell, as asked.
+#[derive(Debug, Clone)]
+pub struct SetDomain {
+    /// `INTERVENTION:OUTCOME[:MEASURE]`.
+    pub cell: String,
+    /// The domain's name (`risk_of_bias`, `inconsistency`, `imprecision`,
+    /// `publication_bias`, `indirectness`).
+    pub domain: String,
+    /// Levels down: 0, 1 or 2.
+    pub down: u8,
+    /// Why.
+    pub reason: String,
+    /// Who.
+    pub reviewer: String,
+}
+
+/// Store a person's judgement of one domain (append-only: it supersedes an
+/// earlier one of the same cell, measure and domain, and survives re-pooling
+/// and updates). The cell's ids must be the protocol's; the domain one of
+/// the five.
+pub fn set_domain(review: &mut Review, protocol: &Protocol, s: &SetDomain) -> Result<(), Error> {
+    let parts: Vec<&str> = s.cell.split(':').map(str::trim).collect();
+    let (iv, oc, measure) = match parts.as_slice() {
+        [iv, oc] => (*iv, *oc, None),
+        [iv, oc, m] => (*iv, *oc, Some(*m)),
+        _ => {
+            return Err(Error::NotReady(format!(
+                "{:?}: give the cell as INTERVENTION:OUTCOME or INTERVENTION:OUTCOME:MEASURE (ids of the protocol, e.g. psych.dbt:self_harm_suicidality:RR)",
+                s.cell
+            )))
+        }
+    };
+    let known = |id: &str, dim: crate::model::coding::DimensionKind| {
+        protocol
+            .frame
+            .categories
+            .iter()
+            .any(|c| c.id == id && c.dimension == dim)
+    };
+    use crate::model::coding::DimensionKind;
+    if !known(iv, DimensionKind::Intervention) {
+        return Err(Error::NotReady(format!(
+            "{iv:?} is not an intervention id of the protocol"
+        )));
+    }
+    if !known(oc, DimensionKind::Outcome) {
+        return Err(Error::NotReady(format!(
+            "{oc:?} is not an outcome id of the protocol"
+        )));
+    }
+    let measure = match measure {
+        Some(m) => Some(
+            Measure::parse(m)
+                .map(|x| format!("{x:?}").to_uppercase())
+                .ok_or_else(|| {
+                    Error::NotReady(format!("{m:?} is not a measure (RR, OR, SMD, MD, …)"))
+                })?,
+        ),
+        None => None,
+    };
+    let domain = grade::Domain::parse(&s.domain).ok_or_else(|| {
+        Error::NotReady(format!(
+            "{:?} is not a GRADE domain: {}",
+            s.domain,
+            grade::Domain::ALL
+                .iter()
+                .map(|d| d.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })?;
+    if s.down > 2 {
+        return Err(Error::NotReady(format!(
+            "--down {}: a domain takes a certainty down 0, 1 or 2 levels",
+            s.down
+        )));
+    }
+    if s.reason.trim().is_empty() {
+        return Err(Error::NotReady("say why with --reason TEXT".into()));
+    }
+    if s.reviewer.trim().is_empty() {
+        return Err(Error::NotReady(
+            "give the name of who judged with --reviewer NAME".into(),
+        ));
+    }
+    review.add_certainty_override(&StoredOverride {
+        intervention: iv.to_string(),
+        outcome: oc.to_string(),
+        measure,
+        domain: domain.as_str().to_string(),
+        down: s.down,
+        reason: s.reason.trim().to_string(),
+        reviewer: s.reviewer.trim().to_string(),
+        at: String::new(),
+    })?;
+    Ok(())
 }

@@ -89,7 +89,11 @@ pub(super) fn build(
         certainty: Vec::new(),
     };
     // Certainty from the version's own rows and the judgements as they stand.
-    snap.certainty = super::certainty::rate_version(&snap, &review.rob_judgements()?);
+    snap.certainty = super::certainty::rate_version(
+        &snap,
+        &review.rob_judgements()?,
+        &review.certainty_overrides()?,
+    );
     Ok(snap)
 }
 

@@ -268,6 +268,8 @@ pub enum Trigger {
     PredictionIntervalNullCrossingChange,
     /// A new systematic review in a cell (its synthesis-gap status changes).
     NewSystematicReviewInCell,
+    /// A pooled cell's GRADE certainty changed level.
+    CertaintyChange,
 }
 
 impl Trigger {
@@ -283,6 +285,7 @@ impl Trigger {
                 "prediction_interval_null_crossing_change"
             }
             Trigger::NewSystematicReviewInCell => "new_systematic_review_in_cell",
+            Trigger::CertaintyChange => "certainty_change",
         }
     }
 }
@@ -309,6 +312,7 @@ impl Default for Living {
                 Trigger::PooledDirectionOrCiNullCrossingChange,
                 Trigger::PredictionIntervalNullCrossingChange,
                 Trigger::NewSystematicReviewInCell,
+                Trigger::CertaintyChange,
             ],
             keep_retracted: false,
         }

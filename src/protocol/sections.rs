@@ -340,13 +340,15 @@ pub(super) fn living(cx: &Ctx, raw: Option<toml::Table>) -> Result<Living, Proto
                 Trigger::PredictionIntervalNullCrossingChange
             }
             "new_systematic_review_in_cell" => Trigger::NewSystematicReviewInCell,
+            "certainty_change" => Trigger::CertaintyChange,
             other => {
                 return Err(err(
                     format!("{key}.kind"),
                     format!(
                     "{other:?} is not a trigger (new_study_in_empty_cell, new_study_weight_share, \
                          pooled_direction_or_ci_null_crossing_change, \
-                         prediction_interval_null_crossing_change, new_systematic_review_in_cell)"
+                         prediction_interval_null_crossing_change, new_systematic_review_in_cell, \
+                         certainty_change)"
                 ),
                 ))
             }

@@ -327,6 +327,7 @@ impl Review {
             "effect_imports",
             "duplicates",
             "rob_judgements",
+            "certainty_overrides",
         ] {
             let n: i64 = self.conn.query_row(
                 &format!("SELECT coalesce(max(rowid), 0) FROM {table}"),

@@ -109,6 +109,8 @@ pub const MIGRATIONS: &[&str] = &[
     "ALTER TABLE sources ADD COLUMN database TEXT;",
     // 10: risk-of-bias judgements per study (append-only).
     rob::MIGRATION,
+    // 11: people's judgements of a cell's GRADE domains (append-only).
+    rob::OVERRIDES,
 ];
 
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ','now')";

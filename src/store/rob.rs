@@ -157,3 +157,93 @@ impl Review {
         Ok(n.max(0) as u64)
     }
 }
+
+/// Schema for people's certainty judgements (migration 11).
+pub(super) const OVERRIDES: &str = r#"
+    CREATE TABLE certainty_overrides (
+        id INTEGER PRIMARY KEY,
+        intervention TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        measure TEXT,                    -- NULL: every measure of the cell
+        domain TEXT NOT NULL,
+        down INTEGER NOT NULL CHECK (down BETWEEN 0 AND 2),
+        reason TEXT NOT NULL,
+        reviewer TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE TRIGGER certainty_overrides_kept BEFORE DELETE ON certainty_overrides
+        BEGIN SELECT RAISE(ABORT, 'certainty judgements are kept'); END;
+    CREATE TRIGGER certainty_overrides_fixed BEFORE UPDATE ON certainty_overrides
+        BEGIN SELECT RAISE(ABORT, 'certainty judgements are kept'); END;
+"#;
+
+/// A person's judgement of one GRADE domain of a pooled cell.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StoredOverride {
+    /// Intervention id.
+    pub intervention: String,
+    /// Outcome id.
+    pub outcome: String,
+    /// Measure, or every measure of the cell.
+    pub measure: Option<String>,
+    /// The domain (`risk_of_bias`, `inconsistency`, `imprecision`,
+    /// `publication_bias`, `indirectness`).
+    pub domain: String,
+    /// Levels down (0 to 2).
+    pub down: u8,
+    /// Why.
+    pub reason: String,
+    /// Who.
+    pub reviewer: String,
+    /// When (UTC).
+    pub at: String,
+}
+
+impl Review {
+    /// Store a person's judgement of one domain (append-only).
+    pub fn add_certainty_override(&mut self, o: &StoredOverride) -> Result<(), StoreError> {
+        self.conn.execute(
+            &format!(
+                "INSERT INTO certainty_overrides(intervention, outcome, measure, domain, down, reason, reviewer, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, {NOW})"
+            ),
+            params![
+                o.intervention,
+                o.outcome,
+                o.measure,
+                o.domain,
+                i64::from(o.down),
+                o.reason,
+                o.reviewer
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The judgements that count: the latest per cell, measure and domain,
+    /// oldest first.
+    pub fn certainty_overrides(&self) -> Result<Vec<StoredOverride>, StoreError> {
+        let mut st = self.conn.prepare(
+            "SELECT o.intervention, o.outcome, o.measure, o.domain, o.down, o.reason, o.reviewer, o.at
+             FROM certainty_overrides o
+             WHERE o.id = (SELECT max(p.id) FROM certainty_overrides p
+                           WHERE p.intervention = o.intervention AND p.outcome = o.outcome
+                             AND coalesce(p.measure, '') = coalesce(o.measure, '')
+                             AND p.domain = o.domain)
+             ORDER BY o.id",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok(StoredOverride {
+                intervention: r.get(0)?,
+                outcome: r.get(1)?,
+                measure: r.get(2)?,
+                domain: r.get(3)?,
+                down: u8::try_from(r.get::<_, i64>(4)?.clamp(0, 2)).unwrap_or(0),
+                reason: r.get(5)?,
+                reviewer: r.get(6)?,
+                at: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

@@ -792,7 +792,12 @@ fn issue_17_living_triggers_are_checked_in_the_protocol() {
     let e = with("[living]\ntriggers = [{ kind = \"new_study_weight_share\" }]")
         .expect_err("no threshold");
     assert!(e.message.contains("needs a threshold"), "{}", e.message);
-    // No [living] at all: every trigger, threshold 0.25.
+    // No [living] at all: every trigger (issue 27 added certainty_change),
+    // threshold 0.25.
     let p = with("").expect("valid");
-    assert_eq!(p.living.triggers.len(), 5);
+    assert_eq!(p.living.triggers.len(), 6);
+    assert!(p
+        .living
+        .triggers
+        .contains(&lacuna::protocol::Trigger::CertaintyChange));
 }

@@ -266,3 +266,118 @@ fn issue_27_every_pooled_cell_of_the_demo_is_rated_as_the_rules_say() {
     );
     assert!(text.contains('⊕'), "{text}");
 }
+
+/// A person's judgement of a domain survives re-pooling and updates, shows
+/// in `certainty --json` with who judged, and a change of level between two
+/// versions is in the diff's `certainty_changed` and, under the protocol's
+/// trigger, among the material changes.
+#[test]
+fn issue_27_a_persons_judgement_survives_updates_and_a_change_of_level_is_material() {
+    let (t, dir) = demo();
+    let cell = "psych.other:self_harm_suicidality:RR";
+    let rated = |args: &[&dyn AsRef<std::ffi::OsStr>]| -> Value {
+        let o = lacuna(args);
+        assert_eq!(o.status.code(), Some(0), "certainty: {}", stderr(&o));
+        let v: Value = serde_json::from_str(&stdout(&o)).expect("json");
+        v["cells"]
+            .as_array()
+            .and_then(|c| {
+                c.iter()
+                    .find(|c| {
+                        c["intervention"] == "psych.other"
+                            && c["outcome"] == "self_harm_suicidality"
+                    })
+                    .cloned()
+            })
+            .expect("the cell")
+    };
+    let before = rated(&[&"certainty", &dir, &"--json"]);
+    assert_eq!(before["rating"], "very_low", "{before}");
+    for (domain, why) in [
+        (
+            "risk_of_bias",
+            "the high-risk trials' bias would favour control",
+        ),
+        (
+            "imprecision",
+            "the CI excludes no effect and the OIS is nearly met",
+        ),
+    ] {
+        let o = lacuna(&[
+            &"certainty",
+            &dir,
+            &"--set",
+            &cell,
+            &"--domain",
+            &domain,
+            &"--down",
+            &"0",
+            &"--reason",
+            &why,
+            &"--reviewer",
+            &"ana",
+        ]);
+        assert_eq!(o.status.code(), Some(0), "set: {}", stderr(&o));
+    }
+    // refused: an unknown domain, a down of 3, no reason
+    for bad in [
+        vec!["--domain", "bias", "--down", "1", "--reason", "x"],
+        vec!["--domain", "imprecision", "--down", "3", "--reason", "x"],
+        vec!["--domain", "imprecision", "--down", "1", "--reason", " "],
+    ] {
+        let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"certainty", &dir, &"--set", &cell];
+        for a in &bad {
+            args.push(a);
+        }
+        args.push(&"--reviewer");
+        args.push(&"ana");
+        let o = lacuna(&args);
+        assert_ne!(o.status.code(), Some(0), "{bad:?} refused");
+    }
+    let now = rated(&[&"certainty", &dir, &"--json"]);
+    assert_eq!(now["rating"], "high", "{now}");
+    assert_eq!(now["domains"]["risk_of_bias"]["by"], "ana");
+    assert_eq!(now["domains"]["risk_of_bias"]["down"], 0);
+    assert_eq!(
+        now["domains"]["risk_of_bias"]["rule_down"], 2,
+        "the rule's own view is kept"
+    );
+    // a new version: the level moved, and the protocol's trigger makes it material
+    let o = lacuna(&[&"snapshot", &dir, &"-q"]);
+    assert_eq!(o.status.code(), Some(0), "snapshot: {}", stderr(&o));
+    let o = lacuna(&[&"diff", &dir, &"--json"]);
+    let d: Value = serde_json::from_str(&stdout(&o)).expect("diff");
+    let change = d["certainty_changed"]
+        .as_array()
+        .and_then(|c| {
+            c.iter()
+                .find(|c| c["intervention"] == "psych.other" && c["measure"] == "RR")
+        })
+        .cloned()
+        .expect("certainty_changed");
+    assert_eq!(change["from"], "very_low");
+    assert_eq!(change["to"], "high");
+    assert!(
+        d["material"]
+            .as_array()
+            .is_some_and(|m| m.iter().any(|m| m["trigger"] == "certainty_change")),
+        "{d}"
+    );
+    // an update and a new version later, the judgement still counts
+    let extra = t.path().join("extra.jsonl");
+    std::fs::write(
+        &extra,
+        "{\"source_id\": \"extra-9\", \"title\": \"A cohort of crisis cafe users\", \"year\": 2026, \"authors\": [\"Late Z\"]}\n",
+    )
+    .expect("write");
+    let o = lacuna(&[&"update", &dir, &"--files", &extra, &"-q"]);
+    assert_eq!(o.status.code(), Some(0), "update: {}", stderr(&o));
+    let o = lacuna(&[&"snapshot", &dir, &"-q"]);
+    assert_eq!(o.status.code(), Some(0), "snapshot: {}", stderr(&o));
+    let v4 = rated(&[&"certainty", &dir, &"--snapshot", &"4", &"--json"]);
+    assert_eq!(v4["rating"], "high", "{v4}");
+    assert_eq!(v4["domains"]["imprecision"]["by"], "ana");
+    // the version before the judgement keeps its own rating
+    let v2 = rated(&[&"certainty", &dir, &"--snapshot", &"2", &"--json"]);
+    assert_eq!(v2["rating"], "very_low");
+}
