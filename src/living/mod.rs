@@ -359,10 +359,35 @@ pub struct CellCertainty {
     pub ci_lb: f64,
     /// CI upper limit (reader's scale).
     pub ci_ub: f64,
+    /// The median control-arm risk of the analysis (binary outcomes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub control_risk: Option<f64>,
     /// The rating, its start, the optimal information size, the weight by
     /// risk of bias and the five domains.
     #[serde(flatten)]
     pub rating: crate::certainty::grade::Rating,
+    /// Each pooled row's share of the weight and its risk-of-bias judgement
+    /// as it stood (robvis's figures are drawn from them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub studies: Vec<RatedStudy>,
+}
+
+/// One pooled row as certainty saw it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RatedStudy {
+    /// The study as readers name it.
+    pub study: String,
+    /// Its share of the random-effects weight.
+    pub weight: f64,
+    /// The tool it was judged with, if judged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool: Option<crate::model::rob::Tool>,
+    /// The domains' judgements, D1 first (empty: not judged).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub domains: Vec<crate::model::rob::Judgement>,
+    /// The overall judgement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overall: Option<crate::model::rob::Judgement>,
 }
 
 /// A search as run up to this version.

@@ -10,7 +10,7 @@ use super::evidence;
 use crate::certainty::{self, grade, Tool};
 use crate::error::Error;
 use crate::gapmap::Filter;
-use crate::living::{CellCertainty, PooledRow, Snapshot};
+use crate::living::{CellCertainty, PooledRow, RatedStudy, Snapshot};
 use crate::model::{Measure, Z975};
 use crate::protocol::Protocol;
 use crate::store::rob::{StoredOverride, StoredRob};
@@ -182,6 +182,18 @@ fn judged<'a>(
         })
 }
 
+/// The median of some numbers (none when there are none).
+fn median(xs: &[f64]) -> Option<f64> {
+    let mut v: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => v.get(n / 2).copied(),
+        _ => Some((v.get(n / 2 - 1)? + v.get(n / 2)?) / 2.0),
+    }
+}
+
 /// People's judgements of the domains of one pooled result (a judgement for
 /// every measure of the cell, then one for this measure, so the latter wins).
 fn overrides_of(
@@ -230,6 +242,7 @@ pub fn rate_version(
         };
         let w: Vec<f64> = p.rows.iter().map(|r| 1.0 / (r.vi + p.tau2)).collect();
         let total: f64 = w.iter().filter(|x| x.is_finite()).sum();
+        let mut rated = Vec::new();
         let cell_studies: Vec<grade::Study> = p
             .rows
             .iter()
@@ -239,12 +252,20 @@ pub fn rate_version(
                 let names = row_names(r, st.map(|s| s.name.as_str()));
                 let h = Z975 * r.vi.max(0.0).sqrt();
                 let judgement = judged(judgements, &names, &p.outcome);
+                let weight = if total > 0.0 && wi.is_finite() {
+                    wi / total
+                } else {
+                    0.0
+                };
+                rated.push(RatedStudy {
+                    study: r.study.clone(),
+                    weight,
+                    tool: judgement.map(|j| j.tool),
+                    domains: judgement.map(|j| j.row.domains.clone()).unwrap_or_default(),
+                    overall: judgement.map(|j| j.row.overall),
+                });
                 grade::Study {
-                    weight: if total > 0.0 && wi.is_finite() {
-                        wi / total
-                    } else {
-                        0.0
-                    },
+                    weight,
                     // randomised: coded `rct`, or judged with RoB 2 (the tool
                     // for randomised trials: the sheet says so)
                     randomised: st.is_some_and(|s| s.designs.contains("rct"))
@@ -298,7 +319,9 @@ pub fn rate_version(
             estimate: p.shown.0,
             ci_lb: p.shown.1,
             ci_ub: p.shown.2,
+            control_risk: median(&cell.control_risks),
             rating: grade::rate(&cell, &settings, &overrides_of(overrides, p)),
+            studies: rated,
         });
     }
     out

@@ -901,10 +901,17 @@ fn issue_26_the_pdf_is_a4_or_letter_numbers_every_page_and_prints_the_searches()
         assert!(headings.len() > 5, "{headings:?}");
         // No page more than half empty, except where a section ends (the
         // next page opens with a section's heading) and the last page.
+        // sections: the h2 ones, and each pooled cell's <section>
         let sections: Vec<String> = html
             .split("<h2")
             .skip(1)
             .filter_map(|h| h.split_once('>').and_then(|(_, r)| r.split("</h2").next()))
+            .chain(
+                html.split("<section class=\"pooled-cell\"")
+                    .skip(1)
+                    .filter_map(|s| s.split("<h3").nth(1))
+                    .filter_map(|h| h.split_once('>').and_then(|(_, r)| r.split("</h3").next())),
+            )
             .map(|t| t.split('<').next().unwrap_or("").trim().to_string())
             .collect();
         let fill = page_fill(&pdf);

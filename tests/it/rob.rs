@@ -381,3 +381,56 @@ fn issue_27_a_persons_judgement_survives_updates_and_a_change_of_level_is_materi
     let v2 = rated(&[&"certainty", &dir, &"--snapshot", &"2", &"--json"]);
     assert_eq!(v2["rating"], "very_low");
 }
+
+/// The briefing says how sure: a Summary of Findings row per pooled cell
+/// with its certainty and reasons, robvis's two figures under each judged
+/// cell, and the level named in the plain-words summary.
+#[test]
+fn issue_27_the_briefing_has_a_summary_of_findings_and_risk_of_bias_figures() {
+    let (_t, dir) = demo();
+    let page = std::fs::read_to_string(dir.join("reports/v2/briefing.html")).expect("briefing");
+    let review = lacuna::store::Review::open(&dir).expect("open");
+    let snap = lacuna::pipeline::living::load(&review, 2).expect("version 2");
+    assert!(!snap.certainty.is_empty());
+    let table = page
+        .split("id=\"sof-table\"")
+        .nth(1)
+        .and_then(|t| t.split("</table>").next())
+        .expect("the Summary of Findings table");
+    assert_eq!(
+        table.matches("<tr").count(),
+        snap.certainty.len() + 1,
+        "a row per rated cell"
+    );
+    for c in &snap.certainty {
+        let symbols = c.rating.rating.symbols();
+        assert!(table.contains(symbols), "{symbols} in the table");
+    }
+    // robvis's two figures per judged cell
+    let judged = snap
+        .certainty
+        .iter()
+        .filter(|c| c.studies.iter().any(|s| s.overall.is_some()))
+        .count();
+    assert!(judged > 0);
+    let figures = dir.join("reports/v2");
+    let count = |prefix: &str| {
+        std::fs::read_dir(&figures)
+            .expect("ls")
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().starts_with(prefix))
+            .count()
+    };
+    assert_eq!(count("rob-traffic-"), judged);
+    assert_eq!(count("rob-summary-"), judged);
+    // the summary names the level in GRADE's words
+    let summary = page
+        .split("id=\"summary\"")
+        .nth(1)
+        .and_then(|s| s.split("<h2").next())
+        .expect("summary");
+    assert!(
+        summary.contains("certainty</strong>: "),
+        "the summary says how sure"
+    );
+}

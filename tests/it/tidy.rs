@@ -65,7 +65,14 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("web", &["pipeline", "protocol", "store", "screen"]),
     (
         "report",
-        &["meta", "gapmap", "screen", "living", "protocol"],
+        &[
+            "meta",
+            "gapmap",
+            "screen",
+            "living",
+            "protocol",
+            "certainty",
+        ],
     ),
     (
         "pipeline",

@@ -16,6 +16,7 @@ use crate::gapmap::Map;
 use crate::living::{Diff, Snapshot};
 use crate::protocol::Protocol;
 
+mod certainty;
 mod chart;
 mod doc;
 mod flow;
@@ -244,6 +245,7 @@ pub fn render(b: &Briefing<'_>) -> Rendered {
     blocks.extend(map::blocks(b));
     blocks.extend(off_grid::blocks(&b.off_grid));
     blocks.extend(funders::blocks(b));
+    blocks.extend(certainty::sof(b));
     blocks.extend(pooled::blocks(b, &names, &mut terms));
     blocks.extend(methods::blocks(b, &mut terms));
     blocks.extend(references::blocks(b, &names));

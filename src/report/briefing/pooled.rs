@@ -328,6 +328,13 @@ fn cell(b: &Briefing<'_>, names: &Names, terms: &mut Terms, q: &PooledResult) ->
             )),
         });
     }
+    out.extend(super::certainty::cell_blocks(
+        b,
+        &q.intervention,
+        &q.outcome,
+        &q.measure,
+        &slug,
+    ));
     out.extend(cumulative_figure(names, q, &name, &slug));
     out.push(Block::Close { tag: "section" });
     out

@@ -64,7 +64,22 @@ pub(super) fn blocks(b: &Briefing<'_>, terms: &mut Terms) -> Vec<Block> {
         let items = s
             .pooled
             .iter()
-            .map(|q| pooled::sentence(b, q, terms))
+            .map(|q| {
+                let mut line = pooled::sentence(b, q, terms);
+                // how sure, in GRADE's words
+                if let Some(c) = super::certainty::of(b, &q.intervention, &q.outcome, &q.measure) {
+                    line.push(Inline::Text(" ".into()));
+                    line.push(Inline::Strong(format!(
+                        "{} certainty",
+                        c.rating.rating.label()
+                    )));
+                    line.push(Inline::Text(format!(
+                        ": {}.",
+                        super::certainty::meaning(c.rating.rating)
+                    )));
+                }
+                line
+            })
             .collect();
         out.push(Block::List {
             ordered: false,
