@@ -182,6 +182,26 @@ fn judged<'a>(
         })
 }
 
+/// GRADE's thresholds: the protocol's `[certainty]`, else the defaults.
+pub fn settings(protocol: &Protocol) -> grade::Settings {
+    let c = &protocol.certainty;
+    let d = grade::Settings::default();
+    grade::Settings {
+        rob_high_share: c.rob_high_share.unwrap_or(d.rob_high_share),
+        rob_concern_share: c.rob_concern_share.unwrap_or(d.rob_concern_share),
+        inconsistency_min_k: c.inconsistency_min_k.unwrap_or(d.inconsistency_min_k),
+        i2_serious: c.i2_serious.unwrap_or(d.i2_serious),
+        i2_very_serious: c.i2_very_serious.unwrap_or(d.i2_very_serious),
+        smd_mid: c.smd_mid.unwrap_or(d.smd_mid),
+        rrr: c.rrr.unwrap_or(d.rrr),
+        ratio_low: c.ratio_low.unwrap_or(d.ratio_low),
+        ratio_high: c.ratio_high.unwrap_or(d.ratio_high),
+        publication_bias_min_k: c.publication_bias_min_k.unwrap_or(d.publication_bias_min_k),
+        egger_p: c.egger_p.unwrap_or(d.egger_p),
+        ..d
+    }
+}
+
 /// The median of some numbers (none when there are none).
 fn median(xs: &[f64]) -> Option<f64> {
     let mut v: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
@@ -226,10 +246,11 @@ fn overrides_of(
 /// the risk-of-bias judgements given.
 pub fn rate_version(
     snapshot: &Snapshot,
+    protocol: &Protocol,
     judgements: &[StoredRob],
     overrides: &[StoredOverride],
 ) -> Vec<CellCertainty> {
-    let settings = grade::Settings::default();
+    let settings = settings(protocol);
     let studies: BTreeMap<&str, &crate::living::IncludedStudy> = snapshot
         .included
         .iter()
@@ -307,7 +328,7 @@ pub fn rate_version(
             studies: cell_studies,
             control_risks: p.rows.iter().filter_map(|r| r.control_risk).collect(),
             egger_p,
-            mid: None,
+            mid: protocol.certainty.mid.get(&p.outcome).copied(),
         };
         out.push(CellCertainty {
             intervention: p.intervention.clone(),
@@ -361,6 +382,7 @@ pub fn certainty(
                 ));
                 s.certainty = rate_version(
                     &s,
+                    protocol,
                     &review.rob_judgements()?,
                     &review.certainty_overrides()?,
                 );

@@ -91,6 +91,7 @@ pub(super) fn build(
     // Certainty from the version's own rows and the judgements as they stand.
     snap.certainty = super::certainty::rate_version(
         &snap,
+        protocol,
         &review.rob_judgements()?,
         &review.certainty_overrides()?,
     );

@@ -209,6 +209,79 @@ pub struct Reason {
     pub label: String,
 }
 
+/// `[certainty]`: the GRADE thresholds a protocol sets; `None` keeps the
+/// default (`certainty::grade::Settings`). Checked when read: shares and
+/// p-values in (0, 1], I² in 0–100 with serious ≤ very serious, a ratio's
+/// appreciable effect below 1 and above 1, minimal important differences
+/// above 0.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CertaintySettings {
+    /// Share of the weight at high risk of bias that takes certainty down 2.
+    pub rob_high_share: Option<f64>,
+    /// Share at high risk or with some concerns that takes it down 1.
+    pub rob_concern_share: Option<f64>,
+    /// Fewest studies for inconsistency to be assessed.
+    pub inconsistency_min_k: Option<usize>,
+    /// I² (%) from which inconsistency is serious.
+    pub i2_serious: Option<f64>,
+    /// I² (%) from which it is very serious.
+    pub i2_very_serious: Option<f64>,
+    /// The minimal important difference of an SMD.
+    pub smd_mid: Option<f64>,
+    /// The relative risk reduction the optimal information size is for.
+    pub rrr: Option<f64>,
+    /// A ratio below this is an appreciable benefit (or harm).
+    pub ratio_low: Option<f64>,
+    /// A ratio above this is an appreciable harm (or benefit).
+    pub ratio_high: Option<f64>,
+    /// Fewest studies for publication bias to be assessed.
+    pub publication_bias_min_k: Option<usize>,
+    /// Egger's p below which publication bias takes certainty down.
+    pub egger_p: Option<f64>,
+    /// Per outcome id, its minimal important difference on the measure's
+    /// scale (SMD units, or the outcome's units for an MD).
+    pub mid: BTreeMap<String, f64>,
+}
+
+impl CertaintySettings {
+    /// The settings named, as "key = value" (for the briefing's Methods).
+    pub fn named(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut f = |k: &str, v: Option<String>| {
+            if let Some(v) = v {
+                out.push(format!("{k} = {v}"));
+            }
+        };
+        f("rob_high_share", self.rob_high_share.map(|x| x.to_string()));
+        f(
+            "rob_concern_share",
+            self.rob_concern_share.map(|x| x.to_string()),
+        );
+        f(
+            "inconsistency_min_k",
+            self.inconsistency_min_k.map(|x| x.to_string()),
+        );
+        f("i2_serious", self.i2_serious.map(|x| x.to_string()));
+        f(
+            "i2_very_serious",
+            self.i2_very_serious.map(|x| x.to_string()),
+        );
+        f("smd_mid", self.smd_mid.map(|x| x.to_string()));
+        f("rrr", self.rrr.map(|x| x.to_string()));
+        f("ratio_low", self.ratio_low.map(|x| x.to_string()));
+        f("ratio_high", self.ratio_high.map(|x| x.to_string()));
+        f(
+            "publication_bias_min_k",
+            self.publication_bias_min_k.map(|x| x.to_string()),
+        );
+        f("egger_p", self.egger_p.map(|x| x.to_string()));
+        for (o, m) in &self.mid {
+            out.push(format!("mid.{o} = {m}"));
+        }
+        out
+    }
+}
+
 /// A validated protocol.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Protocol {
@@ -240,6 +313,9 @@ pub struct Protocol {
     /// and right side favour (default: intervention left, lower is better,
     /// as for events and severity scores).
     pub favours: BTreeMap<String, (String, String)>,
+    /// `[certainty]`: GRADE's thresholds the protocol sets (the others keep
+    /// their defaults; see `certainty::grade::Settings`).
+    pub certainty: CertaintySettings,
     /// Map settings.
     pub map: MapSettings,
     /// The coding framework.
@@ -409,6 +485,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Protocol, ProtocolError> {
     };
     let favours_raw = raw.synthesis.as_mut().and_then(|s| s.favours.take());
     let favours = sections::favours(&cx, favours_raw, &dim_of)?;
+    let certainty = sections::certainty(&cx, raw.certainty.take(), &dim_of)?;
     let synthesis = sections::synthesis(&cx, raw.synthesis)?;
     let group_ids: Vec<String> = frame.groups.iter().map(|(id, _)| id.clone()).collect();
     let map = sections::map_settings(&cx, raw.map, &dim_of, &group_ids)?;
@@ -427,6 +504,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Protocol, ProtocolError> {
         },
         text: text.to_string(),
         favours,
+        certainty,
         question: raw.question.primary,
         exclusion_reasons,
         dual,

@@ -26,7 +26,28 @@ pub(super) struct Raw {
     pub(super) synthesis: Option<RawSynthesis>,
     #[serde(default)]
     pub(super) map: Option<RawMap>,
+    #[serde(default)]
+    pub(super) certainty: Option<Spanned<RawCertainty>>,
     pub(super) coding: RawCoding,
+}
+
+/// `[certainty]`: GRADE's thresholds (every key optional).
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawCertainty {
+    pub(super) rob_high_share: Option<f64>,
+    pub(super) rob_concern_share: Option<f64>,
+    pub(super) inconsistency_min_k: Option<usize>,
+    pub(super) i2_serious: Option<f64>,
+    pub(super) i2_very_serious: Option<f64>,
+    pub(super) smd_mid: Option<f64>,
+    pub(super) rrr: Option<f64>,
+    pub(super) ratio_low: Option<f64>,
+    pub(super) ratio_high: Option<f64>,
+    pub(super) publication_bias_min_k: Option<usize>,
+    pub(super) egger_p: Option<f64>,
+    #[serde(default)]
+    pub(super) mid: BTreeMap<String, f64>,
 }
 
 #[derive(Deserialize)]

@@ -2,7 +2,7 @@
 //! `[search]` (the NCBI identity and the search strings) and `[screening]`
 //! (the exclusion reasons), each read and checked by its own function.
 
-use super::raw::{RawMap, RawScreening, RawSearch, RawSides, RawSynthesis};
+use super::raw::{RawCertainty, RawMap, RawScreening, RawSearch, RawSides, RawSynthesis};
 use super::{
     Ctx, DimensionKind, EutilsIdentity, Living, MapSettings, ProtocolError, Reason, SearchString,
     Synthesis, Trigger,
@@ -104,6 +104,88 @@ pub(super) fn favours(
         out.insert(outcome, sides);
     }
     Ok(out)
+}
+
+/// `[certainty]`: GRADE's thresholds, each checked.
+pub(super) fn certainty(
+    cx: &Ctx,
+    raw: Option<Spanned<RawCertainty>>,
+    dim_of: &dyn Fn(&str) -> Option<DimensionKind>,
+) -> Result<super::CertaintySettings, ProtocolError> {
+    let Some(raw) = raw else {
+        return Ok(super::CertaintySettings::default());
+    };
+    let at = Some(raw.span().start);
+    let r = raw.into_inner();
+    let bad = |key: &str, msg: String| cx.err(at, format!("certainty.{key}"), msg);
+    let share = |key: &str, v: Option<f64>| -> Result<Option<f64>, ProtocolError> {
+        match v {
+            Some(x) if !(x > 0.0 && x <= 1.0) => {
+                Err(bad(key, format!("{x} is not a share between 0 and 1")))
+            }
+            v => Ok(v),
+        }
+    };
+    let positive = |key: &str, v: Option<f64>| -> Result<Option<f64>, ProtocolError> {
+        match v {
+            Some(x) if !(x > 0.0 && x.is_finite()) => Err(bad(key, format!("{x} must be above 0"))),
+            v => Ok(v),
+        }
+    };
+    let i2 = |key: &str, v: Option<f64>| -> Result<Option<f64>, ProtocolError> {
+        match v {
+            Some(x) if !(0.0..=100.0).contains(&x) => {
+                Err(bad(key, format!("{x} is not an I² in percent (0 to 100)")))
+            }
+            v => Ok(v),
+        }
+    };
+    let s = super::CertaintySettings {
+        rob_high_share: share("rob_high_share", r.rob_high_share)?,
+        rob_concern_share: share("rob_concern_share", r.rob_concern_share)?,
+        inconsistency_min_k: r.inconsistency_min_k,
+        i2_serious: i2("i2_serious", r.i2_serious)?,
+        i2_very_serious: i2("i2_very_serious", r.i2_very_serious)?,
+        smd_mid: positive("smd_mid", r.smd_mid)?,
+        rrr: share("rrr", r.rrr)?,
+        ratio_low: share("ratio_low", r.ratio_low)?,
+        ratio_high: positive("ratio_high", r.ratio_high)?,
+        publication_bias_min_k: r.publication_bias_min_k,
+        egger_p: share("egger_p", r.egger_p)?,
+        mid: r.mid,
+    };
+    if let (Some(a), Some(b)) = (s.i2_serious, s.i2_very_serious) {
+        if a > b {
+            return Err(bad(
+                "i2_serious",
+                format!("{a} is above i2_very_serious ({b})"),
+            ));
+        }
+    }
+    if s.ratio_low.is_some_and(|x| x >= 1.0) {
+        return Err(bad(
+            "ratio_low",
+            "an appreciable benefit is a ratio below 1".into(),
+        ));
+    }
+    if s.ratio_high.is_some_and(|x| x <= 1.0) {
+        return Err(bad(
+            "ratio_high",
+            "an appreciable harm is a ratio above 1".into(),
+        ));
+    }
+    for (o, m) in &s.mid {
+        if dim_of(o) != Some(DimensionKind::Outcome) {
+            return Err(bad(
+                &format!("mid.{o}"),
+                format!("{o:?} is not an outcome category of [[coding.outcome]]"),
+            ));
+        }
+        if !(*m > 0.0 && m.is_finite()) {
+            return Err(bad(&format!("mid.{o}"), format!("{m} must be above 0")));
+        }
+    }
+    Ok(s)
 }
 
 /// `[map]`: gap thresholds and layout; `dim_of` says which dimension an id is in.

@@ -434,3 +434,73 @@ fn issue_27_the_briefing_has_a_summary_of_findings_and_risk_of_bias_figures() {
         "the summary says how sure"
     );
 }
+
+/// `[certainty]` in the protocol moves GRADE's thresholds (checked when the
+/// protocol is read, errors naming line and key), and the briefing's
+/// Methods names the ones it sets.
+#[test]
+fn issue_27_the_protocols_certainty_settings_move_the_thresholds_and_are_named() {
+    let (t, dir) = demo();
+    let protocol = dir.join("protocol.toml");
+    let base = std::fs::read_to_string(&protocol).expect("protocol");
+    let with = |block: &str| -> std::path::PathBuf {
+        let p = t.path().join("p.toml");
+        std::fs::write(&p, format!("{base}\n{block}\n")).expect("write");
+        p
+    };
+    for (block, key) in [
+        (
+            "[certainty]\nrob_high_share = 50",
+            "certainty.rob_high_share",
+        ),
+        (
+            "[certainty]\ni2_serious = 80\ni2_very_serious = 75",
+            "certainty.i2_serious",
+        ),
+        ("[certainty]\nrob_hi_share = 0.5", "rob_hi_share"),
+        ("[certainty.mid]\npsych.dbt = 0.3", "certainty.mid"),
+    ] {
+        let o = lacuna(&[&"protocol", &with(block)]);
+        assert_ne!(o.status.code(), Some(0), "{block} refused");
+        assert!(stderr(&o).contains(key), "{block}: {}", stderr(&o));
+    }
+    let cell = |v: &Value| -> Value {
+        v["cells"]
+            .as_array()
+            .and_then(|c| {
+                c.iter()
+                    .find(|c| {
+                        c["intervention"] == "psych.dbt" && c["outcome"] == "self_harm_suicidality"
+                    })
+                    .cloned()
+            })
+            .expect("the DBT self-harm cell")
+    };
+    let json_of = |o: std::process::Output| -> Value {
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        serde_json::from_str(&stdout(&o)).expect("json")
+    };
+    let default = cell(&json_of(lacuna(&[&"certainty", &dir, &"--json"])));
+    let high = default["rob_weights"]["high"].as_f64().expect("share");
+    assert!(high > 0.5 && high < 0.999, "{default}");
+    assert_eq!(default["domains"]["risk_of_bias"]["rule_down"], 2);
+    // all of the weight at high risk is needed now for 2 levels down
+    std::fs::write(
+        &protocol,
+        format!("{base}\n[certainty]\nrob_high_share = 1.0\n"),
+    )
+    .expect("write");
+    let moved = cell(&json_of(lacuna(&[&"certainty", &dir, &"--json"])));
+    assert_eq!(moved["domains"]["risk_of_bias"]["rule_down"], 1, "{moved}");
+    // a new version's briefing names the setting in Methods
+    let o = lacuna(&[&"snapshot", &dir, &"-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = t.path().join("v3");
+    let o = lacuna(&[&"report", &dir, &"--out", &out, &"--no-pdf"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let html = std::fs::read_to_string(out.join("briefing.html")).expect("html");
+    assert!(
+        html.contains("rob_high_share = 1"),
+        "Methods names the threshold"
+    );
+}

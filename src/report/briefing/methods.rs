@@ -104,6 +104,20 @@ pub(super) fn blocks(b: &Briefing<'_>, terms: &mut Terms) -> Vec<Block> {
         ),
         para("Synthesis", synthesis),
         para(
+            "Certainty",
+            text(format!(
+                " Risk of bias was judged per study with RoB 2 (randomised trials) or ROBINS-I (other studies) and imported as robvis's sheet; each pooled result's certainty was rated with GRADE (GRADE handbook; Guyatt et al. 2011, guidelines 6–8; Cochrane Handbook chapters 8 and 14): high when every study is randomised, else low, then down for risk of bias (by the studies' shares of the pooled weight), inconsistency, imprecision (against the optimal information size), publication bias (Egger's test from 10 studies) and indirectness, with people's judgements last. Thresholds: {}.",
+                {
+                    let named = b.protocol.certainty.named();
+                    if named.is_empty() {
+                        "Lacuna's defaults (the README gives them)".to_string()
+                    } else {
+                        format!("the protocol's [certainty] sets {}, the rest Lacuna's defaults", named.join(", "))
+                    }
+                }
+            )),
+        ),
+        para(
             "Software",
             text(format!(
                 " Lacuna {}; protocol {} version {} (hash {}).",
