@@ -115,6 +115,38 @@ pub struct Pooled {
     /// Store ids of the records whose rows were pooled (not serialised).
     #[serde(skip)]
     pub record_ids: Vec<i64>,
+    /// How sure (GRADE), once rated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certainty: Option<PooledCertainty>,
+}
+
+/// A pooled result's GRADE certainty as the map shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PooledCertainty {
+    /// `high`, `moderate`, `low` or `very_low`.
+    pub rating: String,
+    /// GRADE's symbols (⊕⊕◯◯).
+    pub symbols: String,
+    /// The level in words.
+    pub label: String,
+    /// The five domains: name, levels down, reason, and who judged it when
+    /// a person did.
+    pub domains: Vec<DomainNote>,
+}
+
+/// One GRADE domain of a pooled result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DomainNote {
+    /// `risk_of_bias`, `inconsistency`, `imprecision`, `publication_bias`,
+    /// `indirectness`.
+    pub domain: String,
+    /// Levels down.
+    pub down: u8,
+    /// Why.
+    pub reason: String,
+    /// The reviewer who judged it, when a person did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
 }
 
 /// What kind of gap a cell is.
@@ -127,15 +159,20 @@ pub enum Gap {
     Synthesis,
     /// Only non-randomised, or only small, studies.
     Weak,
+    /// Pooled, but GRADE rates the result low or very low certainty.
+    #[serde(rename = "low_certainty")]
+    LowCertainty,
 }
 
 impl Gap {
-    /// The name used in JSON: `absolute`, `synthesis` or `weak`.
+    /// The name used in JSON: `absolute`, `synthesis`, `weak` or
+    /// `low_certainty`.
     pub fn as_str(self) -> &'static str {
         match self {
             Gap::Absolute => "absolute",
             Gap::Synthesis => "synthesis",
             Gap::Weak => "weak",
+            Gap::LowCertainty => "low_certainty",
         }
     }
 }

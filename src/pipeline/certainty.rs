@@ -515,3 +515,68 @@ pub fn set_domain(review: &mut Review, protocol: &Protocol, s: &SetDomain) -> Re
     })?;
     Ok(())
 }
+
+/// The map's view of a rating.
+fn map_note(c: &CellCertainty) -> crate::gapmap::PooledCertainty {
+    crate::gapmap::PooledCertainty {
+        rating: c.rating.rating.as_str().to_string(),
+        symbols: c.rating.rating.symbols().to_string(),
+        label: c.rating.rating.label().to_string(),
+        domains: Domain::ALL
+            .iter()
+            .map(|d| {
+                let x = c.rating.domains.get(*d);
+                crate::gapmap::DomainNote {
+                    domain: d.as_str().to_string(),
+                    down: x.down,
+                    reason: x.reason.clone(),
+                    by: x.by.clone(),
+                }
+            })
+            .collect(),
+    }
+}
+
+/// Whether a rating is low or very low: a gap of its own on the map.
+fn is_low(c: &CellCertainty) -> bool {
+    c.rating.rating <= grade::Level::Low
+}
+
+/// Put the ratings on a map: each pooled result's certainty, and the
+/// `low_certainty` gap on the cells whose pooled result is rated low or
+/// very low.
+pub fn attach_to_map(map: &mut crate::gapmap::Map, ratings: &[CellCertainty]) {
+    use crate::gapmap::Gap;
+    for cell in &mut map.cells {
+        let mut low = false;
+        for p in &mut cell.pooled {
+            if let Some(c) = ratings.iter().find(|c| {
+                c.intervention == p.intervention && c.outcome == p.outcome && c.measure == p.measure
+            }) {
+                p.certainty = Some(map_note(c));
+                low |= is_low(c);
+            }
+        }
+        if low && !cell.gaps.contains(&Gap::LowCertainty) {
+            cell.gaps.push(Gap::LowCertainty);
+        }
+    }
+}
+
+/// A version's ratings on its own frozen map and cell states.
+pub fn attach_to_snapshot(snap: &mut Snapshot) {
+    use crate::gapmap::Gap;
+    let ratings = std::mem::take(&mut snap.certainty);
+    if let Some(m) = snap.map.as_mut() {
+        attach_to_map(m, &ratings);
+    }
+    for cell in &mut snap.cells {
+        let low = ratings
+            .iter()
+            .any(|c| c.intervention == cell.intervention && c.outcome == cell.outcome && is_low(c));
+        if low && !cell.gaps.contains(&Gap::LowCertainty) {
+            cell.gaps.push(Gap::LowCertainty);
+        }
+    }
+    snap.certainty = ratings;
+}

@@ -302,6 +302,7 @@ pub fn pool_cells(protocol: &Protocol, effects: &[(i64, EffectRow)]) -> (Vec<Poo
                     ),
                     studies: Vec::new(),
                     record_ids,
+                    certainty: None,
                 });
             }
             Err(e) => notes.push(format!("{iv} × {oc} ({m}): not pooled: {e}")),
@@ -463,9 +464,18 @@ pub fn draw_map(
     out: &Path,
 ) -> Result<DrawnMap, Error> {
     let filtered = filter != Filter::default();
-    let (m, notes) = map(review, protocol, filter)?;
+    let (mut m, notes) = map(review, protocol, filter)?;
+    // How sure: the ratings of the review as it is now, on both maps.
+    let ratings = if review.latest_coding()?.is_some() {
+        super::version::build(review, protocol, 0, None, None)?.certainty
+    } else {
+        Vec::new()
+    };
+    super::certainty::attach_to_map(&mut m, &ratings);
     let all = if filtered {
-        map(review, protocol, Filter::default())?.0
+        let mut all = map(review, protocol, Filter::default())?.0;
+        super::certainty::attach_to_map(&mut all, &ratings);
+        all
     } else {
         m.clone()
     };

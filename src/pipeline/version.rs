@@ -95,6 +95,7 @@ pub(super) fn build(
         &review.rob_judgements()?,
         &review.certainty_overrides()?,
     );
+    super::certainty::attach_to_snapshot(&mut snap);
     Ok(snap)
 }
 

@@ -10,7 +10,16 @@ window.addEventListener("error", function (e) { window.lacunaErrors.push(String(
   var IV = byId(M.interventions), OC = byId(M.outcomes), PO = byId(M.populations), DE = byId(M.designs);
   var groups = {}; M.groups.forEach(function (g) { groups[g[0]] = g[1]; });
   var OFF = JSON.parse(document.getElementById("off-grid-data").textContent);
-  var filter = { population: "", design: "" };
+  var filter = { population: "", design: "", certainty: "" };
+  // GRADE's levels, lowest first; a pooled result below the chosen level
+  // is not shown as an answer under the "certainty at least" filter.
+  var LEVELS = ["very_low", "low", "moderate", "high"];
+  function certaintyOf(q) { return q && q.certainty ? q.certainty : null; }
+  function meetsCertainty(q) {
+    if (!filter.certainty) return true;
+    var c = certaintyOf(q);
+    return !!c && LEVELS.indexOf(c.rating) >= LEVELS.indexOf(filter.certainty);
+  }
   var selected = null, selectedKey = null;
 
   function el(tag, cls, text) {
@@ -46,12 +55,14 @@ window.addEventListener("error", function (e) { window.lacunaErrors.push(String(
     var allSmall = sized.length > 0 && sized.length === r.primary.length &&
       sized.every(function (s) { return s.n < M.rules.weak_min_participants; });
     if (r.primary.length > 0 && (!randomised || allSmall)) r.gaps.push("weak");
+    var low = cell.pooled.some(function (q) { var c = certaintyOf(q); return c && (c.rating === "low" || c.rating === "very_low"); });
+    if (low) r.gaps.push("low_certainty");
     return r;
   }
   function fmt(x) { return (Math.round(x * 100) / 100).toFixed(2); }
   function short(label) { return label.split(" (")[0]; }
   function labelOf(table, id) { return table[id] ? short(table[id].label) : id; }
-  var GAP_WORDS = { absolute: "no study", synthesis: "synthesis gap", weak: "weak evidence" };
+  var GAP_WORDS = { absolute: "no study", synthesis: "synthesis gap", weak: "weak evidence", low_certainty: "low or very low certainty" };
   function gapWords(gaps) { return gaps.map(function (g) { return GAP_WORDS[g] || g; }).join(", "); }
   // What the filter drops, in words: "all populations", "all designs".
   function filterScope() {
@@ -162,6 +173,17 @@ window.addEventListener("error", function (e) { window.lacunaErrors.push(String(
     p.appendChild(counts);
     if (r.gaps.length) p.appendChild(el("p", "gaps", "Gap: " + gapWords(r.gaps)));
     cell.pooled.forEach(function (q) {
+      var c = certaintyOf(q);
+      if (c) {
+        var h = el("p", "certainty", "How sure (GRADE): " + c.symbols + " " + c.label);
+        h.dataset.rating = c.rating;
+        p.appendChild(h);
+        var ul = el("ul", "domains");
+        c.domains.forEach(function (d) {
+          ul.appendChild(el("li", "", d.domain.replace(/_/g, " ") + (d.down ? " −" + d.down : " 0") + ": " + d.reason + (d.by ? " (judged by " + d.by + ")" : "")));
+        });
+        p.appendChild(ul);
+      }
       if (state === "filtered") p.appendChild(el("p", "pooled-result", "Pooled " + pooledText(q)));
       else p.appendChild(el("p", "pooled-all", "Pooled over " + filterScope() + ", not re-pooled for " + filterWords() + " (" +
         (r.n === 0 ? "no study of this cell is left under the filter" : "the filter drops some of its studies") + "): " + pooledText(q)));
@@ -214,7 +236,13 @@ window.addEventListener("error", function (e) { window.lacunaErrors.push(String(
           b.style.width = d + "px"; b.style.height = d + "px";
           inner.appendChild(b);
         }
-        if (state === "filtered") { var pm = el("span", "pooled", "◆"); pm.title = "pooled result: click the cell"; inner.appendChild(pm); }
+        var q0c = certaintyOf(c.pooled[0]);
+        if (state && !meetsCertainty(c.pooled[0])) { state = "below"; td.dataset.pooled = state; }
+        if (state === "filtered") {
+          var pm = el("span", "pooled", "◆"); pm.title = "pooled result: click the cell"; inner.appendChild(pm);
+          if (q0c) { var gr = el("span", "grade", q0c.symbols); gr.title = "certainty (GRADE): " + q0c.label; inner.appendChild(gr); }
+        }
+        else if (state === "below") { var pb = el("span", "pooled-below", "◇"); pb.title = "pooled, but certainty " + (q0c ? q0c.label : "not rated") + ", below the chosen level"; inner.appendChild(pb); }
         else if (state === "all") { var pa = el("span", "pooled-all-mark", "◇"); pa.title = "pooled over " + filterScope() + ", not under this filter: click the cell"; inner.appendChild(pa); }
         if (r.ongoing) inner.appendChild(el("span", "ongoing", "+" + r.ongoing));
         td.addEventListener("click", function () { showCell(c, td); });
@@ -303,5 +331,10 @@ window.addEventListener("error", function (e) { window.lacunaErrors.push(String(
   document.addEventListener("keydown", function (e) { if (e.key === "Escape") closePanel(); });
   fill("f-population", M.populations, "population");
   fill("f-design", M.designs, "design");
+  (function () {
+    var s = document.getElementById("f-certainty");
+    if (!s) return;
+    s.addEventListener("change", function () { filter.certainty = s.value; selected = null; draw(); });
+  })();
   draw();
 })();

@@ -69,6 +69,7 @@ pub fn html(map: &Map) -> String {
 <section class="controls" aria-label="Filters">
 <label>Population <select id="f-population"><option value="">All populations</option></select></label>
 <label>Design <select id="f-design"><option value="">All designs</option></select></label>
+<label>Certainty at least <select id="f-certainty"><option value="">any</option><option value="low">low ⊕⊕◯◯</option><option value="moderate">moderate ⊕⊕⊕◯</option><option value="high">high ⊕⊕⊕⊕</option></select></label>
 <span class="legend">
 <span class="key"><span class="dot" style="width:10px;height:10px"></span><span class="dot" style="width:18px;height:18px"></span><span class="dot" style="width:26px;height:26px"></span> studies (area ∝ count; colour: share randomised)</span>
 <span class="key"><span class="swatch gap-absolute"></span> absolute gap: no study</span>
@@ -76,6 +77,8 @@ pub fn html(map: &Map) -> String {
 <span class="key"><span class="swatch gap-weak"></span> weak: only non-randomised or small studies</span>
 <span class="key"><span class="pooled-mark">◆</span> pooled result</span>
 <span class="key"><span class="pooled-mark">◇</span> pooled over all studies, not under the filter</span>
+<span class="key"><span class="grade">⊕⊕◯◯</span> how sure (GRADE: ⊕⊕⊕⊕ high, ⊕⊕⊕◯ moderate, ⊕⊕◯◯ low, ⊕◯◯◯ very low)</span>
+<span class="key"><span class="swatch gap-low_certainty"></span> low certainty: pooled, but rated low or very low</span>
 </span>
 </section>
 <main>
@@ -102,14 +105,7 @@ pub fn html(map: &Map) -> String {
 }
 
 fn gap_names(g: &[Gap]) -> String {
-    g.iter()
-        .map(|g| match g {
-            Gap::Absolute => "absolute",
-            Gap::Synthesis => "synthesis",
-            Gap::Weak => "weak",
-        })
-        .collect::<Vec<_>>()
-        .join(";")
+    g.iter().map(|g| g.as_str()).collect::<Vec<_>>().join(";")
 }
 
 /// The cells as CSV: one line per intervention × outcome.

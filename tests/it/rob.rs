@@ -504,3 +504,37 @@ fn issue_27_the_protocols_certainty_settings_move_the_thresholds_and_are_named()
         "Methods names the threshold"
     );
 }
+
+/// The map says how sure: every pooled result of `map --json` carries its
+/// GRADE rating and five domains, a cell pooled at low or very low
+/// certainty has the `low_certainty` gap, and the page has the filter.
+#[test]
+fn issue_27_the_map_carries_each_pooled_results_certainty_and_the_low_certainty_gap() {
+    let (t, dir) = demo();
+    let out = t.path().join("map");
+    let o = lacuna(&[&"map", &dir, &"--out", &out, &"--json"]);
+    assert_eq!(o.status.code(), Some(0), "map: {}", stderr(&o));
+    let m: Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("gapmap.json")).expect("gapmap.json"),
+    )
+    .expect("json");
+    let mut pooled = 0;
+    for cell in m["cells"].as_array().expect("cells") {
+        for p in cell["pooled"].as_array().into_iter().flatten() {
+            pooled += 1;
+            let c = &p["certainty"];
+            let rating = c["rating"].as_str().expect("rated");
+            assert_eq!(c["domains"].as_array().map(Vec::len), Some(5), "{c}");
+            let low = rating == "low" || rating == "very_low";
+            let gap = cell["gaps"]
+                .as_array()
+                .is_some_and(|g| g.iter().any(|g| g == "low_certainty"));
+            assert_eq!(low, gap, "the gap follows the rating: {cell}");
+        }
+    }
+    assert!(pooled > 0);
+    let page = std::fs::read_to_string(out.join("gapmap.html")).expect("page");
+    assert!(page.contains("id=\"f-certainty\""), "the certainty filter");
+    let csv = std::fs::read_to_string(out.join("gapmap-cells.csv")).expect("csv");
+    assert!(csv.contains("low_certainty"));
+}

@@ -7,8 +7,12 @@ use super::words::{label, short_label};
 use super::Briefing;
 use crate::gapmap::{Axis, Gap};
 
-/// The ranked rows: (priority, intervention, outcomes with no study, ongoing).
-fn ranked_gaps(b: &Briefing<'_>) -> Vec<(usize, String, Vec<String>, usize)> {
+/// One ranked row: priority, intervention, outcomes with no study, ongoing
+/// studies there, and outcomes pooled at low or very low certainty.
+type Ranked = (usize, String, Vec<String>, usize, Vec<String>);
+
+/// The ranked rows.
+fn ranked_gaps(b: &Briefing<'_>) -> Vec<Ranked> {
     let pr = &b.protocol.map.priorities;
     let rank = |iv: &Axis| {
         pr.iter()
@@ -19,27 +23,32 @@ fn ranked_gaps(b: &Briefing<'_>) -> Vec<(usize, String, Vec<String>, usize)> {
     for (order, iv) in b.map.interventions.iter().enumerate() {
         let mut empty = Vec::new();
         let mut ongoing = 0;
+        let mut unsure = Vec::new();
         for c in &b.snapshot.cells {
             if c.intervention == iv.id && c.gaps.contains(&Gap::Absolute) {
                 empty.push(label(b.map, &c.outcome).to_string());
                 ongoing += c.n_ongoing;
             }
+            if c.intervention == iv.id && c.gaps.contains(&Gap::LowCertainty) {
+                unsure.push(label(b.map, &c.outcome).to_string());
+            }
         }
         if empty.len() == b.map.outcomes.len() && !empty.is_empty() {
             empty = vec!["no study on any outcome".to_string()];
         }
-        if !empty.is_empty() {
+        if !empty.is_empty() || !unsure.is_empty() {
             rows.push((
                 (rank(iv), order),
                 short_label(&iv.label).to_string(),
                 empty,
                 ongoing,
+                unsure,
             ));
         }
     }
     rows.sort_by_key(|r| r.0);
     rows.into_iter()
-        .map(|((r, _), l, e, o)| (r + 1, l, e, o))
+        .map(|((r, _), l, e, o, u)| (r + 1, l, e, o, u))
         .collect()
 }
 
@@ -53,7 +62,7 @@ pub(super) fn blocks(b: &Briefing<'_>) -> Vec<Block> {
         },
         Block::Para {
             class: None,
-            text: text("Rows are ranked by the protocol's priorities. Each lists the outcomes on which no completed study was found, and how many ongoing (registered) studies are already in those cells, so that nobody funds what is under way."),
+            text: text("Rows are ranked by the protocol's priorities. Each lists the outcomes on which no completed study was found, how many ongoing (registered) studies are already in those cells, so that nobody funds what is under way, and the outcomes whose pooled result is of low or very low certainty (GRADE), where a better trial would change what is known."),
         },
         Block::Table {
             id: "ranked-gaps",
@@ -62,10 +71,11 @@ pub(super) fn blocks(b: &Briefing<'_>) -> Vec<Block> {
                 "Intervention",
                 "Outcomes with no study",
                 "Ongoing studies there",
+                "Pooled at low or very low certainty",
             ],
             rows: ranked_gaps(b)
                 .into_iter()
-                .map(|(rank, iv, outcomes, ongoing)| Row {
+                .map(|(rank, iv, outcomes, ongoing, unsure)| Row {
                     change: None,
                     material: false,
                     cells: vec![
@@ -73,6 +83,7 @@ pub(super) fn blocks(b: &Briefing<'_>) -> Vec<Block> {
                         text(iv),
                         text(outcomes.join("; ")),
                         text(ongoing.to_string()),
+                        text(unsure.join("; ")),
                     ],
                 })
                 .collect(),
