@@ -123,17 +123,33 @@ fn forests(review: &Review, protocol: &Protocol, s: &Snapshot) -> Result<Vec<For
             intervention: p.intervention.clone(),
             outcome: p.outcome.clone(),
             measure: p.measure.clone(),
-            svg: crate::report::svg::forest(
-                &report,
-                &format!("{} × {}", name(&p.intervention), name(&p.outcome)),
-                &protocol.favours.get(&p.outcome).map_or_else(
+            svg: {
+                let title = format!("{} × {}", name(&p.intervention), name(&p.outcome));
+                let favours = protocol.favours.get(&p.outcome).map_or_else(
                     crate::report::svg::Favours::default,
                     |(l, r)| crate::report::svg::Favours {
                         left: l.clone(),
                         right: r.clone(),
                     },
-                ),
-            ),
+                );
+                // the studies' risk of bias as the version judged them, in
+                // columns beside the plot
+                let rated = s.certainty.iter().find(|c| {
+                    c.intervention == p.intervention
+                        && c.outcome == p.outcome
+                        && c.measure == p.measure
+                });
+                let rob: Vec<crate::report::svg::RobColumns> = report
+                    .studies
+                    .iter()
+                    .map(|st| {
+                        rated
+                            .and_then(|c| c.studies.iter().find(|x| x.study == st.study))
+                            .and_then(|x| Some((x.domains.clone(), x.overall?)))
+                    })
+                    .collect();
+                crate::report::svg::forest_with_rob(&report, &title, &favours, &rob)
+            },
         });
     }
     Ok(out)

@@ -204,6 +204,120 @@ pub fn forest(r: &Report, title: &str, favours: &Favours) -> String {
     draw_forest(r, title, favours, None)
 }
 
+/// One study's risk-of-bias judgements for [`forest_with_rob`]: its
+/// domains (D1 first) and overall judgement, or none when not judged.
+pub type RobColumns = Option<(
+    Vec<crate::model::rob::Judgement>,
+    crate::model::rob::Judgement,
+)>;
+
+/// The colour and symbol robvis gives a judgement.
+fn rob_mark(j: crate::model::rob::Judgement) -> (&'static str, &'static str) {
+    use crate::model::rob::Judgement as J;
+    match j {
+        J::Low => ("#02C100", "+"),
+        J::SomeConcerns | J::Moderate => ("#E2DF07", "−"),
+        J::High | J::Serious => ("#BF0000", "×"),
+        J::Critical => ("#820000", "!"),
+        J::NoInformation => ("#4EA1F7", "?"),
+    }
+}
+
+/// The forest plot with each study's risk-of-bias judgements in columns on
+/// its right (D1… and Overall), as RevMan and meta's `rob()` draw them.
+/// `rob` is given per study, in the order of `r.studies`; a study with no
+/// judgement gets empty rings.
+///
+/// ```
+/// use lacuna::meta::analysis::{analyse, Request};
+/// use lacuna::model::{rob::Judgement, EffectSize, Measure};
+/// use lacuna::report::svg::{forest_with_rob, Favours};
+/// let es = vec![EffectSize::new(-0.3, 0.04).unwrap(), EffectSize::new(-0.1, 0.05).unwrap()];
+/// let r = analyse(Measure::Smd, &["A".into(), "B".into()], &es, &Default::default(), &Request::default()).unwrap();
+/// let svg = forest_with_rob(&r, "t", &Favours::default(), &[Some((vec![Judgement::Low; 5], Judgement::Low)), None]);
+/// assert!(svg.contains(">Overall<") && svg.contains("#02C100"));
+/// ```
+pub fn forest_with_rob(r: &Report, title: &str, favours: &Favours, rob: &[RobColumns]) -> String {
+    let base = draw_forest(r, title, favours, None);
+    let domains = rob
+        .iter()
+        .flatten()
+        .map(|(d, _)| d.len())
+        .max()
+        .unwrap_or(0);
+    if domains == 0 {
+        return base;
+    }
+    let (top, row_h, x0, col) = (70.0, 22.0, 972.0, 22.0);
+    // the Overall column stands a little apart, wide enough for its word
+    let cx_of = |d: usize| {
+        if d == domains {
+            x0 + col * domains as f64 + 30.0
+        } else {
+            x0 + col * d as f64 + col / 2.0
+        }
+    };
+    let width = x0 + col * domains as f64 + 62.0;
+    let mut cols = String::new();
+    for d in 0..=domains {
+        let label = if d == domains {
+            "Overall".to_string()
+        } else {
+            format!("D{}", d + 1)
+        };
+        let _ = write!(
+            cols,
+            r##"<text x="{:.1}" y="{:.0}" text-anchor="middle" font-weight="bold" font-size="11">{}</text>"##,
+            cx_of(d),
+            top - 12.0,
+            esc(&label)
+        );
+    }
+    for (i, line) in lines(r, None).iter().enumerate() {
+        let Line::Study(st) = line else { continue };
+        let Some(k) = r.studies.iter().position(|x| std::ptr::eq(x, *st)) else {
+            continue;
+        };
+        let y = top + (i as f64 + 0.5) * row_h;
+        let judged = rob.get(k).and_then(|x| x.as_ref());
+        for d in 0..=domains {
+            let cx = cx_of(d);
+            let j = judged.and_then(|(ds, overall)| {
+                if d == domains {
+                    Some(*overall)
+                } else {
+                    ds.get(d).copied()
+                }
+            });
+            match j {
+                Some(j) => {
+                    let (fill, sym) = rob_mark(j);
+                    let _ = write!(
+                        cols,
+                        r##"<g class="rob"><title>{}: {}</title><circle cx="{cx:.1}" cy="{y:.1}" r="8" fill="{fill}"/><text x="{cx:.1}" y="{:.1}" text-anchor="middle" font-size="12" font-weight="bold" fill="#fff">{sym}</text></g>"##,
+                        esc(&st.study),
+                        j.label(),
+                        y + 4.0
+                    );
+                }
+                None => {
+                    let _ = write!(
+                        cols,
+                        r##"<circle cx="{cx:.1}" cy="{y:.1}" r="7" fill="none" stroke="#aaa"><title>not judged</title></circle>"##
+                    );
+                }
+            }
+        }
+    }
+    base.replacen("width=\"960\"", &format!("width=\"{width:.0}\""), 1)
+        .replacen(
+            "viewBox=\"0 0 960 ",
+            &format!("viewBox=\"0 0 {width:.0} "),
+            1,
+        )
+        .replacen("</svg>", &format!("{cols}</svg>"), 1)
+}
+
 /// The forest plot with the studies grouped by subgroup: under a heading per
 /// level, each group with its own diamond and a line with its k, estimate,
 /// CI and I², then the overall diamond and, under the plot, the test for

@@ -423,6 +423,31 @@ fn issue_27_the_briefing_has_a_summary_of_findings_and_risk_of_bias_figures() {
     };
     assert_eq!(count("rob-traffic-"), judged);
     assert_eq!(count("rob-summary-"), judged);
+    // the forest plots carry each judged study's domains and overall
+    for c in &snap.certainty {
+        let judged: usize = c
+            .studies
+            .iter()
+            .filter(|s| s.overall.is_some())
+            .map(|s| s.domains.len() + 1)
+            .sum();
+        let file = figures.join(format!(
+            "forest-{}-{}-{}.svg",
+            c.intervention.replace('.', "_"),
+            c.outcome,
+            c.measure.to_lowercase()
+        ));
+        let svg = std::fs::read_to_string(&file).expect("forest");
+        assert_eq!(
+            svg.matches("<g class=\"rob\">").count(),
+            judged,
+            "{}",
+            file.display()
+        );
+        if judged > 0 {
+            assert!(svg.contains(">Overall<") && svg.contains(">D5<"));
+        }
+    }
     // the summary names the level in GRADE's words
     let summary = page
         .split("id=\"summary\"")
