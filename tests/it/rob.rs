@@ -563,3 +563,60 @@ fn issue_27_the_map_carries_each_pooled_results_certainty_and_the_low_certainty_
     let csv = std::fs::read_to_string(out.join("gapmap-cells.csv")).expect("csv");
     assert!(csv.contains("low_certainty"));
 }
+
+/// In Chromium: GRADE's symbols stand in the pooled cells, a pooled cell's
+/// panel lists the five domains, and "certainty at least moderate" sets
+/// aside every answer rated below it (the demo's are all very low).
+#[test]
+fn issue_27_the_map_page_shows_certainty_and_filters_by_it_in_chromium() {
+    let (_t, dir) = demo();
+    let page = dir.join("reports/v2/gapmap.html");
+    let shots = root().join("target/screenshots");
+    std::fs::create_dir_all(&shots).expect("screenshots");
+    let r = crate::support::run_browser(
+        "certainty.mjs",
+        &[&page, &shots.join("gapmap-certainty.png")],
+    );
+    assert_eq!(r["console_errors"], serde_json::json!([]), "{r}");
+    assert_eq!(r["page_errors"], serde_json::json!([]), "{r}");
+    assert_eq!(r["requests"], serde_json::json!([]), "{r}");
+    let review = lacuna::store::Review::open(&dir).expect("open");
+    let snap = lacuna::pipeline::living::load(&review, 2).expect("version 2");
+    let pooled = r["pooled"].as_u64().expect("pooled");
+    assert!(pooled > 0);
+    assert_eq!(
+        r["grades"].as_array().map(Vec::len),
+        Some(pooled as usize),
+        "{r}"
+    );
+    for g in r["grades"].as_array().into_iter().flatten() {
+        let g = g.as_str().unwrap_or("");
+        assert!(
+            snap.certainty
+                .iter()
+                .any(|c| c.rating.rating.symbols() == g),
+            "{g}"
+        );
+    }
+    assert_eq!(r["panel_domains"].as_array().map(Vec::len), Some(5), "{r}");
+    assert!(r["panel_certainty"]
+        .as_str()
+        .is_some_and(|t| t.contains("How sure")));
+    let at_least_moderate = snap
+        .certainty
+        .iter()
+        .filter(|c| c.rating.rating >= lacuna::certainty::grade::Level::Moderate)
+        .count() as u64;
+    assert_eq!(
+        r["pooled_at_moderate"].as_u64(),
+        Some(at_least_moderate.min(pooled)),
+        "{r}"
+    );
+    assert_eq!(
+        r["below_at_moderate"].as_u64(),
+        Some(pooled - at_least_moderate.min(pooled)),
+        "{r}"
+    );
+    assert_eq!(r["pooled_again"].as_u64(), Some(pooled));
+    assert!(r["low_certainty_cells"].as_u64() > Some(0));
+}
