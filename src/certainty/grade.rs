@@ -590,11 +590,26 @@ fn inconsistency(cell: &Cell, s: &Settings) -> DomainRating {
     }
     let above = cell.studies.iter().any(|st| st.ci_lb > 0.0);
     let below = cell.studies.iter().any(|st| st.ci_ub < 0.0);
-    let i2 = format!("I² = {:.0} %", cell.i2);
+    // one decimal near a threshold, so 74.7 is not read as 75
+    let i2 = if (cell.i2 - cell.i2.round()).abs() > 0.05
+        && ((cell.i2 - s.i2_serious).abs() < 1.0 || (cell.i2 - s.i2_very_serious).abs() < 1.0)
+    {
+        format!("I² = {:.1} %", cell.i2)
+    } else {
+        format!("I² = {:.0} %", cell.i2)
+    };
     if cell.i2 >= s.i2_very_serious - EPS && above && below {
         DomainRating::rule(
             2,
             format!("{i2}, and study CIs lie wholly on both sides of the null"),
+        )
+    } else if cell.i2 >= s.i2_very_serious - EPS {
+        DomainRating::rule(
+            1,
+            format!(
+                "{i2} (at least {:.0} %, but no two studies' CIs lie wholly on opposite sides of the null)",
+                s.i2_very_serious
+            ),
         )
     } else if cell.i2 >= s.i2_serious - EPS {
         DomainRating::rule(1, format!("{i2} (at least {:.0} %)", s.i2_serious))
@@ -603,12 +618,22 @@ fn inconsistency(cell: &Cell, s: &Settings) -> DomainRating {
     }
 }
 
-/// The median of the usable control-arm risks (strictly between 0 and 1).
+/// A p-value as a reader reads it: "= 0.090", or "< 0.001".
+fn p_text(p: f64) -> String {
+    if p < 0.001 {
+        "< 0.001".into()
+    } else {
+        format!("= {p:.3}")
+    }
+}
+
+/// The median of the control-arm risks (0 to 1: a control arm with no
+/// event is a risk of 0, and counts).
 fn median_risk(risks: &[f64]) -> Option<f64> {
     let mut r: Vec<f64> = risks
         .iter()
         .copied()
-        .filter(|&p| p.is_finite() && p > 0.0 && p < 1.0)
+        .filter(|&p| p.is_finite() && (0.0..=1.0).contains(&p))
         .collect();
     r.sort_by(f64::total_cmp);
     let n = r.len();
@@ -789,12 +814,13 @@ fn publication_bias(cell: &Cell, s: &Settings) -> DomainRating {
     }
     match cell.egger_p.filter(|p| p.is_finite()) {
         None => DomainRating::rule(0, "Egger's test not available"),
-        Some(p) if p < s.egger_p => {
-            DomainRating::rule(1, format!("Egger's test p = {p:.3} (below {})", s.egger_p))
-        }
+        Some(p) if p < s.egger_p => DomainRating::rule(
+            1,
+            format!("Egger's test p {} (below {})", p_text(p), s.egger_p),
+        ),
         Some(p) => DomainRating::rule(
             0,
-            format!("Egger's test p = {p:.3} (not below {})", s.egger_p),
+            format!("Egger's test p {} (not below {})", p_text(p), s.egger_p),
         ),
     }
 }
@@ -1004,7 +1030,10 @@ mod tests {
         let d = incon(3, 90.0, one_side);
         assert_eq!(
             (d.down, d.reason.as_str()),
-            (1, "I² = 90 % (at least 50 %)")
+            (
+                1,
+                "I² = 90 % (at least 75 %, but no two studies' CIs lie wholly on opposite sides of the null)"
+            )
         );
     }
 
@@ -1013,7 +1042,8 @@ mod tests {
         let studies = || vec![ci(0.1, 0.9), ci(0.2, 0.8), ci(0.0, 1.0)];
         assert_eq!(incon(3, 50.0, studies()).down, 1);
         let d = incon(3, 49.9, studies());
-        assert_eq!((d.down, d.reason.as_str()), (0, "I² = 50 % (below 50 %)"));
+        // near a threshold the reason keeps a decimal: 49.9 is not "50"
+        assert_eq!((d.down, d.reason.as_str()), (0, "I² = 49.9 % (below 50 %)"));
         assert_eq!(incon(3, f64::NAN, studies()).down, 0);
     }
 
@@ -1036,6 +1066,8 @@ mod tests {
         assert_eq!(ois_binary(f64::NAN, &s), None);
         assert_eq!(ois_continuous(f64::NAN, &s), None);
         assert_eq!(median_risk(&[0.3, f64::NAN, 0.1, 0.2, 2.0]), Some(0.2));
+        // a control arm with no event counts (issue 27: the median control risk)
+        assert_eq!(median_risk(&[0.0, 0.2, 0.25]), Some(0.2));
         assert_eq!(median_risk(&[0.3, 0.1]), Some(0.2));
         assert_eq!(median_risk(&[]), None);
     }

@@ -26,7 +26,7 @@ pub struct RobArgs {
     #[arg(long, default_value = "rob2", value_parser = parse_tool)]
     tool: Tool,
     /// Who judged (kept with each judgement).
-    #[arg(long)]
+    #[arg(long, requires = "import")]
     reviewer: Option<String>,
     /// The protocol, if not the review's protocol.toml.
     #[arg(long)]
@@ -116,16 +116,16 @@ pub struct CertaintyArgs {
     #[arg(long, value_name = "CELL", requires_all = ["domain", "down", "reason", "reviewer"])]
     set: Option<String>,
     /// The domain judged: risk_of_bias, inconsistency, imprecision, publication_bias, indirectness.
-    #[arg(long)]
+    #[arg(long, requires = "set")]
     domain: Option<String>,
     /// Levels down: 0, 1 or 2.
-    #[arg(long)]
+    #[arg(long, requires = "set")]
     down: Option<u8>,
     /// Why.
-    #[arg(long)]
+    #[arg(long, requires = "set")]
     reason: Option<String>,
     /// Who judged.
-    #[arg(long)]
+    #[arg(long, requires = "set")]
     reviewer: Option<String>,
     /// The protocol, if not the review's protocol.toml.
     #[arg(long)]
@@ -147,7 +147,13 @@ pub fn certainty(out: &mut dyn Write, bars: &Bars, a: CertaintyArgs) -> anyhow::
             reason: a.reason.clone().unwrap_or_default(),
             reviewer: a.reviewer.clone().unwrap_or_default(),
         };
-        certainty::set_domain(&mut review, &protocol, &s)?;
+        let pooled = certainty::set_domain(&mut review, &protocol, &s)?;
+        if !pooled {
+            bars.message(&format!(
+                "note: the review pools no {cell} now; the judgement is kept for when it does (`lacuna certainty {}` lists the pooled cells)",
+                super::shell(&a.dir)
+            ));
+        }
         bars.message(&format!(
             "kept: {} of {cell} down {} ({}); it counts from the next `lacuna snapshot` on, and now in `lacuna certainty {}`",
             s.domain,

@@ -921,11 +921,18 @@ fn certainty_changes(from: &Snapshot, to: &Snapshot) -> Vec<CertaintyChange> {
                 let now = c.rating.domains.get(*d);
                 let was = old.map(|o| o.rating.domains.get(*d).down);
                 (was != Some(now.down) && (was.is_some() || now.down > 0)).then(|| {
+                    let levels = |n: u8| {
+                        if n == 0 {
+                            "0".to_string()
+                        } else {
+                            format!("−{n}")
+                        }
+                    };
                     format!(
                         "{}: {}{} ({})",
                         d.as_str().replace('_', " "),
-                        was.map(|w| format!("−{w} → ")).unwrap_or_default(),
-                        format_args!("−{}", now.down),
+                        was.map(|w| format!("{} → ", levels(w))).unwrap_or_default(),
+                        levels(now.down),
                         now.reason
                     )
                 })

@@ -113,10 +113,38 @@ pub fn rob_import(
         path: name.clone(),
         message: format!("cannot read: {e}"),
     })?;
-    let rows = certainty::read_sheet(tool, &bytes).map_err(|e| Error::Sheet {
+    let mut rows = certainty::read_sheet(tool, &bytes).map_err(|e| Error::Sheet {
         path: name.clone(),
         message: format!("nothing stored:\n  {}", e.problems.join("\n  ")),
     })?;
+    // An outcome is one of the protocol's outcome ids (any case): a name
+    // that matches none would be kept and never used.
+    let outcomes: Vec<&str> = protocol
+        .frame
+        .categories
+        .iter()
+        .filter(|c| c.dimension == crate::model::coding::DimensionKind::Outcome)
+        .map(|c| c.id.as_str())
+        .collect();
+    let mut problems = Vec::new();
+    for r in &mut rows {
+        if let Some(o) = r.outcome.clone() {
+            match outcomes.iter().find(|id| id.eq_ignore_ascii_case(o.trim())) {
+                Some(id) => r.outcome = Some((*id).to_string()),
+                None => problems.push(format!(
+                    "row {}, column outcome: {o:?} is not an outcome id of the protocol ({}); leave it empty for a judgement of every outcome",
+                    r.row,
+                    outcomes.join(", ")
+                )),
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::Sheet {
+            path: name,
+            message: format!("nothing stored:\n  {}", problems.join("\n  ")),
+        });
+    }
     let known = study_names(review, protocol)?;
     let mut matched = 0;
     let mut unmatched = Vec::new();
@@ -162,24 +190,23 @@ fn row_names(row: &PooledRow, study_name: Option<&str>) -> Vec<String> {
     out
 }
 
-/// The judgement of one pooled row for `outcome`: one for that outcome
-/// first, else one for every outcome.
+/// The judgement of one pooled row for `outcome`: the latest of those that
+/// name the row (by any of its names) for that outcome or for every outcome.
 fn judged<'a>(
     judgements: &'a [StoredRob],
     names: &[String],
     outcome: &str,
 ) -> Option<&'a StoredRob> {
-    let of = |j: &&StoredRob| names.contains(&j.row.study.trim().to_lowercase());
     judgements
         .iter()
-        .filter(of)
-        .find(|j| j.row.outcome.as_deref() == Some(outcome))
-        .or_else(|| {
-            judgements
-                .iter()
-                .filter(of)
-                .find(|j| j.row.outcome.is_none())
+        .filter(|j| names.contains(&j.row.study.trim().to_lowercase()))
+        .filter(|j| {
+            j.row
+                .outcome
+                .as_deref()
+                .is_none_or(|o| o.eq_ignore_ascii_case(outcome))
         })
+        .max_by_key(|j| j.id)
 }
 
 /// GRADE's thresholds: the protocol's `[certainty]`, else the defaults.
@@ -214,22 +241,25 @@ fn median(xs: &[f64]) -> Option<f64> {
     }
 }
 
-/// People's judgements of the domains of one pooled result (a judgement for
-/// every measure of the cell, then one for this measure, so the latter wins).
+/// People's judgements of the domains of one pooled result (for the whole
+/// cell or for this measure), oldest first, so the latest wins.
 fn overrides_of(
     overrides: &[StoredOverride],
     p: &crate::living::PooledResult,
 ) -> Vec<grade::Override> {
-    let cell = |o: &&StoredOverride| o.intervention == p.intervention && o.outcome == p.outcome;
-    overrides
+    let mut mine: Vec<&StoredOverride> = overrides
         .iter()
-        .filter(cell)
-        .filter(|o| o.measure.is_none())
-        .chain(overrides.iter().filter(cell).filter(|o| {
+        .filter(|o| o.intervention == p.intervention && o.outcome == p.outcome)
+        .filter(|o| {
             o.measure
                 .as_deref()
-                .is_some_and(|m| m.eq_ignore_ascii_case(&p.measure))
-        }))
+                .is_none_or(|m| m.eq_ignore_ascii_case(&p.measure))
+        })
+        .collect();
+    // oldest first: the last judgement of a domain wins, whether it was for
+    // the cell or for this measure
+    mine.sort_by_key(|o| o.id);
+    mine.into_iter()
         .filter_map(|o| {
             Some(grade::Override {
                 domain: grade::Domain::parse(&o.domain)?,
@@ -437,8 +467,9 @@ pub struct SetDomain {
 /// Store a person's judgement of one domain (append-only: it supersedes an
 /// earlier one of the same cell, measure and domain, and survives re-pooling
 /// and updates). The cell's ids must be the protocol's; the domain one of
-/// the five.
-pub fn set_domain(review: &mut Review, protocol: &Protocol, s: &SetDomain) -> Result<(), Error> {
+/// the five. Returns whether the review pools that cell (and measure) now:
+/// a judgement of a cell not pooled yet is kept for when it is.
+pub fn set_domain(review: &mut Review, protocol: &Protocol, s: &SetDomain) -> Result<bool, Error> {
     let parts: Vec<&str> = s.cell.split(':').map(str::trim).collect();
     let (iv, oc, measure) = match parts.as_slice() {
         [iv, oc] => (*iv, *oc, None),
@@ -506,14 +537,22 @@ pub fn set_domain(review: &mut Review, protocol: &Protocol, s: &SetDomain) -> Re
     review.add_certainty_override(&StoredOverride {
         intervention: iv.to_string(),
         outcome: oc.to_string(),
-        measure,
+        measure: measure.clone(),
         domain: domain.as_str().to_string(),
         down: s.down,
         reason: s.reason.trim().to_string(),
         reviewer: s.reviewer.trim().to_string(),
         at: String::new(),
+        id: 0,
     })?;
-    Ok(())
+    let now = if review.latest_coding()?.is_some() {
+        super::version::build(review, protocol, 0, None, None)?.certainty
+    } else {
+        Vec::new()
+    };
+    Ok(now.iter().any(|c| {
+        c.intervention == iv && c.outcome == oc && measure.as_deref().is_none_or(|m| c.measure == m)
+    }))
 }
 
 /// The map's view of a rating.

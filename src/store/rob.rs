@@ -35,6 +35,9 @@ pub(super) const MIGRATION: &str = r#"
 /// A stored judgement, with who made it and when.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct StoredRob {
+    /// Its id (a later judgement has a larger one).
+    #[serde(skip)]
+    pub id: i64,
     /// The judged row.
     #[serde(flatten)]
     pub row: RobRow,
@@ -101,7 +104,7 @@ impl Review {
     /// and outcome, the latest one.
     pub fn rob_judgements(&self) -> Result<Vec<StoredRob>, StoreError> {
         let mut st = self.conn.prepare(
-            "SELECT j.row, j.study, j.outcome, j.domains, j.overall, i.tool, i.reviewer, i.at, i.file
+            "SELECT j.row, j.study, j.outcome, j.domains, j.overall, i.tool, i.reviewer, i.at, i.file, j.id
              FROM rob_judgements j JOIN rob_imports i ON i.id = j.import_id
              WHERE j.id = (SELECT max(k.id) FROM rob_judgements k
                            WHERE lower(k.study) = lower(j.study)
@@ -119,11 +122,12 @@ impl Review {
                 r.get::<_, String>(6)?,
                 r.get::<_, String>(7)?,
                 r.get::<_, String>(8)?,
+                r.get::<_, i64>(9)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (n, study, outcome, domains, overall, tool, reviewer, at, file) = row?;
+            let (n, study, outcome, domains, overall, tool, reviewer, at, file, id) = row?;
             let tool = Tool::parse(&tool)
                 .ok_or_else(|| StoreError::Query(format!("unknown risk-of-bias tool {tool:?}")))?;
             let labels: Vec<String> =
@@ -133,6 +137,7 @@ impl Review {
                 .map(|l| judgement(tool, l))
                 .collect::<Result<Vec<_>, _>>()?;
             out.push(StoredRob {
+                id,
                 row: RobRow {
                     row: usize::try_from(n).unwrap_or(0),
                     study,
@@ -180,6 +185,9 @@ pub(super) const OVERRIDES: &str = r#"
 /// A person's judgement of one GRADE domain of a pooled cell.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct StoredOverride {
+    /// Its id (a later judgement has a larger one; 0 before it is stored).
+    #[serde(skip)]
+    pub id: i64,
     /// Intervention id.
     pub intervention: String,
     /// Outcome id.
@@ -224,7 +232,7 @@ impl Review {
     /// oldest first.
     pub fn certainty_overrides(&self) -> Result<Vec<StoredOverride>, StoreError> {
         let mut st = self.conn.prepare(
-            "SELECT o.intervention, o.outcome, o.measure, o.domain, o.down, o.reason, o.reviewer, o.at
+            "SELECT o.intervention, o.outcome, o.measure, o.domain, o.down, o.reason, o.reviewer, o.at, o.id
              FROM certainty_overrides o
              WHERE o.id = (SELECT max(p.id) FROM certainty_overrides p
                            WHERE p.intervention = o.intervention AND p.outcome = o.outcome
@@ -242,6 +250,7 @@ impl Review {
                 reason: r.get(5)?,
                 reviewer: r.get(6)?,
                 at: r.get(7)?,
+                id: r.get(8)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -620,3 +620,87 @@ fn issue_27_the_map_page_shows_certainty_and_filters_by_it_in_chromium() {
     assert_eq!(r["pooled_again"].as_u64(), Some(pooled));
     assert!(r["low_certainty_cells"].as_u64() > Some(0));
 }
+
+/// The latest judgement counts whatever name it gives the study (a label,
+/// a record key), an outcome is one of the protocol's (any case; an unknown
+/// one is refused, nothing stored), and of people's judgements of a domain
+/// the latest counts, whether it was for the cell or for one measure.
+#[test]
+fn issue_27_the_latest_judgement_counts_by_any_name_and_outcomes_are_checked() {
+    let (t, dir) = demo();
+    let schema = |dir: &Path| -> Value {
+        let o = lacuna(&[&"certainty", &dir, &"--json"]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let v: Value = serde_json::from_str(&stdout(&o)).expect("json");
+        v["cells"]
+            .as_array()
+            .and_then(|c| {
+                c.iter()
+                    .find(|c| c["intervention"] == "psych.schema" && c["outcome"] == "symptoms")
+                    .cloned()
+            })
+            .expect("schema therapy × symptoms")
+    };
+    let hilden = |c: &Value| -> Value {
+        c["studies"]
+            .as_array()
+            .and_then(|s| s.iter().find(|s| s["study"] == "Hilden 2021").cloned())
+            .expect("Hilden 2021 pooled")
+    };
+    assert_eq!(
+        hilden(&schema(&dir))["overall"],
+        "high",
+        "Metapsy's judgement, by the sheet's label"
+    );
+    // a later judgement by the record's key, the outcome in another case
+    let sheet = t.path().join("key.csv");
+    std::fs::write(
+        &sheet,
+        "Study,D1,D2,D3,D4,D5,Overall,outcome\nsrc:metapsy-hilden-2020,low,low,low,low,low,low,Symptoms\n",
+    )
+    .expect("write");
+    let o = lacuna(&[&"rob", &dir, &"--import", &sheet, &"--reviewer", &"me2"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        hilden(&schema(&dir))["overall"],
+        "low",
+        "the later judgement counts"
+    );
+    // an outcome the protocol does not have: refused, nothing stored
+    let bad = t.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "Study,D1,D2,D3,D4,D5,Overall,outcome\nArntz 2022,high,high,high,high,high,high,sypmtoms\n",
+    )
+    .expect("write");
+    let o = lacuna(&[&"rob", &dir, &"--import", &bad, &"--reviewer", &"me2"]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(
+        stderr(&o).contains("row 2, column outcome: \"sypmtoms\""),
+        "{}",
+        stderr(&o)
+    );
+    // people's judgements: a measure's, then the cell's; the later counts
+    let set = |cell: &str, down: &str, who: &str| {
+        let o = lacuna(&[
+            &"certainty",
+            &dir,
+            &"--set",
+            &cell,
+            &"--domain",
+            &"risk_of_bias",
+            &"--down",
+            &down,
+            &"--reason",
+            &"a second look",
+            &"--reviewer",
+            &who,
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    };
+    set("psych.schema:symptoms:SMD", "0", "ak");
+    set("psych.schema:symptoms", "1", "jb");
+    let rob = &schema(&dir)["domains"]["risk_of_bias"];
+    assert_eq!(rob["by"], "jb", "{rob}");
+    assert_eq!(rob["down"], 1);
+}
