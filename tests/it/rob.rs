@@ -250,11 +250,55 @@ fn issue_27_every_pooled_cell_of_the_demo_is_rated_as_the_rules_say() {
             c["domains"]["inconsistency"]["rule_down"], incons_down,
             "{iv}: {c}"
         );
-        // both CIs cross the null: imprecision is at least 1
-        assert!(
-            c["domains"]["imprecision"]["rule_down"].as_u64() >= Some(1),
-            "{c}"
+        // imprecision and the OIS, by hand (GRADE 6; z = 1.959964 + 0.841621)
+        let z2 = (1.959_964_f64 + 0.841_621).powi(2);
+        let (ois, wide) = if measure == "SMD" {
+            // 2 groups × 2 × z² / δ², δ = 0.2
+            (
+                (2.0 * 2.0 * z2 / 0.04).ceil(),
+                p.ci_lb < -0.2 && p.ci_ub > 0.2,
+            )
+        } else {
+            // the median control risk, RRR 25 %
+            let mut risks: Vec<f64> = p.rows.iter().filter_map(|r| r.control_risk).collect();
+            risks.sort_by(f64::total_cmp);
+            let n = risks.len();
+            let p0 = if n % 2 == 1 {
+                risks[n / 2]
+            } else {
+                (risks[n / 2 - 1] + risks[n / 2]) / 2.0
+            };
+            let p1 = p0 * 0.75;
+            let per_arm = z2 * (p0 * (1.0 - p0) + p1 * (1.0 - p1)) / (p0 - p1).powi(2);
+            (
+                (2.0 * per_arm).ceil(),
+                p.ci_lb.exp() < 0.75 && p.ci_ub.exp() > 1.25,
+            )
+        };
+        assert_eq!(c["ois"].as_f64(), Some(ois), "{iv}: {c}");
+        let participants: f64 = p.rows.iter().filter_map(|r| r.n).sum();
+        let crosses = p.ci_lb <= 0.0 && p.ci_ub >= 0.0;
+        let imprecision_down = if wide {
+            2
+        } else if crosses || participants < ois {
+            1
+        } else {
+            0
+        };
+        assert_eq!(
+            c["domains"]["imprecision"]["rule_down"], imprecision_down,
+            "{iv}: {c}"
         );
+        // publication bias needs 10 studies; indirectness is a person's call
+        let pub_down = 0; // both cells have fewer than 10 studies
+        assert!(p.k < 10);
+        assert_eq!(c["domains"]["publication_bias"]["rule_down"], pub_down);
+        assert_eq!(c["domains"]["indirectness"]["rule_down"], 0);
+        // every study here is a randomised trial judged with RoB 2: start high
+        assert_eq!(c["start"], "high", "{c}");
+        let levels = ["very_low", "low", "moderate", "high"];
+        let rating = 3usize.saturating_sub(rob_down + incons_down + imprecision_down + pub_down);
+        assert_eq!(c["rating"], levels[rating], "{iv}: {c}");
         assert_eq!(c["k"].as_u64(), Some(p.k as u64));
         assert!(c["ois"].as_f64().is_some(), "an OIS for {measure}: {c}");
     }
