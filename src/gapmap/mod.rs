@@ -147,6 +147,12 @@ pub struct DomainNote {
     /// The reviewer who judged it, when a person did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by: Option<String>,
+    /// What the rule says, beside a person's judgement: levels down.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_down: Option<u8>,
+    /// And why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_reason: Option<String>,
 }
 
 /// What kind of gap a cell is.

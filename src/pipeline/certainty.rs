@@ -570,6 +570,8 @@ fn map_note(c: &CellCertainty) -> crate::gapmap::PooledCertainty {
                     down: x.down,
                     reason: x.reason.clone(),
                     by: x.by.clone(),
+                    rule_down: x.by.as_ref().map(|_| x.rule_down),
+                    rule_reason: x.by.as_ref().and(x.rule_reason.clone()),
                 }
             })
             .collect(),

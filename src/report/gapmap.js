@@ -20,6 +20,10 @@ window.addEventListener("error", function (e) { window.lacunaErrors.push(String(
     var c = certaintyOf(q);
     return !!c && LEVELS.indexOf(c.rating) >= LEVELS.indexOf(filter.certainty);
   }
+  // A cell meets the filter when any of its pooled measures does.
+  function cellMeetsCertainty(cell) {
+    return cell.pooled.some(meetsCertainty);
+  }
   var selected = null, selectedKey = null;
 
   function el(tag, cls, text) {
@@ -180,7 +184,10 @@ window.addEventListener("error", function (e) { window.lacunaErrors.push(String(
         p.appendChild(h);
         var ul = el("ul", "domains");
         c.domains.forEach(function (d) {
-          ul.appendChild(el("li", "", d.domain.replace(/_/g, " ") + (d.down ? " −" + d.down : " 0") + ": " + d.reason + (d.by ? " (judged by " + d.by + ")" : "")));
+          var li = el("li", "", d.domain.replace(/_/g, " ") + (d.down ? " −" + d.down : " 0") + ": " + d.reason + (d.by ? " (judged by " + d.by + ")" : ""));
+          // a person's judgement stands beside the rule's
+          if (d.by && typeof d.rule_down === "number") li.appendChild(el("span", "rule", " — the rule: " + (d.rule_down ? "−" + d.rule_down : "0") + (d.rule_reason ? ", " + d.rule_reason : "")));
+          ul.appendChild(li);
         });
         p.appendChild(ul);
       }
@@ -237,7 +244,7 @@ window.addEventListener("error", function (e) { window.lacunaErrors.push(String(
           inner.appendChild(b);
         }
         var q0c = certaintyOf(c.pooled[0]);
-        if (state && !meetsCertainty(c.pooled[0])) { state = "below"; td.dataset.pooled = state; }
+        if (state && !cellMeetsCertainty(c)) { state = "below"; td.dataset.pooled = state; }
         if (state === "filtered") {
           var pm = el("span", "pooled", "◆"); pm.title = "pooled result: click the cell"; inner.appendChild(pm);
           if (q0c) { var gr = el("span", "grade", q0c.symbols); gr.title = "certainty (GRADE): " + q0c.label; inner.appendChild(gr); }

@@ -389,6 +389,20 @@ fn issue_27_a_persons_judgement_survives_updates_and_a_change_of_level_is_materi
     // a new version: the level moved, and the protocol's trigger makes it material
     let o = lacuna(&[&"snapshot", &dir, &"-q"]);
     assert_eq!(o.status.code(), Some(0), "snapshot: {}", stderr(&o));
+    // the person's judgement stands beside the rule's in the briefing and the map
+    let out = t.path().join("v3");
+    let o = lacuna(&[&"report", &dir, &"--out", &out, &"--no-pdf"]);
+    assert_eq!(o.status.code(), Some(0), "report: {}", stderr(&o));
+    let html = std::fs::read_to_string(out.join("briefing.html")).expect("briefing");
+    assert!(
+        html.contains("judged by ana; the rule: −2"),
+        "the briefing shows both"
+    );
+    let page = std::fs::read_to_string(out.join("gapmap.html")).expect("map");
+    assert!(
+        page.contains("\"by\":\"ana\",\"rule_down\":2"),
+        "the map's data has both"
+    );
     let o = lacuna(&[&"diff", &dir, &"--json"]);
     let d: Value = serde_json::from_str(&stdout(&o)).expect("diff");
     let change = d["certainty_changed"]

@@ -98,6 +98,25 @@ fn absolute(c: &CellCertainty) -> String {
     }
 }
 
+/// A person's judgement named, with the rule's beside it.
+fn beside_rule(x: &crate::certainty::grade::DomainRating) -> String {
+    match &x.by {
+        None => String::new(),
+        Some(r) => format!(
+            " (judged by {r}; the rule: {}{})",
+            if x.rule_down == 0 {
+                "0".to_string()
+            } else {
+                format!("−{}", x.rule_down)
+            },
+            x.rule_reason
+                .as_deref()
+                .map(|why| format!(", {why}"))
+                .unwrap_or_default()
+        ),
+    }
+}
+
 /// Footnote letters: a, b, …
 fn letter(i: usize) -> char {
     char::from(b'a' + (i % 26) as u8)
@@ -123,9 +142,7 @@ pub(super) fn sof(b: &Briefing<'_>) -> Vec<Block> {
                     d.as_str().replace('_', " "),
                     x.reason,
                     x.down,
-                    x.by.as_deref()
-                        .map(|r| format!(" (judged by {r})"))
-                        .unwrap_or_default()
+                    beside_rule(x)
                 ));
             }
         }
@@ -243,9 +260,7 @@ pub(super) fn cell_blocks(
                     format!("−{}", x.down)
                 },
                 x.reason,
-                x.by.as_deref()
-                    .map(|r| format!(" (judged by {r})"))
-                    .unwrap_or_default()
+                beside_rule(x)
             )
         })
         .collect();
