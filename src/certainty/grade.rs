@@ -629,7 +629,7 @@ fn p_text(p: f64) -> String {
 
 /// The median of the control-arm risks (0 to 1: a control arm with no
 /// event is a risk of 0, and counts).
-fn median_risk(risks: &[f64]) -> Option<f64> {
+pub fn median_risk(risks: &[f64]) -> Option<f64> {
     let mut r: Vec<f64> = risks
         .iter()
         .copied()

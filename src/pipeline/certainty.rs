@@ -229,18 +229,6 @@ pub fn settings(protocol: &Protocol) -> grade::Settings {
     }
 }
 
-/// The median of some numbers (none when there are none).
-fn median(xs: &[f64]) -> Option<f64> {
-    let mut v: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    match n {
-        0 => None,
-        _ if n % 2 == 1 => v.get(n / 2).copied(),
-        _ => Some((v.get(n / 2 - 1)? + v.get(n / 2)?) / 2.0),
-    }
-}
-
 /// People's judgements of the domains of one pooled result (for the whole
 /// cell or for this measure), oldest first, so the latest wins.
 fn overrides_of(
@@ -370,7 +358,8 @@ pub fn rate_version(
             estimate: p.shown.0,
             ci_lb: p.shown.1,
             ci_ub: p.shown.2,
-            control_risk: median(&cell.control_risks),
+            // the same median the OIS starts from
+            control_risk: grade::median_risk(&cell.control_risks),
             rating: grade::rate(&cell, &settings, &overrides_of(overrides, p)),
             studies: rated,
         });

@@ -147,11 +147,13 @@ fn text_width(n: usize, size: f64) -> f64 {
     n as f64 * size * 0.56
 }
 
-fn open_svg(out: &mut String, w: f64, h: f64, aria: &str) {
+/// The SVG's opening, its white ground and the figure's title.
+fn open_svg(out: &mut String, w: f64, h: f64, aria: &str, title: &str) {
     let _ = write!(
         out,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{aria}" width="{w:.0}" height="{h:.0}" viewBox="0 0 {w:.0} {h:.0}" font-family="{FONT}" font-size="13"><rect width="100%" height="100%" fill="#FFFFFF"/>"##,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{aria}" width="{w:.0}" height="{h:.0}" viewBox="0 0 {w:.0} {h:.0}" font-family="{FONT}" font-size="13"><rect width="100%" height="100%" fill="#FFFFFF"/><text x="20" y="30" font-size="16" font-weight="bold">{title}</text>"##,
         aria = esc(aria),
+        title = esc(title),
     );
 }
 
@@ -163,11 +165,11 @@ fn nothing_to_draw(title: &str, what: &str) -> String {
         480.0,
         90.0,
         &format!("{title}: {what}: nothing to draw"),
+        title,
     );
     let _ = write!(
         s,
-        r#"<text x="20" y="30" font-size="16" font-weight="bold">{}</text><text x="20" y="62">{}</text></svg>"#,
-        esc(title),
+        r#"<text x="20" y="62">{}</text></svg>"#,
         esc("No studies with risk-of-bias judgements: nothing to draw."),
     );
     s
@@ -260,11 +262,7 @@ pub fn traffic_light(title: &str, tool: Tool, rows: &[RobFigureRow]) -> String {
             tool_name(tool),
             rows.len()
         ),
-    );
-    let _ = write!(
-        s,
-        r#"<text x="20" y="30" font-size="16" font-weight="bold">{}</text>"#,
-        esc(title)
+        title,
     );
     let _ = write!(
         s,
@@ -477,11 +475,7 @@ pub fn summary_bars(title: &str, tool: Tool, rows: &[RobFigureRow]) -> String {
             tool_name(tool),
             rows.len()
         ),
-    );
-    let _ = write!(
-        s,
-        r#"<text x="20" y="30" font-size="16" font-weight="bold">{}</text>"#,
-        esc(title)
+        title,
     );
 
     for (c, text) in labels.iter().enumerate() {

@@ -206,7 +206,7 @@ pub(super) fn sof(b: &Briefing<'_>) -> Vec<Block> {
     if !notes.is_empty() {
         out.push(Block::List {
             ordered: false,
-            class: Some("note"),
+            class: Some("note footnotes"),
             items: notes
                 .iter()
                 .enumerate()

@@ -186,7 +186,7 @@ h1 {{ font-size: 26px; line-height: 1.25; }} h2 {{ font-size: 21px; border-botto
 table {{ border-collapse: collapse; margin: 8px 0; font-size: 14px; }} th, td {{ border: 1px solid #d6dbe1; padding: 4px 8px; text-align: left; vertical-align: top; }}
 th {{ background: #eef2f7; }} figure {{ margin: 16px 0; }} figcaption {{ font-size: 14px; color: #4a5562; margin-top: 4px; }}
 figure svg {{ display: block; max-width: 100%; height: auto; border: 1px solid #eceff3; }}
-.material {{ background: #fff4e5; }} .retracted {{ color: #a50f15; font-weight: bold; }} .note, .sides {{ font-size: 14px; color: #4a5562; }}
+.footnotes {{ list-style: none; padding-left: 0; }} .material {{ background: #fff4e5; }} .retracted {{ color: #a50f15; font-weight: bold; }} .note, .sides {{ font-size: 14px; color: #4a5562; }}
 .summary p {{ margin: 8px 0; }} code {{ font-size: 13px; overflow-wrap: anywhere; }}
 ul.searches li {{ margin-bottom: 6px; }} ol.references li {{ margin-bottom: 4px; }}
 @media print {{
