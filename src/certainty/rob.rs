@@ -247,6 +247,14 @@ mod tests {
         assert_eq!(rows[1].outcome.as_deref(), Some("symptoms"));
         let e = read_sheet(Tool::Rob2, sheet.as_bytes()).expect_err("not RoB 2");
         assert!(e.to_string().contains("--tool robins-i"), "{e}");
+        let e = read_sheet(Tool::Rob2, b"Study,D1,D2,D3,D4,D5,Overall\n\xff\xfe,low\n")
+            .expect_err("not UTF-8");
+        assert!(e.to_string().contains("save the sheet as UTF-8"), "{e}");
+        let bom = "\u{feff}Study,D1,D2,D3,D4,D5,Overall\nA,low,low,low,low,low,low\n";
+        assert_eq!(
+            read_sheet(Tool::Rob2, bom.as_bytes()).map(|r| r.len()),
+            Ok(1)
+        );
         let e = read_sheet(Tool::Rob2, b"Study,D1,D2,D3,D4,D5,Overall\n").expect_err("empty");
         assert!(e.to_string().contains("no judgement"), "{e}");
         assert!(read_sheet(Tool::Rob2, template(Tool::Rob2).as_bytes()).is_err());

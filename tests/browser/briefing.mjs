@@ -3,14 +3,10 @@
 // alt text, then a screenshot; then, as printed, the search strings shown.
 // Prints one JSON object.
 // Usage: node briefing.mjs BRIEFING.html SHOT.png
-import { chromium } from "playwright-core";
+import { launch } from "./launch.mjs";
 
 const [page_path, shot] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 const out = { console_errors: [], page_errors: [], requests: [] };
 try {
   const page = await browser.newPage({ viewport: { width: 1100, height: 1400 } });

@@ -2,14 +2,10 @@
 // pooled cell is: GRADE's symbols in the cells, the five domains in the
 // panel, and what the "certainty at least" filter leaves.
 // Usage: node certainty.mjs PAGE.html SHOT.png
-import { chromium } from "playwright-core";
+import { launch } from "./launch.mjs";
 
 const [page_path, shot] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 const out = { console_errors: [], page_errors: [], requests: [] };
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });

@@ -1,14 +1,10 @@
 // Open a gap map page in headless Chromium, read what it shows, use its
 // filters, click a cell, take a screenshot, and print one JSON object.
 // Usage: node gapmap.mjs PAGE.html SHOT.png POPULATION NARROW_SHOT.png
-import { chromium } from "playwright-core";
+import { launch } from "./launch.mjs";
 
 const [page_path, shot, population, narrow_shot] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 const out = { console_errors: [], page_errors: [], requests: [] };
 try {
   const page = await browser.newPage({ viewport: { width: 1500, height: 1300 } });

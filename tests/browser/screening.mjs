@@ -4,14 +4,10 @@
 // anything the record text might run (a <script> title, an <img onerror>
 // abstract). Saves a screenshot per step. Prints one JSON object.
 // Usage: node screening.mjs BASE_URL TOKEN SEARCH_QUERY SHOT_DIR
-import { chromium } from "playwright-core";
+import { launch } from "./launch.mjs";
 
 const [base, token, query, shots] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 const out = { console_errors: [], page_errors: [], dialogs: [], requests: [], csp_violations: 0, steps: {} };
 const recordKey = (page) => page.$eval("#record", (r) => r.dataset.key || "");
 async function waitKeyChange(page, from) {

@@ -24,6 +24,38 @@ fn judgements(dir: &Path) -> Vec<Value> {
         .unwrap_or_default()
 }
 
+/// One pooled cell's rating from `lacuna certainty DIR --json` (of the review
+/// now, or of `--snapshot N` when given).
+fn rated(dir: &Path, snapshot: Option<&str>, iv: &str, oc: &str) -> Value {
+    let o = match snapshot {
+        Some(n) => lacuna(&[&"certainty", &dir, &"--snapshot", &n, &"--json"]),
+        None => lacuna(&[&"certainty", &dir, &"--json"]),
+    };
+    assert_eq!(o.status.code(), Some(0), "certainty: {}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("json");
+    v["cells"]
+        .as_array()
+        .and_then(|c| {
+            c.iter()
+                .find(|c| c["intervention"] == iv && c["outcome"] == oc)
+                .cloned()
+        })
+        .unwrap_or_else(|| panic!("{iv} × {oc} rated: {v}"))
+}
+
+/// Write a risk-of-bias sheet beside the review and import it as `reviewer`.
+fn import_sheet(
+    tmp: &Path,
+    dir: &Path,
+    name: &str,
+    text: &str,
+    reviewer: &str,
+) -> std::process::Output {
+    let sheet = tmp.join(name);
+    std::fs::write(&sheet, text).expect("write the sheet");
+    lacuna(&[&"rob", &dir, &"--import", &sheet, &"--reviewer", &reviewer])
+}
+
 fn count_rows(dir: &Path) -> i64 {
     let db = rusqlite::Connection::open(dir.join("lacuna.db")).expect("db");
     db.query_row("SELECT count(*) FROM rob_judgements", [], |r| r.get(0))
@@ -78,13 +110,7 @@ fn issue_27_a_sheet_is_stored_whole_or_not_at_all_and_a_later_judgement_supersed
     assert!(stdout(&o).starts_with("Study,D1,D2,D3,D4,D5,D6,D7,Overall,outcome,Weight\n"));
 
     // one wrong row: nothing stored, the row and column named
-    let bad = t.path().join("bad.csv");
-    std::fs::write(
-        &bad,
-        "Study,D1,D2,D3,D4,D5,Overall,Weight\nArntz 2022,HIGH,low,low,low,low,high,1\nBateman 2009,low,low,low,low,serious,low,1\n",
-    )
-    .expect("write");
-    let o = lacuna(&[&"rob", &dir, &"--import", &bad, &"--reviewer", &"ana"]);
+    let o = import_sheet(t.path(), &dir, "bad.csv", "Study,D1,D2,D3,D4,D5,Overall,Weight\nArntz 2022,HIGH,low,low,low,low,high,1\nBateman 2009,low,low,low,low,serious,low,1\n", "ana");
     assert_ne!(o.status.code(), Some(0));
     assert!(
         stderr(&o).contains("row 3, column D5: \"serious\""),
@@ -92,18 +118,12 @@ fn issue_27_a_sheet_is_stored_whole_or_not_at_all_and_a_later_judgement_supersed
         stderr(&o)
     );
     assert_eq!(count_rows(&dir), before, "nothing stored");
-    let o = lacuna(&[&"rob", &dir, &"--import", &bad]);
+    let o = lacuna(&[&"rob", &dir, &"--import", &t.path().join("bad.csv")]);
     assert_ne!(o.status.code(), Some(0));
     assert!(stderr(&o).contains("--reviewer"), "{}", stderr(&o));
 
     // a good sheet, values in any case: stored, and it supersedes
-    let good = t.path().join("good.csv");
-    std::fs::write(
-        &good,
-        "study,d1,d2,d3,d4,d5,overall\nArntz 2022,HIGH,low,SOME CONCERNS,low,low,high\nNobody 1999,low,low,low,low,low,low\n",
-    )
-    .expect("write");
-    let o = lacuna(&[&"rob", &dir, &"--import", &good, &"--reviewer", &"ana"]);
+    let o = import_sheet(t.path(), &dir, "good.csv", "study,d1,d2,d3,d4,d5,overall\nArntz 2022,HIGH,low,SOME CONCERNS,low,low,high\nNobody 1999,low,low,low,low,low,low\n", "ana");
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("Nobody 1999"),
@@ -125,13 +145,13 @@ fn issue_27_a_sheet_is_stored_whole_or_not_at_all_and_a_later_judgement_supersed
         .iter()
         .any(|j| j["outcome"] == "symptoms" && j["reviewer"] == "Metapsy (demo)"));
     // and a second look at the same study supersedes ana's
-    let again = t.path().join("again.csv");
-    std::fs::write(
-        &again,
+    let o = import_sheet(
+        t.path(),
+        &dir,
+        "again.csv",
         "Study,D1,D2,D3,D4,D5,Overall\narntz 2022,low,low,low,low,low,low\n",
-    )
-    .expect("write");
-    let o = lacuna(&[&"rob", &dir, &"--import", &again, &"--reviewer", &"ben"]);
+        "ben",
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let js = judgements(&dir);
     let all: Vec<&Value> = js
@@ -319,23 +339,8 @@ fn issue_27_every_pooled_cell_of_the_demo_is_rated_as_the_rules_say() {
 fn issue_27_a_persons_judgement_survives_updates_and_a_change_of_level_is_material() {
     let (t, dir) = demo();
     let cell = "psych.other:self_harm_suicidality:RR";
-    let rated = |args: &[&dyn AsRef<std::ffi::OsStr>]| -> Value {
-        let o = lacuna(args);
-        assert_eq!(o.status.code(), Some(0), "certainty: {}", stderr(&o));
-        let v: Value = serde_json::from_str(&stdout(&o)).expect("json");
-        v["cells"]
-            .as_array()
-            .and_then(|c| {
-                c.iter()
-                    .find(|c| {
-                        c["intervention"] == "psych.other"
-                            && c["outcome"] == "self_harm_suicidality"
-                    })
-                    .cloned()
-            })
-            .expect("the cell")
-    };
-    let before = rated(&[&"certainty", &dir, &"--json"]);
+    let (iv, oc) = ("psych.other", "self_harm_suicidality");
+    let before = rated(&dir, None, iv, oc);
     assert_eq!(before["rating"], "very_low", "{before}");
     for (domain, why) in [
         (
@@ -378,7 +383,7 @@ fn issue_27_a_persons_judgement_survives_updates_and_a_change_of_level_is_materi
         let o = lacuna(&args);
         assert_ne!(o.status.code(), Some(0), "{bad:?} refused");
     }
-    let now = rated(&[&"certainty", &dir, &"--json"]);
+    let now = rated(&dir, None, iv, oc);
     assert_eq!(now["rating"], "high", "{now}");
     assert_eq!(now["domains"]["risk_of_bias"]["by"], "ana");
     assert_eq!(now["domains"]["risk_of_bias"]["down"], 0);
@@ -432,11 +437,11 @@ fn issue_27_a_persons_judgement_survives_updates_and_a_change_of_level_is_materi
     assert_eq!(o.status.code(), Some(0), "update: {}", stderr(&o));
     let o = lacuna(&[&"snapshot", &dir, &"-q"]);
     assert_eq!(o.status.code(), Some(0), "snapshot: {}", stderr(&o));
-    let v4 = rated(&[&"certainty", &dir, &"--snapshot", &"4", &"--json"]);
+    let v4 = rated(&dir, Some("4"), iv, oc);
     assert_eq!(v4["rating"], "high", "{v4}");
     assert_eq!(v4["domains"]["imprecision"]["by"], "ana");
     // the version before the judgement keeps its own rating
-    let v2 = rated(&[&"certainty", &dir, &"--snapshot", &"2", &"--json"]);
+    let v2 = rated(&dir, Some("2"), iv, oc);
     assert_eq!(v2["rating"], "very_low");
 }
 
@@ -547,23 +552,7 @@ fn issue_27_the_protocols_certainty_settings_move_the_thresholds_and_are_named()
         assert_ne!(o.status.code(), Some(0), "{block} refused");
         assert!(stderr(&o).contains(key), "{block}: {}", stderr(&o));
     }
-    let cell = |v: &Value| -> Value {
-        v["cells"]
-            .as_array()
-            .and_then(|c| {
-                c.iter()
-                    .find(|c| {
-                        c["intervention"] == "psych.dbt" && c["outcome"] == "self_harm_suicidality"
-                    })
-                    .cloned()
-            })
-            .expect("the DBT self-harm cell")
-    };
-    let json_of = |o: std::process::Output| -> Value {
-        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-        serde_json::from_str(&stdout(&o)).expect("json")
-    };
-    let default = cell(&json_of(lacuna(&[&"certainty", &dir, &"--json"])));
+    let default = rated(&dir, None, "psych.dbt", "self_harm_suicidality");
     let high = default["rob_weights"]["high"].as_f64().expect("share");
     assert!(high > 0.5 && high < 0.999, "{default}");
     assert_eq!(default["domains"]["risk_of_bias"]["rule_down"], 2);
@@ -573,7 +562,7 @@ fn issue_27_the_protocols_certainty_settings_move_the_thresholds_and_are_named()
         format!("{base}\n[certainty]\nrob_high_share = 1.0\n"),
     )
     .expect("write");
-    let moved = cell(&json_of(lacuna(&[&"certainty", &dir, &"--json"])));
+    let moved = rated(&dir, None, "psych.dbt", "self_harm_suicidality");
     assert_eq!(moved["domains"]["risk_of_bias"]["rule_down"], 1, "{moved}");
     // a new version's briefing names the setting in Methods
     let o = lacuna(&[&"snapshot", &dir, &"-q"]);
@@ -686,19 +675,7 @@ fn issue_27_the_map_page_shows_certainty_and_filters_by_it_in_chromium() {
 #[test]
 fn issue_27_the_latest_judgement_counts_by_any_name_and_outcomes_are_checked() {
     let (t, dir) = demo();
-    let schema = |dir: &Path| -> Value {
-        let o = lacuna(&[&"certainty", &dir, &"--json"]);
-        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-        let v: Value = serde_json::from_str(&stdout(&o)).expect("json");
-        v["cells"]
-            .as_array()
-            .and_then(|c| {
-                c.iter()
-                    .find(|c| c["intervention"] == "psych.schema" && c["outcome"] == "symptoms")
-                    .cloned()
-            })
-            .expect("schema therapy × symptoms")
-    };
+    let schema = |dir: &Path| rated(dir, None, "psych.schema", "symptoms");
     let hilden = |c: &Value| -> Value {
         c["studies"]
             .as_array()
@@ -711,13 +688,7 @@ fn issue_27_the_latest_judgement_counts_by_any_name_and_outcomes_are_checked() {
         "Metapsy's judgement, by the sheet's label"
     );
     // a later judgement by the record's key, the outcome in another case
-    let sheet = t.path().join("key.csv");
-    std::fs::write(
-        &sheet,
-        "Study,D1,D2,D3,D4,D5,Overall,outcome\nsrc:metapsy-hilden-2020,low,low,low,low,low,low,Symptoms\n",
-    )
-    .expect("write");
-    let o = lacuna(&[&"rob", &dir, &"--import", &sheet, &"--reviewer", &"me2"]);
+    let o = import_sheet(t.path(), &dir, "key.csv", "Study,D1,D2,D3,D4,D5,Overall,outcome\nsrc:metapsy-hilden-2020,low,low,low,low,low,low,Symptoms\n", "me2");
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(
         hilden(&schema(&dir))["overall"],
@@ -725,13 +696,13 @@ fn issue_27_the_latest_judgement_counts_by_any_name_and_outcomes_are_checked() {
         "the later judgement counts"
     );
     // an outcome the protocol does not have: refused, nothing stored
-    let bad = t.path().join("bad.csv");
-    std::fs::write(
-        &bad,
+    let o = import_sheet(
+        t.path(),
+        &dir,
+        "bad.csv",
         "Study,D1,D2,D3,D4,D5,Overall,outcome\nArntz 2022,high,high,high,high,high,high,sypmtoms\n",
-    )
-    .expect("write");
-    let o = lacuna(&[&"rob", &dir, &"--import", &bad, &"--reviewer", &"me2"]);
+        "me2",
+    );
     assert_ne!(o.status.code(), Some(0));
     assert!(
         stderr(&o).contains("row 2, column outcome: \"sypmtoms\""),
