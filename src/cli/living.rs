@@ -399,10 +399,10 @@ fn print_diff(out: &mut dyn Write, d: &Diff) -> std::io::Result<()> {
         }
     }
     for m in &d.pooled_moved {
-        let show = |e: &Option<lacuna::living::Estimate>| match e {
+        let show = |e: &Option<lacuna::model::pooled::Pooled>| match e {
             Some(e) => format!(
                 "{:.3} [{:.3}, {:.3}], k = {}",
-                e.estimate, e.ci.0, e.ci.1, e.k
+                e.estimate, e.ci_lb, e.ci_ub, e.k
             ),
             None => "not pooled".into(),
         };

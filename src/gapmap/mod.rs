@@ -9,6 +9,7 @@
 //! apart and never close a gap.
 
 use crate::model::coding::{Coding, DimensionKind, Status};
+use crate::model::pooled::Pooled;
 use crate::protocol::{Frame, MapSettings};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -73,86 +74,6 @@ pub struct Study {
     /// Earliest year of its records.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub year: Option<i32>,
-}
-
-/// A pooled result for a cell and measure.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Pooled {
-    /// Intervention id.
-    pub intervention: String,
-    /// Outcome id.
-    pub outcome: String,
-    /// Measure (e.g. `SMD`).
-    pub measure: String,
-    /// Rows pooled.
-    pub k: usize,
-    /// Pooled estimate (analysis scale).
-    pub estimate: f64,
-    /// CI lower limit.
-    pub ci_lb: f64,
-    /// CI upper limit.
-    pub ci_ub: f64,
-    /// Prediction interval, when k is large enough.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pi: Option<(f64, f64)>,
-    /// I² (%).
-    pub i2: f64,
-    /// τ².
-    pub tau2: f64,
-    /// Estimator and test, e.g. `REML, knha`.
-    pub method: String,
-    /// What the reader sees, e.g. `Risk ratio`.
-    pub scale: String,
-    /// Estimate and CI on the reader's scale (e.g. RR rather than log RR).
-    pub shown: (f64, f64, f64),
-    /// Prediction interval on the reader's scale.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shown_pi: Option<(f64, f64)>,
-    /// The studies pooled (ids): the map's page shows the result under a
-    /// filter only when the filter keeps exactly these.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub studies: Vec<String>,
-    /// Store ids of the records whose rows were pooled (not serialised).
-    #[serde(skip)]
-    pub record_ids: Vec<i64>,
-    /// How sure (GRADE), once rated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub certainty: Option<PooledCertainty>,
-}
-
-/// A pooled result's GRADE certainty as the map shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PooledCertainty {
-    /// `high`, `moderate`, `low` or `very_low`.
-    pub rating: String,
-    /// GRADE's symbols (⊕⊕◯◯).
-    pub symbols: String,
-    /// The level in words.
-    pub label: String,
-    /// The five domains: name, levels down, reason, and who judged it when
-    /// a person did.
-    pub domains: Vec<DomainNote>,
-}
-
-/// One GRADE domain of a pooled result.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DomainNote {
-    /// `risk_of_bias`, `inconsistency`, `imprecision`, `publication_bias`,
-    /// `indirectness`.
-    pub domain: String,
-    /// Levels down.
-    pub down: u8,
-    /// Why.
-    pub reason: String,
-    /// The reviewer who judged it, when a person did.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub by: Option<String>,
-    /// What the rule says, beside a person's judgement: levels down.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rule_down: Option<u8>,
-    /// And why.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rule_reason: Option<String>,
 }
 
 /// What kind of gap a cell is.

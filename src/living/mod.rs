@@ -9,6 +9,7 @@
 //! from the store's per-snapshot record states.
 
 use crate::gapmap::Gap;
+use crate::model::pooled::Pooled;
 use crate::protocol::Trigger;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -193,112 +194,6 @@ pub struct CellState {
     pub gaps: Vec<Gap>,
 }
 
-/// One step of a cumulative meta-analysis: every study up to `year`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CumulativeStep {
-    /// Year of the last study added.
-    pub year: Option<i32>,
-    /// Study added at this step.
-    pub study: String,
-    /// Studies pooled so far.
-    pub k: usize,
-    /// Estimate (analysis scale).
-    pub estimate: f64,
-    /// CI lower limit.
-    pub ci_lb: f64,
-    /// CI upper limit.
-    pub ci_ub: f64,
-}
-
-/// A pooled result at this version.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PooledResult {
-    /// Intervention id.
-    pub intervention: String,
-    /// Outcome id.
-    pub outcome: String,
-    /// Measure (e.g. `SMD`, `RR`).
-    pub measure: String,
-    /// Studies pooled.
-    pub k: usize,
-    /// Estimate (analysis scale: log for ratios).
-    pub estimate: f64,
-    /// CI lower limit.
-    pub ci_lb: f64,
-    /// CI upper limit.
-    pub ci_ub: f64,
-    /// Prediction interval lower limit, when k is large enough.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pi_lb: Option<f64>,
-    /// Prediction interval upper limit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pi_ub: Option<f64>,
-    /// τ².
-    pub tau2: f64,
-    /// I² (%).
-    pub i2: f64,
-    /// What the reader sees (e.g. `Risk ratio`).
-    pub scale: String,
-    /// Estimate and CI on the reader's scale.
-    pub shown: (f64, f64, f64),
-    /// Each study's share of the random-effects weight (sums to 1).
-    pub weights: BTreeMap<String, f64>,
-    /// The cumulative meta-analysis by year of publication.
-    pub cumulative: Vec<CumulativeStep>,
-    /// The rows pooled (empty in snapshots taken before they were kept).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub rows: Vec<PooledRow>,
-}
-
-impl PooledResult {
-    /// Whether the CI holds the null (0 on the analysis scale).
-    pub fn ci_crosses_null(&self) -> bool {
-        self.ci_lb <= 0.0 && self.ci_ub >= 0.0
-    }
-
-    /// Whether the prediction interval holds the null; `None` without one.
-    pub fn pi_crosses_null(&self) -> Option<bool> {
-        Some(self.pi_lb? <= 0.0 && self.pi_ub? >= 0.0)
-    }
-
-    fn key(&self) -> (String, String, String) {
-        (
-            self.intervention.clone(),
-            self.outcome.clone(),
-            self.measure.clone(),
-        )
-    }
-}
-
-/// One study's row in a pooled result, as the forest plot draws it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PooledRow {
-    /// The study as readers name it (with the comparison, when a study has two rows).
-    pub study: String,
-    /// Effect (analysis scale).
-    pub yi: f64,
-    /// Sampling variance.
-    pub vi: f64,
-    /// Year of publication.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub year: Option<i32>,
-    /// The study id in the map (what its designs and judgements attach to).
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub study_id: String,
-    /// The record the row came from (its key).
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub record: String,
-    /// The extraction sheet's label for the study ("Bateman 2009").
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub label: String,
-    /// Participants, when the statistics give them.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub n: Option<f64>,
-    /// The control arm's risk, for a 2×2 table.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub control_risk: Option<f64>,
-}
-
 /// How far the store had come when a version was taken: the next version's
 /// PRISMA flow counts what came after.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -433,7 +328,7 @@ pub struct Snapshot {
     /// The map's cells.
     pub cells: Vec<CellState>,
     /// Pooled results.
-    pub pooled: Vec<PooledResult>,
+    pub pooled: Vec<Pooled>,
     /// The store's marks when it was taken.
     #[serde(default)]
     pub marks: Marks,
@@ -496,34 +391,59 @@ pub struct GapChange {
     pub gap: Gap,
 }
 
-/// A pooled result as a diff shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Estimate {
-    /// Studies pooled.
-    pub k: usize,
-    /// Estimate (analysis scale).
-    pub estimate: f64,
-    /// CI.
-    pub ci: (f64, f64),
-    /// Prediction interval.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pi: Option<(f64, f64)>,
-    /// τ².
-    pub tau2: f64,
-    /// I² (%).
-    pub i2: f64,
-}
+/// A pooled result as a diff shows it: its size, estimate, intervals and
+/// heterogeneity, not its rows (the snapshots hold those).
+mod brief {
+    use super::Pooled;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-impl From<&PooledResult> for Estimate {
-    fn from(p: &PooledResult) -> Self {
-        Estimate {
-            k: p.k,
-            estimate: p.estimate,
-            ci: (p.ci_lb, p.ci_ub),
-            pi: p.pi_lb.zip(p.pi_ub),
-            tau2: p.tau2,
-            i2: p.i2,
-        }
+    #[derive(Serialize, Deserialize)]
+    struct Brief {
+        k: usize,
+        estimate: f64,
+        ci: (f64, f64),
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pi: Option<(f64, f64)>,
+        tau2: f64,
+        i2: f64,
+    }
+
+    pub fn serialize<S: Serializer>(p: &Option<Pooled>, s: S) -> Result<S::Ok, S::Error> {
+        p.as_ref()
+            .map(|p| Brief {
+                k: p.k,
+                estimate: p.estimate,
+                ci: (p.ci_lb, p.ci_ub),
+                pi: p.pi,
+                tau2: p.tau2,
+                i2: p.i2,
+            })
+            .serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Pooled>, D::Error> {
+        Ok(Option::<Brief>::deserialize(d)?.map(|b| Pooled {
+            intervention: String::new(),
+            outcome: String::new(),
+            measure: String::new(),
+            k: b.k,
+            estimate: b.estimate,
+            ci_lb: b.ci.0,
+            ci_ub: b.ci.1,
+            pi: b.pi,
+            i2: b.i2,
+            tau2: b.tau2,
+            method: String::new(),
+            scale: String::new(),
+            shown: (b.estimate, b.ci.0, b.ci.1),
+            shown_pi: b.pi,
+            studies: Vec::new(),
+            record_ids: Vec::new(),
+            weights: Default::default(),
+            cumulative: Vec::new(),
+            rows: Vec::new(),
+            certainty: None,
+        }))
     }
 }
 
@@ -536,10 +456,13 @@ pub struct PooledMove {
     pub outcome: String,
     /// Measure.
     pub measure: String,
-    /// Before (`null`: not pooled then).
-    pub from: Option<Estimate>,
+    /// Before (`null`: not pooled then): its size, estimate, intervals
+    /// and heterogeneity (`k`, `estimate`, `ci`, `pi`, `tau2`, `i2`).
+    #[serde(with = "brief")]
+    pub from: Option<Pooled>,
     /// After (`null`: no longer pooled).
-    pub to: Option<Estimate>,
+    #[serde(with = "brief")]
+    pub to: Option<Pooled>,
 }
 
 /// A pooled cell whose certainty changed level (or that is rated for the
@@ -644,7 +567,7 @@ impl Diff {
 }
 
 /// Two estimates differ by more than rounding.
-fn moved(a: &PooledResult, b: &PooledResult) -> bool {
+fn moved(a: &Pooled, b: &Pooled) -> bool {
     let close = |x: f64, y: f64| (x - y).abs() <= 1e-9 * (1.0 + x.abs().max(y.abs()));
     a.k != b.k
         || !close(a.estimate, b.estimate)
@@ -764,9 +687,8 @@ pub fn diff(from: &Snapshot, to: &Snapshot, records: RecordsDiff, triggers: &[Tr
         }
     }
 
-    let pooled_before: BTreeMap<_, &PooledResult> =
-        from.pooled.iter().map(|p| (p.key(), p)).collect();
-    let pooled_after: BTreeMap<_, &PooledResult> = to.pooled.iter().map(|p| (p.key(), p)).collect();
+    let pooled_before: BTreeMap<_, &Pooled> = from.pooled.iter().map(|p| (p.key(), p)).collect();
+    let pooled_after: BTreeMap<_, &Pooled> = to.pooled.iter().map(|p| (p.key(), p)).collect();
     let mut pooled_moved = Vec::new();
     let keys: BTreeSet<_> = pooled_before
         .keys()
@@ -787,8 +709,8 @@ pub fn diff(from: &Snapshot, to: &Snapshot, records: RecordsDiff, triggers: &[Tr
                 intervention: k.0.clone(),
                 outcome: k.1.clone(),
                 measure: k.2.clone(),
-                from: a.map(Estimate::from),
-                to: b.map(Estimate::from),
+                from: a.cloned(),
+                to: b.cloned(),
             });
         }
         let Some(b) = b else { continue };
@@ -814,11 +736,11 @@ pub fn diff(from: &Snapshot, to: &Snapshot, records: RecordsDiff, triggers: &[Tr
             }
         }
         let Some(a) = a else { continue };
-        let side = |p: &PooledResult| p.estimate.partial_cmp(&0.0);
+        let side = |p: &Pooled| p.estimate.partial_cmp(&0.0);
         if fires("pooled_direction_or_ci_null_crossing_change")
             && (a.ci_crosses_null() != b.ci_crosses_null() || side(a) != side(b))
         {
-            let says = |p: &PooledResult| {
+            let says = |p: &Pooled| {
                 if p.ci_crosses_null() {
                     "includes the null"
                 } else {
@@ -954,8 +876,8 @@ fn certainty_changes(from: &Snapshot, to: &Snapshot) -> Vec<CertaintyChange> {
 mod tests {
     use super::*;
 
-    fn pooled(est: f64, ci: (f64, f64), pi: Option<(f64, f64)>, k: usize) -> PooledResult {
-        PooledResult {
+    fn pooled(est: f64, ci: (f64, f64), pi: Option<(f64, f64)>, k: usize) -> Pooled {
+        Pooled {
             intervention: "dbt".into(),
             outcome: "self_harm".into(),
             measure: "SMD".into(),
@@ -963,15 +885,19 @@ mod tests {
             estimate: est,
             ci_lb: ci.0,
             ci_ub: ci.1,
-            pi_lb: pi.map(|p| p.0),
-            pi_ub: pi.map(|p| p.1),
+            pi,
             tau2: 0.0,
             i2: 0.0,
+            method: String::new(),
             scale: "SMD".into(),
             shown: (est, ci.0, ci.1),
+            shown_pi: pi,
+            studies: Vec::new(),
+            record_ids: Vec::new(),
             weights: BTreeMap::new(),
             cumulative: Vec::new(),
             rows: Vec::new(),
+            certainty: None,
         }
     }
 

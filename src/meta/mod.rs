@@ -10,12 +10,15 @@
 
 pub mod analysis;
 pub mod bias;
+pub mod cell;
 pub mod dist;
 pub mod hetero;
 pub mod linalg;
 pub mod moderators;
 pub mod sensitivity;
 pub mod tau2;
+
+pub use cell::{pool_rows, CellSpec};
 
 use crate::model::EffectSize;
 use crate::model::Z975;

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 pub mod coding;
 pub mod dedup;
 pub mod names;
+pub mod pooled;
 pub mod rob;
 use std::fmt;
 

@@ -10,7 +10,8 @@ use super::evidence;
 use crate::certainty::{self, grade, Tool};
 use crate::error::Error;
 use crate::gapmap::Filter;
-use crate::living::{CellCertainty, PooledRow, RatedStudy, Snapshot};
+use crate::living::{CellCertainty, RatedStudy, Snapshot};
+use crate::model::pooled::{DomainNote, Pooled, PooledCertainty, PooledRow};
 use crate::model::{Measure, Z975};
 use crate::protocol::Protocol;
 use crate::store::rob::{StoredOverride, StoredRob};
@@ -231,10 +232,7 @@ pub fn settings(protocol: &Protocol) -> grade::Settings {
 
 /// People's judgements of the domains of one pooled result (for the whole
 /// cell or for this measure), oldest first, so the latest wins.
-fn overrides_of(
-    overrides: &[StoredOverride],
-    p: &crate::living::PooledResult,
-) -> Vec<grade::Override> {
+fn overrides_of(overrides: &[StoredOverride], p: &Pooled) -> Vec<grade::Override> {
     let mut mine: Vec<&StoredOverride> = overrides
         .iter()
         .filter(|o| o.intervention == p.intervention && o.outcome == p.outcome)
@@ -279,7 +277,13 @@ pub fn rate_version(
         let Some(measure) = Measure::parse(&p.measure) else {
             continue;
         };
-        let w: Vec<f64> = p.rows.iter().map(|r| 1.0 / (r.vi + p.tau2)).collect();
+        // The fit's weights; snapshots taken before rows kept them: the
+        // random-effects weights from the rows and τ² (the same numbers).
+        let w: Vec<f64> = p
+            .rows
+            .iter()
+            .map(|r| r.weight.unwrap_or_else(|| 1.0 / (r.vi + p.tau2)))
+            .collect();
         let total: f64 = w.iter().filter(|x| x.is_finite()).sum();
         let mut rated = Vec::new();
         let cell_studies: Vec<grade::Study> = p
@@ -545,8 +549,8 @@ pub fn set_domain(review: &mut Review, protocol: &Protocol, s: &SetDomain) -> Re
 }
 
 /// The map's view of a rating.
-fn map_note(c: &CellCertainty) -> crate::gapmap::PooledCertainty {
-    crate::gapmap::PooledCertainty {
+fn map_note(c: &CellCertainty) -> PooledCertainty {
+    PooledCertainty {
         rating: c.rating.rating.as_str().to_string(),
         symbols: c.rating.rating.symbols().to_string(),
         label: c.rating.rating.label().to_string(),
@@ -554,7 +558,7 @@ fn map_note(c: &CellCertainty) -> crate::gapmap::PooledCertainty {
             .iter()
             .map(|d| {
                 let x = c.rating.domains.get(*d);
-                crate::gapmap::DomainNote {
+                DomainNote {
                     domain: d.as_str().to_string(),
                     down: x.down,
                     reason: x.reason.clone(),

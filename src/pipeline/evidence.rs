@@ -7,11 +7,13 @@
 use crate::code::{apply_edits, Coder, Coding, Edit};
 use crate::error::Error;
 use crate::extract::rows::{read_effect_rows, RowError};
-use crate::gapmap::{self, CodedRecord, Filter, Map, Paper, Pooled};
+use crate::gapmap::{self, CodedRecord, Filter, Map, Paper};
 use crate::meta::{self, Options};
-use crate::model::{EffectRow, EffectSize, Record};
+use crate::model::pooled::{Pooled, PooledRow};
+use crate::model::{EffectRow, Record};
 use crate::progress::Reporter;
 use crate::protocol::{DimensionKind, Protocol};
+use crate::store::log::Brief;
 use crate::store::Review;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -245,65 +247,99 @@ pub fn cell_rows(effects: &[(i64, EffectRow)]) -> BTreeMap<(String, String, Stri
     cells
 }
 
+/// Who a pooled row belongs to: the map's study (id, name and year) of the
+/// record the row came from.
+pub struct RowOwner<'a> {
+    by_key: BTreeMap<&'a str, &'a gapmap::Study>,
+    briefs: &'a BTreeMap<i64, Brief>,
+}
+
+impl<'a> RowOwner<'a> {
+    /// The owners of rows among the map's `studies`, found through the
+    /// records' `briefs`.
+    pub fn new(studies: &'a [gapmap::Study], briefs: &'a BTreeMap<i64, Brief>) -> Self {
+        let by_key = studies
+            .iter()
+            .flat_map(|s| s.papers.iter().map(move |p| (p.key.as_str(), s)))
+            .collect();
+        RowOwner { by_key, briefs }
+    }
+
+    fn study(&self, id: i64) -> Option<&'a gapmap::Study> {
+        let key = self.briefs.get(&id)?.key.as_str();
+        self.by_key.get(key).copied()
+    }
+
+    /// The rows of one cell as a pooled result keeps them: each named as
+    /// readers name its study ("Linehan 2006"; with the comparison when a
+    /// study has two rows), with the study's id and year.
+    pub fn rows(&self, rows: &[(i64, &EffectRow)]) -> Vec<PooledRow> {
+        let reader = |id: i64, label: &str| -> String {
+            self.study(id)
+                .map(|s| s.name.clone())
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| label.to_string())
+        };
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+        for (id, e) in rows {
+            *seen.entry(reader(*id, &e.study)).or_default() += 1;
+        }
+        rows.iter()
+            .map(|(id, e)| {
+                let n = reader(*id, &e.study);
+                let study =
+                    if seen.get(&n).copied().unwrap_or(0) > 1 && !e.comparison.trim().is_empty() {
+                        format!("{n} ({})", e.comparison.trim())
+                    } else {
+                        n
+                    };
+                let s = self.study(*id);
+                PooledRow {
+                    study,
+                    yi: e.yi,
+                    vi: e.vi,
+                    year: s
+                        .and_then(|s| s.year)
+                        .or_else(|| self.briefs.get(id).and_then(|b| b.year)),
+                    study_id: s.map_or_else(|| e.study.clone(), |s| s.id.clone()),
+                    record: e.record.clone(),
+                    label: e.study.clone(),
+                    n: e.n,
+                    control_risk: e.control_risk,
+                    weight: None,
+                }
+            })
+            .collect()
+    }
+}
+
 /// Pool each intervention × outcome × measure with at least `min_k_pool`
-/// studies (one row per study: the first one of the sheet).
-pub fn pool_cells(protocol: &Protocol, effects: &[(i64, EffectRow)]) -> (Vec<Pooled>, Vec<String>) {
+/// studies (one row per study: the first one of the sheet), with `meta`
+/// filling the whole result (weights and cumulative analysis included).
+pub fn pool_cells(
+    protocol: &Protocol,
+    effects: &[(i64, EffectRow)],
+    owner: &RowOwner<'_>,
+) -> (Vec<Pooled>, Vec<String>) {
     let s = protocol.synthesis;
+    let options = synthesis_options(protocol);
     let mut out = Vec::new();
     let mut notes = Vec::new();
     for ((iv, oc, m), (measure, rows)) in cell_rows(effects) {
         if rows.len() < s.min_k_pool {
             continue;
         }
-        let record_ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
-        let rows: Vec<&EffectRow> = rows.iter().map(|(_, e)| *e).collect();
-        let es: Result<Vec<EffectSize>, _> =
-            rows.iter().map(|r| EffectSize::new(r.yi, r.vi)).collect();
-        let fit = es.map_err(|e| e.to_string()).and_then(|es| {
-            meta::pool(
-                &es,
-                &Options {
-                    method: s.method,
-                    test: s.test,
-                    ..Options::default()
-                },
-            )
-            .map_err(|e| e.to_string())
-        });
-        match fit {
-            Ok(f) => {
-                let p = f.predict(&[1.0]);
-                let b = |x: f64| measure.back_transform(x).unwrap_or(x);
-                let pi = (f.k >= s.pi_min_k).then_some((p.pi_lb, p.pi_ub));
-                out.push(Pooled {
-                    scale: measure.label().to_string(),
-                    shown: (b(f.estimate()), b(p.ci_lb), b(p.ci_ub)),
-                    shown_pi: pi.map(|(l, u)| (b(l), b(u))),
-                    intervention: iv,
-                    outcome: oc,
-                    measure: m,
-                    k: f.k,
-                    estimate: f.estimate(),
-                    ci_lb: p.ci_lb,
-                    ci_ub: p.ci_ub,
-                    pi,
-                    i2: f.i2,
-                    tau2: f.tau2,
-                    // In words, as a reader sees it on the map's page.
-                    method: format!(
-                        "{:?}, {}",
-                        s.method,
-                        match s.test {
-                            meta::Test::Z => "Wald CI",
-                            meta::Test::T => "t CI",
-                            meta::Test::Knha => "Knapp–Hartung CI",
-                            meta::Test::Adhoc => "Knapp–Hartung (ad hoc) CI",
-                        }
-                    ),
-                    studies: Vec::new(),
-                    record_ids,
-                    certainty: None,
-                });
+        let spec = meta::CellSpec {
+            intervention: &iv,
+            outcome: &oc,
+            measure,
+            options: &options,
+            pi_min_k: s.pi_min_k,
+        };
+        match meta::pool_rows(spec, owner.rows(&rows)) {
+            Ok(mut p) => {
+                p.record_ids = rows.iter().map(|(id, _)| *id).collect();
+                out.push(p);
             }
             Err(e) => notes.push(format!("{iv} × {oc} ({m}): not pooled: {e}")),
         }
@@ -404,28 +440,9 @@ pub fn map(
         .collect();
     let studies = gapmap::assemble(records);
     let (pooling, mut notes) = pooling_effects(review, protocol, effects)?;
-    let (mut pooled, pool_notes) = pool_cells(protocol, &pooling);
+    let owner = RowOwner::new(&studies, &briefs);
+    let (pooled, pool_notes) = pool_cells(protocol, &pooling, &owner);
     notes.extend(pool_notes);
-    let study_of: BTreeMap<&str, &str> = studies
-        .iter()
-        .flat_map(|s| {
-            s.papers
-                .iter()
-                .map(move |p| (p.key.as_str(), s.id.as_str()))
-        })
-        .collect();
-    for p in &mut pooled {
-        let mut ids: Vec<String> = p
-            .record_ids
-            .iter()
-            .filter_map(|id| briefs.get(id))
-            .filter_map(|b| study_of.get(b.key.as_str()))
-            .map(|s| s.to_string())
-            .collect();
-        ids.sort();
-        ids.dedup();
-        p.studies = ids;
-    }
     let m = gapmap::build(
         (
             protocol.id.clone(),

@@ -12,10 +12,11 @@ use super::evidence;
 use crate::error::Error;
 use crate::gapmap::{Filter, Map};
 use crate::living::{
-    CellState, CumulativeStep, DatabaseCount, IncludedStudy, Marks, PooledResult, PooledRow,
-    Prisma, ReasonCount, Report, Screening, SearchRun, Snapshot, SNAPSHOT_FORMAT,
+    CellState, DatabaseCount, IncludedStudy, Marks, Prisma, ReasonCount, Report, Screening,
+    SearchRun, Snapshot, SNAPSHOT_FORMAT,
 };
-use crate::model::{EffectSize, Label};
+use crate::model::pooled::Pooled;
+use crate::model::Label;
 use crate::protocol::Protocol;
 use crate::store::living::StoreMarks;
 use crate::store::Review;
@@ -32,7 +33,7 @@ pub(super) fn build(
     let (map, included, pooled) = if review.latest_coding()?.is_some() {
         let (map, _) = evidence::map(review, protocol, Filter::default())?;
         let included = included_studies(review, &map)?;
-        let pooled = pooled_results(review, protocol, &map)?;
+        let pooled = pooled_results(&map);
         (Some(map), included, pooled)
     } else {
         (None, Vec::new(), Vec::new())
@@ -332,152 +333,11 @@ fn prisma(
     })
 }
 
-/// Every pooled result of the map, with each study's share of the weight
-/// and the cumulative meta-analysis by year of publication.
-fn pooled_results(
-    review: &Review,
-    protocol: &Protocol,
-    map: &Map,
-) -> Result<Vec<PooledResult>, Error> {
-    let briefs = review.briefs()?;
-    let mut study_of: BTreeMap<&str, &crate::gapmap::Study> = BTreeMap::new();
-    for s in &map.studies {
-        for p in &s.papers {
-            study_of.insert(p.key.as_str(), s);
-        }
-    }
-    let study = |id: i64| {
-        briefs
-            .get(&id)
-            .and_then(|b| study_of.get(b.key.as_str()).copied())
-    };
-    let (effects, _) = evidence::pooling_effects(review, protocol, review.effects()?)?;
-    let cells = evidence::cell_rows(&effects);
-    let opts = evidence::synthesis_options(protocol);
-    let mut out = Vec::new();
-    for cell in &map.cells {
-        for p in &cell.pooled {
-            let key = (p.intervention.clone(), p.outcome.clone(), p.measure.clone());
-            let Some((_, rows)) = cells.get(&key) else {
-                continue;
-            };
-            // The diff compares weights by study id; people read names.
-            let name = |id: i64, label: &str| -> String {
-                study(id).map_or_else(|| label.to_string(), |s| s.id.clone())
-            };
-            let reader = |id: i64, label: &str| -> String {
-                study(id)
-                    .map(|s| s.name.clone())
-                    .filter(|n| !n.is_empty())
-                    .unwrap_or_else(|| label.to_string())
-            };
-            let year_of = |id: i64| {
-                study(id)
-                    .and_then(|s| s.year)
-                    .or_else(|| briefs.get(&id).and_then(|b| b.year))
-            };
-            // A study with two rows here (two arms or instruments) is told
-            // apart by its comparison.
-            let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-            for (id, e) in rows.iter() {
-                *seen.entry(reader(*id, &e.study)).or_default() += 1;
-            }
-            let row_name = |id: i64, e: &crate::model::EffectRow| -> String {
-                let n = reader(id, &e.study);
-                if seen.get(&n).copied().unwrap_or(0) > 1 && !e.comparison.trim().is_empty() {
-                    format!("{n} ({})", e.comparison.trim())
-                } else {
-                    n
-                }
-            };
-            let pooled_rows: Vec<PooledRow> = rows
-                .iter()
-                .map(|(id, e)| PooledRow {
-                    study: row_name(*id, e),
-                    yi: e.yi,
-                    vi: e.vi,
-                    year: year_of(*id),
-                    study_id: name(*id, &e.study),
-                    record: e.record.clone(),
-                    label: e.study.clone(),
-                    n: e.n,
-                    control_risk: e.control_risk,
-                })
-                .collect();
-            let w: Vec<f64> = rows.iter().map(|(_, e)| 1.0 / (e.vi + p.tau2)).collect();
-            let total: f64 = w.iter().sum();
-            let weights = rows
-                .iter()
-                .zip(&w)
-                .map(|((id, e), w)| {
-                    (
-                        name(*id, &e.study),
-                        if total > 0.0 { w / total } else { 0.0 },
-                    )
-                })
-                .collect();
-            let mut order: Vec<usize> = (0..rows.len()).collect();
-            // Oldest first; a study with no year last; ties by name.
-            let year = |i: usize| {
-                rows.get(i)
-                    .and_then(|(id, _)| year_of(*id))
-                    .unwrap_or(i32::MAX)
-            };
-            let label_at = |i: usize| {
-                rows.get(i)
-                    .map(|(id, e)| row_name(*id, e))
-                    .unwrap_or_default()
-            };
-            order.sort_by_cached_key(|i| (year(*i), label_at(*i)));
-            let mut cumulative = Vec::new();
-            let mut es = Vec::new();
-            for i in order {
-                let Some((id, e)) = rows.get(i) else { continue };
-                let Ok(x) = EffectSize::new(e.yi, e.vi) else {
-                    continue;
-                };
-                es.push(x);
-                let step = match crate::meta::pool(&es, &opts) {
-                    Ok(f) => {
-                        let pr = f.predict(&[1.0]);
-                        Some((f.estimate(), pr.ci_lb, pr.ci_ub))
-                    }
-                    Err(_) if es.len() == 1 => {
-                        let h = crate::model::Z975 * e.vi.sqrt();
-                        Some((e.yi, e.yi - h, e.yi + h))
-                    }
-                    Err(_) => None,
-                };
-                if let Some((estimate, ci_lb, ci_ub)) = step {
-                    cumulative.push(CumulativeStep {
-                        year: year_of(*id),
-                        study: row_name(*id, e),
-                        k: es.len(),
-                        estimate,
-                        ci_lb,
-                        ci_ub,
-                    });
-                }
-            }
-            out.push(PooledResult {
-                intervention: p.intervention.clone(),
-                outcome: p.outcome.clone(),
-                measure: p.measure.clone(),
-                k: p.k,
-                estimate: p.estimate,
-                ci_lb: p.ci_lb,
-                ci_ub: p.ci_ub,
-                pi_lb: p.pi.map(|x| x.0),
-                pi_ub: p.pi.map(|x| x.1),
-                tau2: p.tau2,
-                i2: p.i2,
-                scale: p.scale.clone(),
-                shown: p.shown,
-                weights,
-                cumulative,
-                rows: pooled_rows,
-            });
-        }
-    }
-    Ok(out)
+/// Every pooled result of the map, as `meta` filled it (each study's share
+/// of the weight and the cumulative analysis by year included).
+fn pooled_results(map: &Map) -> Vec<Pooled> {
+    map.cells
+        .iter()
+        .flat_map(|c| c.pooled.iter().cloned())
+        .collect()
 }

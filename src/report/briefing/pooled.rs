@@ -7,10 +7,10 @@ use super::chart::{interval_chart, Point};
 use super::doc::{text, Block, Inline, Line};
 use super::words::{cell_name, estimate, is_ratio, label, num, Names, Term, Terms};
 use super::Briefing;
-use crate::living::PooledResult;
+use crate::model::pooled::{CumulativeStep, Pooled};
 
 /// One pooled result in plain words; the terms explained at first use.
-pub(super) fn sentence(b: &Briefing<'_>, p: &PooledResult, terms: &mut Terms) -> Line {
+pub(super) fn sentence(b: &Briefing<'_>, p: &Pooled, terms: &mut Terms) -> Line {
     let m = p.measure.as_str();
     let ratio = is_ratio(m);
     let scale = if ratio {
@@ -46,7 +46,7 @@ pub(super) fn sentence(b: &Briefing<'_>, p: &PooledResult, terms: &mut Terms) ->
             format!("The interval excludes no difference: on average, {direction} with the intervention than with the comparison.")
         }
     )));
-    if let (Some(lo), Some(hi)) = (p.pi_lb, p.pi_ub) {
+    if let Some((lo, hi)) = p.pi {
         t.push(Inline::Text(" The ".into()));
         t.extend(terms.say(Term::Pi));
         t.push(Inline::Text(format!(
@@ -69,7 +69,7 @@ pub(super) fn sentence(b: &Briefing<'_>, p: &PooledResult, terms: &mut Terms) ->
 }
 
 /// Which side of the forest plot is better, and where this estimate lies.
-fn sides(b: &Briefing<'_>, p: &PooledResult) -> Line {
+fn sides(b: &Briefing<'_>, p: &Pooled) -> Line {
     let m = p.measure.as_str();
     let outcome = label(b.map, &p.outcome);
     let stated = b.protocol.favours.get(&p.outcome);
@@ -126,12 +126,12 @@ fn lower_first(s: &str) -> String {
     }
 }
 
-fn same_cell(a: &PooledResult, q: &PooledResult) -> bool {
+fn same_cell(a: &Pooled, q: &Pooled) -> bool {
     a.intervention == q.intervention && a.outcome == q.outcome && a.measure == q.measure
 }
 
 /// The estimate in each version; a version that did not move it says so.
-fn versions(b: &Briefing<'_>, q: &PooledResult) -> (Vec<Point>, bool) {
+fn versions(b: &Briefing<'_>, q: &Pooled) -> (Vec<Point>, bool) {
     let mut out: Vec<Point> = Vec::new();
     let mut any_same = false;
     let mut last: Option<String> = None;
@@ -177,8 +177,8 @@ struct Undated {
 /// The cumulative meta-analysis as chart rows, in the order the studies were
 /// added, each study named once; and the studies with no year, when they
 /// come last.
-fn cumulative(names: &Names, q: &PooledResult) -> (Vec<Point>, Undated) {
-    let mut steps: Vec<&crate::living::CumulativeStep> = q.cumulative.iter().collect();
+fn cumulative(names: &Names, q: &Pooled) -> (Vec<Point>, Undated) {
+    let mut steps: Vec<&CumulativeStep> = q.cumulative.iter().collect();
     steps.sort_by_key(|c| c.k);
     let pts = steps
         .iter()
@@ -216,7 +216,7 @@ fn cumulative(names: &Names, q: &PooledResult) -> (Vec<Point>, Undated) {
 }
 
 /// A file-name slug of the cell.
-fn slug(q: &PooledResult) -> String {
+fn slug(q: &Pooled) -> String {
     format!(
         "{}-{}-{}",
         q.intervention,
@@ -255,7 +255,7 @@ pub(super) fn blocks(b: &Briefing<'_>, names: &Names, terms: &mut Terms) -> Vec<
 }
 
 /// One pooled cell: its sentence, which side is better, and its figures.
-fn cell(b: &Briefing<'_>, names: &Names, terms: &mut Terms, q: &PooledResult) -> Vec<Block> {
+fn cell(b: &Briefing<'_>, names: &Names, terms: &mut Terms, q: &Pooled) -> Vec<Block> {
     let mut out = Vec::new();
     let name = cell_name(b.map, &q.intervention, &q.outcome);
     let slug = slug(q);
@@ -342,7 +342,7 @@ fn cell(b: &Briefing<'_>, names: &Names, terms: &mut Terms, q: &PooledResult) ->
 
 /// The cumulative meta-analysis figure; the caption says where the studies
 /// with no year of publication went.
-fn cumulative_figure(names: &Names, q: &PooledResult, name: &str, slug: &str) -> Option<Block> {
+fn cumulative_figure(names: &Names, q: &Pooled, name: &str, slug: &str) -> Option<Block> {
     if q.cumulative.len() < 2 {
         return None;
     }

@@ -95,10 +95,10 @@ fn rows(b: &Briefing<'_>, names: &Names, d: &Diff) -> Vec<Row> {
         }
     }
     for m in &d.pooled_moved {
-        let show = |e: &Option<crate::living::Estimate>| match e {
+        let show = |e: &Option<crate::model::pooled::Pooled>| match e {
             Some(e) => format!(
                 "{}, k = {}",
-                estimate(&m.measure, e.estimate, e.ci.0, e.ci.1),
+                estimate(&m.measure, e.estimate, e.ci_lb, e.ci_ub),
                 e.k
             ),
             None => "not pooled".into(),
