@@ -236,8 +236,10 @@ pub fn shell(p: &std::path::Path) -> String {
     }
 }
 
-/// Whether the error is a closed pipe on our output (the reader has gone).
+/// Whether the error is a closed pipe on our output (the reader has gone):
+/// an I/O error, a write the library reports, or JSON written to the pipe.
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
     err.chain().any(|c| {
         let io = c.downcast_ref::<std::io::Error>().or_else(|| {
             match c.downcast_ref::<lacuna::Error>() {
@@ -245,7 +247,10 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
                 _ => None,
             }
         });
-        io.is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+        io.is_some_and(|e| e.kind() == BrokenPipe)
+            || c.downcast_ref::<serde_json::Error>()
+                .and_then(serde_json::Error::io_error_kind)
+                == Some(BrokenPipe)
     })
 }
 

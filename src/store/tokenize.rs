@@ -7,6 +7,14 @@
 //! Snowball stem) and gives the same tokens, so indexes built before it stay
 //! valid; it only remembers each word's stem. Each tantivy indexing thread
 //! holds its own clone, so no lock is taken per token.
+//!
+//! The field's own words are not cut by the stemmer ([`FIELD_WORDS`]):
+//! Snowball makes *mentalization* "mental", so a search for the therapy
+//! found every paper on mental health first. They are kept whole, with their
+//! spellings and inflections folded into one form ("mentalisation",
+//! "mentalizing" → `mentaliz`). The analyzer is registered under a new name
+//! ([`EN_STEM`]), so an index built with the old chain is seen as another
+//! schema and rebuilt from the store.
 
 use rustc_hash::FxHashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -15,8 +23,40 @@ use tantivy::tokenizer::{
     Tokenizer,
 };
 
-/// Name the analyzer is registered under (the name schemas already use).
-pub const EN_STEM: &str = "en_stem";
+/// Name the analyzer is registered under (the schema names it: indexes
+/// built by the chain without field words used `en_stem`).
+pub const EN_STEM: &str = "en_stem_field";
+
+/// Words of the field that stemming would merge with everyday words, by
+/// prefix (lower case), and the one form each is indexed and searched as.
+/// Longest prefixes first.
+pub const FIELD_WORDS: &[(&str, &str)] = &[
+    // mentalization-based treatment: Snowball gives "mental"
+    ("mentaliz", "mentaliz"),
+    ("mentalis", "mentaliz"),
+    // dialectical behaviour therapy: Snowball gives "dialect"
+    ("dialectic", "dialectic"),
+    // schema therapy: keeps "schema" apart from "schematic"
+    ("schemas", "schema"),
+    ("schemata", "schema"),
+    // transference-focused psychotherapy: Snowball gives "transfer"
+    ("transferenc", "transferenc"),
+    // psychoeducation: Snowball gives "psychoeduc", kept as is
+    // personality: Snowball gives "person" (personality disorder vs person)
+    ("personalit", "personalit"),
+    // borderline: kept whole ("border" otherwise)
+    ("borderline", "borderline"),
+];
+
+/// The form a field word is indexed as, if `word` (lower case) is one.
+pub fn field_word(word: &str) -> Option<&'static str> {
+    let (prefix, form) = FIELD_WORDS.iter().find(|(p, _)| word.starts_with(p))?;
+    // "schemas" and "schemata" only as whole words; the rest are prefixes.
+    if (*prefix == "schemas" || *prefix == "schemata") && word != *prefix {
+        return None;
+    }
+    Some(form)
+}
 
 /// Words remembered per analyzer clone before the cache is emptied (bounds memory).
 const MAX_CACHED: usize = 200_000;
@@ -58,6 +98,9 @@ fn analyzer(stemmer: CachedStemmer) -> TextAnalyzer {
 /// Register Lacuna's analyzers on an index (before writing or searching it).
 pub fn register(index: &tantivy::Index) {
     index.tokenizers().register(EN_STEM, en_stem());
+    // Indexes built before the field words named their chain `en_stem`:
+    // registered too, so that such an index opens and is seen as stale.
+    index.tokenizers().register("en_stem", en_stem());
 }
 
 type Cache = FxHashMap<Box<str>, Box<str>>;
@@ -137,6 +180,11 @@ impl<S: TokenStream> TokenStream for CachedStemStream<'_, S> {
             return false;
         }
         let token = self.tail.token_mut();
+        if let Some(form) = field_word(&token.text) {
+            token.text.clear();
+            token.text.push_str(form);
+            return true;
+        }
         let cache = self.cache.get();
         if let Some(stem) = cache.get(token.text.as_str()) {
             token.text.clear();
@@ -177,12 +225,47 @@ mod tests {
     }
 
     #[test]
+    fn the_fields_words_are_kept_apart_from_everyday_words() {
+        let mut a = en_stem();
+        let words = |a: &mut TextAnalyzer, t: &str| -> Vec<String> {
+            tokens(a, t).into_iter().map(|x| x.0).collect()
+        };
+        let m = words(
+            &mut a,
+            "Mentalization mentalisation mentalizing MENTALISING mentalized mental",
+        );
+        assert_eq!(
+            m,
+            ["mentaliz", "mentaliz", "mentaliz", "mentaliz", "mentaliz", "mental"]
+        );
+        let d = words(&mut a, "dialectical Dialectic dialect");
+        assert_eq!(d, ["dialectic", "dialectic", "dialect"]);
+        let s = words(&mut a, "schema schemas schemata schematic");
+        assert_eq!(s, ["schema", "schema", "schema", "schemat"]);
+        let p = words(
+            &mut a,
+            "personality personalities person persons borderline border",
+        );
+        assert_eq!(
+            p,
+            [
+                "personalit",
+                "personalit",
+                "person",
+                "person",
+                "borderline",
+                "border"
+            ]
+        );
+    }
+
+    #[test]
     fn same_tokens_as_tantivys_en_stem_on_repeated_and_odd_words() {
         let mut ours = en_stem();
         let mut theirs = TokenizerManager::default()
             .get("en_stem")
             .expect("tantivy registers en_stem");
-        let text = "Dialectical behaviour therapies: randomised TRIALS of therapy, \
+        let text = "Cognitive behaviour therapies: randomised TRIALS of therapy, \
                     therapies and therapist-led groups; naïve Ærøskøbing caféS 2019 \
                     x-ray ß STRAẞE \
                     pneumonoultramicroscopicsilicovolcanoconiosispneumonoultramicroscopicsilicovolcanoconiosis \

@@ -227,3 +227,29 @@ fn corrupt_gz_and_a_second_root_are_refused() {
     let two = b"<PubmedArticleSet></PubmedArticleSet><PubmedArticleSet></PubmedArticleSet>";
     check_bad(&temp_file(&t, "two.xml", two), &["second root element"]);
 }
+
+/// `lacuna … --json | head`: the reader has gone before the JSON is
+/// written; what it read was right, so the exit is 0 (not 1 with
+/// "Broken pipe").
+#[test]
+fn json_written_to_a_closed_pipe_exits_zero() {
+    let (_t, dir) = new_review();
+    let o = lacuna(&[&"import", &dir, &pubmed("biopython__pubmed1.xml")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for args in [
+        vec!["stats", "--json"],
+        vec!["search", "--json", "cancer OR health OR study"],
+        vec!["export", "--format", "jsonl"],
+    ] {
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        drop(reader);
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_lacuna"));
+        c.arg(args[0]).arg(&dir).args(&args[1..]);
+        let o = c
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .expect("run");
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+    }
+}

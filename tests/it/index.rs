@@ -215,3 +215,37 @@ fn titles_come_back_whole_with_their_matches_highlighted() {
     let hl = snip["highlights"].as_array().expect("hl");
     assert!(!hl.is_empty());
 }
+
+#[test]
+fn a_search_for_a_therapy_finds_that_therapys_records_first() {
+    let (_t, dir) = new_review();
+    let corpus = crate::support::shared().join("corpus-demo/records.jsonl");
+    let o = lacuna(&[&"import", &dir, &corpus]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Snowball cuts "mentalization" to "mental" and "dialectical" to
+    // "dialect": a search for the therapy ranked mental health papers first.
+    for (q, needle) in [
+        ("mentalization", "mentali"),
+        ("mentalisation", "mentali"),
+        ("dialectical", "dialectical"),
+        ("schema therapy", "schema"),
+    ] {
+        let v = search(&dir, q);
+        let hits = v["hits"].as_array().expect("hits");
+        assert!(hits.len() >= 3, "{q}: {} hits", hits.len());
+        for h in hits {
+            let text = format!(
+                "{} {} {}",
+                h["title"].as_str().unwrap_or_default(),
+                h["snippet"].as_str().unwrap_or_default(),
+                h["abstract"].as_str().unwrap_or_default()
+            )
+            .to_lowercase();
+            assert!(
+                text.contains(needle),
+                "{q}: a hit without {needle:?}: {}",
+                h["title"]
+            );
+        }
+    }
+}
