@@ -145,7 +145,19 @@ pub fn harvest(out: &mut dyn Write, bars: &Bars, a: HarvestArgs) -> anyhow::Resu
     )?;
     let mut reports = Vec::new();
     for spec in &specs {
-        let r = harvest::harvest(&mut review, &client, spec, bars)?;
+        let r = harvest::harvest(&mut review, &client, spec, bars).map_err(|e| {
+            let hint = match &e {
+                lacuna::Error::Harvest(lacuna::harvest::HarvestError::GaveUp { .. }) => format!(
+                    "the harvest stopped (what was stored is whole); check the network (or --eutils-url), then run `lacuna harvest {} --resume` to carry on where it stopped",
+                    super::shell(&a.dir)
+                ),
+                lacuna::Error::Harvest(lacuna::harvest::HarvestError::Unreachable { .. }) => {
+                    "PubMed cannot be reached, so nothing was harvested; run the same command again once the machine is online".to_string()
+                }
+                _ => return anyhow::Error::from(e),
+            };
+            anyhow::Error::from(e).context(hint)
+        })?;
         if !a.json {
             print_report(&mut *out, &r)?;
         }

@@ -67,17 +67,21 @@ pub fn update(out: &mut dyn Write, bars: &Bars, a: UpdateArgs) -> anyhow::Result
         ..UpdateOptions::default()
     };
     let r = living::update(&mut review, &protocol, &source, &opts, bars).map_err(|e| {
-        let stopped = matches!(e, lacuna::Error::Harvest(_));
-        let e = anyhow::Error::from(e);
-        if stopped {
-            e.context(format!(
+        use lacuna::harvest::HarvestError;
+        let hint = match &e {
+            lacuna::Error::Harvest(HarvestError::Unreachable { .. }) => format!(
+                "PubMed cannot be reached, so the update stopped before it searched; \
+                 run `lacuna update {}` again once the machine is online",
+                shell(&a.dir)
+            ),
+            lacuna::Error::Harvest(_) => format!(
                 "PubMed could not be searched, so the update stopped (what was stored is whole); \
                  run `lacuna update {}` again to carry on where it stopped",
                 shell(&a.dir)
-            ))
-        } else {
-            e
-        }
+            ),
+            _ => return anyhow::Error::from(e),
+        };
+        anyhow::Error::from(e).context(hint)
     })?;
     if let Some(pid) = review.stale_lock() {
         bars.message(&format!(

@@ -33,8 +33,9 @@ pub enum HarvestError {
     /// PubMed refused or misread the query: a typo must not pass as "0 records".
     #[error("PubMed could not run the query: {0}")]
     Query(String),
-    /// The server kept failing after every retry.
-    #[error("{util}: gave up after {attempts} attempts; last problem: {last}. Check the network (or --eutils-url), then run `lacuna harvest DIR --resume` to carry on where this stopped")]
+    /// The server kept failing after every retry. (What to run next is the
+    /// command's to say: `harvest --resume`, or `update` again.)
+    #[error("{util}: gave up after {attempts} attempts; last problem: {last}")]
     GaveUp {
         /// `esearch` or `efetch`.
         util: &'static str,
@@ -42,6 +43,16 @@ pub enum HarvestError {
         attempts: u32,
         /// The last failure.
         last: String,
+    },
+    /// The host could not be reached at all (no reply yet, and a connection
+    /// failed twice): the machine is offline, or the address is wrong. Said
+    /// at once rather than after every retry.
+    #[error("cannot reach {host} ({why}): this machine seems to be offline, or the E-utilities address (--eutils-url) is wrong; nothing was fetched")]
+    Unreachable {
+        /// The host asked for.
+        host: String,
+        /// What the connection said.
+        why: String,
     },
     /// A reply the client cannot use and will not retry (e.g. HTTP 400).
     #[error("{util}: {message}")]
@@ -131,6 +142,9 @@ pub struct Client {
     limiter: Arc<RateLimiter>,
     stats: Stats,
     seed: AtomicU64,
+    /// Whether any reply has come back (then a failed connection is a blip
+    /// worth retrying, not a machine that is offline).
+    reached: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Client {
@@ -216,6 +230,7 @@ impl Client {
             limiter,
             stats: Stats::default(),
             seed: AtomicU64::new(seed | 1),
+            reached: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -294,11 +309,24 @@ impl Client {
                 Err(e) if e.is_builder() => {
                     return Err(HarvestError::Config(format!("bad request to {url}: {e}")))
                 }
+                Err(e)
+                    if e.is_connect() && attempt > 0 && !self.reached.load(Ordering::Relaxed) =>
+                {
+                    return Err(HarvestError::Unreachable {
+                        host: e
+                            .url()
+                            .and_then(|u| u.host_str())
+                            .unwrap_or("the E-utilities host")
+                            .to_string(),
+                        why: connect_cause(&e),
+                    });
+                }
                 Err(e) => {
                     last = describe(&e);
                     self.backoff(attempt)
                 }
                 Ok(resp) => {
+                    self.reached.store(true, Ordering::Relaxed);
                     let status = resp.status();
                     let retry_after = resp
                         .headers()
@@ -553,6 +581,18 @@ impl Client {
     pub fn limiter(&self) -> &RateLimiter {
         &self.limiter
     }
+}
+
+/// The innermost cause of a failed connection ("Connection refused", "failed
+/// to lookup address information: …"), never the URL (it may carry the key).
+fn connect_cause(e: &reqwest::Error) -> String {
+    let mut why = String::from("the connection failed");
+    let mut src = std::error::Error::source(e);
+    while let Some(x) = src {
+        why = x.to_string();
+        src = x.source();
+    }
+    why
 }
 
 fn describe(e: &reqwest::Error) -> String {

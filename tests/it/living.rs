@@ -648,6 +648,11 @@ fn issue_17_update_is_locked_and_fails_cleanly_on_the_network() {
     let err = String::from_utf8_lossy(&o.stderr).to_string();
     assert_eq!(o.status.code(), Some(8), "{err}");
     assert!(err.contains("503"), "{err}");
+    assert_eq!(
+        err.matches("run `lacuna").count(),
+        1,
+        "one instruction: {err}"
+    );
     assert!(err.contains("run `lacuna update"), "{err}");
     let after = state(&m.dir);
     assert_eq!(after.0, before.0, "no record stored");
@@ -657,6 +662,42 @@ fn issue_17_update_is_locked_and_fails_cleanly_on_the_network() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stderr).contains("carrying on update 1"));
     assert_eq!(state(&m.dir).2, 1);
+}
+
+/// An offline machine: no host answers at all. Said at once (after one
+/// retry, not seven), with one instruction, and nothing changed.
+#[test]
+fn issue_29_an_offline_update_says_so_at_once_with_one_instruction() {
+    let m = month1();
+    // A port nothing listens on: every connection is refused.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = closed.local_addr().expect("addr").port();
+    drop(closed);
+    let before = state(&m.dir);
+    let o = run(&[
+        "update".into(),
+        m.dir.display().to_string(),
+        "--eutils-url".into(),
+        format!("http://127.0.0.1:{port}/"),
+        "--retries".into(),
+        "6".into(),
+    ]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(8), "{err}");
+    assert!(err.contains("cannot reach 127.0.0.1"), "{err}");
+    assert!(err.contains("offline"), "{err}");
+    assert_eq!(
+        err.matches("run `lacuna").count(),
+        1,
+        "one instruction: {err}"
+    );
+    assert!(
+        !err.contains("gave up after"),
+        "no retries past the second: {err}"
+    );
+    let after = state(&m.dir);
+    assert_eq!(after.0, before.0, "no record stored");
+    assert_eq!(after.5, before.5);
 }
 
 #[test]
