@@ -271,6 +271,11 @@ impl PatternSet {
                         continue;
                     }
                 }
+                // A pattern never runs across a sentence's end ("… personality
+                // disorder. Service users …" is no "personality disorder service").
+                if n.sentence_of(a) != n.sentence_of(end.saturating_sub(2).max(a)) {
+                    continue;
+                }
                 out.push(Hit {
                     pattern: pi,
                     start: a,
