@@ -17,6 +17,7 @@ mod gapmap;
 mod golden;
 mod harvest;
 mod hostile;
+mod hostile_text;
 mod imports;
 mod index;
 mod living;
