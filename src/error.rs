@@ -60,6 +60,16 @@ pub enum Error {
         /// What the index said.
         source: StoreError,
     },
+    /// A folder the command would replace holds something of its own (`lacuna
+    /// demo --out` on a folder people have worked in, or on one that is not a
+    /// review): nothing was changed. The binary exits with the folder's code (4).
+    #[error("{}: {message}", path.display())]
+    Occupied {
+        /// The folder.
+        path: std::path::PathBuf,
+        /// What it holds that would be lost, and what to do.
+        message: String,
+    },
     /// The E-utilities harvest failed (the store keeps what was fetched).
     #[error(transparent)]
     Harvest(#[from] crate::harvest::HarvestError),

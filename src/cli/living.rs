@@ -638,9 +638,16 @@ pub fn prisma(out: &mut dyn Write, a: PrismaArgs) -> anyhow::Result<u8> {
 /// Arguments of `lacuna demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// The review folder the demo makes (replaced if it holds an earlier demo).
+    /// The review folder the demo makes. An earlier demo's folder is replaced
+    /// only when it holds nothing but what that demo wrote; otherwise the
+    /// demo refuses (exit 4), naming what would be lost.
     #[arg(long, default_value = "demo-review")]
     out: PathBuf,
+    /// Replace the review in --out even when people have worked in it
+    /// (reviewers, decisions, imports, files of their own): all of it is
+    /// deleted. A folder that is not a review is never replaced.
+    #[arg(long)]
+    force: bool,
     /// Do not print a PDF, even when Chromium is on the machine.
     #[arg(long)]
     no_pdf: bool,
@@ -650,7 +657,7 @@ pub struct DemoArgs {
 /// path is the last line of stdout.
 pub fn demo(out: &mut dyn Write, bars: &Bars, a: DemoArgs) -> anyhow::Result<u8> {
     let t0 = std::time::Instant::now();
-    let r = lacuna::pipeline::demo::run(&a.out, bars, !a.no_pdf)?;
+    let r = lacuna::pipeline::demo::run(&a.out, bars, !a.no_pdf, a.force)?;
     let d = &r.diff;
     writeln!(
         out,

@@ -167,7 +167,8 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     /// An input file could not be read; nothing of it was stored.
     pub const BAD_INPUT: u8 = 3;
-    /// The folder is not a review, or already is one.
+    /// The folder is not a review, or already is one (or `demo --out` on a
+    /// folder holding work of its own).
     pub const NOT_A_REVIEW: u8 = 4;
     /// The search query could not be read.
     pub const BAD_QUERY: u8 = 5;
@@ -266,6 +267,7 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
                 lacuna::Error::Meta(_) => exit::CANNOT_POOL,
                 lacuna::Error::Protocol(_) | lacuna::Error::Rows { .. } => exit::BAD_INPUT,
                 lacuna::Error::NotReady(_) => exit::NOT_READY,
+                lacuna::Error::Occupied { .. } => exit::NOT_A_REVIEW,
                 lacuna::Error::Write { .. } => exit::FAILURE,
                 lacuna::Error::IndexBehind { .. } => exit::INDEX_BEHIND,
                 lacuna::Error::Harvest(lacuna::harvest::HarvestError::Query(_)) => exit::BAD_QUERY,

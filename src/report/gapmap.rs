@@ -2,7 +2,8 @@
 //! no network: it works when emailed), a static SVG for reports, and CSV of
 //! the cells. Returns text; writes nothing. Every piece of data reaches the
 //! page as JSON inside a `<script type="application/json">` and is put on the
-//! page with `textContent`, never as markup.
+//! page with `textContent`, never as markup; the page's Content-Security-
+//! Policy lets only its own script run (by hash) and fetches nothing.
 
 use super::svg::esc;
 use crate::gapmap::{off_grid_reason, Gap, Map};
@@ -58,6 +59,7 @@ pub fn html(map: &Map) -> String {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="{policy}">
 <title>{title}</title>
 <style>{PAGE_CSS}</style>
 </head>
@@ -97,6 +99,7 @@ pub fn html(map: &Map) -> String {
 <script>{PAGE_JS}</script>
 </body>
 </html>"#,
+        policy = super::policy_with_script(PAGE_JS),
         title = esc(&title),
         id = esc(&map.protocol.0),
         version = esc(&map.protocol.2),

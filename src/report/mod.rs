@@ -12,6 +12,21 @@ pub mod svg;
 
 pub use ris::ris;
 
+/// The Content-Security-Policy of every page Lacuna writes (the briefing, the
+/// gap map): nothing is fetched, framed or posted, styles are the page's own
+/// and images only `data:`. A page with a script allows that one script by
+/// its hash ([`policy_with_script`]).
+pub const PAGE_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+
+/// [`PAGE_POLICY`] allowing one inline script, by its SHA-256: no other
+/// script runs, whatever the page's data hold.
+pub fn policy_with_script(script: &str) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(script));
+    format!("{PAGE_POLICY}; script-src 'sha256-{hash}'")
+}
+
 /// A text cell of a CSV written for people, made safe to open in a
 /// spreadsheet: a cell that starts with `=`, `+`, `-`, `@`, a tab or a
 /// carriage return would be read as a formula (CSV injection), so it gets a

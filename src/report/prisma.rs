@@ -122,10 +122,13 @@ const ROWS: &[(&str, &str, &str, &str)] = &[
 ];
 
 fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
+    // a database's name or a reason's label may start the cell: never a
+    // formula in a spreadsheet
+    let s = super::spreadsheet_text(s);
+    if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
-        s.to_string()
+        s.into_owned()
     }
 }
 

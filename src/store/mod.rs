@@ -13,6 +13,7 @@ pub mod harvest;
 pub mod index;
 pub mod living;
 pub mod log;
+pub mod marks;
 pub mod reviewers;
 pub mod rob;
 pub mod tokenize;

@@ -27,7 +27,7 @@ pub struct Reviewer {
 }
 
 /// Lower-case hex of bytes.
-fn hex(bytes: &[u8]) -> String {
+pub(super) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

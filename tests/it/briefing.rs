@@ -384,7 +384,7 @@ fn issue_18_report_needs_a_snapshot_and_says_so() {
     let t = tempfile::tempdir().expect("tempdir");
     std::fs::write(t.path().join("notes.txt"), "mine").expect("write");
     let o = lacuna(&[&"demo", &"--out", &t.path(), &"--no-pdf"]);
-    assert_eq!(o.status.code(), Some(7), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
     assert!(
         t.path().join("notes.txt").is_file(),
         "nothing of the user's is removed"

@@ -175,7 +175,7 @@ fn head(title: &str, paper: PaperSize) -> String {
     format!(
         r##"<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta http-equiv="Content-Security-Policy" content="{}">
 <title>{}</title>
 <style>
 @page {{ size: {}; margin: 16mm 15mm 18mm 15mm;
@@ -205,6 +205,7 @@ ul.searches li {{ margin-bottom: 6px; }} ol.references li {{ margin-bottom: 4px;
 }}
 </style></head><body>
 "##,
+        super::PAGE_POLICY,
         esc(title),
         paper.css()
     )

@@ -3,7 +3,13 @@
 //! borderline-psychotherapy trials, their screening labels and effect
 //! sheets) and the protocol are built into the binary, so the demo runs
 //! from any folder; they are written into the review's `inputs/` first,
-//! and every later command works on the review it leaves.
+//! and every later command works on the review it leaves. It ends by
+//! writing what it wrote ([`MANIFEST`]), so that a later demo replaces the
+//! folder only when nobody has worked in it (`folder.rs`).
+
+mod folder;
+
+pub use folder::MANIFEST;
 
 use super::living::{self as living_step, SnapshotOutcome, Source, UpdateOptions};
 use crate::error::Error;
@@ -13,41 +19,47 @@ use std::path::{Path, PathBuf};
 
 /// The demo's inputs: (file name, contents).
 const INPUTS: &[(&str, &str)] = &[
-    ("month-1.jsonl", include_str!("../../corpus/month-1.jsonl")),
+    (
+        "month-1.jsonl",
+        include_str!("../../../corpus/month-1.jsonl"),
+    ),
     (
         "month-1-decisions.csv",
-        include_str!("../../corpus/month-1-decisions.csv"),
+        include_str!("../../../corpus/month-1-decisions.csv"),
     ),
     (
         "month-1-effects.csv",
-        include_str!("../../corpus/month-1-effects.csv"),
+        include_str!("../../../corpus/month-1-effects.csv"),
     ),
-    ("month-2.jsonl", include_str!("../../corpus/month-2.jsonl")),
+    (
+        "month-2.jsonl",
+        include_str!("../../../corpus/month-2.jsonl"),
+    ),
     (
         "month-2-decisions.csv",
-        include_str!("../../corpus/month-2-decisions.csv"),
+        include_str!("../../../corpus/month-2-decisions.csv"),
     ),
     (
         "month-2-effects.csv",
-        include_str!("../../corpus/month-2-effects.csv"),
+        include_str!("../../../corpus/month-2-effects.csv"),
     ),
-    ("month-3.jsonl", include_str!("../../corpus/month-3.jsonl")),
+    (
+        "month-3.jsonl",
+        include_str!("../../../corpus/month-3.jsonl"),
+    ),
     (
         "month-1-rob.csv",
-        include_str!("../../corpus/month-1-rob.csv"),
+        include_str!("../../../corpus/month-1-rob.csv"),
     ),
     (
         "month-2-rob.csv",
-        include_str!("../../corpus/month-2-rob.csv"),
+        include_str!("../../../corpus/month-2-rob.csv"),
     ),
     (
         "complex-emotional-needs.toml",
-        include_str!("../../protocols/complex-emotional-needs.toml"),
+        include_str!("../../../protocols/complex-emotional-needs.toml"),
     ),
 ];
-
-/// A file that marks a folder as a demo review (so a second run may replace it).
-const MARK: &str = "inputs/month-1.jsonl";
 
 /// The database the demo's batches are counted under in the PRISMA flow: the
 /// corpus was gathered from PubMed and publishers' pages, and the trials
@@ -76,25 +88,17 @@ pub struct DemoReport {
     pub unscreened: u64,
 }
 
-/// Run the demo into `out` (replaced if it holds an earlier demo; refused if
-/// it holds anything else).
-pub fn run(out: &Path, reporter: &dyn Reporter, pdf: bool) -> Result<DemoReport, Error> {
-    if out.exists() {
-        let empty = std::fs::read_dir(out)
-            .map(|mut d| d.next().is_none())
-            .unwrap_or(false);
-        if !out.join(MARK).is_file() && !empty {
-            return Err(Error::NotReady(format!(
-                "{} exists and is not a Lacuna demo: give another folder with --out DIR",
-                out.display()
-            )));
-        }
-        std::fs::remove_dir_all(out).map_err(|e| Error::Write {
-            path: out.to_path_buf(),
-            what: "the earlier demo review",
-            source: e,
-        })?;
-    }
+/// Run the demo into `out`. A folder that holds only what an earlier demo
+/// wrote is replaced; one that holds anything else (a reviewer, a decision,
+/// an import, a file of its own) is refused, naming it, unless `force` and
+/// it holds a review ([`folder`]).
+pub fn run(
+    out: &Path,
+    reporter: &dyn Reporter,
+    pdf: bool,
+    force: bool,
+) -> Result<DemoReport, Error> {
+    folder::clear(out, force)?;
     let mut review = Review::init(out)?;
     let inputs = out.join("inputs");
     std::fs::create_dir_all(&inputs).map_err(|e| Error::Write {
@@ -158,6 +162,8 @@ pub fn run(out: &Path, reporter: &dyn Reporter, pdf: bool) -> Result<DemoReport,
 
     reporter.message("month 3: the next batch arrives, left for you to screen");
     let next = update(&mut review, &protocol, &input("month-3.jsonl"), reporter)?;
+    drop(review);
+    folder::record(out)?;
     Ok(DemoReport {
         unscreened: next.new,
         review: out.to_path_buf(),
