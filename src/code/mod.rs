@@ -41,6 +41,9 @@ pub struct Coder<'f> {
     negation_dims: BTreeSet<DimensionKind>,
     reroute: BTreeSet<usize>,
     carer_outcome: Option<usize>,
+    /// Fallback patterns (`tiab_fallback`) and, per pattern, its category.
+    fallback: PatternSet,
+    fallback_meta: Vec<(usize, String)>,
 }
 
 struct Field<'r> {
@@ -59,6 +62,8 @@ struct Draft {
     set_aside: Vec<SetAside>,
     status: Status,
     registrations: BTreeSet<String>,
+    /// Per category, the fallback hits that passed negation (first one kept).
+    fallback: BTreeMap<usize, Evidence>,
 }
 
 #[derive(Default, Clone)]
@@ -100,7 +105,17 @@ impl<'f> Coder<'f> {
             }
         }
         let idx = |id: &str| frame.categories.iter().position(|c| c.id == id);
+        let mut fallback_pats = Vec::new();
+        let mut fallback_meta = Vec::new();
+        for (ci, c) in frame.categories.iter().enumerate() {
+            for p in &c.tiab_fallback {
+                fallback_pats.push(p.clone());
+                fallback_meta.push((ci, p.clone()));
+            }
+        }
         Coder {
+            fallback: PatternSet::new(&fallback_pats),
+            fallback_meta,
             frame,
             tiab: PatternSet::new(&pats),
             tiab_meta,
@@ -197,6 +212,7 @@ impl<'f> Coder<'f> {
             set_aside: Vec::new(),
             status: Status::Completed,
             registrations: BTreeSet::new(),
+            fallback: BTreeMap::new(),
         };
         self.metadata(r, &mut d);
         self.title_abstract(r, &mut d);
@@ -284,6 +300,9 @@ impl<'f> Coder<'f> {
             for h in self.tiab.find(&n) {
                 self.place_hit(&f, &n, h, &cues, d);
             }
+            for h in self.fallback.find(&n) {
+                self.place_fallback(&f, &n, h, &cues, d);
+            }
         }
     }
 
@@ -370,6 +389,54 @@ impl<'f> Coder<'f> {
         a.evidence.push(ev);
     }
 
+    /// A fallback hit: kept (the first per category) unless negated.
+    fn place_fallback(&self, f: &Field, n: &Norm, h: Hit, cues: &[(Cue, Hit)], d: &mut Draft) {
+        let Some((ci, pat)) = self.fallback_meta.get(h.pattern) else {
+            return;
+        };
+        let Some(c) = self.frame.categories.get(*ci) else {
+            return;
+        };
+        let (sa, _) = n.sentence_range(h.start);
+        if self.negation_dims.contains(&c.dimension) && self.negated(n, h, cues, sa).is_some() {
+            return;
+        }
+        let (oa, ob) = n.original(h.start, h.end);
+        d.fallback.entry(*ci).or_insert_with(|| Evidence {
+            rule: format!("tiab (fallback) {pat:?}"),
+            field: f.name.clone(),
+            span: Some((oa, ob)),
+            text: n.original_text(oa, ob).to_string(),
+            weight: f.weight,
+        });
+    }
+
+    /// Categories that only fallback hits found, coded when no other
+    /// category of their dimension is coded but those allowed beside them.
+    fn fallbacks(&self, coded: &mut [bool], acc: &mut [Acc], hits: BTreeMap<usize, Evidence>) {
+        let cats = &self.frame.categories;
+        for (ci, ev) in hits {
+            let Some(c) = cats.get(ci) else { continue };
+            if coded.get(ci) == Some(&true) {
+                continue;
+            }
+            let other = cats.iter().enumerate().any(|(j, o)| {
+                j != ci
+                    && o.dimension == c.dimension
+                    && coded.get(j) == Some(&true)
+                    && !c.fallback_alongside.contains(&o.id)
+            });
+            if other {
+                continue;
+            }
+            if let (Some(x), Some(a)) = (coded.get_mut(ci), acc.get_mut(ci)) {
+                *x = true;
+                a.lists = [0.0, 0.0, 0.0, 0.0, self.frame.min_score];
+                a.evidence.push(ev);
+            }
+        }
+    }
+
     /// Phase 3: the held-back MeSH of categories with a text hit, each
     /// category's score against the threshold, the post rules, and the
     /// coding with its evidence.
@@ -380,6 +447,7 @@ impl<'f> Coder<'f> {
             mut set_aside,
             status,
             registrations,
+            fallback,
         } = d;
         let cats = &self.frame.categories;
         let min = self.frame.min_score;
@@ -396,6 +464,7 @@ impl<'f> Coder<'f> {
             }
         }
         self.post_rules(&mut coded, &mut acc, &mut set_aside);
+        self.fallbacks(&mut coded, &mut acc, fallback);
 
         let mut codes = Vec::new();
         for (ci, c) in cats.iter().enumerate() {

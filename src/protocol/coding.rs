@@ -200,7 +200,11 @@ fn category(
             ),
         ));
     }
-    for (lk, list) in [("tiab", &rc.tiab), ("tiab_weak", &rc.tiab_weak)] {
+    for (lk, list) in [
+        ("tiab", &rc.tiab),
+        ("tiab_weak", &rc.tiab_weak),
+        ("tiab_fallback", &rc.tiab_fallback),
+    ] {
         for (j, p) in list.iter().enumerate() {
             check_pattern(p.get_ref())
                 .map_err(|m| cx.err(Some(p.span().start), format!("{key}.{lk}[{j}]"), m))?;
@@ -236,6 +240,7 @@ fn category(
     }
     for (field, list, want) in [
         ("fallback_suppressed_by", &rc.fallback_suppressed_by, None),
+        ("fallback_alongside", &rc.fallback_alongside, Some(dim)),
         ("suppresses", &rc.suppresses, Some(DimensionKind::Design)),
         (
             "implied_by_designs",
@@ -277,6 +282,16 @@ fn category(
             .map(Spanned::into_inner)
             .collect(),
         mesh_needs_context: rc.mesh_is_outcome_only_with_context,
+        tiab_fallback: rc
+            .tiab_fallback
+            .into_iter()
+            .map(Spanned::into_inner)
+            .collect(),
+        fallback_alongside: rc
+            .fallback_alongside
+            .into_iter()
+            .map(Spanned::into_inner)
+            .collect(),
     })
 }
 

@@ -71,6 +71,13 @@ pub struct Category {
     pub implied_by_designs: Vec<String>,
     /// MeSH counts only when a title/abstract hit of the category passed the outcome rule.
     pub mesh_needs_context: bool,
+    /// Title/abstract patterns that code the category only when no other
+    /// category of its dimension is coded but those in `fallback_alongside`
+    /// (a quantitative study that names no design: "scores fell from
+    /// baseline to 12 months" is a non-randomised study).
+    pub tiab_fallback: Vec<String>,
+    /// Categories of the same dimension that may stand beside a fallback hit.
+    pub fallback_alongside: Vec<String>,
 }
 
 /// Context rules applied to title/abstract hits.

@@ -195,4 +195,8 @@ pub(super) struct RawCategory {
     pub(super) implied_by_designs: Vec<Spanned<String>>,
     #[serde(default)]
     pub(super) mesh_is_outcome_only_with_context: bool,
+    #[serde(default)]
+    pub(super) tiab_fallback: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub(super) fallback_alongside: Vec<Spanned<String>>,
 }
