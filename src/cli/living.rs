@@ -220,6 +220,10 @@ pub fn snapshot(out: &mut dyn Write, bars: &Bars, a: SnapshotArgs) -> anyhow::Re
     let mut review = Review::open(&a.dir)?;
     if a.list {
         let all = review.snapshots()?;
+        for s in &all {
+            // A tampered version is reported, never listed as it now reads.
+            review.check_snapshot(s.id)?;
+        }
         if a.json {
             serde_json::to_writer_pretty(&mut *out, &all)?;
             writeln!(out)?;

@@ -512,6 +512,8 @@ pub fn snapshot(
     let fingerprint = format!("{}:{:016x}", review.content_fingerprint()?, protocol.hash);
     let existing = review.snapshots()?;
     if let Some(last) = existing.last() {
+        // A tampered last version is said so, not compared or built upon.
+        review.check_snapshot(last.id)?;
         if last.fingerprint == fingerprint {
             return Ok(SnapshotOutcome::Unchanged(last.id));
         }

@@ -4,10 +4,17 @@
 //! record at that moment (version, deleted, retracted) for the diff.
 //!
 //! Snapshots are never changed or removed: triggers in the schema refuse an
-//! `UPDATE` or `DELETE` on them, whoever writes the SQL.
+//! `UPDATE` or `DELETE` on them, and an `INSERT` (or `REPLACE`, which fires
+//! no delete trigger) over a version that exists, whoever writes the SQL.
+//! Each version is sealed when it is taken (migration 12, [`SEALS`]): the
+//! SHA-256 of its row and of its per-record states, checked whenever it is
+//! read, so a version changed behind the triggers' back (triggers dropped,
+//! the file edited) is reported as tampered, never shown.
 
 use super::{Review, StoreError, NOW};
-use rusqlite::{params, OptionalExtension};
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{params, Connection, OptionalExtension};
+use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 
 /// Schema for the living cycle (migration 5).
@@ -58,6 +65,119 @@ pub(super) const MIGRATION: &str = r#"
     CREATE TRIGGER snapshot_records_kept BEFORE DELETE ON snapshot_records
         BEGIN SELECT RAISE(ABORT, 'a snapshot is never deleted'); END;
 "#;
+
+/// Migration 12: each snapshot's seal, and triggers that refuse a `REPLACE`
+/// (or a plain `INSERT`) over a snapshot, its records or its seal that
+/// exist, and records added to a sealed snapshot. The snapshots taken
+/// before it are sealed as the migration runs ([`seal_existing`]).
+pub(super) const SEALS: &str = r#"
+    CREATE TABLE snapshot_seals (
+        snapshot_id INTEGER PRIMARY KEY REFERENCES snapshots(id),
+        row_sha256 TEXT NOT NULL,        -- id, label, created_at, fingerprint, json
+        records_sha256 TEXT NOT NULL     -- its snapshot_records, by record id
+    );
+    CREATE TRIGGER snapshot_seals_immutable BEFORE UPDATE ON snapshot_seals
+        BEGIN SELECT RAISE(ABORT, 'a snapshot is immutable'); END;
+    CREATE TRIGGER snapshot_seals_kept BEFORE DELETE ON snapshot_seals
+        BEGIN SELECT RAISE(ABORT, 'a snapshot is never deleted'); END;
+    CREATE TRIGGER snapshot_seals_once BEFORE INSERT ON snapshot_seals
+        WHEN EXISTS (SELECT 1 FROM snapshot_seals WHERE snapshot_id = NEW.snapshot_id)
+        BEGIN SELECT RAISE(ABORT, 'a snapshot is immutable: its seal is never replaced'); END;
+    CREATE TRIGGER snapshots_never_replaced BEFORE INSERT ON snapshots
+        WHEN EXISTS (SELECT 1 FROM snapshots WHERE id = NEW.id)
+        BEGIN SELECT RAISE(ABORT, 'a snapshot is immutable: it is never replaced'); END;
+    CREATE TRIGGER snapshot_records_never_replaced BEFORE INSERT ON snapshot_records
+        WHEN EXISTS (SELECT 1 FROM snapshot_records
+                     WHERE snapshot_id = NEW.snapshot_id AND record_id = NEW.record_id)
+          OR EXISTS (SELECT 1 FROM snapshot_seals WHERE snapshot_id = NEW.snapshot_id)
+        BEGIN SELECT RAISE(ABORT, 'a snapshot is immutable: its records are never replaced or added to'); END;
+"#;
+
+/// Feed one SQLite value to the hash, typed and length-prefixed, so that no
+/// two different rows hash alike (a number stored as text differs too).
+fn feed(h: &mut Sha256, v: &SqlValue) {
+    match v {
+        SqlValue::Null => h.update([0u8]),
+        SqlValue::Integer(i) => {
+            h.update([1u8]);
+            h.update(i.to_le_bytes());
+        }
+        SqlValue::Real(f) => {
+            h.update([2u8]);
+            h.update(f.to_bits().to_le_bytes());
+        }
+        SqlValue::Text(t) => {
+            h.update([3u8]);
+            h.update((t.len() as u64).to_le_bytes());
+            h.update(t.as_bytes());
+        }
+        SqlValue::Blob(b) => {
+            h.update([4u8]);
+            h.update((b.len() as u64).to_le_bytes());
+            h.update(b);
+        }
+    }
+}
+
+/// A snapshot's seal as its rows are now: the SHA-256 of its `snapshots` row
+/// and of its `snapshot_records` rows (in record order); `None` when there
+/// is no snapshot `id`.
+fn seal_now(conn: &Connection, id: i64) -> Result<Option<(String, String)>, StoreError> {
+    let row: Option<Vec<SqlValue>> = conn
+        .query_row(
+            "SELECT id, label, created_at, fingerprint, json FROM snapshots WHERE id = ?1",
+            [id],
+            |r| (0..5).map(|i| r.get::<_, SqlValue>(i)).collect(),
+        )
+        .optional()?;
+    let Some(row) = row else { return Ok(None) };
+    let mut h = Sha256::new();
+    h.update(b"lacuna snapshot row v1\0");
+    for v in &row {
+        feed(&mut h, v);
+    }
+    let row_seal = format!("{:x}", h.finalize());
+    let mut h = Sha256::new();
+    h.update(b"lacuna snapshot records v1\0");
+    let mut st = conn.prepare(
+        "SELECT record_id, version, state, retracted FROM snapshot_records
+         WHERE snapshot_id = ?1 ORDER BY record_id",
+    )?;
+    let mut rows = st.query([id])?;
+    while let Some(r) = rows.next()? {
+        for i in 0..4 {
+            feed(&mut h, &r.get::<_, SqlValue>(i)?);
+        }
+    }
+    Ok(Some((row_seal, format!("{:x}", h.finalize()))))
+}
+
+/// Seal snapshot `id` as its rows are now (once: the schema refuses a second seal).
+fn seal(conn: &Connection, id: i64) -> Result<(), StoreError> {
+    if let Some((row, records)) = seal_now(conn, id)? {
+        conn.execute(
+            "INSERT INTO snapshot_seals(snapshot_id, row_sha256, records_sha256) VALUES (?1, ?2, ?3)",
+            params![id, row, records],
+        )?;
+    }
+    Ok(())
+}
+
+/// Seal the snapshots taken before snapshots were sealed (run once, by the
+/// migration that adds the seals, in its transaction).
+pub(super) fn seal_existing(conn: &Connection) -> Result<(), StoreError> {
+    let ids: Vec<i64> = {
+        let mut st = conn.prepare(
+            "SELECT id FROM snapshots WHERE id NOT IN (SELECT snapshot_id FROM snapshot_seals) ORDER BY id",
+        )?;
+        let rows = st.query_map([], |r| r.get(0))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    for id in ids {
+        seal(conn, id)?;
+    }
+    Ok(())
+}
 
 /// One run of `lacuna update`, as logged.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -359,8 +479,42 @@ impl Review {
              SELECT ?1, id, current_version, deleted, retracted FROM records",
             [id],
         )?;
+        seal(&tx, id)?;
         tx.commit()?;
         Ok(id)
+    }
+
+    /// Check that snapshot `id` is as it was taken: its row and its records
+    /// match the seal stored with it. A snapshot that does not exist passes
+    /// (the caller says there is none); one changed, or with no seal, is
+    /// [`StoreError::Tampered`].
+    pub fn check_snapshot(&self, id: i64) -> Result<(), StoreError> {
+        let Some((row, records)) = seal_now(&self.conn, id)? else {
+            return Ok(());
+        };
+        let stored: Option<(String, String)> = self
+            .conn
+            .query_row(
+                "SELECT row_sha256, records_sha256 FROM snapshot_seals WHERE snapshot_id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let what = match stored {
+            None => "it has no seal: it was not stored by Lacuna",
+            Some((r, _)) if r != row => {
+                "its stored content (label, date or JSON) no longer matches its seal"
+            }
+            Some((_, r)) if r != records => {
+                "its per-record states (what the diff reads) no longer match its seal"
+            }
+            Some(_) => return Ok(()),
+        };
+        Err(StoreError::Tampered {
+            db: self.dir.join(super::DB_FILE),
+            id,
+            what: what.into(),
+        })
     }
 
     /// Every snapshot, oldest first.
@@ -379,8 +533,10 @@ impl Review {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// One snapshot's stored JSON.
+    /// One snapshot's stored JSON, checked against its seal first
+    /// ([`Review::check_snapshot`]): a tampered version is an error.
     pub fn snapshot_json(&self, id: i64) -> Result<Option<String>, StoreError> {
+        self.check_snapshot(id)?;
         Ok(self
             .conn
             .query_row("SELECT json FROM snapshots WHERE id = ?1", [id], |r| {
@@ -390,8 +546,10 @@ impl Review {
     }
 
     /// The records that are new, revised, retracted or deleted in snapshot
-    /// `to` against snapshot `from`.
+    /// `to` against snapshot `from` (both checked against their seals first).
     pub fn record_changes(&self, from: i64, to: i64) -> Result<RecordChanges, StoreError> {
+        self.check_snapshot(from)?;
+        self.check_snapshot(to)?;
         let query = |cond: &str| -> Result<Vec<RecordRef>, StoreError> {
             let sql = format!(
                 "SELECT r.id, r.key, r.pmid, json_extract(v.json, '$.authors[0]'),

@@ -27,6 +27,7 @@ mod quirks;
 mod reviewers;
 mod rob;
 mod screen;
+mod sealed_snapshots;
 mod session;
 mod store;
 mod support;
