@@ -179,6 +179,23 @@ pub(super) fn seal_existing(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Migration 13: what an update was given (its `--files`, as given and as
+/// absolute paths, and `--database`), so that a plain `update` facing an
+/// unfinished one can spell out the command that finishes it.
+pub(super) const UPDATE_ARGS: &str = "
+    ALTER TABLE updates ADD COLUMN files TEXT;       -- JSON: [{given, path}]
+    ALTER TABLE updates ADD COLUMN database TEXT;";
+
+/// A file an update was given: as typed, and as an absolute path (the
+/// command that finishes the update works from any folder).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct UpdateFile {
+    /// As given on the command line (the name its import is logged under).
+    pub given: String,
+    /// Absolute.
+    pub path: String,
+}
+
 /// One run of `lacuna update`, as logged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UpdateRow {
@@ -204,10 +221,15 @@ pub struct UpdateRow {
     pub started_at: String,
     /// When it finished.
     pub finished_at: Option<String>,
+    /// The files it was given (`files` mode; empty for an update logged
+    /// before Lacuna kept them).
+    pub files: Vec<UpdateFile>,
+    /// The `--database` it was given.
+    pub database: Option<String>,
 }
 
 const UPDATE_COLS: &str = "id, mode, record_mark, record_end, source_mark, harvest_mark, \
-    generation_before, step, outcome, started_at, finished_at";
+    generation_before, step, outcome, started_at, finished_at, files, database";
 
 fn update_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UpdateRow> {
     Ok(UpdateRow {
@@ -222,6 +244,11 @@ fn update_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UpdateRow> {
         outcome: r.get(8)?,
         started_at: r.get(9)?,
         finished_at: r.get(10)?,
+        files: r
+            .get::<_, Option<String>>(11)?
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default(),
+        database: r.get(12)?,
     })
 }
 
@@ -306,8 +333,18 @@ impl Review {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Log the start of an update, with the marks that say later what it added.
-    pub fn start_update(&mut self, mode: &str) -> Result<UpdateRow, StoreError> {
+    /// Log the start of an update, with the marks that say later what it
+    /// added, and the files and database it was given.
+    pub fn start_update(
+        &mut self,
+        mode: &str,
+        files: &[UpdateFile],
+        database: Option<&str>,
+    ) -> Result<UpdateRow, StoreError> {
+        let files_json = (!files.is_empty())
+            .then(|| serde_json::to_string(files))
+            .transpose()
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
         let tx = self.conn.transaction()?;
         let max = |table: &str| -> Result<i64, StoreError> {
             Ok(tx.query_row(
@@ -322,10 +359,10 @@ impl Review {
         })?;
         tx.execute(
             &format!(
-                "INSERT INTO updates(mode, record_mark, source_mark, harvest_mark, generation_before, step, started_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'started', {NOW})"
+                "INSERT INTO updates(mode, record_mark, source_mark, harvest_mark, generation_before, step, started_at, files, database)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'started', {NOW}, ?6, ?7)"
             ),
-            params![mode, rm, sm, hm, g.parse::<i64>().unwrap_or(0)],
+            params![mode, rm, sm, hm, g.parse::<i64>().unwrap_or(0), files_json, database],
         )?;
         let id = tx.last_insert_rowid();
         let row = tx.query_row(
@@ -361,6 +398,54 @@ impl Review {
             params![id, outcome, summary],
         )?;
         Ok(())
+    }
+
+    /// Take back the start of an unfinished update that stored nothing (the
+    /// run failed on its input first): as if it had never started. False
+    /// when it had stored something or had finished (then it stays).
+    pub fn discard_update(&mut self, u: &UpdateRow) -> Result<bool, StoreError> {
+        let tx = self.conn.transaction()?;
+        let n = tx.execute(
+            "DELETE FROM updates WHERE id = ?1 AND finished_at IS NULL
+               AND NOT EXISTS (SELECT 1 FROM sources WHERE id > ?2)
+               AND NOT EXISTS (SELECT 1 FROM harvests WHERE id > ?3)
+               AND NOT EXISTS (SELECT 1 FROM records WHERE id > ?4)
+               AND (SELECT value FROM meta WHERE key = 'generation') = CAST(?5 AS TEXT)",
+            params![
+                u.id,
+                u.source_mark,
+                u.harvest_mark,
+                u.record_mark,
+                u.generation_before as i64
+            ],
+        )?;
+        tx.commit()?;
+        Ok(n == 1)
+    }
+
+    /// Close an unfinished update as abandoned (`lacuna update --abandon`):
+    /// it is never resumed; what it stored stays. `summary` (JSON) says what
+    /// it kept. False when it was not open.
+    pub fn abandon_update(&mut self, id: i64, summary: &str) -> Result<bool, StoreError> {
+        let n = self.conn.execute(
+            &format!(
+                "UPDATE updates SET outcome = 'abandoned', summary = ?2, finished_at = {NOW},
+                   record_end = (SELECT coalesce(max(id), 0) FROM records)
+                 WHERE id = ?1 AND finished_at IS NULL"
+            ),
+            params![id, summary],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Records stored since an update's record mark (current or not).
+    pub fn records_since(&self, u: &UpdateRow) -> Result<u64, StoreError> {
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM records WHERE id > ?1",
+            [u.record_mark],
+            |r| r.get(0),
+        )?;
+        Ok(n.max(0) as u64)
     }
 
     /// Names of the file sources an update has imported completely.

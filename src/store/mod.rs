@@ -115,6 +115,9 @@ pub const MIGRATIONS: &[&str] = &[
     // when it is read); REPLACE over a snapshot refused. Existing snapshots
     // are sealed as it runs.
     living::SEALS,
+    // 13: the files and database an update was given (for the command that
+    // finishes it).
+    living::UPDATE_ARGS,
 ];
 
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ','now')";

@@ -12,6 +12,7 @@ mod code;
 mod coding_accuracy;
 mod eutils_server;
 mod extract;
+mod failed_update;
 mod gapmap;
 mod golden;
 mod harvest;
