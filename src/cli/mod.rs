@@ -287,6 +287,7 @@ fn store_code(s: &lacuna::store::StoreError) -> u8 {
         StoreError::Query(_) => exit::BAD_QUERY,
         StoreError::Busy(_) => exit::BUSY,
         StoreError::Tampered { .. } => exit::TAMPERED,
+        StoreError::Input(_) => exit::BAD_INPUT,
         _ => exit::FAILURE,
     }
 }

@@ -620,7 +620,8 @@ fn batch_view(
         awaiting_all: current.saturating_sub(decided_all),
         recall_estimate: v.recall_estimate.unwrap_or(0.0),
         recall_lower: v.recall_bound.unwrap_or(0.0),
-        can_stop: batch.is_empty() || v.can_stop,
+        // false with no relevant record in the batch (see `Rule::verdict`)
+        can_stop: v.can_stop,
         to_stop: v.to_stop.irrelevant_in_a_row(),
         stopping: Some(v),
         stopping_line: v.to_string(),
@@ -670,6 +671,11 @@ pub fn snapshot(
     protocol: &Protocol,
     label: Option<&str>,
 ) -> Result<SnapshotOutcome, Error> {
+    if let Some(l) = label {
+        // before anything is coded or stored
+        crate::model::input::check_text("the snapshot label", l)
+            .map_err(crate::store::StoreError::from)?;
+    }
     review.lock_for_writing()?;
     // Records screened in since the last coding run are coded first, so the
     // version holds every included study (an unchanged run is not stored).

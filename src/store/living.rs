@@ -553,6 +553,9 @@ impl Review {
         fingerprint: &str,
         json: &str,
     ) -> Result<i64, StoreError> {
+        if let Some(l) = label {
+            crate::model::input::check_text("the snapshot label", l)?;
+        }
         let tx = self.conn.transaction()?;
         tx.execute(
             "INSERT INTO snapshots(label, created_at, fingerprint, json) VALUES (?1, ?2, ?3, ?4)",

@@ -155,6 +155,10 @@ pub enum StoreError {
     /// A value the store refuses, with what to do.
     #[error("{0}")]
     Invalid(String),
+    /// Something a person typed that the review does not keep (a control
+    /// character in a note or name, a reason on an inclusion).
+    #[error(transparent)]
+    Input(#[from] crate::model::input::InputError),
     /// SQLite failed.
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),

@@ -30,6 +30,7 @@ mod rob;
 mod screen;
 mod sealed_snapshots;
 mod session;
+mod smaller_faults;
 mod store;
 mod support;
 mod tidy;
