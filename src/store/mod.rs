@@ -177,6 +177,9 @@ pub enum StoreError {
     /// The search index failed.
     #[error("search index: {0}")]
     Index(String),
+    /// The disk is full (the index or the store could not be written).
+    #[error("the disk holding the review is full ({0}): free some space, then run the command again (nothing stored is lost; the search index is rebuilt from the store)")]
+    DiskFull(String),
     /// A snapshot no longer matches the seal stored when it was taken: it
     /// was changed behind Lacuna's back, and is not shown.
     #[error("{}: snapshot {id} has been tampered with: {what}. Lacuna will not show it as the version it was; restore lacuna.db from a backup (Lacuna never changes a snapshot)", db.display())]
