@@ -154,10 +154,16 @@ fn print_abandoned(
     )?;
     let mut kept = Vec::new();
     if !a.files_imported.is_empty() {
-        kept.push(format!("the files it imported ({})", a.files_imported.join(", ")));
+        kept.push(format!(
+            "the files it imported ({})",
+            a.files_imported.join(", ")
+        ));
     }
     if !a.searches_done.is_empty() {
-        kept.push(format!("the searches it ran ({})", a.searches_done.join(", ")));
+        kept.push(format!(
+            "the searches it ran ({})",
+            a.searches_done.join(", ")
+        ));
     }
     kept.push(format!(
         "{} record(s) stored since it began: records are never removed, so they stay in the review and come first in `lacuna screen`",

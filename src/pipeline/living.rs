@@ -322,11 +322,18 @@ pub fn unfinished(review: &Review, u: &UpdateRow) -> Result<String, Error> {
         } else {
             format!(
                 "; it imported {} (not yet: {})",
-                imported.iter().map(|f| f.given.as_str()).collect::<Vec<_>>().join(", "),
+                imported
+                    .iter()
+                    .map(|f| f.given.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 if left.is_empty() {
                     "none".to_string()
                 } else {
-                    left.iter().map(|f| f.given.as_str()).collect::<Vec<_>>().join(", ")
+                    left.iter()
+                        .map(|f| f.given.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 }
             )
         };
@@ -405,11 +412,7 @@ pub fn abandon(review: &mut Review) -> Result<Option<Abandoned>, Error> {
     let imported = review.update_sources(&u)?;
     let at = STEPS.iter().position(|x| *x == u.step).unwrap_or(0);
     let verbs = ["fetch", "deduplicate", "index", "re-code"];
-    let mut steps_not_run: Vec<String> = verbs
-        .iter()
-        .skip(at)
-        .map(|v| (*v).to_string())
-        .collect();
+    let mut steps_not_run: Vec<String> = verbs.iter().skip(at).map(|v| (*v).to_string()).collect();
     steps_not_run.push("re-pool".into());
     let a = Abandoned {
         update: u.id,

@@ -52,9 +52,15 @@ fn is_disk_full(e: &(dyn std::error::Error + 'static)) -> bool {
             return true;
         }
         let text = c.to_string().to_ascii_lowercase();
-        if ["no space left on device", "os error 28", "disk quota exceeded", "no storage space", "storage full"]
-            .iter()
-            .any(|w| text.contains(w))
+        if [
+            "no space left on device",
+            "os error 28",
+            "disk quota exceeded",
+            "no storage space",
+            "storage full",
+        ]
+        .iter()
+        .any(|w| text.contains(w))
         {
             return true;
         }
@@ -67,10 +73,7 @@ fn is_disk_full(e: &(dyn std::error::Error + 'static)) -> bool {
 /// indexing thread died (of a full disk, say) with "An index writer was
 /// killed", and keeps the thread's own error until the threads are joined:
 /// join them (a commit prepared, then aborted) to report that cause.
-fn writer_error(
-    writer: &mut IndexWriter,
-    e: tantivy::TantivyError,
-) -> StoreError {
+fn writer_error(writer: &mut IndexWriter, e: tantivy::TantivyError) -> StoreError {
     if !matches!(e, tantivy::TantivyError::ErrorInThread(_)) {
         return e.into();
     }
@@ -84,10 +87,7 @@ fn writer_error(
 }
 
 /// Add a document; a failure reported with its cause ([`writer_error`]).
-fn add_document(
-    writer: &mut IndexWriter,
-    doc: TantivyDocument,
-) -> Result<(), StoreError> {
+fn add_document(writer: &mut IndexWriter, doc: TantivyDocument) -> Result<(), StoreError> {
     match writer.add_document(doc) {
         Ok(_) => Ok(()),
         Err(e) => Err(writer_error(writer, e)),
@@ -887,7 +887,11 @@ mod tests {
             let shown = e.to_string();
             let s = StoreError::from(e);
             assert!(matches!(s, StoreError::DiskFull(_)), "{shown} -> {s:?}");
-            assert!(s.to_string().contains("the disk holding the review is full"), "{s}");
+            assert!(
+                s.to_string()
+                    .contains("the disk holding the review is full"),
+                "{s}"
+            );
         }
         for e in [
             tantivy::TantivyError::ErrorInThread("An index writer was killed.".into()),
@@ -907,8 +911,8 @@ mod tests {
             files: Arc::default(),
         };
         let (schema, fields) = schema();
-        let index = Index::create(dir.clone(), schema, tantivy::IndexSettings::default())
-            .expect("create");
+        let index =
+            Index::create(dir.clone(), schema, tantivy::IndexSettings::default()).expect("create");
         super::super::tokenize::register(&index);
         let mut writer: IndexWriter = index
             .writer_with_num_threads(1, 15_000_000)

@@ -5,8 +5,8 @@
 //! and the history stays. Each write is its own transaction (or one per
 //! import), so a killed process loses at most the write in flight.
 
-use crate::model::input::{check_reason_label, check_text};
 use super::{Review, StoreError, NOW};
+use crate::model::input::{check_reason_label, check_text};
 use crate::model::{Doi, EffectRow, Label, Pmid};
 use rusqlite::{params, OptionalExtension};
 use std::collections::{BTreeMap, BTreeSet};

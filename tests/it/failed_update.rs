@@ -25,7 +25,12 @@ fn setup() -> Setup {
     let dir = work.join("review");
     let server = Server::start(&shared().join("fixtures/pubmed"));
     for (i, pmid) in [2001u64, 2002].into_iter().enumerate() {
-        server.add_article(TERM, pmid, &article(pmid, i, 2020, true, None), "2024/01/01");
+        server.add_article(
+            TERM,
+            pmid,
+            &article(pmid, i, 2020, true, None),
+            "2024/01/01",
+        );
     }
     let protocol = protocol_file(&work);
     let o = lacuna_in(&work, &["init", "review"]);
@@ -89,8 +94,11 @@ impl Setup {
     /// A good export (the demo's month-2 records) and an empty file, in the
     /// work folder.
     fn files(&self) {
-        std::fs::copy(root().join("corpus/month-2.jsonl"), self.work.join("good.jsonl"))
-            .expect("copy");
+        std::fs::copy(
+            root().join("corpus/month-2.jsonl"),
+            self.work.join("good.jsonl"),
+        )
+        .expect("copy");
         std::fs::write(self.work.join("empty.xml"), "").expect("write");
     }
 }
@@ -102,7 +110,11 @@ fn issue_30_a_files_update_that_fails_on_its_input_leaves_no_unfinished_update()
     let o = s.update_files(&["empty.xml"]);
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     assert!(stderr(&o).contains("empty.xml"), "{}", stderr(&o));
-    assert_eq!(s.updates(), vec![], "nothing stored, no update left started");
+    assert_eq!(
+        s.updates(),
+        vec![],
+        "nothing stored, no update left started"
+    );
     // The monthly run is not blocked.
     let o = s.scheduled();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -130,7 +142,11 @@ fn issue_30_a_half_done_files_update_is_finished_by_the_command_the_scheduled_up
     // good.jsonl is imported, then empty.xml fails: half done.
     let o = s.update_files(&["good.jsonl", "empty.xml"]);
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
-    assert!(stderr(&o).contains("--abandon"), "the failure says the way on: {}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--abandon"),
+        "the failure says the way on: {}",
+        stderr(&o)
+    );
     assert_eq!(s.updates(), vec![(1, "started".to_string(), None)]);
     let records = s.count("SELECT count(*) FROM records");
     assert_eq!(records, 19);
@@ -152,23 +168,37 @@ fn issue_30_a_half_done_files_update_is_finished_by_the_command_the_scheduled_up
         ["lacuna", "update", &dir, "--abandon"],
         "{err}"
     );
-    assert!(err.contains("it imported good.jsonl (not yet: empty.xml)"), "{err}");
+    assert!(
+        err.contains("it imported good.jsonl (not yet: empty.xml)"),
+        "{err}"
+    );
 
     // The bad file mended, the spelled-out command finishes the update
     // (from any folder), importing good.jsonl only once.
-    std::fs::copy(root().join("corpus/month-3.jsonl"), s.work.join("empty.xml")).expect("mend");
+    std::fs::copy(
+        root().join("corpus/month-3.jsonl"),
+        s.work.join("empty.xml"),
+    )
+    .expect("mend");
     let mut a: Vec<&str> = finish[1..].iter().map(String::as_str).collect();
     let p = s.protocol.display().to_string();
     a.extend(["--protocol", &p]);
     let o = lacuna_in(&root().join("tests"), &a);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(stderr(&o).contains("carrying on update 1"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("carrying on update 1"),
+        "{}",
+        stderr(&o)
+    );
     assert!(
         stderr(&o).contains("imported already by this update"),
         "{}",
         stderr(&o)
     );
-    assert_eq!(s.count("SELECT count(*) FROM sources WHERE name LIKE '%good.jsonl'"), 1);
+    assert_eq!(
+        s.count("SELECT count(*) FROM sources WHERE name LIKE '%good.jsonl'"),
+        1
+    );
     assert_eq!(s.count("SELECT count(*) FROM records"), 19 + 23);
     // And the monthly run goes on.
     let o = s.scheduled();
@@ -209,7 +239,10 @@ fn issue_30_update_abandon_gives_up_a_half_done_update_and_says_what_it_keeps() 
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(!stderr(&o).contains("carrying on"), "{}", stderr(&o));
     // --abandon goes with nothing that would start an update.
-    let o = lacuna_in(&s.work, &["update", "review", "--abandon", "--files", "good.jsonl"]);
+    let o = lacuna_in(
+        &s.work,
+        &["update", "review", "--abandon", "--files", "good.jsonl"],
+    );
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
 
@@ -232,8 +265,18 @@ fn issue_30_a_files_update_facing_an_unfinished_pubmed_update_says_both_ways() {
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(7), "{err}");
     // The review was named `review` (run from its parent folder).
-    assert!(err.contains("Either finish it: `lacuna update review`"), "{err}");
-    assert!(err.contains("or give it up: `lacuna update review --abandon`"), "{err}");
-    assert_eq!(s.count("SELECT count(*) FROM records"), 2, "nothing of good.jsonl stored");
+    assert!(
+        err.contains("Either finish it: `lacuna update review`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("or give it up: `lacuna update review --abandon`"),
+        "{err}"
+    );
+    assert_eq!(
+        s.count("SELECT count(*) FROM records"),
+        2,
+        "nothing of good.jsonl stored"
+    );
     let _ = dir;
 }

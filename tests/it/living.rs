@@ -38,7 +38,13 @@ const TITLES: [&str; 16] = [
 ];
 
 /// One PubMed article, written for these tests.
-pub(crate) fn article(pmid: u64, n: usize, year: i32, rct: bool, retracted_by: Option<u64>) -> String {
+pub(crate) fn article(
+    pmid: u64,
+    n: usize,
+    year: i32,
+    rct: bool,
+    retracted_by: Option<u64>,
+) -> String {
     let title = TITLES.get(n).copied().unwrap_or("Untitled");
     let mut types =
         String::from("<PublicationType UI=\"D016428\">Journal Article</PublicationType>");

@@ -85,7 +85,10 @@ fn issue_30_replace_into_a_snapshot_or_its_records_is_refused_by_the_schema() {
     let json_before: String = c
         .query_row("SELECT json FROM snapshots WHERE id = 2", [], |r| r.get(0))
         .expect("json");
-    assert!(json_before.contains("\"database_results\":19"), "the tamper must have something to change");
+    assert!(
+        json_before.contains("\"database_results\":19"),
+        "the tamper must have something to change"
+    );
     for (sql, what) in [
         (REPLACE_JSON, "snapshot row"),
         (REPLACE_RECORDS, "snapshot records"),
@@ -132,23 +135,38 @@ fn issue_30_a_snapshot_rewritten_behind_the_triggers_is_reported_as_tampered() {
     // The attacker drops every trigger first: only the read-time check is left.
     let triggers: Vec<String> = {
         let mut st = c
-            .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'snapshot%'")
+            .prepare(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'snapshot%'",
+            )
             .expect("prepare");
         let rows = st.query_map([], |r| r.get(0)).expect("query");
         rows.collect::<Result<_, _>>().expect("rows")
     };
     assert!(triggers.len() >= 7, "{triggers:?}");
     for t in &triggers {
-        c.execute_batch(&format!("DROP TRIGGER {t}")).expect("drop trigger");
+        c.execute_batch(&format!("DROP TRIGGER {t}"))
+            .expect("drop trigger");
     }
-    let n = c.execute(REPLACE_JSON, []).expect("the tamper goes through without triggers");
+    let n = c
+        .execute(REPLACE_JSON, [])
+        .expect("the tamper goes through without triggers");
     assert_eq!(n, 1);
     drop(c);
     let (code, out, err) = database_results(&dir);
-    assert_eq!(code, Some(TAMPERED), "prisma --snapshot 2 of a tampered version: {err}");
-    assert!(!out.contains("database_results"), "a tampered version is never shown: {out}");
+    assert_eq!(
+        code,
+        Some(TAMPERED),
+        "prisma --snapshot 2 of a tampered version: {err}"
+    );
+    assert!(
+        !out.contains("database_results"),
+        "a tampered version is never shown: {out}"
+    );
     assert!(err.contains("snapshot 2 has been tampered with"), "{err}");
-    assert!(err.contains("JSON"), "it says what no longer matches: {err}");
+    assert!(
+        err.contains("JSON"),
+        "it says what no longer matches: {err}"
+    );
     let p = protocol.display().to_string();
     for args in [
         vec!["report", "--snapshot", "2", "--no-pdf", "--protocol", &p],
@@ -173,10 +191,21 @@ fn issue_30_a_snapshot_rewritten_behind_the_triggers_is_reported_as_tampered() {
 #[test]
 fn issue_30_a_tamper_of_the_snapshot_records_is_reported_by_diff() {
     let (_t, dir, protocol) = two_versions();
-    let o = lacuna(&[&"diff", &dir, &"1", &"2", &"--json", &"--protocol", &protocol]);
+    let o = lacuna(&[
+        &"diff",
+        &dir,
+        &"1",
+        &"2",
+        &"--json",
+        &"--protocol",
+        &protocol,
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let before: serde_json::Value = serde_json::from_slice(&o.stdout).expect("diff json");
-    assert_eq!(before["records"]["deleted"].as_array().map(Vec::len), Some(0));
+    assert_eq!(
+        before["records"]["deleted"].as_array().map(Vec::len),
+        Some(0)
+    );
     let c = db(&dir);
     c.execute_batch(
         "DROP TRIGGER snapshot_records_never_replaced; DROP TRIGGER snapshot_records_kept;",
@@ -185,7 +214,15 @@ fn issue_30_a_tamper_of_the_snapshot_records_is_reported_by_diff() {
     let n = c.execute(REPLACE_RECORDS, []).expect("tamper");
     assert!(n > 100, "{n}");
     drop(c);
-    let o = lacuna(&[&"diff", &dir, &"1", &"2", &"--json", &"--protocol", &protocol]);
+    let o = lacuna(&[
+        &"diff",
+        &dir,
+        &"1",
+        &"2",
+        &"--json",
+        &"--protocol",
+        &protocol,
+    ]);
     assert_eq!(o.status.code(), Some(TAMPERED), "{}", stderr(&o));
     assert!(stdout(&o).is_empty(), "{}", stdout(&o));
     assert!(
@@ -198,12 +235,14 @@ fn issue_30_a_tamper_of_the_snapshot_records_is_reported_by_diff() {
 #[test]
 fn issue_30_snapshots_taken_before_the_seals_are_sealed_when_the_review_is_opened() {
     let (_t, dir, _) = two_versions();
-    // Make the review look as an older Lacuna left it: no seals, schema 11.
+    // Make the review look as an older Lacuna left it: schema 11 (no seals,
+    // nor migration 13's update columns).
     let c = db(&dir);
     c.execute_batch(
         "DROP TRIGGER snapshot_seals_immutable; DROP TRIGGER snapshot_seals_kept;
          DROP TRIGGER snapshot_seals_once; DROP TRIGGER snapshots_never_replaced;
          DROP TRIGGER snapshot_records_never_replaced; DROP TABLE snapshot_seals;
+         ALTER TABLE updates DROP COLUMN files; ALTER TABLE updates DROP COLUMN database;
          PRAGMA user_version = 11;",
     )
     .expect("downgrade");

@@ -97,7 +97,11 @@ fn issue_30_an_exclusion_reason_on_an_include_is_refused_from_the_command_line_a
     let o = lacuna(&[&"decide", &dir, &"--from", &sheet]);
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     assert!(stderr(&o).contains("record cen-demo-002"), "{}", stderr(&o));
-    assert_eq!(count(&dir, "SELECT count(*) FROM decisions"), 0, "all or none");
+    assert_eq!(
+        count(&dir, "SELECT count(*) FROM decisions"),
+        0,
+        "all or none"
+    );
     // An exclusion with its reason, and an inclusion without one, are stored.
     std::fs::write(
         &sheet,
@@ -107,7 +111,10 @@ fn issue_30_an_exclusion_reason_on_an_include_is_refused_from_the_command_line_a
     let o = lacuna(&[&"decide", &dir, &"--from", &sheet]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(
-        count(&dir, "SELECT count(*) FROM decisions WHERE reason IS NOT NULL AND label <> 'exclude'"),
+        count(
+            &dir,
+            "SELECT count(*) FROM decisions WHERE reason IS NOT NULL AND label <> 'exclude'"
+        ),
         0
     );
     assert_eq!(count(&dir, "SELECT count(*) FROM decisions"), 2);
@@ -124,20 +131,28 @@ fn issue_30_the_team_app_refuses_a_reason_on_an_include_and_control_characters_i
     let next = call(a, "GET", "/api/next", &auth, "");
     assert_eq!(next.status, 200, "{}", next.body);
     let key = next.json()["key"].as_str().expect("key").to_string();
-    let post = |body: serde_json::Value| call(a, "POST", "/api/decisions", &auth, &body.to_string());
+    let post =
+        |body: serde_json::Value| call(a, "POST", "/api/decisions", &auth, &body.to_string());
     let r = post(serde_json::json!({"record": key, "label": "include", "reason": "intervention"}));
     assert_eq!(r.status, 400, "{}", r.body);
     assert!(r.body.contains("goes only with exclude"), "{}", r.body);
     for note in ["a\u{0}b", "bell\u{7}", "esc\u{1b}[31m"] {
-        let r = post(serde_json::json!({"record": key, "label": "exclude", "reason": "intervention", "note": note}));
+        let r = post(
+            serde_json::json!({"record": key, "label": "exclude", "reason": "intervention", "note": note}),
+        );
         assert_eq!(r.status, 400, "{note:?}: {}", r.body);
         assert!(r.body.contains("control character"), "{}", r.body);
     }
     assert_eq!(count(&dir, "SELECT count(*) FROM decisions"), 0);
-    let r = post(serde_json::json!({"record": key, "label": "exclude", "reason": "intervention", "note": "two lines\n\tindented"}));
+    let r = post(
+        serde_json::json!({"record": key, "label": "exclude", "reason": "intervention", "note": "two lines\n\tindented"}),
+    );
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(
-        count(&dir, "SELECT count(*) FROM decisions WHERE note = 'two lines' || char(10, 9) || 'indented'"),
+        count(
+            &dir,
+            "SELECT count(*) FROM decisions WHERE note = 'two lines' || char(10, 9) || 'indented'"
+        ),
         1
     );
 }
@@ -156,10 +171,18 @@ fn issue_30_control_characters_are_refused_in_names_edit_notes_and_snapshot_labe
         &"ana\u{1b}[31m",
     ]);
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
-    assert!(stderr(&o).contains("the reviewer's name holds the control character U+001B"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("the reviewer's name holds the control character U+001B"),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(count(&dir, "SELECT count(*) FROM decisions"), 0);
 
-    for (flag, text) in [("--note", "why\u{1}"), ("--study", "Trial\u{7f}"), ("--reviewer", "b\u{8}ob")] {
+    for (flag, text) in [
+        ("--note", "why\u{1}"),
+        ("--study", "Trial\u{7f}"),
+        ("--reviewer", "b\u{8}ob"),
+    ] {
         let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![
             &"code",
             &dir,
@@ -183,7 +206,11 @@ fn issue_30_control_characters_are_refused_in_names_edit_notes_and_snapshot_labe
 
     let o = lacuna(&[&"snapshot", &dir, &"--label", &"v1\u{7}"]);
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
-    assert!(stderr(&o).contains("the snapshot label holds the control character U+0007"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("the snapshot label holds the control character U+0007"),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(count(&dir, "SELECT count(*) FROM snapshots"), 0);
     let o = lacuna(&[&"snapshot", &dir, &"--label", &"v1\tfirst"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));

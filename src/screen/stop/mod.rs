@@ -113,7 +113,10 @@ impl Rule {
 
     /// The rule's own reading, before the no-relevant-record guard of
     /// [`Rule::verdict`].
-    #[expect(clippy::too_many_arguments, reason = "verdict's arguments and two counts of them")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "verdict's arguments and two counts of them"
+    )]
     fn reading(
         self,
         seen: &[bool],
@@ -454,16 +457,24 @@ mod tests {
             }
         }
         let v = Rule::Hypergeometric.verdict(&[], 0, 0.95, 0.05, None);
-        assert_eq!(v.to_string(), "hypergeometric · no records to screen: no recall to estimate");
+        assert_eq!(
+            v.to_string(),
+            "hypergeometric · no records to screen: no recall to estimate"
+        );
         let v = Rule::PointProcess.verdict(&[false; 5], 5, 0.95, 0.05, None);
         assert!(
-            v.to_string().contains("all 5 records screened and none relevant"),
+            v.to_string()
+                .contains("all 5 records screened and none relevant"),
             "{v}"
         );
         // One relevant record found: the rules read as before.
         let mut seen = vec![true];
         seen.extend(vec![false; 199]);
-        assert!(Rule::Hypergeometric.verdict(&seen, 200, 0.95, 0.05, None).can_stop);
+        assert!(
+            Rule::Hypergeometric
+                .verdict(&seen, 200, 0.95, 0.05, None)
+                .can_stop
+        );
     }
 
     #[test]
