@@ -61,6 +61,21 @@ fn two_versions() -> (tempfile::TempDir, PathBuf, PathBuf) {
     (t, dir, protocol)
 }
 
+/// Make a review look as a Lacuna before the seals left it: schema 11 (no
+/// seals, nor migration 13's update columns). The next command to open it
+/// seals its snapshots as they are.
+pub(crate) fn as_before_seals(dir: &Path) {
+    db(dir)
+        .execute_batch(
+            "DROP TRIGGER snapshot_seals_immutable; DROP TRIGGER snapshot_seals_kept;
+             DROP TRIGGER snapshot_seals_once; DROP TRIGGER snapshots_never_replaced;
+             DROP TRIGGER snapshot_records_never_replaced; DROP TABLE snapshot_seals;
+             ALTER TABLE updates DROP COLUMN files; ALTER TABLE updates DROP COLUMN database;
+             PRAGMA user_version = 11;",
+        )
+        .expect("back to schema 11");
+}
+
 fn db(dir: &Path) -> rusqlite::Connection {
     rusqlite::Connection::open(dir.join("lacuna.db")).expect("open lacuna.db")
 }
@@ -235,18 +250,7 @@ fn issue_30_a_tamper_of_the_snapshot_records_is_reported_by_diff() {
 #[test]
 fn issue_30_snapshots_taken_before_the_seals_are_sealed_when_the_review_is_opened() {
     let (_t, dir, _) = two_versions();
-    // Make the review look as an older Lacuna left it: schema 11 (no seals,
-    // nor migration 13's update columns).
-    let c = db(&dir);
-    c.execute_batch(
-        "DROP TRIGGER snapshot_seals_immutable; DROP TRIGGER snapshot_seals_kept;
-         DROP TRIGGER snapshot_seals_once; DROP TRIGGER snapshots_never_replaced;
-         DROP TRIGGER snapshot_records_never_replaced; DROP TABLE snapshot_seals;
-         ALTER TABLE updates DROP COLUMN files; ALTER TABLE updates DROP COLUMN database;
-         PRAGMA user_version = 11;",
-    )
-    .expect("downgrade");
-    drop(c);
+    as_before_seals(&dir);
     let (code, out, err) = database_results(&dir);
     assert_eq!(code, Some(0), "{err}");
     assert!(out.contains("\"database_results\": 19"), "{out}");

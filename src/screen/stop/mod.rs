@@ -95,18 +95,16 @@ impl Rule {
         let found = seen.iter().filter(|x| **x).count();
         let all_done = seen.len() >= n_total;
         let mut v = self.reading(seen, n_total, target, alpha, sample, found, all_done);
-        if found == 0 {
-            // No relevant record found: recall is 0/0, so no rule can
-            // estimate it or say it is reached; one that would stop says so.
+        if found == 0 && v.can_stop {
+            // No relevant record found: recall is 0/0, so no rule can say it
+            // is reached (nor estimate it); one that would stop says so.
+            v.can_stop = false;
             v.recall_estimate = None;
             v.recall_bound = None;
-            if v.can_stop {
-                v.can_stop = false;
-                v.to_stop = ToStop::NoRelevant {
-                    screened: seen.len(),
-                    left: n_total.saturating_sub(seen.len()),
-                };
-            }
+            v.to_stop = ToStop::NoRelevant {
+                screened: seen.len(),
+                left: n_total.saturating_sub(seen.len()),
+            };
         }
         v
     }
@@ -452,8 +450,11 @@ mod tests {
                 let line = v.to_string();
                 assert!(!v.can_stop, "{rule} on {} of {n}: {line}", seen.len());
                 assert!(!line.contains("can stop now"), "{line}");
-                assert!(!line.contains("recall ≈"), "{line}");
-                assert_eq!(v.recall_estimate, None, "{line}");
+                if let ToStop::NoRelevant { .. } = v.to_stop {
+                    // where it would have stopped, no recall is printed either
+                    assert!(!line.contains("recall ≈"), "{line}");
+                    assert_eq!(v.recall_estimate, None, "{line}");
+                }
             }
         }
         let v = Rule::Hypergeometric.verdict(&[], 0, 0.95, 0.05, None);
@@ -461,6 +462,17 @@ mod tests {
             v.to_string(),
             "hypergeometric · no records to screen: no recall to estimate"
         );
+        for rule in [Rule::Hypergeometric, Rule::PointProcess] {
+            let v = rule.verdict(&[], 0, 0.95, 0.05, None);
+            assert_eq!(
+                v.to_stop,
+                ToStop::NoRelevant {
+                    screened: 0,
+                    left: 0
+                },
+                "{v}"
+            );
+        }
         let v = Rule::PointProcess.verdict(&[false; 5], 5, 0.95, 0.05, None);
         assert!(
             v.to_string()
