@@ -6,7 +6,7 @@
 //! Snapshots are never changed or removed: triggers in the schema refuse an
 //! `UPDATE` or `DELETE` on them, and an `INSERT` (or `REPLACE`, which fires
 //! no delete trigger) over a version that exists, whoever writes the SQL.
-//! Each version is sealed when it is taken (migration 12, [`SEALS`]): the
+//! Each version is sealed when it is taken (migration 12): the
 //! SHA-256 of its row and of its per-record states, checked whenever it is
 //! read, so a version changed behind the triggers' back (triggers dropped,
 //! the file edited) is reported as tampered, never shown.
