@@ -27,6 +27,10 @@ pub struct UpdateArgs {
     /// Say what would be fetched or imported; store nothing.
     #[arg(long)]
     dry_run: bool,
+    /// Give up the update that stopped before it finished: it is closed and never
+    /// resumed. Nothing stored is removed: what it imported stays in the review.
+    #[arg(long, conflicts_with_all = ["files", "dry_run"])]
+    abandon: bool,
     /// Print the report as JSON on stdout.
     #[arg(long)]
     json: bool,
@@ -50,6 +54,16 @@ pub struct UpdateArgs {
 /// `lacuna update`: one cycle of the living review.
 pub fn update(out: &mut dyn Write, bars: &Bars, a: UpdateArgs) -> anyhow::Result<u8> {
     let mut review = Review::open(&a.dir)?;
+    if a.abandon {
+        let r = living::abandon(&mut review)?;
+        if a.json {
+            serde_json::to_writer_pretty(&mut *out, &r)?;
+            writeln!(out)?;
+        } else {
+            print_abandoned(out, &a.dir, r.as_ref())?;
+        }
+        return Ok(exit::OK);
+    }
     let protocol = lacuna::pipeline::load_protocol(&a.dir, a.protocol.as_deref())?;
     let client;
     let source = if a.files.is_empty() {
@@ -79,7 +93,16 @@ pub fn update(out: &mut dyn Write, bars: &Bars, a: UpdateArgs) -> anyhow::Result
                  run `lacuna update {}` again to carry on where it stopped",
                 shell(&a.dir)
             ),
-            _ => return anyhow::Error::from(e),
+            lacuna::Error::NotReady(_) => return anyhow::Error::from(e),
+            // Left unfinished (it had stored something before it failed): say
+            // how to finish it or give it up; the cause follows.
+            _ => match review.open_update().ok().flatten() {
+                Some(u) => match living::unfinished(&review, &u) {
+                    Ok(hint) => hint,
+                    Err(_) => return anyhow::Error::from(e),
+                },
+                None => return anyhow::Error::from(e),
+            },
         };
         anyhow::Error::from(e).context(hint)
     })?;
@@ -99,6 +122,70 @@ pub fn update(out: &mut dyn Write, bars: &Bars, a: UpdateArgs) -> anyhow::Result
     } else {
         exit::OK
     })
+}
+
+fn print_abandoned(
+    out: &mut dyn Write,
+    dir: &std::path::Path,
+    a: Option<&living::Abandoned>,
+) -> std::io::Result<()> {
+    let Some(a) = a else {
+        return writeln!(out, "no unfinished update: nothing to abandon");
+    };
+    let dir = shell(dir);
+    writeln!(
+        out,
+        "abandoned update {} ({}, begun {}, stopped after step {:?})",
+        a.update,
+        if a.mode == "files" {
+            "--files"
+        } else {
+            "PubMed"
+        },
+        a.started_at,
+        a.step
+    )?;
+    writeln!(
+        out,
+        "  rolled back: the unfinished update itself; it will not be resumed, and `lacuna update {dir}` starts a new one"
+    )?;
+    writeln!(
+        out,
+        "  not run for it: {} (the next update runs them over every record)",
+        a.steps_not_run.join(", ")
+    )?;
+    let mut kept = Vec::new();
+    if !a.files_imported.is_empty() {
+        kept.push(format!(
+            "the files it imported ({})",
+            a.files_imported.join(", ")
+        ));
+    }
+    if !a.searches_done.is_empty() {
+        kept.push(format!(
+            "the searches it ran ({})",
+            a.searches_done.join(", ")
+        ));
+    }
+    kept.push(format!(
+        "{} record(s) stored since it began: records are never removed, so they stay in the review and come first in `lacuna screen`",
+        a.records_kept
+    ));
+    writeln!(out, "  kept: {}", kept.join("; "))?;
+    if !a.files_not_imported.is_empty() {
+        writeln!(
+            out,
+            "  never imported: {} (nothing of them is stored)",
+            a.files_not_imported.join(", ")
+        )?;
+    }
+    if let Some(h) = &a.harvest_left {
+        writeln!(
+            out,
+            "  left: the unfinished PubMed harvest {h}; the next `lacuna update {dir}` (or `lacuna harvest {dir} --resume`) finishes it"
+        )?;
+    }
+    Ok(())
 }
 
 fn print_update(
@@ -224,6 +311,10 @@ pub fn snapshot(out: &mut dyn Write, bars: &Bars, a: SnapshotArgs) -> anyhow::Re
     let mut review = Review::open(&a.dir)?;
     if a.list {
         let all = review.snapshots()?;
+        for s in &all {
+            // A tampered version is reported, never listed as it now reads.
+            review.check_snapshot(s.id)?;
+        }
         if a.json {
             serde_json::to_writer_pretty(&mut *out, &all)?;
             writeln!(out)?;

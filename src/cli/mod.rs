@@ -53,7 +53,8 @@ const EXIT_CODES_HELP: &str = "Exit codes: 0 success; 1 unexpected failure; 2 ba
 8 the E-utilities server could not be used (what was stored stays; `lacuna harvest DIR --resume` carries on); \
 9 another lacuna command is writing to the review (run again when it has finished); \
 10 the records were stored but the search index could not be updated (the next search rebuilds it); \
-11 nothing new: `update` found no new, revised or deleted records, or `snapshot` found nothing changed since the last version.";
+11 nothing new: `update` found no new, revised or deleted records, or `snapshot` found nothing changed since the last version; \
+12 a snapshot was tampered with (it no longer matches the seal stored when it was taken): it is not shown.";
 
 /// The verbs.
 #[derive(Debug, Subcommand)]
@@ -185,6 +186,8 @@ pub mod exit {
     pub const INDEX_BEHIND: u8 = 10;
     /// Nothing new: `update` found nothing, or `snapshot` nothing changed.
     pub const NOTHING_NEW: u8 = 11;
+    /// A snapshot no longer matches its seal: changed after it was taken.
+    pub const TAMPERED: u8 = 12;
 }
 
 /// Run one command; the exit code of a command that succeeded (0, or 11 for
@@ -290,6 +293,8 @@ fn store_code(s: &lacuna::store::StoreError) -> u8 {
         StoreError::NotAReview(_) | StoreError::AlreadyAReview(_) => exit::NOT_A_REVIEW,
         StoreError::Query(_) => exit::BAD_QUERY,
         StoreError::Busy(_) => exit::BUSY,
+        StoreError::Tampered { .. } => exit::TAMPERED,
+        StoreError::Input(_) => exit::BAD_INPUT,
         _ => exit::FAILURE,
     }
 }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod coding;
 pub mod dedup;
+pub mod input;
 pub mod names;
 pub mod pooled;
 pub mod rob;

@@ -605,6 +605,16 @@ pub fn edit_codes(
             "edits need the name of who makes them: give --reviewer NAME".into(),
         ));
     }
+    // All or none: the texts the store would refuse, before any edit is stored.
+    for (what, text) in [
+        ("the note", edits.note.as_deref()),
+        ("the study label", edits.study.as_deref()),
+        ("the reviewer's name", Some(reviewer)),
+    ] {
+        if let Some(t) = text {
+            crate::model::input::check_text(what, t).map_err(crate::store::StoreError::from)?;
+        }
+    }
     for (d, c, action) in todo {
         review.add_code_edit(id, d.as_str(), &c, action, reviewer, edits.note.as_deref())?;
     }

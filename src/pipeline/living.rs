@@ -20,7 +20,7 @@ use crate::model::Label;
 use crate::progress::Reporter;
 use crate::protocol::Protocol;
 use crate::screen::stop::{Rule, Verdict};
-use crate::store::living::{RecordRef, UpdateRow};
+use crate::store::living::{RecordRef, UpdateFile, UpdateRow};
 use crate::store::Review;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -203,20 +203,29 @@ pub fn update(
             report.resumed = true;
             u
         }
-        Some(u) => {
-            return Err(Error::NotReady(format!(
-                "update {} (from {}) stopped before it finished; run it again the same way (with{} --files) to finish it first",
-                u.id,
-                u.mode,
-                if u.mode == "files" { "" } else { "out" }
-            )))
+        Some(u) => return Err(Error::NotReady(unfinished(review, &u)?)),
+        None => {
+            let files = match source {
+                Source::Files(files) => files.iter().map(|f| update_file(f)).collect(),
+                Source::PubMed(_) => Vec::new(),
+            };
+            review.start_update(mode, &files, opts.database.as_deref())?
         }
-        None => review.start_update(mode)?,
     };
     report.update = u.id;
 
     if !step_done(&u, "fetched") {
-        fetch(review, protocol, source, opts, &u, reporter, &mut report)?;
+        if let Err(e) = fetch(review, protocol, source, opts, &u, reporter, &mut report) {
+            // A `--files` run that failed on its input before storing
+            // anything leaves no unfinished update behind. (A PubMed run
+            // stays open: the same command carries on, as after a kill.)
+            if matches!(source, Source::Files(_)) {
+                if let Err(d) = review.discard_update(&u) {
+                    tracing::warn!("could not take back update {}: {d}", u.id);
+                }
+            }
+            return Err(e);
+        }
         review.update_step(u.id, "fetched")?;
         u.step = "fetched".into();
         failpoint("fetched");
@@ -278,6 +287,162 @@ pub fn update(
     Ok(report)
 }
 
+/// A file given to `update`, with its absolute path.
+fn update_file(f: &std::path::Path) -> UpdateFile {
+    UpdateFile {
+        given: f.display().to_string(),
+        path: std::path::absolute(f)
+            .unwrap_or_else(|_| f.to_path_buf())
+            .display()
+            .to_string(),
+    }
+}
+
+/// A word as a shell reads it (quoted when it holds anything but plain
+/// path characters), for the commands a message spells out.
+fn shell_word(s: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./:@%+=,".contains(c);
+    if !s.is_empty() && s.chars().all(plain) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+/// The two ways on for an update that stopped before it finished, each
+/// command spelled out: finish it (the same way it was run), or abandon it.
+pub fn unfinished(review: &Review, u: &UpdateRow) -> Result<String, Error> {
+    let dir = shell_word(&review.dir().display().to_string());
+    let finish = if u.mode == "files" {
+        let done = review.update_sources(u)?;
+        let (imported, left): (Vec<&UpdateFile>, Vec<&UpdateFile>) =
+            u.files.iter().partition(|f| done.contains(&f.given));
+        let what = if imported.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; it imported {} (not yet: {})",
+                imported
+                    .iter()
+                    .map(|f| f.given.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if left.is_empty() {
+                    "none".to_string()
+                } else {
+                    left.iter()
+                        .map(|f| f.given.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            )
+        };
+        let files = if u.files.is_empty() {
+            "FILE... (the files it was given)".to_string()
+        } else {
+            u.files
+                .iter()
+                .map(|f| shell_word(&f.path))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let db = u
+            .database
+            .as_deref()
+            .map(|d| format!(" --database {}", shell_word(d)))
+            .unwrap_or_default();
+        format!(
+            "update {} (from --files, begun {}) stopped before it finished, after step {:?}{what}. \
+             Either finish it: `lacuna update {dir} --files {files}{db}` (what it imported already is skipped), \
+             or give it up: `lacuna update {dir} --abandon` (what it stored stays in the review). \
+             Then `lacuna update {dir}` runs as scheduled",
+            u.id, u.started_at, u.step
+        )
+    } else {
+        format!(
+            "update {} (a PubMed search, begun {}) stopped before it finished, after step {:?}. \
+             Either finish it: `lacuna update {dir}` (it carries on where it stopped), \
+             or give it up: `lacuna update {dir} --abandon` (what it stored stays in the review). \
+             Then run the update with --files again",
+            u.id, u.started_at, u.step
+        )
+    };
+    Ok(finish)
+}
+
+/// What `lacuna update --abandon` did to an unfinished update.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Abandoned {
+    /// The update's id.
+    pub update: i64,
+    /// `pubmed` or `files`.
+    pub mode: String,
+    /// When it began.
+    pub started_at: String,
+    /// The last step it finished.
+    pub step: String,
+    /// The steps it had not run, which the next update runs over every
+    /// record instead (deduplicate, index, re-code, re-pool).
+    pub steps_not_run: Vec<String>,
+    /// Files it imported completely (their records stay).
+    pub files_imported: Vec<String>,
+    /// Files it was given and had not imported (nothing of them is stored).
+    pub files_not_imported: Vec<String>,
+    /// PubMed searches it completed.
+    pub searches_done: Vec<String>,
+    /// Records stored since it began (by it, or by another command
+    /// meanwhile): they stay in the review.
+    pub records_kept: u64,
+    /// A PubMed harvest left unfinished (its pending PMIDs stay planned; the
+    /// next update, or `lacuna harvest DIR --resume`, finishes it).
+    pub harvest_left: Option<String>,
+}
+
+/// Give up the unfinished update, if any (`lacuna update DIR --abandon`): it
+/// is closed as `abandoned` and never resumed, so the next `update` starts a
+/// new one. Nothing stored is removed (records are never removed): the files
+/// and searches it completed stay, their records wait for screening first in
+/// the queue, and the steps it had not run are run by the next update over
+/// every record. `None` when no update is unfinished.
+pub fn abandon(review: &mut Review) -> Result<Option<Abandoned>, Error> {
+    review.lock_for_writing()?;
+    let Some(u) = review.open_update()? else {
+        return Ok(None);
+    };
+    let imported = review.update_sources(&u)?;
+    let at = STEPS.iter().position(|x| *x == u.step).unwrap_or(0);
+    let verbs = ["fetch", "deduplicate", "index", "re-code"];
+    let mut steps_not_run: Vec<String> = verbs.iter().skip(at).map(|v| (*v).to_string()).collect();
+    steps_not_run.push("re-pool".into());
+    let a = Abandoned {
+        update: u.id,
+        mode: u.mode.clone(),
+        started_at: u.started_at.clone(),
+        step: u.step.clone(),
+        steps_not_run,
+        files_not_imported: u
+            .files
+            .iter()
+            .filter(|f| !imported.contains(&f.given))
+            .map(|f| f.given.clone())
+            .collect(),
+        files_imported: imported,
+        searches_done: review.update_harvests(&u)?,
+        records_kept: review.records_since(&u)?,
+        harvest_left: review
+            .unfinished_harvest()?
+            .map(|h| format!("{} ({} of {} PMIDs stored)", h.name, h.stored, h.planned)),
+    };
+    let summary = serde_json::to_string(&a).unwrap_or_default();
+    if !review.abandon_update(u.id, &summary)? {
+        return Err(Error::NotReady(format!(
+            "update {} finished while it was being abandoned",
+            u.id
+        )));
+    }
+    Ok(Some(a))
+}
+
 fn fetch(
     review: &mut Review,
     protocol: &Protocol,
@@ -292,7 +457,12 @@ fn fetch(
             let done = review.update_sources(u)?;
             for f in files {
                 let name = f.display().to_string();
-                if done.contains(&name) {
+                // Imported already by this update: under the name given now,
+                // or under the name it was given first (the command that
+                // finishes an update spells the files as absolute paths).
+                let abs = update_file(f).path;
+                let first = u.files.iter().find(|x| x.path == abs);
+                if done.contains(&name) || first.is_some_and(|x| done.contains(&x.given)) {
                     reporter.message(&format!("{name}: imported already by this update"));
                     continue;
                 }
@@ -453,7 +623,8 @@ fn batch_view(
         awaiting_all: current.saturating_sub(decided_all),
         recall_estimate: v.recall_estimate.unwrap_or(0.0),
         recall_lower: v.recall_bound.unwrap_or(0.0),
-        can_stop: batch.is_empty() || v.can_stop,
+        // false with no relevant record in the batch (see `Rule::verdict`)
+        can_stop: v.can_stop,
         to_stop: v.to_stop.irrelevant_in_a_row(),
         stopping: Some(v),
         stopping_line: v.to_string(),
@@ -503,6 +674,11 @@ pub fn snapshot(
     protocol: &Protocol,
     label: Option<&str>,
 ) -> Result<SnapshotOutcome, Error> {
+    if let Some(l) = label {
+        // before anything is coded or stored
+        crate::model::input::check_text("the snapshot label", l)
+            .map_err(crate::store::StoreError::from)?;
+    }
     review.lock_for_writing()?;
     // Records screened in since the last coding run are coded first, so the
     // version holds every included study (an unchanged run is not stored).
@@ -512,6 +688,8 @@ pub fn snapshot(
     let fingerprint = format!("{}:{:016x}", review.content_fingerprint()?, protocol.hash);
     let existing = review.snapshots()?;
     if let Some(last) = existing.last() {
+        // A tampered last version is said so, not compared or built upon.
+        review.check_snapshot(last.id)?;
         if last.fingerprint == fingerprint {
             return Ok(SnapshotOutcome::Unchanged(last.id));
         }

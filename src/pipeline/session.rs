@@ -13,7 +13,7 @@ use crate::model::{Label, Record};
 use crate::protocol::Reason;
 use crate::screen::queue::{Queue, Status};
 use crate::screen::stop::Rule;
-use crate::store::Review;
+use crate::store::{Review, StoreError};
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -440,6 +440,12 @@ pub fn record_decisions(
         } else {
             "give the reviewer's name with --reviewer NAME (it is kept with each decision)".into()
         }));
+    }
+    // All or none: what the store would refuse is refused before any is stored.
+    crate::model::input::check_text("the reviewer's name", reviewer).map_err(StoreError::from)?;
+    for d in todo {
+        crate::model::input::check_reason_label(d.label, d.reason.as_deref())
+            .map_err(|e| StoreError::from(e.of_record(&d.key)))?;
     }
     // A review protocol that cannot be read leaves the reasons unchecked, as
     // decisions are recorded before there is a protocol too.

@@ -126,7 +126,9 @@ pub fn screening(review: &Review, protocol: &Protocol) -> Result<Screening, Erro
         reviewers: reviewers.into_iter().collect(),
         recall: point,
         recall_lower: lower,
-        can_stop: crate::screen::stop::buscar_stops(&seen, records, 0.95, alpha),
+        // never with no relevant record found (recall is then 0/0)
+        can_stop: seen.contains(&true)
+            && crate::screen::stop::buscar_stops(&seen, records, 0.95, alpha),
         to_stop: crate::screen::stop::more_to_stop(&seen, records, 0.95, alpha),
         rules: evidence::rule_count(protocol),
         code_edits: review.code_edits()?.len(),

@@ -20,8 +20,77 @@ use tantivy::snippet::{Snippet, SnippetGenerator};
 use tantivy::{Index, IndexWriter, TantivyDocument, Term};
 
 impl From<tantivy::TantivyError> for StoreError {
+    /// A full disk is named as such ([`StoreError::DiskFull`]); any other
+    /// index error keeps tantivy's words.
     fn from(e: tantivy::TantivyError) -> Self {
-        StoreError::Index(e.to_string())
+        if is_disk_full(&e) {
+            StoreError::DiskFull(e.to_string())
+        } else {
+            StoreError::Index(e.to_string())
+        }
+    }
+}
+
+/// Whether an error, or one of its causes, is a full disk: `ENOSPC` or
+/// `EDQUOT`, the standard library's `StorageFull` or `QuotaExceeded`, or
+/// their words (tantivy keeps some causes only as text).
+fn is_disk_full(e: &(dyn std::error::Error + 'static)) -> bool {
+    const ENOSPC: i32 = 28;
+    const EDQUOT: i32 = 122;
+    let io_full = |io: &std::io::Error| {
+        matches!(
+            io.kind(),
+            std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+        ) || matches!(io.raw_os_error(), Some(ENOSPC | EDQUOT))
+    };
+    let mut cause = Some(e);
+    while let Some(c) = cause {
+        if c.downcast_ref::<std::io::Error>().is_some_and(io_full)
+            || c.downcast_ref::<std::sync::Arc<std::io::Error>>()
+                .is_some_and(|a| io_full(a))
+        {
+            return true;
+        }
+        let text = c.to_string().to_ascii_lowercase();
+        if [
+            "no space left on device",
+            "os error 28",
+            "disk quota exceeded",
+            "no storage space",
+            "storage full",
+        ]
+        .iter()
+        .any(|w| text.contains(w))
+        {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
+}
+
+/// What stopped an index writer. Tantivy answers a document added after an
+/// indexing thread died (of a full disk, say) with "An index writer was
+/// killed", and keeps the thread's own error until the threads are joined:
+/// join them (a commit prepared, then aborted) to report that cause.
+fn writer_error(writer: &mut IndexWriter, e: tantivy::TantivyError) -> StoreError {
+    if !matches!(e, tantivy::TantivyError::ErrorInThread(_)) {
+        return e.into();
+    }
+    match writer.prepare_commit() {
+        Err(cause) => cause.into(),
+        Ok(prepared) => {
+            let _ = prepared.abort();
+            e.into()
+        }
+    }
+}
+
+/// Add a document; a failure reported with its cause ([`writer_error`]).
+fn add_document(writer: &mut IndexWriter, doc: TantivyDocument) -> Result<(), StoreError> {
+    match writer.add_document(doc) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(writer_error(writer, e)),
     }
 }
 
@@ -259,8 +328,19 @@ impl tantivy::Directory for ReadOnly {
 }
 
 /// Delete and rebuild the index from the store. Returns the records indexed.
+/// A rebuild that fails (a full disk) leaves no index behind, rather than
+/// the files of a half-built one: the next search or import rebuilds it.
 pub fn rebuild(review: &Review, reporter: &dyn Reporter) -> Result<u64, StoreError> {
     let dir = review.index_dir();
+    let built = build(review, reporter, &dir);
+    if built.is_err() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    built
+}
+
+fn build(review: &Review, reporter: &dyn Reporter, dir: &Path) -> Result<u64, StoreError> {
+    let dir = dir.to_path_buf();
     if dir.exists() {
         std::fs::remove_dir_all(&dir).map_err(|source| StoreError::Io {
             path: dir.clone(),
@@ -278,7 +358,7 @@ pub fn rebuild(review: &Review, reporter: &dyn Reporter) -> Result<u64, StoreErr
     let generation = review.generation()?;
     reporter.start("index", Some(review.count_current()?), "records");
     let n = review.for_each_current(|id, rec| {
-        writer.add_document(document(&fields, id, &rec))?;
+        add_document(&mut writer, document(&fields, id, &rec))?;
         reporter.advance(1);
         Ok(())
     })?;
@@ -297,6 +377,16 @@ pub struct Updater {
 }
 
 impl Updater {
+    /// An updater over a writer of any index (the tests' faulty directory).
+    #[cfg(test)]
+    fn with_writer(writer: IndexWriter, fields: Fields) -> Updater {
+        Updater {
+            writer,
+            fields,
+            dir: std::path::PathBuf::new(),
+        }
+    }
+
     /// Open the writer of a current index.
     pub fn open(review: &Review) -> Result<Updater, StoreError> {
         let dir = review.index_dir();
@@ -313,16 +403,14 @@ impl Updater {
     /// indexed: the store never reuses a committed row id, and a rolled-back
     /// import rolls its index changes back too).
     pub fn add(&mut self, id: i64, rec: &Record) -> Result<(), StoreError> {
-        self.writer.add_document(document(&self.fields, id, rec))?;
-        Ok(())
+        add_document(&mut self.writer, document(&self.fields, id, rec))
     }
 
     /// Add or replace the document of record `id`.
     pub fn upsert(&mut self, id: i64, rec: &Record) -> Result<(), StoreError> {
         self.writer
             .delete_term(Term::from_field_u64(self.fields.rid, id.max(0) as u64));
-        self.writer.add_document(document(&self.fields, id, rec))?;
-        Ok(())
+        add_document(&mut self.writer, document(&self.fields, id, rec))
     }
 
     /// Remove the document of record `id`.
@@ -341,9 +429,12 @@ impl Updater {
         Ok(())
     }
 
-    /// Throw away uncommitted changes.
+    /// Throw away uncommitted changes, and the files they had written (the
+    /// segments of a failed import would otherwise stay until the next
+    /// commit, taking the space a full disk needs back).
     pub fn rollback(mut self) -> Result<(), StoreError> {
         self.writer.rollback()?;
+        self.writer.garbage_collect_files().wait()?;
         Ok(())
     }
 }
@@ -673,4 +764,195 @@ pub fn abstract_as_text(query: &str) -> std::borrow::Cow<'_, str> {
         rest = &rest[c.len_utf8()..];
     }
     out.into()
+}
+
+#[cfg(test)]
+mod tests {
+    //! Issue 30: a full disk is named as such, and a failed import leaves no
+    //! stray segment files. A real full disk needs a file system of its own
+    //! (root, a small tmpfs); here a directory of tantivy's `Directory` trait
+    //! answers ENOSPC once a byte budget is spent, under tantivy's own
+    //! indexing threads.
+
+    use super::*;
+    use std::collections::BTreeSet;
+    use std::io::Write;
+    use std::path::PathBuf;
+    use std::sync::atomic::{AtomicI64, Ordering};
+    use std::sync::{Arc, Mutex};
+    use tantivy::directory::error::{DeleteError, OpenReadError, OpenWriteError};
+    use tantivy::directory::{AntiCallToken, RamDirectory, TerminatingWrite, WritePtr};
+
+    fn enospc() -> std::io::Error {
+        std::io::Error::from_raw_os_error(28)
+    }
+
+    /// A RAM directory whose segment files fail with ENOSPC once `budget`
+    /// bytes are written; it keeps the names of the files it holds.
+    #[derive(Debug, Clone)]
+    struct Filling {
+        inner: RamDirectory,
+        budget: Arc<AtomicI64>,
+        files: Arc<Mutex<BTreeSet<PathBuf>>>,
+    }
+
+    struct Capped {
+        inner: WritePtr,
+        budget: Arc<AtomicI64>,
+    }
+
+    impl Write for Capped {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.budget.fetch_sub(buf.len() as i64, Ordering::SeqCst) < buf.len() as i64 {
+                return Err(enospc());
+            }
+            self.inner.write(buf)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            self.inner.flush()
+        }
+    }
+
+    impl TerminatingWrite for Capped {
+        fn terminate_ref(&mut self, token: AntiCallToken) -> std::io::Result<()> {
+            self.inner.terminate_ref(token)
+        }
+    }
+
+    impl tantivy::Directory for Filling {
+        fn get_file_handle(
+            &self,
+            path: &Path,
+        ) -> Result<Arc<dyn tantivy::directory::FileHandle>, OpenReadError> {
+            self.inner.get_file_handle(path)
+        }
+        fn delete(&self, path: &Path) -> Result<(), DeleteError> {
+            self.inner.delete(path)?;
+            self.files.lock().expect("files").remove(path);
+            Ok(())
+        }
+        fn exists(&self, path: &Path) -> Result<bool, OpenReadError> {
+            self.inner.exists(path)
+        }
+        fn open_write(&self, path: &Path) -> Result<WritePtr, OpenWriteError> {
+            let inner = self.inner.open_write(path)?;
+            self.files.lock().expect("files").insert(path.to_path_buf());
+            Ok(std::io::BufWriter::new(Box::new(Capped {
+                inner,
+                budget: self.budget.clone(),
+            })))
+        }
+        fn atomic_read(&self, path: &Path) -> Result<Vec<u8>, OpenReadError> {
+            self.inner.atomic_read(path)
+        }
+        fn atomic_write(&self, path: &Path, data: &[u8]) -> std::io::Result<()> {
+            self.inner.atomic_write(path, data)
+        }
+        fn sync_directory(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn watch(
+            &self,
+            callback: tantivy::directory::WatchCallback,
+        ) -> tantivy::Result<tantivy::directory::WatchHandle> {
+            self.inner.watch(callback)
+        }
+    }
+
+    fn record(i: usize) -> Record {
+        // distinct words, so the indexing thread's memory fills quickly
+        let words: Vec<String> = (0..300).map(|w| format!("w{i}x{w}")).collect();
+        Record {
+            title: format!("record {i}"),
+            abstract_text: Some(words.join(" ")),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_full_disk_is_named_whatever_tantivy_wraps_it_in() {
+        let cases: Vec<tantivy::TantivyError> = vec![
+            tantivy::TantivyError::IoError(Arc::new(enospc())),
+            tantivy::TantivyError::IoError(Arc::new(std::io::Error::from(
+                std::io::ErrorKind::StorageFull,
+            ))),
+            OpenWriteError::IoError {
+                io_error: Arc::new(enospc()),
+                filepath: PathBuf::from("x.idx"),
+            }
+            .into(),
+            tantivy::TantivyError::ErrorInThread(format!("{:?}", enospc())),
+        ];
+        for e in cases {
+            let shown = e.to_string();
+            let s = StoreError::from(e);
+            assert!(matches!(s, StoreError::DiskFull(_)), "{shown} -> {s:?}");
+            assert!(
+                s.to_string()
+                    .contains("the disk holding the review is full"),
+                "{s}"
+            );
+        }
+        for e in [
+            tantivy::TantivyError::ErrorInThread("An index writer was killed.".into()),
+            tantivy::TantivyError::IoError(Arc::new(std::io::Error::from(
+                std::io::ErrorKind::PermissionDenied,
+            ))),
+        ] {
+            assert!(matches!(StoreError::from(e), StoreError::Index(_)));
+        }
+    }
+
+    #[test]
+    fn an_import_on_a_full_disk_says_so_and_leaves_no_stray_segment_files() {
+        let dir = Filling {
+            inner: RamDirectory::create(),
+            budget: Arc::new(AtomicI64::new(i64::MAX)),
+            files: Arc::default(),
+        };
+        let (schema, fields) = schema();
+        let index =
+            Index::create(dir.clone(), schema, tantivy::IndexSettings::default()).expect("create");
+        super::super::tokenize::register(&index);
+        let mut writer: IndexWriter = index
+            .writer_with_num_threads(1, 15_000_000)
+            .expect("writer");
+        add_document(&mut writer, document(&fields, 1, &record(0))).expect("first record");
+        writer.commit().expect("commit");
+        let committed: BTreeSet<PathBuf> = dir.files.lock().expect("files").clone();
+
+        // The disk fills: 64 KiB left.
+        dir.budget.store(64 * 1024, Ordering::SeqCst);
+        let mut u = Updater::with_writer(writer, fields);
+        let mut failed = None;
+        for i in 1..100_000 {
+            if let Err(e) = u.add(i as i64 + 1, &record(i)) {
+                failed = Some(e);
+                break;
+            }
+        }
+        let e = failed.expect("the indexing thread must have hit the full disk");
+        assert!(
+            matches!(e, StoreError::DiskFull(_)),
+            "named as a full disk, not {e}"
+        );
+        assert!(!e.to_string().contains("killed"), "{e}");
+        assert!(
+            dir.files.lock().expect("files").len() > committed.len(),
+            "the failed flush wrote segment files"
+        );
+        u.rollback().expect("rollback");
+        let segments = |f: &BTreeSet<PathBuf>| -> BTreeSet<PathBuf> {
+            // the writer's lock file comes and goes with the writer
+            f.iter()
+                .filter(|p| !p.to_string_lossy().starts_with('.'))
+                .cloned()
+                .collect()
+        };
+        assert_eq!(
+            segments(&dir.files.lock().expect("files")),
+            segments(&committed),
+            "the files of the failed segment are removed"
+        );
+    }
 }

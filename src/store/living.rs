@@ -4,10 +4,17 @@
 //! record at that moment (version, deleted, retracted) for the diff.
 //!
 //! Snapshots are never changed or removed: triggers in the schema refuse an
-//! `UPDATE` or `DELETE` on them, whoever writes the SQL.
+//! `UPDATE` or `DELETE` on them, and an `INSERT` (or `REPLACE`, which fires
+//! no delete trigger) over a version that exists, whoever writes the SQL.
+//! Each version is sealed when it is taken (migration 12): the
+//! SHA-256 of its row and of its per-record states, checked whenever it is
+//! read, so a version changed behind the triggers' back (triggers dropped,
+//! the file edited) is reported as tampered, never shown.
 
 use super::{Review, StoreError, NOW};
-use rusqlite::{params, OptionalExtension};
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{params, Connection, OptionalExtension};
+use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 
 /// Schema for the living cycle (migration 5).
@@ -59,6 +66,136 @@ pub(super) const MIGRATION: &str = r#"
         BEGIN SELECT RAISE(ABORT, 'a snapshot is never deleted'); END;
 "#;
 
+/// Migration 12: each snapshot's seal, and triggers that refuse a `REPLACE`
+/// (or a plain `INSERT`) over a snapshot, its records or its seal that
+/// exist, and records added to a sealed snapshot. The snapshots taken
+/// before it are sealed as the migration runs ([`seal_existing`]).
+pub(super) const SEALS: &str = r#"
+    CREATE TABLE snapshot_seals (
+        snapshot_id INTEGER PRIMARY KEY REFERENCES snapshots(id),
+        row_sha256 TEXT NOT NULL,        -- id, label, created_at, fingerprint, json
+        records_sha256 TEXT NOT NULL     -- its snapshot_records, by record id
+    );
+    CREATE TRIGGER snapshot_seals_immutable BEFORE UPDATE ON snapshot_seals
+        BEGIN SELECT RAISE(ABORT, 'a snapshot is immutable'); END;
+    CREATE TRIGGER snapshot_seals_kept BEFORE DELETE ON snapshot_seals
+        BEGIN SELECT RAISE(ABORT, 'a snapshot is never deleted'); END;
+    CREATE TRIGGER snapshot_seals_once BEFORE INSERT ON snapshot_seals
+        WHEN EXISTS (SELECT 1 FROM snapshot_seals WHERE snapshot_id = NEW.snapshot_id)
+        BEGIN SELECT RAISE(ABORT, 'a snapshot is immutable: its seal is never replaced'); END;
+    CREATE TRIGGER snapshots_never_replaced BEFORE INSERT ON snapshots
+        WHEN EXISTS (SELECT 1 FROM snapshots WHERE id = NEW.id)
+        BEGIN SELECT RAISE(ABORT, 'a snapshot is immutable: it is never replaced'); END;
+    CREATE TRIGGER snapshot_records_never_replaced BEFORE INSERT ON snapshot_records
+        WHEN EXISTS (SELECT 1 FROM snapshot_records
+                     WHERE snapshot_id = NEW.snapshot_id AND record_id = NEW.record_id)
+          OR EXISTS (SELECT 1 FROM snapshot_seals WHERE snapshot_id = NEW.snapshot_id)
+        BEGIN SELECT RAISE(ABORT, 'a snapshot is immutable: its records are never replaced or added to'); END;
+"#;
+
+/// Feed one SQLite value to the hash, typed and length-prefixed, so that no
+/// two different rows hash alike (a number stored as text differs too).
+fn feed(h: &mut Sha256, v: &SqlValue) {
+    match v {
+        SqlValue::Null => h.update([0u8]),
+        SqlValue::Integer(i) => {
+            h.update([1u8]);
+            h.update(i.to_le_bytes());
+        }
+        SqlValue::Real(f) => {
+            h.update([2u8]);
+            h.update(f.to_bits().to_le_bytes());
+        }
+        SqlValue::Text(t) => {
+            h.update([3u8]);
+            h.update((t.len() as u64).to_le_bytes());
+            h.update(t.as_bytes());
+        }
+        SqlValue::Blob(b) => {
+            h.update([4u8]);
+            h.update((b.len() as u64).to_le_bytes());
+            h.update(b);
+        }
+    }
+}
+
+/// A snapshot's seal as its rows are now: the SHA-256 of its `snapshots` row
+/// and of its `snapshot_records` rows (in record order); `None` when there
+/// is no snapshot `id`.
+fn seal_now(conn: &Connection, id: i64) -> Result<Option<(String, String)>, StoreError> {
+    let row: Option<Vec<SqlValue>> = conn
+        .query_row(
+            "SELECT id, label, created_at, fingerprint, json FROM snapshots WHERE id = ?1",
+            [id],
+            |r| (0..5).map(|i| r.get::<_, SqlValue>(i)).collect(),
+        )
+        .optional()?;
+    let Some(row) = row else { return Ok(None) };
+    let mut h = Sha256::new();
+    h.update(b"lacuna snapshot row v1\0");
+    for v in &row {
+        feed(&mut h, v);
+    }
+    let row_seal = format!("{:x}", h.finalize());
+    let mut h = Sha256::new();
+    h.update(b"lacuna snapshot records v1\0");
+    let mut st = conn.prepare(
+        "SELECT record_id, version, state, retracted FROM snapshot_records
+         WHERE snapshot_id = ?1 ORDER BY record_id",
+    )?;
+    let mut rows = st.query([id])?;
+    while let Some(r) = rows.next()? {
+        for i in 0..4 {
+            feed(&mut h, &r.get::<_, SqlValue>(i)?);
+        }
+    }
+    Ok(Some((row_seal, format!("{:x}", h.finalize()))))
+}
+
+/// Seal snapshot `id` as its rows are now (once: the schema refuses a second seal).
+fn seal(conn: &Connection, id: i64) -> Result<(), StoreError> {
+    if let Some((row, records)) = seal_now(conn, id)? {
+        conn.execute(
+            "INSERT INTO snapshot_seals(snapshot_id, row_sha256, records_sha256) VALUES (?1, ?2, ?3)",
+            params![id, row, records],
+        )?;
+    }
+    Ok(())
+}
+
+/// Seal the snapshots taken before snapshots were sealed (run once, by the
+/// migration that adds the seals, in its transaction).
+pub(super) fn seal_existing(conn: &Connection) -> Result<(), StoreError> {
+    let ids: Vec<i64> = {
+        let mut st = conn.prepare(
+            "SELECT id FROM snapshots WHERE id NOT IN (SELECT snapshot_id FROM snapshot_seals) ORDER BY id",
+        )?;
+        let rows = st.query_map([], |r| r.get(0))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    for id in ids {
+        seal(conn, id)?;
+    }
+    Ok(())
+}
+
+/// Migration 13: what an update was given (its `--files`, as given and as
+/// absolute paths, and `--database`), so that a plain `update` facing an
+/// unfinished one can spell out the command that finishes it.
+pub(super) const UPDATE_ARGS: &str = "
+    ALTER TABLE updates ADD COLUMN files TEXT;       -- JSON: [{given, path}]
+    ALTER TABLE updates ADD COLUMN database TEXT;";
+
+/// A file an update was given: as typed, and as an absolute path (the
+/// command that finishes the update works from any folder).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct UpdateFile {
+    /// As given on the command line (the name its import is logged under).
+    pub given: String,
+    /// Absolute.
+    pub path: String,
+}
+
 /// One run of `lacuna update`, as logged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UpdateRow {
@@ -84,10 +221,15 @@ pub struct UpdateRow {
     pub started_at: String,
     /// When it finished.
     pub finished_at: Option<String>,
+    /// The files it was given (`files` mode; empty for an update logged
+    /// before Lacuna kept them).
+    pub files: Vec<UpdateFile>,
+    /// The `--database` it was given.
+    pub database: Option<String>,
 }
 
 const UPDATE_COLS: &str = "id, mode, record_mark, record_end, source_mark, harvest_mark, \
-    generation_before, step, outcome, started_at, finished_at";
+    generation_before, step, outcome, started_at, finished_at, files, database";
 
 fn update_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UpdateRow> {
     Ok(UpdateRow {
@@ -102,6 +244,11 @@ fn update_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UpdateRow> {
         outcome: r.get(8)?,
         started_at: r.get(9)?,
         finished_at: r.get(10)?,
+        files: r
+            .get::<_, Option<String>>(11)?
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default(),
+        database: r.get(12)?,
     })
 }
 
@@ -186,8 +333,18 @@ impl Review {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Log the start of an update, with the marks that say later what it added.
-    pub fn start_update(&mut self, mode: &str) -> Result<UpdateRow, StoreError> {
+    /// Log the start of an update, with the marks that say later what it
+    /// added, and the files and database it was given.
+    pub fn start_update(
+        &mut self,
+        mode: &str,
+        files: &[UpdateFile],
+        database: Option<&str>,
+    ) -> Result<UpdateRow, StoreError> {
+        let files_json = (!files.is_empty())
+            .then(|| serde_json::to_string(files))
+            .transpose()
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
         let tx = self.conn.transaction()?;
         let max = |table: &str| -> Result<i64, StoreError> {
             Ok(tx.query_row(
@@ -202,10 +359,10 @@ impl Review {
         })?;
         tx.execute(
             &format!(
-                "INSERT INTO updates(mode, record_mark, source_mark, harvest_mark, generation_before, step, started_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'started', {NOW})"
+                "INSERT INTO updates(mode, record_mark, source_mark, harvest_mark, generation_before, step, started_at, files, database)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'started', {NOW}, ?6, ?7)"
             ),
-            params![mode, rm, sm, hm, g.parse::<i64>().unwrap_or(0)],
+            params![mode, rm, sm, hm, g.parse::<i64>().unwrap_or(0), files_json, database],
         )?;
         let id = tx.last_insert_rowid();
         let row = tx.query_row(
@@ -241,6 +398,54 @@ impl Review {
             params![id, outcome, summary],
         )?;
         Ok(())
+    }
+
+    /// Take back the start of an unfinished update that stored nothing (the
+    /// run failed on its input first): as if it had never started. False
+    /// when it had stored something or had finished (then it stays).
+    pub fn discard_update(&mut self, u: &UpdateRow) -> Result<bool, StoreError> {
+        let tx = self.conn.transaction()?;
+        let n = tx.execute(
+            "DELETE FROM updates WHERE id = ?1 AND finished_at IS NULL
+               AND NOT EXISTS (SELECT 1 FROM sources WHERE id > ?2)
+               AND NOT EXISTS (SELECT 1 FROM harvests WHERE id > ?3)
+               AND NOT EXISTS (SELECT 1 FROM records WHERE id > ?4)
+               AND (SELECT value FROM meta WHERE key = 'generation') = CAST(?5 AS TEXT)",
+            params![
+                u.id,
+                u.source_mark,
+                u.harvest_mark,
+                u.record_mark,
+                u.generation_before as i64
+            ],
+        )?;
+        tx.commit()?;
+        Ok(n == 1)
+    }
+
+    /// Close an unfinished update as abandoned (`lacuna update --abandon`):
+    /// it is never resumed; what it stored stays. `summary` (JSON) says what
+    /// it kept. False when it was not open.
+    pub fn abandon_update(&mut self, id: i64, summary: &str) -> Result<bool, StoreError> {
+        let n = self.conn.execute(
+            &format!(
+                "UPDATE updates SET outcome = 'abandoned', summary = ?2, finished_at = {NOW},
+                   record_end = (SELECT coalesce(max(id), 0) FROM records)
+                 WHERE id = ?1 AND finished_at IS NULL"
+            ),
+            params![id, summary],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Records stored since an update's record mark (current or not).
+    pub fn records_since(&self, u: &UpdateRow) -> Result<u64, StoreError> {
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM records WHERE id > ?1",
+            [u.record_mark],
+            |r| r.get(0),
+        )?;
+        Ok(n.max(0) as u64)
     }
 
     /// Names of the file sources an update has imported completely.
@@ -348,6 +553,9 @@ impl Review {
         fingerprint: &str,
         json: &str,
     ) -> Result<i64, StoreError> {
+        if let Some(l) = label {
+            crate::model::input::check_text("the snapshot label", l)?;
+        }
         let tx = self.conn.transaction()?;
         tx.execute(
             "INSERT INTO snapshots(label, created_at, fingerprint, json) VALUES (?1, ?2, ?3, ?4)",
@@ -359,8 +567,42 @@ impl Review {
              SELECT ?1, id, current_version, deleted, retracted FROM records",
             [id],
         )?;
+        seal(&tx, id)?;
         tx.commit()?;
         Ok(id)
+    }
+
+    /// Check that snapshot `id` is as it was taken: its row and its records
+    /// match the seal stored with it. A snapshot that does not exist passes
+    /// (the caller says there is none); one changed, or with no seal, is
+    /// [`StoreError::Tampered`].
+    pub fn check_snapshot(&self, id: i64) -> Result<(), StoreError> {
+        let Some((row, records)) = seal_now(&self.conn, id)? else {
+            return Ok(());
+        };
+        let stored: Option<(String, String)> = self
+            .conn
+            .query_row(
+                "SELECT row_sha256, records_sha256 FROM snapshot_seals WHERE snapshot_id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let what = match stored {
+            None => "it has no seal: it was not stored by Lacuna",
+            Some((r, _)) if r != row => {
+                "its stored content (label, date or JSON) no longer matches its seal"
+            }
+            Some((_, r)) if r != records => {
+                "its per-record states (what the diff reads) no longer match its seal"
+            }
+            Some(_) => return Ok(()),
+        };
+        Err(StoreError::Tampered {
+            db: self.dir.join(super::DB_FILE),
+            id,
+            what: what.into(),
+        })
     }
 
     /// Every snapshot, oldest first.
@@ -379,8 +621,10 @@ impl Review {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// One snapshot's stored JSON.
+    /// One snapshot's stored JSON, checked against its seal first
+    /// ([`Review::check_snapshot`]): a tampered version is an error.
     pub fn snapshot_json(&self, id: i64) -> Result<Option<String>, StoreError> {
+        self.check_snapshot(id)?;
         Ok(self
             .conn
             .query_row("SELECT json FROM snapshots WHERE id = ?1", [id], |r| {
@@ -390,8 +634,10 @@ impl Review {
     }
 
     /// The records that are new, revised, retracted or deleted in snapshot
-    /// `to` against snapshot `from`.
+    /// `to` against snapshot `from` (both checked against their seals first).
     pub fn record_changes(&self, from: i64, to: i64) -> Result<RecordChanges, StoreError> {
+        self.check_snapshot(from)?;
+        self.check_snapshot(to)?;
         let query = |cond: &str| -> Result<Vec<RecordRef>, StoreError> {
             let sql = format!(
                 "SELECT r.id, r.key, r.pmid, json_extract(v.json, '$.authors[0]'),

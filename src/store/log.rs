@@ -6,6 +6,7 @@
 //! import), so a killed process loses at most the write in flight.
 
 use super::{Review, StoreError, NOW};
+use crate::model::input::{check_reason_label, check_text};
 use crate::model::{Doi, EffectRow, Label, Pmid};
 use rusqlite::{params, OptionalExtension};
 use std::collections::{BTreeMap, BTreeSet};
@@ -185,6 +186,8 @@ impl Review {
         reason: Option<&str>,
         reviewer: &str,
     ) -> Result<(), StoreError> {
+        check_reason_label(label, reason)?;
+        check_text("the reviewer's name", reviewer)?;
         self.conn.execute(
             &format!("INSERT INTO decisions(record_id, stage, label, reason, reviewer, at) VALUES (?1, ?2, ?3, ?4, ?5, {NOW})"),
             params![record_id, stage, label.as_str(), reason, reviewer],
@@ -206,6 +209,11 @@ impl Review {
         rank: usize,
         score: f32,
     ) -> Result<(), StoreError> {
+        check_reason_label(label, reason)?;
+        check_text("the reviewer's name", reviewer)?;
+        if let Some(n) = note {
+            check_text("the note", n)?;
+        }
         self.conn.execute(
             &format!("INSERT INTO decisions(record_id, stage, label, reason, note, reviewer, at, rank, score) VALUES (?1, 'title_abstract', ?2, ?3, ?4, ?5, {NOW}, ?6, ?7)"),
             params![record_id, label.as_str(), reason, note, reviewer, rank as i64, f64::from(score)],
@@ -406,6 +414,10 @@ impl Review {
         reviewer: &str,
         note: Option<&str>,
     ) -> Result<(), StoreError> {
+        check_text("the reviewer's name", reviewer)?;
+        if let Some(n) = note {
+            check_text("the note", n)?;
+        }
         self.conn.execute(
             &format!("INSERT INTO code_edits(record_id, dimension, category, action, reviewer, note, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, {NOW})"),
             params![record_id, dimension, category, action.as_str(), reviewer, note],
@@ -434,6 +446,8 @@ impl Review {
 
     /// Link a record to a study (several papers of one trial share a study).
     pub fn link_study(&mut self, record_id: i64, study: &str, by: &str) -> Result<(), StoreError> {
+        check_text("the study label", study)?;
+        check_text("the reviewer's name", by)?;
         self.conn.execute(
             &format!(
                 "INSERT INTO study_links(record_id, study, by, at) VALUES (?1, ?2, ?3, {NOW})"

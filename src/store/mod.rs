@@ -112,6 +112,13 @@ pub const MIGRATIONS: &[&str] = &[
     rob::MIGRATION,
     // 11: people's judgements of a cell's GRADE domains (append-only).
     rob::OVERRIDES,
+    // 12: each snapshot sealed (SHA-256 of its row and its records, checked
+    // when it is read); REPLACE over a snapshot refused. Existing snapshots
+    // are sealed as it runs.
+    living::SEALS,
+    // 13: the files and database an update was given (for the command that
+    // finishes it).
+    living::UPDATE_ARGS,
 ];
 
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ','now')";
@@ -149,6 +156,10 @@ pub enum StoreError {
     /// A value the store refuses, with what to do.
     #[error("{0}")]
     Invalid(String),
+    /// Something a person typed that the review does not keep (a control
+    /// character in a note or name, a reason on an inclusion).
+    #[error(transparent)]
+    Input(#[from] crate::model::input::InputError),
     /// SQLite failed.
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
@@ -167,6 +178,20 @@ pub enum StoreError {
     /// The search index failed.
     #[error("search index: {0}")]
     Index(String),
+    /// The disk is full (the index or the store could not be written).
+    #[error("the disk holding the review is full ({0}): free some space, then run the command again (nothing stored is lost; the search index is rebuilt from the store)")]
+    DiskFull(String),
+    /// A snapshot no longer matches the seal stored when it was taken: it
+    /// was changed behind Lacuna's back, and is not shown.
+    #[error("{}: snapshot {id} has been tampered with: {what}. Lacuna will not show it as the version it was; restore lacuna.db from a backup (Lacuna never changes a snapshot)", db.display())]
+    Tampered {
+        /// The database file.
+        db: PathBuf,
+        /// The version.
+        id: i64,
+        /// What no longer matches.
+        what: String,
+    },
     /// The search query could not be understood.
     #[error("cannot read the query: {0}. Examples: title:\"dialectical behavior therapy\" AND year:[2015 TO 2024]; mesh:\"borderline personality disorder\" -adolescent")]
     Query(String),
@@ -419,6 +444,9 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(have) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
+        if *sql == living::SEALS {
+            living::seal_existing(&tx)?;
+        }
         tx.pragma_update(None, "user_version", i as i64 + 1)?;
         tx.commit()?;
     }

@@ -69,6 +69,7 @@ impl Review {
         file: &str,
         reviewer: &str,
     ) -> Result<usize, StoreError> {
+        crate::model::input::check_text("the reviewer's name", reviewer)?;
         let tx = self.conn.transaction()?;
         tx.execute(
             &format!(
@@ -210,6 +211,8 @@ pub struct StoredOverride {
 impl Review {
     /// Store a person's judgement of one domain (append-only).
     pub fn add_certainty_override(&mut self, o: &StoredOverride) -> Result<(), StoreError> {
+        crate::model::input::check_text("the reason", &o.reason)?;
+        crate::model::input::check_text("the reviewer's name", &o.reviewer)?;
         self.conn.execute(
             &format!(
                 "INSERT INTO certainty_overrides(intervention, outcome, measure, domain, down, reason, reviewer, at)

@@ -81,7 +81,13 @@ impl From<Error> for ApiError {
 
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
-        ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+        let status = match e {
+            // what the reviewer sent (a control character in a note, a
+            // reason on an inclusion): theirs to mend
+            crate::store::StoreError::Input(_) => StatusCode::BAD_REQUEST,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        ApiError(status, e.to_string())
     }
 }
 

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 /// The one search string of the test protocol.
-const TERM: &str = "living review test query";
+pub(crate) const TERM: &str = "living review test query";
 
 /// Titles that share no words (so dedup merges none) and code to nothing.
 const TITLES: [&str; 16] = [
@@ -38,7 +38,13 @@ const TITLES: [&str; 16] = [
 ];
 
 /// One PubMed article, written for these tests.
-fn article(pmid: u64, n: usize, year: i32, rct: bool, retracted_by: Option<u64>) -> String {
+pub(crate) fn article(
+    pmid: u64,
+    n: usize,
+    year: i32,
+    rct: bool,
+    retracted_by: Option<u64>,
+) -> String {
     let title = TITLES.get(n).copied().unwrap_or("Untitled");
     let mut types =
         String::from("<PublicationType UI=\"D016428\">Journal Article</PublicationType>");
@@ -66,7 +72,7 @@ fn article(pmid: u64, n: usize, year: i32, rct: bool, retracted_by: Option<u64>)
 }
 
 /// The repository's protocol with one search string (the term the server knows).
-fn protocol_file(dir: &Path) -> PathBuf {
+pub(crate) fn protocol_file(dir: &Path) -> PathBuf {
     let text = std::fs::read_to_string(root().join("protocols/complex-emotional-needs.toml"))
         .expect("protocol");
     let start = text.find("\n[[search.strings]]\n").expect("search strings") + 1;
@@ -82,7 +88,7 @@ fn protocol_file(dir: &Path) -> PathBuf {
     path
 }
 
-fn eutils(s: &Server) -> Vec<String> {
+pub(crate) fn eutils(s: &Server) -> Vec<String> {
     vec![
         "--eutils-url".into(),
         s.url(),

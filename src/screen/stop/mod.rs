@@ -92,6 +92,39 @@ impl Rule {
         alpha: f64,
         sample: Option<&SampleState>,
     ) -> Verdict {
+        let found = seen.iter().filter(|x| **x).count();
+        let all_done = seen.len() >= n_total;
+        let mut v = self.reading(seen, n_total, target, alpha, sample, found, all_done);
+        if found == 0 && v.can_stop {
+            // No relevant record found: recall is 0/0, so no rule can say it
+            // is reached (nor estimate it); one that would stop says so.
+            v.can_stop = false;
+            v.recall_estimate = None;
+            v.recall_bound = None;
+            v.to_stop = ToStop::NoRelevant {
+                screened: seen.len(),
+                left: n_total.saturating_sub(seen.len()),
+            };
+        }
+        v
+    }
+
+    /// The rule's own reading, before the no-relevant-record guard of
+    /// [`Rule::verdict`].
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "verdict's arguments and two counts of them"
+    )]
+    fn reading(
+        self,
+        seen: &[bool],
+        n_total: usize,
+        target: f64,
+        alpha: f64,
+        sample: Option<&SampleState>,
+        found: usize,
+        all_done: bool,
+    ) -> Verdict {
         let v = |can_stop, recall_estimate, recall_bound, to_stop| Verdict {
             rule: self,
             target,
@@ -100,8 +133,6 @@ impl Rule {
             recall_bound,
             to_stop,
         };
-        let found = seen.iter().filter(|x| **x).count();
-        let all_done = seen.len() >= n_total;
         match self {
             Rule::Hypergeometric => {
                 let (lower, point) = recall_estimate(seen, n_total, alpha, 100);
@@ -276,6 +307,14 @@ pub enum ToStop {
     },
     /// A sample rule without a sample drawn.
     NoSample,
+    /// No relevant record found, so recall cannot be estimated and the rule
+    /// cannot say it is reached (it would otherwise have stopped).
+    NoRelevant {
+        /// Records screened.
+        screened: usize,
+        /// Records not screened.
+        left: usize,
+    },
     /// Not before every record is screened.
     Unreachable,
 }
@@ -356,6 +395,17 @@ impl std::fmt::Display for Verdict {
                 " · the sample holds {relevant} relevant records, too few to certify recall {t}: screen everything or use another rule"
             ),
             ToStop::NoSample => write!(f, " · no random sample drawn yet"),
+            ToStop::NoRelevant { screened: 0, left: 0 } => {
+                write!(f, " · no records to screen: no recall to estimate")
+            }
+            ToStop::NoRelevant { screened, left: 0 } => write!(
+                f,
+                " · all {screened} records screened and none relevant: recall cannot be estimated, so no rule can say it reached {t}"
+            ),
+            ToStop::NoRelevant { left, .. } => write!(
+                f,
+                " · no relevant record found yet: recall cannot be estimated; keep screening ({left} left)"
+            ),
             ToStop::Unreachable => write!(f, " · cannot stop before every record is screened"),
         }
     }
@@ -376,6 +426,67 @@ mod tests {
         }
         assert_eq!(Rule::parse("buscar"), None);
         assert!(!DEFAULT.is_heuristic());
+    }
+
+    /// Issue 30: with no relevant record found, recall is 0/0: no rule may
+    /// say it can stop (or print a recall of 0.00 as if estimated), whether
+    /// nothing was there to screen, all was screened, or some is left.
+    #[test]
+    fn issue_30_no_rule_says_it_can_stop_with_no_relevant_record_found() {
+        let sample = SampleState {
+            size: 20,
+            screened: 20,
+            relevant: 0,
+            passed: 0,
+            complete: true,
+        };
+        for (seen, n) in [
+            (vec![], 0),
+            (vec![false; 200], 200),
+            (vec![false; 200], 1000),
+        ] {
+            for rule in Rule::ALL {
+                let v = rule.verdict(&seen, n, 0.95, 0.05, Some(&sample));
+                let line = v.to_string();
+                assert!(!v.can_stop, "{rule} on {} of {n}: {line}", seen.len());
+                assert!(!line.contains("can stop now"), "{line}");
+                if let ToStop::NoRelevant { .. } = v.to_stop {
+                    // where it would have stopped, no recall is printed either
+                    assert!(!line.contains("recall ≈"), "{line}");
+                    assert_eq!(v.recall_estimate, None, "{line}");
+                }
+            }
+        }
+        let v = Rule::Hypergeometric.verdict(&[], 0, 0.95, 0.05, None);
+        assert_eq!(
+            v.to_string(),
+            "hypergeometric · no records to screen: no recall to estimate"
+        );
+        for rule in [Rule::Hypergeometric, Rule::PointProcess] {
+            let v = rule.verdict(&[], 0, 0.95, 0.05, None);
+            assert_eq!(
+                v.to_stop,
+                ToStop::NoRelevant {
+                    screened: 0,
+                    left: 0
+                },
+                "{v}"
+            );
+        }
+        let v = Rule::PointProcess.verdict(&[false; 5], 5, 0.95, 0.05, None);
+        assert!(
+            v.to_string()
+                .contains("all 5 records screened and none relevant"),
+            "{v}"
+        );
+        // One relevant record found: the rules read as before.
+        let mut seen = vec![true];
+        seen.extend(vec![false; 199]);
+        assert!(
+            Rule::Hypergeometric
+                .verdict(&seen, 200, 0.95, 0.05, None)
+                .can_stop
+        );
     }
 
     #[test]
