@@ -347,6 +347,16 @@ impl<'f> Coder<'f> {
                 return;
             }
         }
+        if c.dimension == DimensionKind::Population {
+            if let Some(share) = self.share_before(n, h.start, sa) {
+                d.set_aside.push(SetAside {
+                    category: c.id.clone(),
+                    evidence: ev,
+                    reason: format!("a share of the sample ({share:?}), not the sample"),
+                });
+                return;
+            }
+        }
         if c.tau_like {
             let win = self.frame.context.comparator_window;
             let near = in_sentence(Cue::Comparator).find(|(_, ch)| {
@@ -498,6 +508,37 @@ impl<'f> Coder<'f> {
             status,
             registrations: registrations.into_iter().collect(),
         }
+    }
+
+    /// A percentage at most `share_window` words before the hit, in its
+    /// sentence ("12 % identified as lesbian, gay or bisexual"): its text.
+    fn share_before(&self, n: &Norm, hit: usize, sentence_start: usize) -> Option<String> {
+        let win = self.frame.context.share_window;
+        if win == 0 {
+            return None;
+        }
+        let (oa, _) = n.original(sentence_start, sentence_start + 1);
+        let (ob, _) = n.original(hit, hit + 1);
+        let before = n.original_text(oa, ob);
+        let lower = before.to_lowercase();
+        let at = [
+            lower.rfind('%'),
+            lower.rfind("per cent"),
+            lower.rfind("percent"),
+        ]
+        .into_iter()
+        .flatten()
+        .max()?;
+        let between = before.get(at..)?;
+        // the percentage's own word ("%", "per cent") is not counted
+        let words = between.split_whitespace().count().saturating_sub(1);
+        (words <= win).then(|| {
+            let from = before
+                .get(..at)
+                .and_then(|t| t.rfind(|c: char| c.is_whitespace() || c == '('))
+                .map_or(0, |i| i + 1);
+            before.get(from..).unwrap_or(between).trim().to_string()
+        })
     }
 
     fn cue_text(&self, h: &Hit) -> &str {

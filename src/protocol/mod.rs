@@ -105,6 +105,11 @@ pub struct Context {
     pub carer_cues: Vec<String>,
     /// Outcome ids re-routed when a carer cue shares the sentence.
     pub carer_reroute_domains: Vec<String>,
+    /// A population hit this many words or fewer after a percentage ("9 %
+    /// were from Black and minority ethnic groups") describes a share of
+    /// the sample, not the sample: not coded (0: off).
+    #[serde(default)]
+    pub share_window: usize,
 }
 
 /// How trial protocols are recognised (status "ongoing").
