@@ -25,6 +25,9 @@ enum Cue {
     Comparator,
     Outcome,
     Carer,
+    CarerStudy,
+    ServiceUser,
+    Elsewhere,
 }
 
 /// A compiled framework.
@@ -64,6 +67,8 @@ struct Draft {
     registrations: BTreeSet<String>,
     /// Per category, the fallback hits that passed negation (first one kept).
     fallback: BTreeMap<usize, Evidence>,
+    /// The title says the participants are carers or relatives.
+    carer_study: bool,
 }
 
 #[derive(Default, Clone)]
@@ -98,6 +103,9 @@ impl<'f> Coder<'f> {
             (Cue::Comparator, &cx.comparator_cues),
             (Cue::Outcome, &cx.outcome_cues),
             (Cue::Carer, &cx.carer_cues),
+            (Cue::CarerStudy, &cx.carer_study_cues),
+            (Cue::ServiceUser, &cx.service_user_cues),
+            (Cue::Elsewhere, &cx.elsewhere_cues),
         ] {
             for p in list {
                 cue_pats.push(p.clone());
@@ -213,6 +221,7 @@ impl<'f> Coder<'f> {
             status: Status::Completed,
             registrations: BTreeSet::new(),
             fallback: BTreeMap::new(),
+            carer_study: false,
         };
         self.metadata(r, &mut d);
         self.title_abstract(r, &mut d);
@@ -285,6 +294,12 @@ impl<'f> Coder<'f> {
     /// subgroup named only in the exclusion criteria; registration numbers
     /// and an "ongoing" title on the way.
     fn title_abstract(&self, r: &Record, d: &mut Draft) {
+        let title = Norm::new(&r.title);
+        d.carer_study = self.cues.find(&title).iter().any(|h| {
+            self.cue_meta
+                .get(h.pattern)
+                .is_some_and(|(k, _)| *k == Cue::CarerStudy)
+        });
         for f in self.fields(r) {
             let n = Norm::new(f.text);
             registrations(&n, &mut d.registrations);
@@ -373,7 +388,19 @@ impl<'f> Coder<'f> {
             }
         }
         if c.dimension == DimensionKind::Outcome {
-            if self.reroute.contains(&ci) && in_sentence(Cue::Carer).next().is_some() {
+            if let Some((_, cue)) = in_sentence(Cue::Elsewhere).next() {
+                d.set_aside.push(SetAside {
+                    category: c.id.clone(),
+                    evidence: ev,
+                    reason: format!("not reported here ({:?})", self.cue_text(cue)),
+                });
+                return;
+            }
+            // Whose outcome: a sentence naming carers, or a carers' study
+            // whose sentence does not name the service user.
+            let carers = in_sentence(Cue::Carer).next().is_some()
+                || (d.carer_study && in_sentence(Cue::ServiceUser).next().is_none());
+            if self.reroute.contains(&ci) && carers {
                 if let Some(co) = self.carer_outcome {
                     ci = co;
                 }
@@ -458,6 +485,7 @@ impl<'f> Coder<'f> {
             status,
             registrations,
             fallback,
+            carer_study: _,
         } = d;
         let cats = &self.frame.categories;
         let min = self.frame.min_score;

@@ -110,6 +110,20 @@ pub struct Context {
     /// the sample, not the sample: not coded (0: off).
     #[serde(default)]
     pub share_window: usize,
+    /// Title cues of a study whose participants are carers or relatives
+    /// ("for relatives of", "Family Connections"): its symptom and quality
+    /// of life hits are the carers' own (re-routed as `carer_reroute_domains`)
+    /// unless their sentence names the service user.
+    #[serde(default)]
+    pub carer_study_cues: Vec<String>,
+    /// Cues that a sentence is about the service user ("the person with",
+    /// "patients"): in a carers' study its outcomes stay the service user's.
+    #[serde(default)]
+    pub service_user_cues: Vec<String>,
+    /// Cues that an outcome is not reported here ("will be reported
+    /// separately"): outcome hits in their sentence are set aside.
+    #[serde(default)]
+    pub elsewhere_cues: Vec<String>,
 }
 
 /// How trial protocols are recognised (status "ongoing").

@@ -275,3 +275,38 @@ fn auto_coder_precision_and_recall_on_the_blind_set() {
     floor("population", 0.6, 0.9);
     floor("design", 0.95, 0.8);
 }
+
+/// Issue 28: the demo's Family Connections studies measured the relatives'
+/// own burden, grief, mastery and depression: carers' outcomes, never the
+/// service user's symptoms, and "Cost of Illness" (a MeSH term) is no cost.
+#[test]
+fn the_demos_family_connections_studies_sit_in_the_carer_outcomes_column() {
+    let p = cen_protocol();
+    let coder = Coder::new(&p.frame);
+    // The demo's own corpus (its summaries are the abstracts).
+    let recs = crate::support::records(&crate::support::root().join("corpus/cen-demo.jsonl"));
+    let fc: Vec<&Record> = recs
+        .iter()
+        .filter(|r| r.title.to_lowercase().contains("family connections"))
+        .collect();
+    assert!(fc.len() >= 5, "{} Family Connections records", fc.len());
+    let mut carers = 0;
+    for r in &fc {
+        let c = coder.code(r);
+        let outcomes: BTreeSet<&str> = c.ids(DimensionKind::Outcome).collect();
+        assert!(
+            !outcomes.contains("symptoms") && !outcomes.contains("costs"),
+            "{}: {outcomes:?}",
+            r.title
+        );
+        if outcomes.contains("carer_outcomes") {
+            carers += 1;
+        }
+    }
+    // One of them (two formats compared) names no outcome at all.
+    assert!(
+        carers >= fc.len() - 1,
+        "{carers} of {} in carers' outcomes",
+        fc.len()
+    );
+}
