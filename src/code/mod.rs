@@ -28,6 +28,7 @@ enum Cue {
     CarerStudy,
     ServiceUser,
     Elsewhere,
+    Example,
 }
 
 /// A compiled framework.
@@ -106,6 +107,7 @@ impl<'f> Coder<'f> {
             (Cue::CarerStudy, &cx.carer_study_cues),
             (Cue::ServiceUser, &cx.service_user_cues),
             (Cue::Elsewhere, &cx.elsewhere_cues),
+            (Cue::Example, &cx.example_cues),
         ] {
             for p in list {
                 cue_pats.push(p.clone());
@@ -359,6 +361,19 @@ impl<'f> Coder<'f> {
                 let mut ev = ev;
                 ev.rule = format!("{} in an exclusion criterion ({cue_text:?})", ev.rule);
                 d.excluded.entry(ci).or_default().push(ev);
+                return;
+            }
+        }
+        if c.dimension == DimensionKind::Intervention {
+            let win = self.frame.context.negation_window;
+            let example = in_sentence(Cue::Example)
+                .find(|(_, ch)| ch.end <= h.start && n.words_between(ch.end, h.start) < win);
+            if let Some((_, ch)) = example {
+                d.set_aside.push(SetAside {
+                    category: c.id.clone(),
+                    evidence: ev,
+                    reason: format!("named as an example ({:?})", self.cue_text(ch)),
+                });
                 return;
             }
         }

@@ -124,6 +124,11 @@ pub struct Context {
     /// separately"): outcome hits in their sentence are set aside.
     #[serde(default)]
     pub elsewhere_cues: Vec<String>,
+    /// Cues that name examples ("treatments such as DBT"): an intervention
+    /// hit within `negation_window` words after one is an example, not the
+    /// intervention studied.
+    #[serde(default)]
+    pub example_cues: Vec<String>,
 }
 
 /// How trial protocols are recognised (status "ongoing").
