@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Run every cargo-fuzz target for SECONDS each (default 20: the short run CI
+# can call), from its seed corpus in fuzz/corpus/TARGET (committed, small)
+# into a working corpus in fuzz/corpus-work/TARGET (git-ignored), and print
+# each target's executions. Exits 0 with a note when cargo fuzz is missing;
+# non-zero when a target crashes (the input is kept in fuzz/artifacts/).
+#   bash scripts/fuzz.sh            # 20 s each
+#   bash scripts/fuzz.sh 600 parse  # 10 minutes of one target
+set -euo pipefail
+cd "$(dirname "$0")/../fuzz"
+secs="${1:-20}"
+shift || true
+if ! cargo fuzz --version >/dev/null 2>&1; then
+    echo "cargo fuzz is not installed (cargo install cargo-fuzz): fuzzing skipped"
+    exit 0
+fi
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+    mapfile -t targets < <(cargo fuzz list)
+fi
+export RUSTC_BOOTSTRAP=1
+status=0
+for t in "${targets[@]}"; do
+    mkdir -p "corpus-work/$t" "corpus/$t"
+    log="$(mktemp)"
+    if cargo fuzz run "$t" "corpus-work/$t" "corpus/$t" -- \
+        -max_total_time="$secs" -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 >"$log" 2>&1; then
+        result="ok"
+    else
+        result="CRASH (see fuzz/artifacts/$t)"
+        status=1
+        tail -40 "$log"
+    fi
+    runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -1)
+    if [ -z "$runs" ]; then
+        runs=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#')
+    fi
+    echo "$t: ${runs:-?} executions in ${secs} s: $result"
+    rm -f "$log"
+done
+exit $status
