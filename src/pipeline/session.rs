@@ -435,7 +435,7 @@ pub fn record_decisions(
     stage: &str,
 ) -> Result<usize, Error> {
     if reviewer.trim().is_empty() {
-        return Err(Error::NotReady(if stage == "resolution" {
+        return Err(Error::NotReady(if stage == RESOLUTION {
             "a resolution needs the name of who resolved the conflict: give --reviewer NAME".into()
         } else {
             "give the reviewer's name with --reviewer NAME (it is kept with each decision)".into()
@@ -455,12 +455,44 @@ pub fn record_decisions(
         let id = review.resolve(&d.key)?.ok_or_else(|| {
             Error::NotReady(format!("{:?} is not a record of this review", d.key))
         })?;
+        if stage == RESOLUTION && !open_conflict(review, id)? {
+            return Err(Error::NotReady(no_conflict(&d.key)));
+        }
         ids.push((id, d));
     }
     for (id, d) in &ids {
         review.add_decision(*id, stage, d.label, d.reason.as_deref(), reviewer)?;
     }
     Ok(ids.len())
+}
+
+/// The stage of a decision that resolves a dual-screening conflict.
+pub const RESOLUTION: &str = "resolution";
+
+/// Whether reviewers' latest labels on one record (as
+/// `Review::reviewer_labels` gives them) make an open conflict: two or more
+/// reviewers, labels that differ, and a label given since the last
+/// resolution.
+fn is_open_conflict(votes: &[(i64, String, Label, bool)]) -> bool {
+    let first = votes.first().map(|v| v.2);
+    votes.len() >= 2 && votes.iter().any(|v| Some(v.2) != first) && !votes.iter().all(|v| v.3)
+}
+
+/// The resolution rule, for every front end: a resolution is only for an
+/// open conflict on the record (see [`agreement`]). Without one, a
+/// resolution would let one reviewer decide a record alone in blind dual
+/// screening.
+pub fn open_conflict(review: &Review, record_id: i64) -> Result<bool, Error> {
+    Ok(is_open_conflict(&review.reviewer_labels_of(record_id)?))
+}
+
+/// What to say when a resolution is given for a record without an open conflict.
+pub fn no_conflict(key: &str) -> String {
+    format!(
+        "{key:?} has no open conflict to resolve (no two reviewers labelled it differently since \
+         the last resolution): decide it as a reviewer instead; the open conflicts are listed by \
+         `lacuna decide DIR --agreement`"
+    )
 }
 
 /// Two reviewers' agreement over the records both screened.
@@ -515,11 +547,11 @@ pub struct Agreement {
 pub fn agreement(review: &Review) -> Result<Agreement, Error> {
     let labels = review.reviewer_labels()?;
     let briefs = review.briefs()?;
-    let mut by_record: BTreeMap<i64, Vec<(String, Label, bool)>> = BTreeMap::new();
-    for (id, who, l, resolved) in labels {
-        by_record.entry(id).or_default().push((who, l, resolved));
+    let mut by_record: BTreeMap<i64, Vec<(i64, String, Label, bool)>> = BTreeMap::new();
+    for v in labels {
+        by_record.entry(v.0).or_default().push(v);
     }
-    let mut reviewers: Vec<String> = by_record.values().flatten().map(|x| x.0.clone()).collect();
+    let mut reviewers: Vec<String> = by_record.values().flatten().map(|x| x.1.clone()).collect();
     reviewers.sort();
     reviewers.dedup();
     let mut pairs = Vec::new();
@@ -528,9 +560,9 @@ pub fn agreement(review: &Review) -> Result<Agreement, Error> {
             let both: Vec<(Label, Label)> = by_record
                 .values()
                 .filter_map(|v| {
-                    let x = v.iter().find(|r| &r.0 == a)?;
-                    let y = v.iter().find(|r| &r.0 == b)?;
-                    Some((x.1, y.1))
+                    let x = v.iter().find(|r| &r.1 == a)?;
+                    let y = v.iter().find(|r| &r.1 == b)?;
+                    Some((x.2, y.2))
                 })
                 .collect();
             pairs.push(PairAgreement {
@@ -544,11 +576,7 @@ pub fn agreement(review: &Review) -> Result<Agreement, Error> {
     }
     let conflicts = by_record
         .iter()
-        .filter(|(_, v)| {
-            v.len() >= 2
-                && v.iter().any(|x| x.1 != v.first().map_or(x.1, |f| f.1))
-                && !v.iter().all(|x| x.2)
-        })
+        .filter(|(_, v)| is_open_conflict(v))
         .map(|(id, v)| {
             let b = briefs.get(id);
             Conflict {
@@ -558,8 +586,8 @@ pub fn agreement(review: &Review) -> Result<Agreement, Error> {
                 votes: v
                     .iter()
                     .map(|x| Vote {
-                        reviewer: x.0.clone(),
-                        label: x.1,
+                        reviewer: x.1.clone(),
+                        label: x.2,
                     })
                     .collect(),
             }

@@ -254,15 +254,32 @@ impl Review {
     /// Each reviewer's latest title/abstract label per record, and whether a
     /// resolution (stage `resolution`) was recorded for the record after it.
     pub fn reviewer_labels(&self) -> Result<Vec<(i64, String, Label, bool)>, StoreError> {
-        let mut st = self.conn.prepare(
+        self.labels_where("1", None)
+    }
+
+    /// [`Review::reviewer_labels`] of one record.
+    pub fn reviewer_labels_of(
+        &self,
+        record_id: i64,
+    ) -> Result<Vec<(i64, String, Label, bool)>, StoreError> {
+        self.labels_where("d.record_id = ?1", Some(record_id))
+    }
+
+    fn labels_where(
+        &self,
+        filter: &str,
+        record_id: Option<i64>,
+    ) -> Result<Vec<(i64, String, Label, bool)>, StoreError> {
+        let mut st = self.conn.prepare(&format!(
             "SELECT d.record_id, d.reviewer, d.label,
                     EXISTS (SELECT 1 FROM decisions r WHERE r.record_id = d.record_id AND r.stage = 'resolution' AND r.id > d.id)
              FROM decisions d
-             WHERE d.stage = 'title_abstract'
+             WHERE d.stage = 'title_abstract' AND {filter}
                AND d.id = (SELECT max(id) FROM decisions e WHERE e.record_id = d.record_id AND e.reviewer = d.reviewer AND e.stage = 'title_abstract')
-             ORDER BY d.record_id, d.reviewer",
-        )?;
-        let rows = st.query_map([], |r| {
+             ORDER BY d.record_id, d.reviewer"
+        ))?;
+        let params: Vec<i64> = record_id.into_iter().collect();
+        let rows = st.query_map(rusqlite::params_from_iter(params), |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,

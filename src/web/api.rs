@@ -752,6 +752,10 @@ pub(super) async fn resolve(
         let key = app.catalog.keys.get(index).cloned().unwrap_or_default();
         {
             let mut review = lock(&app.store)?;
+            let id = app.catalog.ids.get(index).copied().unwrap_or_default();
+            if !session::open_conflict(&review, id)? {
+                return Err(ApiError(StatusCode::CONFLICT, session::no_conflict(&key)));
+            }
             session::record_decisions(
                 &mut review,
                 &[DecisionInput {
@@ -760,7 +764,7 @@ pub(super) async fn resolve(
                     reason,
                 }],
                 name,
-                "resolution",
+                session::RESOLUTION,
             )?;
         }
         lock(&app.desk)?.pending.push((None, index, label));

@@ -30,6 +30,7 @@ mod screen;
 mod session;
 mod store;
 mod support;
+mod team;
 mod tidy;
 mod trust;
 mod web;
