@@ -310,7 +310,13 @@ fn who(app: &App, h: &HeaderMap, write: bool) -> Result<(String, Option<String>)
         )
     };
     if let Some(auth) = h.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-        let token = auth.strip_prefix("Bearer ").ok_or_else(unauthorised)?;
+        // the scheme is case-insensitive (RFC 9110, section 11.1)
+        let token = auth
+            .trim()
+            .split_once(' ')
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, t)| t.trim())
+            .ok_or_else(unauthorised)?;
         let name = lock(&app.store)?
             .reviewer_for_token(token)?
             .ok_or_else(unauthorised)?;

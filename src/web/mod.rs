@@ -8,7 +8,7 @@
 //! cookie that `POST /api/login` sets. A write made with the cookie must
 //! carry the CSRF token login returned, in `X-CSRF-Token`. Every response
 //! carries a Content-Security-Policy that forbids inline and remote
-//! scripts.
+//! scripts, hyper's own replies to requests it cannot read too (`conn`).
 //!
 //! State and locks (`api`): the store (one SQLite connection) has its own
 //! lock, held only for one query or one committed write; the reviewers'
@@ -20,6 +20,7 @@
 //! login never wait for the ranking.
 
 mod api;
+mod conn;
 
 use crate::error::Error;
 use crate::screen::stop::Rule;
@@ -77,22 +78,20 @@ async fn app_css() -> Response {
     asset("text/css; charset=utf-8", APP_CSS)
 }
 
+/// The headers every reply carries, the app's and hyper's own alike.
+pub(crate) const SECURITY_HEADERS: [(header::HeaderName, &str); 4] = [
+    (header::CONTENT_SECURITY_POLICY, CSP),
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::X_FRAME_OPTIONS, "DENY"),
+    (header::REFERRER_POLICY, "no-referrer"),
+];
+
 async fn csp(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let mut r = next.run(req).await;
     let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
+    for (name, value) in SECURITY_HEADERS {
+        h.insert(name, HeaderValue::from_static(value));
+    }
     r
 }
 
@@ -129,11 +128,49 @@ pub fn serve(opts: ServeOptions, ready: impl FnOnce(SocketAddr)) -> Result<(), E
             .local_addr()
             .map_err(|e| Error::NotReady(e.to_string()))?;
         ready(addr);
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
-            .map_err(|e| Error::NotReady(format!("the server stopped: {e}")))
+        accept(listener, router).await;
+        Ok(())
     })
+}
+
+/// Serve each connection (one request each: see `conn`) until Ctrl-C, then
+/// let the requests in flight finish.
+async fn accept(listener: tokio::net::TcpListener, router: Router) {
+    use hyper_util::rt::TokioIo;
+    use hyper_util::service::TowerToHyperService;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut stop = std::pin::pin!(tokio::signal::ctrl_c());
+    loop {
+        let stream = tokio::select! {
+            conn = listener.accept() => match conn {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // out of file descriptors, or a connection reset before it
+                    // was taken: carry on with the next
+                    tracing::warn!("accept: {e}");
+                    continue;
+                }
+            },
+            _ = &mut stop => break,
+        };
+        let served = Arc::new(AtomicBool::new(false));
+        let io = TokioIo::new(conn::Guarded::new(stream, served.clone()));
+        let app = TowerToHyperService::new(router.clone());
+        let service = hyper::service::service_fn(move |req| {
+            served.store(true, Ordering::SeqCst);
+            hyper::service::Service::call(&app, req)
+        });
+        let c = hyper::server::conn::http1::Builder::new()
+            .keep_alive(false)
+            .serve_connection(io, service);
+        let c = graceful.watch(c);
+        tokio::spawn(async move {
+            if let Err(e) = c.await {
+                tracing::debug!("connection: {e}");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
 }

@@ -3,7 +3,7 @@
 //! server's own early replies, and a server that follows the store.
 
 use crate::support::{demo_imported, lacuna, stderr, stdout};
-use crate::web::{start, token};
+use crate::web::{call, start, token};
 use crate::web_team::{get, keep_protocol, post};
 use serde_json::json;
 
@@ -124,4 +124,121 @@ fn issue_29_a_resolution_without_an_open_conflict_is_refused_on_both_front_ends(
         &json!({"record": x, "label": "exclude"}),
     );
     assert_eq!(s, 200, "{v}");
+}
+
+/// Send `bytes` as they are on a new connection; the reply.
+fn raw(addr: std::net::SocketAddr, bytes: &[u8]) -> crate::web::Reply {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    s.write_all(bytes).expect("send");
+    let mut reply = Vec::new();
+    // hyper may close before reading all of an oversized request: keep what came
+    let _ = s.read_to_end(&mut reply);
+    let raw = String::from_utf8_lossy(&reply).to_string();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    crate::web::Reply {
+        status: head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0),
+        head: head.to_string(),
+        body: body.to_string(),
+    }
+}
+
+fn assert_security_headers(r: &crate::web::Reply, what: &str) {
+    for (name, want) in [
+        ("content-security-policy", "default-src 'none'"),
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "no-referrer"),
+    ] {
+        assert!(
+            r.header(name).is_some_and(|v| v.contains(want)),
+            "{what}: no {name} in\n{}",
+            r.head
+        );
+    }
+}
+
+#[test]
+fn issue_29_the_servers_own_early_replies_carry_the_security_headers() {
+    let (_t, dir) = demo_imported();
+    let ana = token(&dir, "ana");
+    let server = start(&dir);
+    let a = server.addr;
+    let long_uri = format!(
+        "GET /api/search?q={} HTTP/1.1\r\nHost: x\r\n\r\n",
+        "a".repeat(70_000)
+    );
+    let many_headers = format!(
+        "GET / HTTP/1.1\r\nHost: x\r\n{}\r\n",
+        (0..200)
+            .map(|i| format!("X-H{i}: v\r\n"))
+            .collect::<String>()
+    );
+    for (what, request, status) in [
+        ("a garbage request line", "GARBAGE\r\n\r\n".to_string(), 400),
+        ("a URI over 64 KiB", long_uri, 414),
+        ("200 headers", many_headers, 431),
+    ] {
+        let r = raw(a, request.as_bytes());
+        assert_eq!(r.status, status, "{what}: {}", r.head);
+        assert_security_headers(&r, what);
+        // once each
+        assert_eq!(
+            r.head.matches("content-security-policy").count(),
+            1,
+            "{what}: {}",
+            r.head
+        );
+    }
+    // the app's replies still carry them once, and the server still answers
+    let r = call(
+        a,
+        "GET",
+        "/api/status",
+        &[("Authorization", &format!("Bearer {ana}"))],
+        "",
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_security_headers(&r, "status");
+    assert_eq!(r.head.matches("content-security-policy").count(), 1);
+    let r = call(a, "GET", "/", &[], "");
+    assert_eq!(r.status, 200);
+    assert_security_headers(&r, "the page");
+}
+
+#[test]
+fn issue_29_the_authorization_scheme_is_case_insensitive() {
+    let (_t, dir) = demo_imported();
+    let ana = token(&dir, "ana");
+    let server = start(&dir);
+    for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+        let auth = format!("{scheme} {ana}");
+        let r = call(
+            server.addr,
+            "GET",
+            "/api/status",
+            &[("Authorization", &auth)],
+            "",
+        );
+        assert_eq!(r.status, 200, "{scheme}: {}", r.body);
+        assert_eq!(r.json()["reviewer"], "ana");
+    }
+    for bad in [
+        format!("Basic {ana}"),
+        format!("Bearer{ana}"),
+        "bearer".to_string(),
+    ] {
+        let r = call(
+            server.addr,
+            "GET",
+            "/api/status",
+            &[("Authorization", &bad)],
+            "",
+        );
+        assert_eq!(r.status, 401, "{bad}: {}", r.body);
+    }
 }

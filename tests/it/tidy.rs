@@ -112,6 +112,8 @@ const CRATES_ONLY_IN: &[(&str, &[&str])] = &[
     ("reqwest", &["src/harvest/"]),
     ("axum", &["src/web/"]),
     ("tokio", &["src/web/"]),
+    ("hyper", &["src/web/"]),
+    ("hyper_util", &["src/web/"]),
 ];
 
 /// Names the command line must not use: SQL and the index are the store's,
