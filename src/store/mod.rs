@@ -111,6 +111,8 @@ pub const MIGRATIONS: &[&str] = &[
     rob::MIGRATION,
     // 11: people's judgements of a cell's GRADE domains (append-only).
     rob::OVERRIDES,
+    // 12: the team server's logins (hashed session ids).
+    reviewers::LOGINS,
 ];
 
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ','now')";

@@ -17,8 +17,9 @@ use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-/// Name of the login cookie.
-const COOKIE: &str = "lacuna_token";
+/// Name of the login cookie: it holds a session id (`Review::start_login`),
+/// never the reviewer's token.
+const COOKIE: &str = "lacuna_session";
 
 /// Longest note kept with a decision, in bytes.
 pub const MAX_NOTE: usize = 10_000;
@@ -284,9 +285,9 @@ impl Ranking {
     }
 }
 
-/// The CSRF token that goes with a login token.
-fn csrf_of(token: &str) -> String {
-    crate::store::reviewers::sha256_hex(&format!("lacuna-csrf:{}", token.trim()))
+/// The CSRF token that goes with a login's session id.
+fn csrf_of(session: &str) -> String {
+    crate::store::reviewers::sha256_hex(&format!("lacuna-csrf:{}", session.trim()))
 }
 
 fn cookie_token(h: &HeaderMap) -> Option<String> {
@@ -322,11 +323,11 @@ fn who(app: &App, h: &HeaderMap, write: bool) -> Result<(String, Option<String>)
             .ok_or_else(unauthorised)?;
         return Ok((name, None));
     }
-    let token = cookie_token(h).ok_or_else(unauthorised)?;
+    let session = cookie_token(h).ok_or_else(unauthorised)?;
     let name = lock(&app.store)?
-        .reviewer_for_token(&token)?
+        .reviewer_for_login(&session)?
         .ok_or_else(unauthorised)?;
-    let csrf = csrf_of(&token);
+    let csrf = csrf_of(&session);
     if write {
         let sent = h
             .get("x-csrf-token")
@@ -373,7 +374,8 @@ pub(super) struct Login {
     token: String,
 }
 
-/// `POST /api/login {token}`: sets the cookie, returns `reviewer` and `csrf`.
+/// `POST /api/login {token}`: starts a login (a session id in the cookie),
+/// returns `reviewer` and `csrf`.
 pub(super) async fn login(
     State(app): State<Arc<App>>,
     b: Result<Json<Login>, JsonRejection>,
@@ -382,23 +384,23 @@ pub(super) async fn login(
         Ok(b) => b.token.trim().to_string(),
         Err(e) => return e.into_response(),
     };
-    let found = tokio::task::spawn_blocking({
-        let app = app.clone();
-        let token = token.clone();
-        move || {
-            lock(&app.store)
-                .ok()
-                .and_then(|r| r.reviewer_for_token(&token).ok().flatten())
-        }
+    let found = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
+        let mut review = lock(&app.store)?;
+        let Some(name) = review.reviewer_for_token(&token)? else {
+            return Ok(None);
+        };
+        Ok(review.start_login(&name)?.map(|s| (name, s)))
     })
     .await
-    .ok()
-    .flatten();
+    .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+    .and_then(|r| r);
     match found {
-        None => ApiError(StatusCode::UNAUTHORIZED, "unknown token".into()).into_response(),
-        Some(name) => {
-            let cookie = format!("{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/");
-            let mut r = Json(json!({ "reviewer": name, "csrf": csrf_of(&token) })).into_response();
+        Err(e) => e.into_response(),
+        Ok(None) => ApiError(StatusCode::UNAUTHORIZED, "unknown token".into()).into_response(),
+        Ok(Some((name, session))) => {
+            let cookie = format!("{COOKIE}={session}; HttpOnly; SameSite=Strict; Path=/");
+            let mut r =
+                Json(json!({ "reviewer": name, "csrf": csrf_of(&session) })).into_response();
             if let Ok(v) = HeaderValue::from_str(&cookie) {
                 r.headers_mut().insert(header::SET_COOKIE, v);
             }
@@ -407,12 +409,24 @@ pub(super) async fn login(
     }
 }
 
-/// `POST /api/logout`: clears the cookie.
-pub(super) async fn logout() -> Response {
+/// `POST /api/logout`: ends the cookie's login (a copy of the cookie stops
+/// working too) and clears the cookie.
+pub(super) async fn logout(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    if let Some(session) = cookie_token(&headers) {
+        let ended = tokio::task::spawn_blocking(move || -> Result<bool, ApiError> {
+            Ok(lock(&app.store)?.end_login(&session)?)
+        })
+        .await
+        .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+        .and_then(|r| r);
+        if let Err(e) = ended {
+            return e.into_response();
+        }
+    }
     let mut r = Json(json!({ "logged_out": true })).into_response();
     r.headers_mut().insert(
         header::SET_COOKIE,
-        HeaderValue::from_static("lacuna_token=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"),
+        HeaderValue::from_static("lacuna_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"),
     );
     r
 }

@@ -242,3 +242,71 @@ fn issue_29_the_authorization_scheme_is_case_insensitive() {
         assert_eq!(r.status, 401, "{bad}: {}", r.body);
     }
 }
+
+/// `POST /api/login` with a token; the cookie pair (`name=value`) and the CSRF token.
+fn login(a: std::net::SocketAddr, token: &str) -> (String, String) {
+    let r = call(
+        a,
+        "POST",
+        "/api/login",
+        &[],
+        &json!({ "token": token }).to_string(),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let cookie = r.header("set-cookie").expect("cookie");
+    let pair = cookie.split(';').next().expect("pair").trim().to_string();
+    (pair, r.json()["csrf"].as_str().expect("csrf").to_string())
+}
+
+#[test]
+fn issue_29_logging_out_ends_a_copied_cookie_and_the_cookie_holds_no_token() {
+    let (_t, dir) = demo_imported();
+    let ana = token(&dir, "ana");
+    let server = start(&dir);
+    let a = server.addr;
+    let (jar, csrf) = login(a, &ana);
+    let copy = jar.clone();
+    assert!(!jar.contains(&ana), "the cookie holds the token: {jar}");
+    // the store keeps only the session id's hash
+    let id = jar.split_once('=').expect("name=value").1.to_string();
+    assert_eq!(id.len(), 64, "32 random bytes as hex: {id}");
+    let c = rusqlite::Connection::open(dir.join("lacuna.db")).expect("db");
+    let stored: Vec<String> = c
+        .prepare("SELECT session_sha256 FROM logins")
+        .expect("prepare")
+        .query_map([], |r| r.get(0))
+        .expect("query")
+        .map(|r| r.expect("row"))
+        .collect();
+    assert_eq!(stored.len(), 1);
+    assert_ne!(stored[0], id);
+    // two logins are two sessions
+    let (other, _) = login(a, &ana);
+    assert_ne!(other, jar);
+    let status = |cookie: &str| call(a, "GET", "/api/status", &[("Cookie", cookie)], "").status;
+    assert_eq!(status(&copy), 200);
+    let r = call(
+        a,
+        "POST",
+        "/api/logout",
+        &[("Cookie", &jar), ("X-CSRF-Token", &csrf)],
+        "",
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r
+        .header("set-cookie")
+        .is_some_and(|c| c.contains("Max-Age=0")));
+    // the copy is dead; the other login stands until the reviewer is removed
+    assert_eq!(status(&copy), 401);
+    assert_eq!(status(&other), 200);
+    let o = lacuna(&[&"reviewer", &"remove", &dir, &"ana"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(status(&other), 401);
+    let left: i64 = c
+        .query_row("SELECT count(*) FROM logins", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(left, 0);
+    // the old cookie, holding the token, is no way in either
+    let old = format!("lacuna_token={ana}");
+    assert_eq!(status(&old), 401);
+}
