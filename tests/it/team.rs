@@ -310,3 +310,92 @@ fn issue_29_logging_out_ends_a_copied_cookie_and_the_cookie_holds_no_token() {
     let old = format!("lacuna_token={ana}");
     assert_eq!(status(&old), 401);
 }
+
+#[test]
+fn issue_29_a_running_server_takes_in_what_other_processes_store() {
+    let (t, dir) = demo_imported();
+    keep_protocol(&dir, false);
+    let ana = token(&dir, "ana");
+    let server = start(&dir);
+    let a = server.addr;
+    let before = get(a, "/api/status", &ana);
+    let total = before["total"].as_u64().expect("total");
+    let first = get(a, "/api/next", &ana)["key"].clone();
+
+    // the monthly update, in another process, while the server runs
+    let new: Vec<String> = (1..=3).map(|i| format!("src:zebra-{i}")).collect();
+    let lines: String = (1..=3)
+        .map(|i| {
+            json!({
+                "source_id": format!("zebra-{i}"),
+                "title": format!("Zebrafinch peer support {i} for people with a personality disorder diagnosis: a randomised trial"),
+                "year": 2026,
+                "authors": [format!("Novel{i} A")],
+            })
+            .to_string()
+                + "\n"
+        })
+        .collect();
+    let file = t.path().join("month-2.jsonl");
+    std::fs::write(&file, lines).expect("write");
+    let o = lacuna(&[&"update", &dir, &"--files", &file, &"-q"]);
+    assert_eq!(o.status.code(), Some(0), "update: {}", stderr(&o));
+
+    // the next call takes the new records in, the new ones first; the
+    // record on screen stays until decided
+    assert_eq!(get(a, "/api/next", &ana)["key"], first);
+    let (s, v) = post(
+        a,
+        "/api/decisions",
+        &ana,
+        &json!({"record": first, "label": "exclude"}),
+    );
+    assert_eq!(s, 200, "{v}");
+    let next = get(a, "/api/next", &ana);
+    let key = next["key"].as_str().expect("a record").to_string();
+    assert!(new.contains(&key), "a new record first: {next}");
+    let (s, v) = post(
+        a,
+        "/api/decisions",
+        &ana,
+        &json!({"record": key, "label": "include"}),
+    );
+    assert_eq!(s, 200, "{v}");
+    let st = get(a, "/api/status", &ana);
+    assert_eq!(st["total"].as_u64(), Some(total + 3), "{st}");
+    assert_eq!(
+        (st["screened"].as_u64(), st["included"].as_u64()),
+        (Some(2), Some(1))
+    );
+    // search gives the new records their keys
+    let found = get(a, "/api/search?q=zebrafinch", &ana);
+    let keys: Vec<&str> = found["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .filter_map(|h| h["key"].as_str())
+        .collect();
+    assert_eq!(keys.len(), 3, "{found}");
+    assert!(keys.iter().all(|k| new.iter().any(|n| n == k)), "{keys:?}");
+
+    // a decision from another process reaches the ranking too
+    let other = new.iter().find(|k| **k != key).expect("another new record");
+    let o = lacuna(&[
+        &"decide",
+        &dir,
+        other,
+        &"--label",
+        &"include",
+        &"--reviewer",
+        &"ben",
+        &"-q",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let st = get(a, "/api/status", &ana);
+    assert_eq!(
+        (st["screened"].as_u64(), st["included"].as_u64()),
+        (Some(3), Some(2)),
+        "{st}"
+    );
+    assert_ne!(get(a, "/api/next", &ana)["key"], other.as_str());
+}
