@@ -399,3 +399,136 @@ fn issue_29_a_running_server_takes_in_what_other_processes_store() {
     );
     assert_ne!(get(a, "/api/next", &ana)["key"], other.as_str());
 }
+
+/// `n` new records in a JSON Lines file, keyed `src:PREFIX-1..n`, and their keys.
+fn new_records(dir: &std::path::Path, prefix: &str, n: usize) -> (std::path::PathBuf, Vec<String>) {
+    let lines: String = (1..=n)
+        .map(|i| {
+            json!({
+                "source_id": format!("{prefix}-{i}"),
+                "title": format!("Zebrafinch peer support {i} for people with a personality disorder diagnosis: a randomised trial"),
+                "year": 2026,
+                "authors": [format!("Novel{i} A")],
+            })
+            .to_string()
+                + "\n"
+        })
+        .collect();
+    let file = dir.join(format!("{prefix}.jsonl"));
+    std::fs::write(&file, lines).expect("write");
+    (file, (1..=n).map(|i| format!("src:{prefix}-{i}")).collect())
+}
+
+#[test]
+fn issue_29_blind_reviewers_both_get_the_records_an_update_brings() {
+    let (t, dir) = demo_imported();
+    keep_protocol(&dir, true);
+    let ana = token(&dir, "ana");
+    let ben = token(&dir, "ben");
+    let server = start(&dir);
+    let a = server.addr;
+    let total = get(a, "/api/status", &ana)["total"]
+        .as_u64()
+        .expect("total");
+    let (file, new) = new_records(t.path(), "finch", 2);
+    let o = lacuna(&[&"update", &dir, &"--files", &file, &"-q"]);
+    assert_eq!(o.status.code(), Some(0), "update: {}", stderr(&o));
+    // each record goes to two reviewers: both get a new one first, the same
+    let x = get(a, "/api/next", &ana)["key"]
+        .as_str()
+        .expect("key")
+        .to_string();
+    assert!(new.contains(&x), "{x}");
+    assert_eq!(get(a, "/api/next", &ben)["key"], x.as_str());
+    let (s, v) = post(
+        a,
+        "/api/decisions",
+        &ana,
+        &json!({"record": x, "label": "include"}),
+    );
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = post(
+        a,
+        "/api/decisions",
+        &ben,
+        &json!({"record": x, "label": "exclude"}),
+    );
+    assert_eq!(s, 200, "{v}");
+    // blind: each counts only their own decision, over the new total
+    for tok in [&ana, &ben] {
+        let st = get(a, "/api/status", tok);
+        assert_eq!(
+            (st["total"].as_u64(), st["screened"].as_u64()),
+            (Some(total + 2), Some(1)),
+            "{st}"
+        );
+    }
+    // the conflict on the new record is open, and resolved from the page
+    let c = get(a, "/api/conflicts", &ana);
+    assert_eq!(c["conflicts"][0]["key"], x.as_str(), "{c}");
+    let (s, v) = post(
+        a,
+        "/api/conflicts/resolve",
+        &ana,
+        &json!({"record": x, "label": "include"}),
+    );
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(get(a, "/api/status", &ben)["included"], 1);
+}
+
+#[test]
+fn issue_29_a_search_that_rebuilt_the_index_leaves_the_review_free_for_an_update() {
+    let (t, dir) = demo_imported();
+    keep_protocol(&dir, false);
+    let ana = token(&dir, "ana");
+    let server = start(&dir);
+    // an index gone missing: the server's search rebuilds it from the store
+    std::fs::remove_dir_all(dir.join("index")).expect("remove the index");
+    let found = get(server.addr, "/api/search?q=mentalization", &ana);
+    assert!(found["total"].as_u64().is_some_and(|n| n > 0), "{found}");
+    // and does not keep the review's write lock: an update runs
+    let (file, new) = new_records(t.path(), "lock", 1);
+    let o = lacuna(&[&"update", &dir, &"--files", &file, &"-q"]);
+    assert_eq!(o.status.code(), Some(0), "update: {}", stderr(&o));
+    let found = get(server.addr, "/api/search?q=zebrafinch", &ana);
+    assert_eq!(found["hits"][0]["key"], new[0].as_str(), "{found}");
+}
+
+#[test]
+fn issue_29_undo_goes_back_one_decision_at_a_time_at_the_terminal() {
+    use lacuna::model::Label;
+    use lacuna::pipeline::session::{Session, SessionOptions};
+    let (_t, dir) = demo_imported();
+    let mut review = lacuna::store::Review::open(&dir).expect("open");
+    let opts = SessionOptions {
+        reviewer: "ana".into(),
+        protocol: None,
+        target: 0.95,
+        confidence: 0.95,
+        rule: lacuna::screen::stop::DEFAULT,
+    };
+    let mut s = Session::open(&review, &opts).expect("session");
+    let a = s.next_record().expect("a");
+    // the record on screen stays until decided
+    assert_eq!(s.next_record().map(|p| p.index), Some(a.index));
+    s.decide(&mut review, &a, Label::Include, None)
+        .expect("decide a");
+    let b = s.next_record().expect("b");
+    s.decide(&mut review, &b, Label::Exclude, None)
+        .expect("decide b");
+    assert!(s.undo());
+    assert_eq!(
+        s.next_record().map(|p| (p.index, p.again)),
+        Some((b.index, true))
+    );
+    assert!(s.undo());
+    let again = s.next_record().expect("a again");
+    assert_eq!((again.index, again.again), (a.index, true));
+    s.decide(&mut review, &again, Label::Exclude, None)
+        .expect("decide a again");
+    let next = s.next_record().expect("next");
+    assert!(next.index != a.index && next.index != b.index && !next.again);
+    // b kept its exclusion, a became one
+    let st = s.status();
+    assert_eq!((st.screened, st.relevant), (2, 0));
+}

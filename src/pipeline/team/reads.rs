@@ -171,7 +171,7 @@ impl Team {
         self.follow()?;
         let found = {
             let store = lock(&self.store)?;
-            let found = super::super::records::search(
+            let found = crate::pipeline::records::search(
                 &store.review,
                 query,
                 limit,
