@@ -532,3 +532,37 @@ fn issue_29_undo_goes_back_one_decision_at_a_time_at_the_terminal() {
     let st = s.status();
     assert_eq!((st.screened, st.relevant), (2, 0));
 }
+
+/// What following the store costs each call: SQLite's `PRAGMA data_version`
+/// (asked at every call), the generation (read only when another process
+/// committed) and the log since the last decision seen (read at each `next`
+/// and `status`; empty when nothing was decided). The figures print with
+/// `cargo test --test it following_the_store -- --nocapture`; the bound is
+/// loose (a debug build on a busy machine), the figures are what matter.
+#[test]
+fn issue_29_following_the_store_costs_microseconds_per_call() {
+    let (_t, dir) = demo_imported();
+    let review = lacuna::store::Review::open(&dir).expect("open");
+    let last = review.last_decision_id().expect("last");
+    let n = 10_000;
+    let mean_us = |f: &dyn Fn()| {
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            f();
+        }
+        t.elapsed().as_secs_f64() / f64::from(n) * 1e6
+    };
+    let dv = mean_us(&|| drop(review.data_version().expect("data_version")));
+    let generation = mean_us(&|| drop(review.generation().expect("generation")));
+    let log = mean_us(&|| drop(review.decisions_since(last).expect("log")));
+    eprintln!(
+        "per call: data_version {dv:.1} µs, generation {generation:.1} µs, decisions_since (none new) {log:.1} µs"
+    );
+    for (what, us) in [
+        ("data_version", dv),
+        ("generation", generation),
+        ("log", log),
+    ] {
+        assert!(us < 200.0, "{what}: {us:.1} µs a call");
+    }
+}
