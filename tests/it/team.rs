@@ -552,9 +552,15 @@ fn issue_29_following_the_store_costs_microseconds_per_call() {
         }
         t.elapsed().as_secs_f64() / f64::from(n) * 1e6
     };
-    let dv = mean_us(&|| drop(review.data_version().expect("data_version")));
-    let generation = mean_us(&|| drop(review.generation().expect("generation")));
-    let log = mean_us(&|| drop(review.decisions_since(last).expect("log")));
+    let dv = mean_us(&|| {
+        std::hint::black_box(review.data_version().expect("data_version"));
+    });
+    let generation = mean_us(&|| {
+        std::hint::black_box(review.generation().expect("generation"));
+    });
+    let log = mean_us(&|| {
+        std::hint::black_box(review.decisions_since(last).expect("log"));
+    });
     eprintln!(
         "per call: data_version {dv:.1} µs, generation {generation:.1} µs, decisions_since (none new) {log:.1} µs"
     );
