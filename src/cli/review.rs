@@ -91,11 +91,13 @@ pub fn serve(out: &mut dyn Write, bars: &super::Bars, a: ServeArgs) -> anyhow::R
     }
     lacuna::web::serve(
         lacuna::web::ServeOptions {
-            dir: a.dir.clone(),
+            team: lacuna::pipeline::team::TeamOptions {
+                dir: a.dir.clone(),
+                target: a.recall_target,
+                confidence: a.confidence,
+                rule: a.stopping,
+            },
             bind: a.bind,
-            target: a.recall_target,
-            confidence: a.confidence,
-            rule: a.stopping,
         },
         |addr| {
             let mut so = std::io::stdout();

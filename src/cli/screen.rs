@@ -179,7 +179,7 @@ pub fn decide(out: &mut dyn Write, bars: &Bars, a: DecideArgs) -> anyhow::Result
         }
     };
     let stage = if a.resolve {
-        "resolution"
+        session::RESOLUTION
     } else {
         a.stage.as_str()
     };

@@ -9,6 +9,8 @@
 //!   a person's duplicate verdict;
 //! - [`session`]: a reviewer's screening session (next record, decide, undo,
 //!   status), decisions by key or from a CSV, agreement and conflicts;
+//!   [`team`]: a team's session over sessions (`lacuna serve`), following
+//!   the store;
 //! - [`screening`]: simulations on labelled data; [`harvest`]: PubMed
 //!   harvests; [`evidence`]: coding, edits, effect rows, pooled cells, the
 //!   map; `pool`: `lacuna pool`; [`folder`]: the review folder's own files.
@@ -26,6 +28,7 @@ mod pool;
 pub mod records;
 pub mod screening;
 pub mod session;
+pub mod team;
 pub mod version;
 
 pub use folder::{find_protocol, keep_protocol, load_protocol};

@@ -58,17 +58,76 @@ pub struct Pick {
     pub sample: bool,
 }
 
+/// One reviewer's place in a screening: the record on their screen and the
+/// records they decided, newest last, which undo gives back. The terminal's
+/// session and each reviewer of a team (`pipeline::team`) keep one, so
+/// that undo works the same way in both. Records are named by store id,
+/// which outlives a session opened anew.
+#[derive(Debug, Clone, Default)]
+pub struct Turn {
+    shown: Option<(i64, Pick)>,
+    decided: Vec<i64>,
+}
+
+impl Turn {
+    /// The record on screen: its store id and how it was picked.
+    pub fn shown(&self) -> Option<(i64, Pick)> {
+        self.shown
+    }
+
+    /// Put a record on screen.
+    pub fn show(&mut self, id: i64, pick: Pick) {
+        self.shown = Some((id, pick));
+    }
+
+    /// Take the record off the screen.
+    pub fn clear(&mut self) {
+        self.shown = None;
+    }
+
+    /// A decision on record `id`: off the screen if it was there, and the
+    /// newest to undo.
+    pub fn decided(&mut self, id: i64) {
+        if self.shown.is_some_and(|(s, _)| s == id) {
+            self.shown = None;
+        }
+        self.decided.push(id);
+    }
+
+    /// Undo: the newest decided record still in the session (`index_of`
+    /// finds it) comes back on screen, marked `again` (rank and score 0),
+    /// so that the next decision on it supersedes the last. Its id; `None`
+    /// when nothing is left to undo.
+    pub fn undo(&mut self, index_of: impl Fn(i64) -> Option<usize>) -> Option<i64> {
+        while let Some(id) = self.decided.pop() {
+            if let Some(index) = index_of(id) {
+                let pick = Pick {
+                    index,
+                    rank: 0,
+                    score: 0.0,
+                    set_aside: false,
+                    again: true,
+                    sample: false,
+                };
+                self.shown = Some((id, pick));
+                return Some(id);
+            }
+        }
+        None
+    }
+}
+
 /// One reviewer's screening session over a review's current records.
 #[derive(Debug)]
 pub struct Session {
     ids: Vec<i64>,
+    by_id: HashMap<i64, usize>,
     records: Vec<Record>,
     queue: Queue,
     reasons: Vec<Reason>,
     highlight: PatternSet,
     reviewer: String,
-    last: Option<usize>,
-    redo: Option<usize>,
+    turn: Turn,
     dual: bool,
 }
 
@@ -165,13 +224,13 @@ impl Session {
         queue.put_first(&new);
         Ok(Session {
             ids,
+            by_id: index_of,
             records,
             queue,
             reasons: protocol.map(|p| p.exclusion_reasons).unwrap_or_default(),
             highlight: PatternSet::new(&terms),
             reviewer: opts.reviewer.clone(),
-            last: None,
-            redo: None,
+            turn: Turn::default(),
             dual: protocol_dual,
         })
     }
@@ -182,27 +241,20 @@ impl Session {
         self.queue.status()
     }
 
-    /// The record to show next (the one undone first, after an undo); `None`
-    /// when every record has a decision or waits as a maybe for the next session.
+    /// The record to show next: the one on screen until it is decided (the
+    /// one undone, after an undo), else the queue's next; `None` when every
+    /// record has a decision or waits as a maybe for the next session.
     pub fn next_record(&mut self) -> Option<Pick> {
-        if let Some(i) = self.redo.take() {
-            return Some(Pick {
-                index: i,
-                rank: 0,
-                score: 0.0,
-                set_aside: false,
-                again: true,
-                sample: false,
-            });
+        if let Some((id, p)) = self.turn.shown() {
+            if self.by_id.get(&id) == Some(&p.index) && (p.again || !self.is_decided(p.index)) {
+                return Some(p);
+            }
         }
-        self.queue.next().map(|n| Pick {
-            index: n.index,
-            rank: n.rank,
-            score: n.score,
-            set_aside: n.set_aside,
-            again: false,
-            sample: n.sample,
-        })
+        let p = self.next_except(&|_| false)?;
+        if let Some(id) = self.id_of(p.index) {
+            self.turn.show(id, p);
+        }
+        Some(p)
     }
 
     /// The keys of up to `n` records new in the latest update and not yet
@@ -282,7 +334,7 @@ impl Session {
             pick.score,
         )?;
         self.apply(&[(pick.index, label)]);
-        self.last = Some(pick.index);
+        self.turn.decided(id);
         Ok(())
     }
 
@@ -307,9 +359,9 @@ impl Session {
         self.ids.get(index).copied()
     }
 
-    /// An error naming the protocol's reasons when `reason` is not one of them.
-    pub fn check_reason(&self, reason: &str) -> Result<(), Error> {
-        check_reason(&self.reasons, reason)
+    /// The session index of the record with this store id.
+    pub fn index_of_id(&self, id: i64) -> Option<usize> {
+        self.by_id.get(&id).copied()
     }
 
     /// Whether the record at `index` has an include or exclude label here.
@@ -349,28 +401,30 @@ impl Session {
         })
     }
 
-    /// Show the last decided record again, so that a new decision supersedes
-    /// it; false when nothing was decided in this session.
+    /// Show the last decided record again (and the one before at a second
+    /// undo), so that a new decision supersedes it; false when nothing
+    /// decided in this session is left to undo.
     pub fn undo(&mut self) -> bool {
-        match self.last {
-            Some(i) => {
-                self.redo = Some(i);
-                true
-            }
-            None => false,
-        }
+        let by_id = &self.by_id;
+        self.turn.undo(|id| by_id.get(&id).copied()).is_some()
     }
 }
 
-fn check_reason(reasons: &[Reason], r: &str) -> Result<(), Error> {
+/// The reason check of every front end: an exclusion reason must be one of
+/// the protocol's. The error names them (or says the protocol has none).
+pub fn check_reason(reasons: &[Reason], r: &str) -> Result<(), Error> {
     if reasons.iter().any(|x| x.id == r) {
         return Ok(());
     }
     let ids: Vec<&str> = reasons.iter().map(|x| x.id.as_str()).collect();
-    Err(Error::NotReady(format!(
-        "{r:?} is not an exclusion reason of the protocol ({})",
-        ids.join(", ")
-    )))
+    Err(Error::NotReady(if ids.is_empty() {
+        format!("{r:?}: the review's protocol lists no exclusion reasons")
+    } else {
+        format!(
+            "{r:?} is not an exclusion reason of the protocol ({})",
+            ids.join(", ")
+        )
+    }))
 }
 
 /// A decision given by record key (PMID, DOI or record key).
@@ -435,7 +489,7 @@ pub fn record_decisions(
     stage: &str,
 ) -> Result<usize, Error> {
     if reviewer.trim().is_empty() {
-        return Err(Error::NotReady(if stage == "resolution" {
+        return Err(Error::NotReady(if stage == RESOLUTION {
             "a resolution needs the name of who resolved the conflict: give --reviewer NAME".into()
         } else {
             "give the reviewer's name with --reviewer NAME (it is kept with each decision)".into()
@@ -461,12 +515,47 @@ pub fn record_decisions(
         let id = review.resolve(&d.key)?.ok_or_else(|| {
             Error::NotReady(format!("{:?} is not a record of this review", d.key))
         })?;
+        if stage == RESOLUTION && !open_conflict(review, id)? {
+            return Err(Error::NotReady(no_conflict(&d.key)));
+        }
         ids.push((id, d));
     }
     for (id, d) in &ids {
         review.add_decision(*id, stage, d.label, d.reason.as_deref(), reviewer)?;
     }
     Ok(ids.len())
+}
+
+/// The stage of a decision that resolves a dual-screening conflict.
+pub const RESOLUTION: &str = "resolution";
+
+/// The stage of a screening decision on title and abstract.
+pub const TITLE_ABSTRACT: &str = "title_abstract";
+
+/// Whether reviewers' latest labels on one record (as
+/// `Review::reviewer_labels` gives them) make an open conflict: two or more
+/// reviewers, labels that differ, and a label given since the last
+/// resolution.
+fn is_open_conflict(votes: &[(i64, String, Label, bool)]) -> bool {
+    let first = votes.first().map(|v| v.2);
+    votes.len() >= 2 && votes.iter().any(|v| Some(v.2) != first) && !votes.iter().all(|v| v.3)
+}
+
+/// The resolution rule, for every front end: a resolution is only for an
+/// open conflict on the record (see [`agreement`]). Without one, a
+/// resolution would let one reviewer decide a record alone in blind dual
+/// screening.
+pub fn open_conflict(review: &Review, record_id: i64) -> Result<bool, Error> {
+    Ok(is_open_conflict(&review.reviewer_labels_of(record_id)?))
+}
+
+/// What to say when a resolution is given for a record without an open conflict.
+pub fn no_conflict(key: &str) -> String {
+    format!(
+        "{key:?} has no open conflict to resolve (no two reviewers labelled it differently since \
+         the last resolution): decide it as a reviewer instead; the open conflicts are listed by \
+         `lacuna decide DIR --agreement`"
+    )
 }
 
 /// Two reviewers' agreement over the records both screened.
@@ -521,11 +610,11 @@ pub struct Agreement {
 pub fn agreement(review: &Review) -> Result<Agreement, Error> {
     let labels = review.reviewer_labels()?;
     let briefs = review.briefs()?;
-    let mut by_record: BTreeMap<i64, Vec<(String, Label, bool)>> = BTreeMap::new();
-    for (id, who, l, resolved) in labels {
-        by_record.entry(id).or_default().push((who, l, resolved));
+    let mut by_record: BTreeMap<i64, Vec<(i64, String, Label, bool)>> = BTreeMap::new();
+    for v in labels {
+        by_record.entry(v.0).or_default().push(v);
     }
-    let mut reviewers: Vec<String> = by_record.values().flatten().map(|x| x.0.clone()).collect();
+    let mut reviewers: Vec<String> = by_record.values().flatten().map(|x| x.1.clone()).collect();
     reviewers.sort();
     reviewers.dedup();
     let mut pairs = Vec::new();
@@ -534,9 +623,9 @@ pub fn agreement(review: &Review) -> Result<Agreement, Error> {
             let both: Vec<(Label, Label)> = by_record
                 .values()
                 .filter_map(|v| {
-                    let x = v.iter().find(|r| &r.0 == a)?;
-                    let y = v.iter().find(|r| &r.0 == b)?;
-                    Some((x.1, y.1))
+                    let x = v.iter().find(|r| &r.1 == a)?;
+                    let y = v.iter().find(|r| &r.1 == b)?;
+                    Some((x.2, y.2))
                 })
                 .collect();
             pairs.push(PairAgreement {
@@ -550,11 +639,7 @@ pub fn agreement(review: &Review) -> Result<Agreement, Error> {
     }
     let conflicts = by_record
         .iter()
-        .filter(|(_, v)| {
-            v.len() >= 2
-                && v.iter().any(|x| x.1 != v.first().map_or(x.1, |f| f.1))
-                && !v.iter().all(|x| x.2)
-        })
+        .filter(|(_, v)| is_open_conflict(v))
         .map(|(id, v)| {
             let b = briefs.get(id);
             Conflict {
@@ -564,8 +649,8 @@ pub fn agreement(review: &Review) -> Result<Agreement, Error> {
                 votes: v
                     .iter()
                     .map(|x| Vote {
-                        reviewer: x.0.clone(),
-                        label: x.1,
+                        reviewer: x.1.clone(),
+                        label: x.2,
                     })
                     .collect(),
             }

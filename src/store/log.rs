@@ -135,6 +135,21 @@ pub struct Brief {
     pub first_author: Option<String>,
 }
 
+/// A decision as the log holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoggedDecision {
+    /// Its id: decisions are numbered in the order they were made.
+    pub id: i64,
+    /// The record's store id.
+    pub record: i64,
+    /// `title_abstract`, `full_text` or `resolution`.
+    pub stage: String,
+    /// The label.
+    pub label: Label,
+    /// Who decided.
+    pub reviewer: String,
+}
+
 impl Review {
     /// Find a record by PMID (`12345` or `pmid:12345`), DOI (`10.…` or
     /// `doi:10.…`) or its key (`src:…`, a bare source id).
@@ -197,7 +212,7 @@ impl Review {
 
     /// Record a decision made from the ranked queue, with the model's rank
     /// and score and the reviewer's note (its own transaction: durable when
-    /// this returns).
+    /// this returns). The decision's id.
     #[allow(clippy::too_many_arguments)]
     pub fn add_ranked_decision(
         &mut self,
@@ -208,7 +223,7 @@ impl Review {
         reviewer: &str,
         rank: usize,
         score: f32,
-    ) -> Result<(), StoreError> {
+    ) -> Result<i64, StoreError> {
         check_reason_label(label, reason)?;
         check_text("the reviewer's name", reviewer)?;
         if let Some(n) = note {
@@ -218,7 +233,47 @@ impl Review {
             &format!("INSERT INTO decisions(record_id, stage, label, reason, note, reviewer, at, rank, score) VALUES (?1, 'title_abstract', ?2, ?3, ?4, ?5, {NOW}, ?6, ?7)"),
             params![record_id, label.as_str(), reason, note, reviewer, rank as i64, f64::from(score)],
         )?;
-        Ok(())
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// The id of the latest decision (0 before any): decisions after it are
+    /// new to whoever read the log up to here.
+    pub fn last_decision_id(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT coalesce(max(id), 0) FROM decisions", [], |r| {
+                r.get(0)
+            })?)
+    }
+
+    /// Every decision after decision `after`, in the order they were made.
+    pub fn decisions_since(&self, after: i64) -> Result<Vec<LoggedDecision>, StoreError> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT id, record_id, stage, label, reviewer FROM decisions WHERE id > ?1 ORDER BY id",
+        )?;
+        let rows = st.query_map([after], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, record, stage, label, reviewer) = row?;
+            if let Some(label) = Label::parse(&label) {
+                out.push(LoggedDecision {
+                    id,
+                    record,
+                    stage,
+                    label,
+                    reviewer,
+                });
+            }
+        }
+        Ok(out)
     }
 
     /// What one reviewer of a blind dual screening may see: each record's
@@ -262,15 +317,32 @@ impl Review {
     /// Each reviewer's latest title/abstract label per record, and whether a
     /// resolution (stage `resolution`) was recorded for the record after it.
     pub fn reviewer_labels(&self) -> Result<Vec<(i64, String, Label, bool)>, StoreError> {
-        let mut st = self.conn.prepare(
+        self.labels_where("1", None)
+    }
+
+    /// [`Review::reviewer_labels`] of one record.
+    pub fn reviewer_labels_of(
+        &self,
+        record_id: i64,
+    ) -> Result<Vec<(i64, String, Label, bool)>, StoreError> {
+        self.labels_where("d.record_id = ?1", Some(record_id))
+    }
+
+    fn labels_where(
+        &self,
+        filter: &str,
+        record_id: Option<i64>,
+    ) -> Result<Vec<(i64, String, Label, bool)>, StoreError> {
+        let mut st = self.conn.prepare(&format!(
             "SELECT d.record_id, d.reviewer, d.label,
                     EXISTS (SELECT 1 FROM decisions r WHERE r.record_id = d.record_id AND r.stage = 'resolution' AND r.id > d.id)
              FROM decisions d
-             WHERE d.stage = 'title_abstract'
+             WHERE d.stage = 'title_abstract' AND {filter}
                AND d.id = (SELECT max(id) FROM decisions e WHERE e.record_id = d.record_id AND e.reviewer = d.reviewer AND e.stage = 'title_abstract')
-             ORDER BY d.record_id, d.reviewer",
-        )?;
-        let rows = st.query_map([], |r| {
+             ORDER BY d.record_id, d.reviewer"
+        ))?;
+        let params: Vec<i64> = record_id.into_iter().collect();
+        let rows = st.query_map(rusqlite::params_from_iter(params), |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,

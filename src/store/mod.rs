@@ -119,6 +119,8 @@ pub const MIGRATIONS: &[&str] = &[
     // 13: the files and database an update was given (for the command that
     // finishes it).
     living::UPDATE_ARGS,
+    // 14: the team server's logins (hashed session ids).
+    reviewers::LOGINS,
 ];
 
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ','now')";
@@ -591,6 +593,32 @@ impl Review {
                     r.get(0)
                 })?;
         Ok(g.parse().unwrap_or(0))
+    }
+
+    /// A number that changes whenever another connection (another
+    /// process: an import, an update, a dedup, a decision) commits to the
+    /// store, and only then (SQLite's `PRAGMA data_version`). Reading it
+    /// touches no table: a follower asks it at every call.
+    pub fn data_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+
+    /// Run `f` over one consistent view of the store (a read transaction):
+    /// what other processes commit meanwhile is not seen. `f` only reads.
+    pub fn consistent<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&Review) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(StoreError::from)?;
+        let out = f(self);
+        // nothing was written: ending the read is all a commit does here
+        let _ = tx.commit();
+        out
     }
 
     /// Start importing one source; everything is one transaction.

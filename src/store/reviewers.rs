@@ -1,7 +1,8 @@
 //! The reviewers of a team review (`lacuna reviewer add|list|remove`): a
 //! name and the SHA-256 of a random token. The token itself is printed once
 //! when the reviewer is added and never stored, so a copy of the review
-//! folder does not give access to a server serving it.
+//! folder does not give access to a server serving it. Logins to the team
+//! server are session ids, also stored only as their hash.
 
 use super::{Review, StoreError, NOW};
 use rusqlite::{params, OptionalExtension};
@@ -15,6 +16,19 @@ pub(super) const MIGRATION: &str = r#"
         token_sha256 TEXT NOT NULL UNIQUE,
         created_at TEXT NOT NULL
     );
+"#;
+
+/// Schema for the team server's logins (migration 12): a session id per
+/// login, kept as its SHA-256 only, ended by logout and by removing the
+/// reviewer.
+pub(super) const LOGINS: &str = r#"
+    CREATE TABLE logins (
+        id INTEGER PRIMARY KEY,
+        reviewer_id INTEGER NOT NULL REFERENCES reviewers(id) ON DELETE CASCADE,
+        session_sha256 TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX logins_reviewer ON logins(reviewer_id);
 "#;
 
 /// A reviewer as listed.
@@ -94,12 +108,56 @@ impl Review {
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
-    /// Remove a reviewer (their token stops working; their decisions stay).
-    /// False if there was none by that name.
+    /// Remove a reviewer (their token and their logins stop working; their
+    /// decisions stay). False if there was none by that name.
     pub fn remove_reviewer(&mut self, name: &str) -> Result<bool, StoreError> {
-        let n = self
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "DELETE FROM logins WHERE reviewer_id IN (SELECT id FROM reviewers WHERE name = ?1)",
+            [name.trim()],
+        )?;
+        let n = tx.execute("DELETE FROM reviewers WHERE name = ?1", [name.trim()])?;
+        tx.commit()?;
+        Ok(n > 0)
+    }
+
+    /// Start a login for a reviewer: a fresh session id (32 random bytes, as
+    /// hex), of which only the SHA-256 is stored. `None` when there is no
+    /// reviewer by that name.
+    pub fn start_login(&mut self, name: &str) -> Result<Option<String>, StoreError> {
+        let session = fresh_token()?;
+        let n = self.conn.execute(
+            &format!(
+                "INSERT INTO logins(reviewer_id, session_sha256, created_at)
+                 SELECT id, ?2, {NOW} FROM reviewers WHERE name = ?1"
+            ),
+            params![name.trim(), hash(&session)],
+        )?;
+        Ok((n > 0).then_some(session))
+    }
+
+    /// The reviewer a login's session id belongs to, if the login stands.
+    pub fn reviewer_for_login(&self, session: &str) -> Result<Option<String>, StoreError> {
+        if session.trim().is_empty() {
+            return Ok(None);
+        }
+        Ok(self
             .conn
-            .execute("DELETE FROM reviewers WHERE name = ?1", [name.trim()])?;
+            .query_row(
+                "SELECT r.name FROM logins l JOIN reviewers r ON r.id = l.reviewer_id
+                 WHERE l.session_sha256 = ?1",
+                [hash(session)],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// End a login (logout); false when it had ended already.
+    pub fn end_login(&mut self, session: &str) -> Result<bool, StoreError> {
+        let n = self.conn.execute(
+            "DELETE FROM logins WHERE session_sha256 = ?1",
+            [hash(session)],
+        )?;
         Ok(n > 0)
     }
 

@@ -1,34 +1,31 @@
 //! `lacuna serve`: the team screening server (axum on tokio, the crate's
-//! only async code). It calls the same library session as `lacuna screen`
-//! (`pipeline::session`) and serves the pages (`web/assets`, embedded in
-//! the binary: plain HTML, CSS and JavaScript, no CDN, no build step).
+//! only async code). It drives the library's team session
+//! (`pipeline::team::Team`, over the same `pipeline::session` as `lacuna
+//! screen`) and serves the pages (`web/assets`, embedded in the binary:
+//! plain HTML, CSS and JavaScript, no CDN, no build step).
 //!
 //! Access: every API call needs a reviewer's token (`lacuna reviewer add`),
 //! as `Authorization: Bearer TOKEN` or as the HttpOnly, SameSite=Strict
-//! cookie that `POST /api/login` sets. A write made with the cookie must
-//! carry the CSRF token login returned, in `X-CSRF-Token`. Every response
-//! carries a Content-Security-Policy that forbids inline and remote
-//! scripts.
+//! cookie that `POST /api/login` sets (a login's session id). A write made
+//! with the cookie must carry the CSRF token login returned, in
+//! `X-CSRF-Token`. Every response carries a Content-Security-Policy that
+//! forbids inline and remote scripts, hyper's own replies to requests it
+//! cannot read too (`conn`).
 //!
-//! State and locks (`api`): the store (one SQLite connection) has its own
-//! lock, held only for one query or one committed write; the reviewers'
-//! desks (what each has on screen, the decisions not yet taken into the
-//! ranking) another, held for microseconds; the ranking (the sessions)
-//! a third, held by a retrain. A decision is acknowledged once committed,
-//! without waiting for a retrain; the next `GET /api/next` takes in every
-//! decision made since in one retrain. Search, conflicts, agreement and
-//! login never wait for the ranking.
+//! Each handler (`api`) reads the request, calls one method of the team's
+//! session on a blocking thread and writes JSON; the team's state, its
+//! locks and its rules are the library's.
 
 mod api;
+mod conn;
 
 use crate::error::Error;
-use crate::screen::stop::Rule;
+use crate::pipeline::team::{Team, TeamOptions};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 /// The Content-Security-Policy of every response.
@@ -38,16 +35,10 @@ connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 /// How to serve.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
-    /// The review folder.
-    pub dir: PathBuf,
+    /// The review and its stopping rule.
+    pub team: TeamOptions,
     /// Address to listen on.
     pub bind: SocketAddr,
-    /// Recall target of the stopping rule.
-    pub target: f64,
-    /// Its confidence.
-    pub confidence: f64,
-    /// The stopping rule.
-    pub rule: Rule,
 }
 
 const INDEX_HTML: &str = include_str!("assets/index.html");
@@ -77,22 +68,20 @@ async fn app_css() -> Response {
     asset("text/css; charset=utf-8", APP_CSS)
 }
 
+/// The headers every reply carries, the app's and hyper's own alike.
+pub(crate) const SECURITY_HEADERS: [(header::HeaderName, &str); 4] = [
+    (header::CONTENT_SECURITY_POLICY, CSP),
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::X_FRAME_OPTIONS, "DENY"),
+    (header::REFERRER_POLICY, "no-referrer"),
+];
+
 async fn csp(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let mut r = next.run(req).await;
     let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
+    for (name, value) in SECURITY_HEADERS {
+        h.insert(name, HeaderValue::from_static(value));
+    }
     r
 }
 
@@ -100,7 +89,7 @@ async fn csp(req: axum::extract::Request, next: axum::middleware::Next) -> Respo
 /// records ranked), then `ready` gets the address bound (useful with port
 /// 0). Every acknowledged decision is committed before its answer.
 pub fn serve(opts: ServeOptions, ready: impl FnOnce(SocketAddr)) -> Result<(), Error> {
-    let app = Arc::new(api::App::open(opts.clone())?);
+    let team = Arc::new(Team::open(opts.team.clone())?);
     let router = Router::new()
         .route("/", get(index_html))
         .route("/app.js", get(app_js))
@@ -116,7 +105,7 @@ pub fn serve(opts: ServeOptions, ready: impl FnOnce(SocketAddr)) -> Result<(), E
         .route("/api/conflicts/resolve", post(api::resolve))
         .route("/api/agreement", get(api::agreement))
         .layer(axum::middleware::from_fn(csp))
-        .with_state(app);
+        .with_state(team);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -129,11 +118,49 @@ pub fn serve(opts: ServeOptions, ready: impl FnOnce(SocketAddr)) -> Result<(), E
             .local_addr()
             .map_err(|e| Error::NotReady(e.to_string()))?;
         ready(addr);
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
-            .map_err(|e| Error::NotReady(format!("the server stopped: {e}")))
+        accept(listener, router).await;
+        Ok(())
     })
+}
+
+/// Serve each connection (one request each: see `conn`) until Ctrl-C, then
+/// let the requests in flight finish.
+async fn accept(listener: tokio::net::TcpListener, router: Router) {
+    use hyper_util::rt::TokioIo;
+    use hyper_util::service::TowerToHyperService;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut stop = std::pin::pin!(tokio::signal::ctrl_c());
+    loop {
+        let stream = tokio::select! {
+            conn = listener.accept() => match conn {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // out of file descriptors, or a connection reset before it
+                    // was taken: carry on with the next
+                    tracing::warn!("accept: {e}");
+                    continue;
+                }
+            },
+            _ = &mut stop => break,
+        };
+        let served = Arc::new(AtomicBool::new(false));
+        let io = TokioIo::new(conn::Guarded::new(stream, served.clone()));
+        let app = TowerToHyperService::new(router.clone());
+        let service = hyper::service::service_fn(move |req| {
+            served.store(true, Ordering::SeqCst);
+            hyper::service::Service::call(&app, req)
+        });
+        let c = hyper::server::conn::http1::Builder::new()
+            .keep_alive(false)
+            .serve_connection(io, service);
+        let c = graceful.watch(c);
+        tokio::spawn(async move {
+            if let Err(e) = c.await {
+                tracing::debug!("connection: {e}");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
 }

@@ -36,6 +36,7 @@ mod session;
 mod smaller_faults;
 mod store;
 mod support;
+mod team;
 mod tidy;
 mod trust;
 mod web;

@@ -11,18 +11,18 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-fn bearer(t: &str) -> String {
+pub fn bearer(t: &str) -> String {
     format!("Bearer {t}")
 }
 
-fn get(a: SocketAddr, path: &str, tok: &str) -> Value {
+pub fn get(a: SocketAddr, path: &str, tok: &str) -> Value {
     let b = bearer(tok);
     let r = call(a, "GET", path, &[("Authorization", &b)], "");
     assert_eq!(r.status, 200, "{path}: {}", r.body);
     r.json()
 }
 
-fn post(a: SocketAddr, path: &str, tok: &str, body: &Value) -> (u16, Value) {
+pub fn post(a: SocketAddr, path: &str, tok: &str, body: &Value) -> (u16, Value) {
     let b = bearer(tok);
     let r = call(a, "POST", path, &[("Authorization", &b)], &body.to_string());
     let v = serde_json::from_str(&r.body).unwrap_or(Value::Null);
@@ -36,7 +36,7 @@ fn decide(a: SocketAddr, tok: &str, body: Value) {
 }
 
 /// The review's protocol, with `[screening] dual = true` when asked.
-fn keep_protocol(dir: &Path, dual: bool) {
+pub fn keep_protocol(dir: &Path, dual: bool) {
     let text = std::fs::read_to_string(root().join("protocols/complex-emotional-needs.toml"))
         .expect("protocol");
     let text = if dual {
