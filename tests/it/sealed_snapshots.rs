@@ -71,7 +71,7 @@ pub(crate) fn as_before_seals(dir: &Path) {
              DROP TRIGGER snapshot_seals_once; DROP TRIGGER snapshots_never_replaced;
              DROP TRIGGER snapshot_records_never_replaced; DROP TABLE snapshot_seals;
              ALTER TABLE updates DROP COLUMN files; ALTER TABLE updates DROP COLUMN database;
-             PRAGMA user_version = 11;",
+             DROP TABLE logins; PRAGMA user_version = 11;",
         )
         .expect("back to schema 11");
 }
