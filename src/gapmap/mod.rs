@@ -66,6 +66,9 @@ pub struct Study {
     pub excluded_populations: BTreeSet<String>,
     /// Design ids.
     pub designs: BTreeSet<String>,
+    /// Equity factor ids it reports results by (PROGRESS-Plus).
+    #[serde(default)]
+    pub equity: BTreeSet<String>,
     /// Completed or ongoing.
     pub status: Status,
     /// Participants (largest extracted row), if known.
@@ -148,10 +151,23 @@ pub struct Axis {
     /// A row with studies but no economic evaluation.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub economic_gap: bool,
+    /// Completed studies in the row that report results by at least one
+    /// equity factor (interventions).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub n_equity: usize,
 }
 
 fn is_zero(n: &usize) -> bool {
     *n == 0
+}
+
+/// An equity factor that no completed study reports results by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EquityGap {
+    /// Factor id, e.g. `equity.ses`.
+    pub id: String,
+    /// Its label.
+    pub label: String,
 }
 
 /// Which studies to count.
@@ -193,6 +209,13 @@ pub struct Map {
     pub populations: Vec<Axis>,
     /// Designs.
     pub designs: Vec<Axis>,
+    /// Equity factors (PROGRESS-Plus), each with the completed studies that
+    /// report results by it.
+    #[serde(default)]
+    pub equity: Vec<Axis>,
+    /// Equity gaps: the factors no completed study reports results by.
+    #[serde(default)]
+    pub equity_gaps: Vec<EquityGap>,
     /// All studies (unfiltered, so a page can filter them itself).
     pub studies: Vec<Study>,
     /// Cells, row by row.
@@ -252,6 +275,7 @@ pub fn build(
                     DimensionKind::Outcome => s.outcomes.contains(&c.id),
                     DimensionKind::Population => s.populations.contains(&c.id),
                     DimensionKind::Design => s.designs.contains(&c.id),
+                    DimensionKind::Equity => s.equity.contains(&c.id),
                 };
                 let ids: Vec<usize> = (0..studies.len())
                     .filter(|i| completed(*i) && studies.get(*i).is_some_and(has))
@@ -275,6 +299,13 @@ pub fn build(
                 } else {
                     0
                 };
+                let n_equity = if d == DimensionKind::Intervention {
+                    ids.iter()
+                        .filter(|i| studies.get(**i).is_some_and(|s| !s.equity.is_empty()))
+                        .count()
+                } else {
+                    0
+                };
                 Axis {
                     id: c.id.clone(),
                     label: c.label.clone(),
@@ -282,6 +313,7 @@ pub fn build(
                     n_studies: ids.len(),
                     n_excluding,
                     economic_gap,
+                    n_equity,
                 }
             })
             .collect()
@@ -373,12 +405,23 @@ pub fn build(
     }
     let n_studies = (0..studies.len()).filter(|i| completed(*i)).count();
     let n_records = studies.iter().map(|s| s.papers.len()).sum();
+    let equity = axis(DimensionKind::Equity);
+    let equity_gaps = equity
+        .iter()
+        .filter(|a| a.n_studies == 0)
+        .map(|a| EquityGap {
+            id: a.id.clone(),
+            label: a.label.clone(),
+        })
+        .collect();
     Map {
         protocol,
         filter,
         groups: frame.groups.clone(),
         populations: axis(DimensionKind::Population),
         designs: axis(DimensionKind::Design),
+        equity,
+        equity_gaps,
         interventions,
         outcomes,
         studies,
@@ -474,6 +517,7 @@ pub fn assemble(records: Vec<CodedRecord>) -> Vec<Study> {
             populations: BTreeSet::new(),
             excluded_populations: BTreeSet::new(),
             designs: BTreeSet::new(),
+            equity: BTreeSet::new(),
             status: Status::Ongoing,
             n: None,
             year: None,
@@ -486,6 +530,7 @@ pub fn assemble(records: Vec<CodedRecord>) -> Vec<Study> {
                     Some(DimensionKind::Outcome) => &mut s.outcomes,
                     Some(DimensionKind::Population) => &mut s.populations,
                     Some(DimensionKind::Design) => &mut s.designs,
+                    Some(DimensionKind::Equity) => &mut s.equity,
                     None => continue,
                 };
                 set.insert(c.category.clone());

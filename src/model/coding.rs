@@ -17,15 +17,18 @@ pub enum DimensionKind {
     Population,
     /// Study designs (a filter and the bubble colour).
     Design,
+    /// Equity factors (PROGRESS-Plus) the study reports results by.
+    Equity,
 }
 
 impl DimensionKind {
     /// All dimensions, in the order they are coded.
-    pub const ALL: [DimensionKind; 4] = [
+    pub const ALL: [DimensionKind; 5] = [
         DimensionKind::Intervention,
         DimensionKind::Outcome,
         DimensionKind::Population,
         DimensionKind::Design,
+        DimensionKind::Equity,
     ];
 
     /// Its name in the protocol and in outputs.
@@ -35,6 +38,7 @@ impl DimensionKind {
             DimensionKind::Outcome => "outcome",
             DimensionKind::Population => "population",
             DimensionKind::Design => "design",
+            DimensionKind::Equity => "equity",
         }
     }
 

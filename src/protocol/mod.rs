@@ -71,6 +71,10 @@ pub struct Category {
     pub implied_by_designs: Vec<String>,
     /// MeSH counts only when a title/abstract hit of the category passed the outcome rule.
     pub mesh_needs_context: bool,
+    /// Equity categories: patterns naming a sample chosen because of the
+    /// factor ("deprived areas", "culturally adapted"); they code without
+    /// an analysis cue. Empty elsewhere.
+    pub sample: Vec<String>,
 }
 
 /// Context rules applied to title/abstract hits.
@@ -100,6 +104,33 @@ pub struct Context {
     pub carer_reroute_domains: Vec<String>,
 }
 
+/// The equity dimension's context rules (`[coding.equity_context]`): an
+/// equity hit codes only when its sentence says results are reported by the
+/// factor, never when the factor only describes the sample.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EquityContext {
+    /// Cues of results by a factor ("differ*", "moderat*", "stratif*",
+    /// "subgroup*", "interaction*"), within `window` words of the hit.
+    pub analysis_cues: Vec<String>,
+    /// Cues of a description of the sample or of the arms ("at baseline",
+    /// "were women", "between groups", "adjusted for"), anywhere in the
+    /// hit's sentence: the hit is set aside.
+    #[serde(default)]
+    pub baseline_cues: Vec<String>,
+    /// Cues that the factor was not analysed ("not stratif*", "no
+    /// subgroup*"), within `window` words: the hit is set aside.
+    #[serde(default)]
+    pub negation_cues: Vec<String>,
+    /// Words either side of a hit searched for analysis and negation cues.
+    #[serde(default = "default_equity_window")]
+    pub window: usize,
+}
+
+fn default_equity_window() -> usize {
+    6
+}
+
 /// How trial protocols are recognised (status "ongoing").
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -125,6 +156,8 @@ pub struct Frame {
     pub categories: Vec<Category>,
     /// Context rules.
     pub context: Context,
+    /// The equity dimension's context rules (empty without equity categories).
+    pub equity_context: EquityContext,
     /// Trial-protocol recognition.
     pub status: StatusRules,
     /// The outcome category carer hits are re-routed to, if the framework has one.

@@ -2,7 +2,7 @@
 //! reads the text into these (unknown keys refused), and the section
 //! readers (`coding.rs`, `sections.rs`) turn them into validated types.
 
-use super::{Context, Reason, StatusRules};
+use super::{Context, EquityContext, Reason, StatusRules};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use toml::Spanned;
@@ -159,6 +159,10 @@ pub(super) struct RawCoding {
     pub(super) population: Vec<RawCategory>,
     #[serde(default)]
     pub(super) design: Vec<RawCategory>,
+    #[serde(default)]
+    pub(super) equity: Vec<RawCategory>,
+    #[serde(default)]
+    pub(super) equity_context: Option<Spanned<EquityContext>>,
 }
 
 /// The coding threshold when the protocol gives none.
@@ -195,4 +199,6 @@ pub(super) struct RawCategory {
     pub(super) implied_by_designs: Vec<Spanned<String>>,
     #[serde(default)]
     pub(super) mesh_is_outcome_only_with_context: bool,
+    #[serde(default)]
+    pub(super) sample: Vec<Spanned<String>>,
 }
