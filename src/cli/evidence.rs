@@ -319,6 +319,22 @@ pub fn map(out: &mut dyn Write, bars: &Bars, a: MapArgs) -> anyhow::Result<()> {
             .map(|x| format!("{} {}", x.id, x.n_studies))
             .collect();
         writeln!(out, "studies by population subgroup: {}", pops.join(", "))?;
+        if !m.equity.is_empty() {
+            let by: Vec<String> = m
+                .equity
+                .iter()
+                .map(|x| format!("{} {}", x.id, x.n_studies))
+                .collect();
+            writeln!(out, "studies reporting by equity factor: {}", by.join(", "))?;
+            let gaps: Vec<&str> = m.equity_gaps.iter().map(|g| g.id.as_str()).collect();
+            if !gaps.is_empty() {
+                writeln!(
+                    out,
+                    "equity gaps (no study reports by): {}",
+                    gaps.join(", ")
+                )?;
+            }
+        }
         let econ: Vec<&str> = m
             .interventions
             .iter()

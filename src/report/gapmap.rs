@@ -91,6 +91,7 @@ pub fn html(map: &Map) -> String {
 </main>
 <aside id="panel" aria-live="polite" aria-label="Studies of the chosen cell" hidden><button type="button" id="panel-close" aria-label="Close">×</button><div id="panel-body"></div></aside>
 <section id="populations" aria-label="Population subgroups"></section>
+<section id="equity" aria-label="Equity: results by PROGRESS-Plus factors"></section>
 <footer>Made by Lacuna from the review's coded records. Counts are studies (linked papers of one trial count once); ongoing studies are listed apart and never close a gap.</footer>
 <script type="application/json" id="data">{data}</script>
 <script type="application/json" id="off-grid-data">{off}</script>

@@ -455,3 +455,204 @@ fn code_review_shows_the_evidence_of_each_equity_code() {
         "{women}"
     );
 }
+
+fn map_json(dir: &std::path::Path, extra: &[&str]) -> serde_json::Value {
+    let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"map", &dir, &"--json", &"-q"];
+    for e in extra {
+        args.push(e);
+    }
+    let o = lacuna(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    serde_json::from_str(&stdout(&o)).expect("map JSON")
+}
+
+fn list<'a>(v: &'a serde_json::Value, key: &str) -> &'a Vec<serde_json::Value> {
+    v[key]
+        .as_array()
+        .unwrap_or_else(|| panic!("{key} is a list"))
+}
+
+/// Completed studies of the map's JSON that report by factor `id`.
+fn reporting_by(m: &serde_json::Value, id: &str) -> usize {
+    list(m, "studies")
+        .iter()
+        .filter(|s| s["status"] == "completed" && list(s, "equity").iter().any(|x| x == id))
+        .count()
+}
+
+#[test]
+fn the_map_counts_studies_by_equity_factor_and_lists_the_equity_gaps() {
+    let (_t, dir) = crate::support::demo_review();
+    let m = map_json(&dir, &[]);
+    let factors = list(&m, "equity");
+    assert_eq!(factors.len(), 11);
+    for f in factors {
+        let id = f["id"].as_str().expect("id");
+        assert_eq!(f["n_studies"], reporting_by(&m, id) as u64, "{id}");
+    }
+    // an equity gap: a factor no completed study reports by, with its label
+    let want: Vec<(String, String)> = factors
+        .iter()
+        .filter(|f| f["n_studies"] == 0)
+        .map(|f| (f["id"].to_string(), f["label"].to_string()))
+        .collect();
+    let gaps: Vec<(String, String)> = list(&m, "equity_gaps")
+        .iter()
+        .map(|g| (g["id"].to_string(), g["label"].to_string()))
+        .collect();
+    assert_eq!(gaps, want);
+    let gap_ids: Vec<&str> = list(&m, "equity_gaps")
+        .iter()
+        .filter_map(|g| g["id"].as_str())
+        .collect();
+    // the demo's DBT for older adults chose its sample for age; no demo
+    // study reports results by income, deprivation or poverty
+    assert!(!gap_ids.contains(&"equity.age"), "{gap_ids:?}");
+    assert!(gap_ids.contains(&"equity.ses"), "{gap_ids:?}");
+    // per intervention row: the completed studies that report by any factor
+    for iv in list(&m, "interventions") {
+        let id = iv["id"].as_str().expect("id");
+        let n = list(&m, "studies")
+            .iter()
+            .filter(|s| {
+                s["status"] == "completed"
+                    && list(s, "interventions").iter().any(|x| x == id)
+                    && !list(s, "equity").is_empty()
+            })
+            .count();
+        assert_eq!(iv["n_equity"].as_u64().unwrap_or(0), n as u64, "{id}");
+    }
+    assert!(list(&m, "interventions")
+        .iter()
+        .any(|iv| iv["id"] == "psych.dbt" && iv["n_equity"].as_u64() >= Some(1)));
+    let o = lacuna(&[&"map", &dir]);
+    let text = stdout(&o);
+    assert!(
+        text.contains(&format!(
+            "equity gaps (no study reports by): {}",
+            gap_ids.join(", ")
+        )),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_map_frozen_before_the_equity_lens_still_reads() {
+    let (_t, dir) = crate::support::demo_review();
+    let mut m = map_json(&dir, &[]);
+    let o = m.as_object_mut().expect("object");
+    o.remove("equity");
+    o.remove("equity_gaps");
+    for s in o
+        .get_mut("studies")
+        .and_then(|s| s.as_array_mut())
+        .expect("studies")
+    {
+        s.as_object_mut().expect("study").remove("equity");
+    }
+    let back: lacuna::gapmap::Map = serde_json::from_value(m).expect("an older map reads");
+    assert!(back.equity.is_empty() && back.equity_gaps.is_empty());
+    assert!(back.studies.iter().all(|s| s.equity.is_empty()));
+}
+
+/// The page in Chromium (playwright-core in tests/browser, as for the other
+/// page tests): the equity tables say what the library says, under the
+/// page's filter too, with no network and labels rather than ids.
+#[test]
+fn the_map_page_shows_the_equity_table() {
+    let (_t, dir) = crate::support::demo_review();
+    let all = map_json(&dir, &[]);
+    let rct = map_json(&dir, &["--design", "rct"]);
+    let page = dir.join("reports/gapmap.html");
+    let r = crate::support::run_browser("equity.mjs", &[&page, &"rct"]);
+    for k in ["console_errors", "page_errors", "requests"] {
+        assert_eq!(r[k], serde_json::json!([]), "{k}: {r}");
+    }
+    let counts = |m: &serde_json::Value| -> serde_json::Value {
+        list(m, "equity")
+            .iter()
+            .map(|f| {
+                (
+                    f["id"].as_str().expect("id").to_string(),
+                    f["n_studies"].clone(),
+                )
+            })
+            .collect::<serde_json::Map<_, _>>()
+            .into()
+    };
+    assert_eq!(r["all"]["factors"], counts(&all), "{r}");
+    assert_eq!(r["filtered"]["factors"], counts(&rct), "{r}");
+    let gap_ids: Vec<serde_json::Value> = list(&all, "equity_gaps")
+        .iter()
+        .map(|g| g["id"].clone())
+        .collect();
+    assert_eq!(r["all"]["gap_rows"], serde_json::Value::Array(gap_ids));
+    assert!(
+        r["all"]["gaps"]
+            .as_str()
+            .is_some_and(|g| g.starts_with("Equity gaps") && g.contains("Socioeconomic status")),
+        "{r}"
+    );
+    let rows: serde_json::Map<String, serde_json::Value> = list(&all, "interventions")
+        .iter()
+        .filter(|iv| iv["n_studies"].as_u64() > Some(0))
+        .map(|iv| {
+            (
+                iv["id"].as_str().expect("id").to_string(),
+                serde_json::json!(iv["n_equity"].as_u64().unwrap_or(0)),
+            )
+        })
+        .collect();
+    assert_eq!(r["all"]["rows"], serde_json::Value::Object(rows), "{r}");
+    assert!(
+        r["all"]["which"]["equity.age"]
+            .as_str()
+            .is_some_and(|w| !w.is_empty() && !w.contains("none")),
+        "{r}"
+    );
+    assert_eq!(r["all"]["ids_in_text"], serde_json::json!([]), "{r}");
+}
+
+#[test]
+fn the_briefing_lists_the_equity_gaps_for_funders() {
+    let t = tempfile::tempdir().expect("tmp");
+    let dir = t.path().join("demo");
+    let o = lacuna(&[&"demo", &"--out", &dir, &"--no-pdf", &"-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let page = std::path::PathBuf::from(stdout(&o).lines().last().expect("the briefing's path"));
+    let md = std::fs::read_to_string(page.with_file_name("briefing.md")).expect("markdown");
+    let html = std::fs::read_to_string(&page).expect("html");
+    let map = map_json(&dir, &[]);
+    let labels: Vec<String> = list(&map, "equity_gaps")
+        .iter()
+        .map(|g| {
+            let l = g["label"].as_str().expect("label");
+            l.split(" (").next().unwrap_or(l).to_string()
+        })
+        .collect();
+    assert!(!labels.is_empty());
+    let funders = md
+        .split("### Equity gaps")
+        .nth(1)
+        .expect("an equity-gaps part for funders");
+    let said = funders.split("\n\n").nth(1).expect("its paragraph");
+    assert!(
+        said.contains(&format!(
+            "No included study reports results by {}",
+            labels.join("; ")
+        )),
+        "{said}"
+    );
+    assert!(md.find("## For funders") < md.find("### Equity gaps"));
+    // the map's equity table, beside the population table, by factor label
+    assert!(html.contains("id=\"equity-table\""), "the equity table");
+    let table = md
+        .split("### Equity: results by PROGRESS-Plus factors")
+        .nth(1)
+        .expect("the equity table");
+    assert!(
+        table.contains("| Socioeconomic status | 0 | none: an equity gap |"),
+        "{table}"
+    );
+    assert!(!table.contains("equity."), "labels, never ids");
+}

@@ -242,7 +242,7 @@ pub fn render(b: &Briefing<'_>) -> Rendered {
     blocks.extend(summary::blocks(b, &mut terms));
     blocks.extend(whats_new::blocks(b, &names));
     blocks.extend(flow::blocks(b));
-    blocks.extend(map::blocks(b));
+    blocks.extend(map::blocks(b, &names));
     blocks.extend(off_grid::blocks(&b.off_grid));
     blocks.extend(funders::blocks(b));
     blocks.extend(certainty::sof(b));
