@@ -429,6 +429,7 @@ impl<'f> Coder<'f> {
             }
         }
         self.post_rules(&mut coded, &mut acc, &mut set_aside);
+        near_misses(cats, &coded, &acc, min, &mut set_aside);
 
         let mut codes = Vec::new();
         for (ci, c) in cats.iter().enumerate() {
@@ -643,6 +644,44 @@ impl<'f> Coder<'f> {
     /// The categories of the framework.
     pub fn categories(&self) -> &[Category] {
         &self.frame.categories
+    }
+}
+
+/// The categories that scored but did not reach the threshold, or had only
+/// a MeSH term waiting for a text hit: set aside with their best hit, so a
+/// reviewer sees the nearest a category came to being coded.
+fn near_misses(
+    cats: &[Category],
+    coded: &[bool],
+    acc: &[Acc],
+    min: f64,
+    set_aside: &mut Vec<SetAside>,
+) {
+    for (ci, c) in cats.iter().enumerate() {
+        let Some(a) = acc.get(ci).filter(|_| coded.get(ci) != Some(&true)) else {
+            continue;
+        };
+        let score: f64 = a.lists.iter().sum();
+        let best = a
+            .evidence
+            .iter()
+            .max_by(|x, y| x.weight.total_cmp(&y.weight));
+        let (evidence, reason) = match (best, a.mesh_pending.first()) {
+            (Some(ev), _) if score < min - 1e-9 => (
+                ev.clone(),
+                format!("below the threshold (score {score:.1} of {min:.1})"),
+            ),
+            (None, Some((_, ev))) => (
+                ev.clone(),
+                "MeSH term alone: the category also needs a text hit".to_string(),
+            ),
+            _ => continue,
+        };
+        set_aside.push(SetAside {
+            category: c.id.clone(),
+            evidence,
+            reason,
+        });
     }
 }
 

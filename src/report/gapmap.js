@@ -296,7 +296,9 @@ window.addEventListener("error", function (e) { window.lacunaErrors.push(String(
       tr.dataset.reason = o.reason;
       var td = studyItem(M.studies[o.study], "td", true);
       tr.appendChild(td);
-      tr.appendChild(el("td", "reason", o.label));
+      var why = el("td", "reason", o.label);
+      if (o.detail) why.appendChild(el("div", "detail", o.detail));
+      tr.appendChild(why);
       tb.appendChild(tr);
     });
     return rows.length;

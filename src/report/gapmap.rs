@@ -5,7 +5,7 @@
 //! page with `textContent`, never as markup.
 
 use super::svg::esc;
-use crate::gapmap::{off_grid_reason, Gap, Map};
+use crate::gapmap::{missing_words, off_grid_reason, Gap, Map};
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -21,6 +21,8 @@ struct OffGridRow {
     reason: &'static str,
     /// [`crate::gapmap::Reason::label`].
     label: &'static str,
+    /// [`crate::gapmap::missing_words`]: why, and the nearest rule.
+    detail: String,
 }
 
 /// JSON for a `<script type="application/json">`: inside `<script>`, "</"
@@ -45,6 +47,7 @@ pub fn html(map: &Map) -> String {
                 study,
                 reason: r.as_str(),
                 label: r.label(),
+                detail: missing_words(map, s),
             })
         })
         .collect();

@@ -458,6 +458,7 @@ fn study(id: &str, interventions: &[&str], outcomes: &[&str], status: Status) ->
         status,
         n: None,
         year: Some(2020),
+        missing: Vec::new(),
     }
 }
 

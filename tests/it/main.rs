@@ -33,5 +33,6 @@ mod store;
 mod support;
 mod tidy;
 mod trust;
+mod unmapped;
 mod web;
 mod web_team;

@@ -112,6 +112,9 @@ pub struct OffGrid {
     pub study: String,
     /// Why it is not on the grid.
     pub reason: crate::gapmap::Reason,
+    /// Why it has no code there, and the nearest rule
+    /// ([`crate::gapmap::missing_words`]); empty when not known.
+    pub detail: String,
 }
 
 /// Everything the briefing shows.
