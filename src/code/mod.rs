@@ -26,6 +26,7 @@ enum Cue {
     Outcome,
     Carer,
     EquityAnalysis,
+    EquitySubject,
     EquityBaseline,
     EquityNegation,
 }
@@ -105,6 +106,7 @@ impl<'f> Coder<'f> {
             (Cue::Outcome, &cx.outcome_cues),
             (Cue::Carer, &cx.carer_cues),
             (Cue::EquityAnalysis, &frame.equity_context.analysis_cues),
+            (Cue::EquitySubject, &frame.equity_context.subject_cues),
             (Cue::EquityBaseline, &frame.equity_context.baseline_cues),
             (Cue::EquityNegation, &frame.equity_context.negation_cues),
         ] {
@@ -466,10 +468,12 @@ impl<'f> Coder<'f> {
     }
 
     /// The equity rule for one hit: `Ok(why it counts)` when its sentence
-    /// reports results by the factor (an analysis cue within the window) or
+    /// reports results by the factor (an analysis cue within the window, or
+    /// a subject cue within the window after the hit) or
     /// the hit names a sample chosen for it; `Err(why not)` when the sentence
     /// is an exclusion criterion, says the factor was not analysed (a
-    /// negation cue within the window), or only describes the sample (a
+    /// negation cue before the hit in its sentence, or within the window
+    /// after it), or only describes the sample (a
     /// baseline cue in the sentence, or a percentage straight before the
     /// hit: "78 % were women").
     fn equity_rule(
@@ -500,7 +504,13 @@ impl<'f> Coder<'f> {
                 self.cue_text(ch)
             ));
         }
-        if let Some((_, ch)) = near(Cue::EquityNegation) {
+        // a negation governs what follows it in its sentence ("no study
+        // examined whether effects differ by income"), and reaches back
+        // only the window ("income was not recorded")
+        let negation = cues
+            .iter()
+            .find(|(k, ch)| *k == Cue::EquityNegation && ch.start >= sa && ch.end <= h.start);
+        if let Some((_, ch)) = negation.or_else(|| near(Cue::EquityNegation)) {
             return Err(format!("not analysed by it ({:?})", self.cue_text(ch)));
         }
         if let Some((_, ch)) = cues
@@ -515,7 +525,8 @@ impl<'f> Coder<'f> {
         if percent_before(n, h) {
             return Err("describes the sample, not results by it (a percentage)".into());
         }
-        if let Some((_, ch)) = near(Cue::EquityAnalysis) {
+        let subject = near(Cue::EquitySubject).filter(|(_, ch)| ch.start >= h.end);
+        if let Some((_, ch)) = near(Cue::EquityAnalysis).or(subject) {
             return Ok(format!("results by it: {:?}", self.cue_text(ch)));
         }
         if sample {
@@ -697,8 +708,9 @@ fn summary_evidence(a: Option<&Acc>) -> Evidence {
 }
 
 /// A percentage written straight before a hit, perhaps with "were", "was",
-/// "are", "is" or "from" between: "78 % women", "78 % were women",
-/// "78 per cent were from rural areas". The sample described, not results
+/// "are", "is" or "from" between, or another group with a slash: "78 %
+/// women", "78 % were women", "78 per cent were from rural areas", "30 %
+/// Hispanic/Latino". The sample described, not results
 /// by the factor ("45 % of women improved" is not matched).
 fn percent_before(n: &Norm, h: Hit) -> bool {
     let before = n.s.get(..h.start).unwrap_or(&[]);
@@ -711,6 +723,14 @@ fn percent_before(n: &Norm, h: Hit) -> bool {
         at += w.len() + 1;
     }
     let mut it = starts.into_iter().rev().peekable();
+    // a group written with a slash before it ("30 % Hispanic/Latino")
+    let (ha, _) = n.original(h.start, h.end);
+    if let Some((start, w)) = it.peek() {
+        let (_, we) = n.original(*start, start + w.len());
+        if n.original_text(we, ha) == "/" {
+            it.next();
+        }
+    }
     while it
         .peek()
         .is_some_and(|(_, w)| [&b"were"[..], b"was", b"are", b"is", b"from"].contains(w))
@@ -732,7 +752,6 @@ fn percent_before(n: &Norm, h: Hit) -> bool {
         return false;
     }
     let (oa, _) = n.original(start, start + w.len());
-    let (ha, _) = n.original(h.start, h.end);
     worded || n.original_text(oa, ha).contains('%')
 }
 

@@ -174,6 +174,7 @@ fn equity_rules(
     let e = raw.into_inner();
     for (key, list) in [
         ("analysis_cues", &e.analysis_cues),
+        ("subject_cues", &e.subject_cues),
         ("baseline_cues", &e.baseline_cues),
         ("negation_cues", &e.negation_cues),
     ] {

@@ -113,13 +113,19 @@ pub struct EquityContext {
     /// Cues of results by a factor ("differ*", "moderat*", "stratif*",
     /// "subgroup*", "interaction*"), within `window` words of the hit.
     pub analysis_cues: Vec<String>,
+    /// Cues of results by a factor that count only after the hit, within
+    /// `window` words: the factor is what predicts or is associated ("age
+    /// predicted dropout", not "predictors of outcome among women").
+    #[serde(default)]
+    pub subject_cues: Vec<String>,
     /// Cues of a description of the sample or of the arms ("at baseline",
     /// "were women", "between groups", "adjusted for"), anywhere in the
     /// hit's sentence: the hit is set aside.
     #[serde(default)]
     pub baseline_cues: Vec<String>,
     /// Cues that the factor was not analysed ("not stratif*", "no
-    /// subgroup*"), within `window` words: the hit is set aside.
+    /// subgroup*"), before the hit in its sentence or within `window` words
+    /// after it: the hit is set aside.
     #[serde(default)]
     pub negation_cues: Vec<String>,
     /// Words either side of a hit searched for analysis and negation cues.

@@ -231,12 +231,46 @@ fn a_factor_named_only_in_an_exclusion_criterion_or_without_results_is_not_coded
     assert!(reasons(&c, "equity.gender_sex")
         .iter()
         .all(|r| r.starts_with("named, but no results by it")));
+    // the factor as what predicts: coded
+    let c = code(&p, "Younger age predicted dropout from treatment.");
+    assert_eq!(equity(&c), ["equity.age"]);
+    // a negation reaches its own factor, not one analysed before it
+    let c = code(
+        &p,
+        "Gender moderated the effect on self-harm, but age was not examined.",
+    );
+    assert_eq!(equity(&c), ["equity.gender_sex"]);
     // an outcome compared between the trial arms is not a result by a factor
     let c = code(
         &p,
         "Social support scores differed between groups at 12 months.",
     );
     assert!(equity(&c).is_empty(), "{:?}", equity(&c));
+}
+
+#[test]
+fn descriptions_of_the_design_or_the_sample_are_not_results_by_a_factor() {
+    let p = cen_protocol();
+    for sentence in [
+        "Randomisation was stratified by site, sex and age group.",
+        "Participants were aged 18 to 25 and were followed from age 18 until age 21.",
+        "The sample was 94% female, 42% White and 30% Hispanic/Latino.",
+        "Self-harm fell similarly in both groups, and the proportion of women did not differ between arms.",
+        "Multilevel models were employed to explore associations between therapist adherence and outcome.",
+        "No studies have examined whether the effects differ by ethnicity or income.",
+        "We examined predictors of outcome among women with borderline personality disorder.",
+        "Randomisation used permuted blocks stratified by sex and baseline severity.",
+    ] {
+        let c = code(&p, sentence);
+        assert!(
+            equity(&c).is_empty(),
+            "{sentence:?} coded {:?}",
+            c.codes
+                .iter()
+                .filter(|x| x.dimension == "equity")
+                .collect::<Vec<_>>()
+        );
+    }
 }
 
 #[test]
