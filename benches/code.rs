@@ -127,7 +127,7 @@ fn bench_map(c: &mut Criterion) {
     let out = tempfile::tempdir().expect("tmp");
     c.bench_function("map/build_and_write_10000_studies", |b| {
         b.iter(|| {
-            let studies = assemble(records.clone());
+            let studies = assemble(records.clone(), &p.frame);
             let m = build(
                 (p.id.clone(), p.title.clone(), p.version.clone()),
                 &p.frame,

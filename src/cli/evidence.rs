@@ -31,6 +31,11 @@ pub struct CodeArgs {
     /// Show records with their codes and the rule and text that fired each.
     #[arg(long)]
     review: bool,
+    /// With --review: list the included studies that are not on the map's
+    /// grid (no intervention or no outcome code), why, and the rule that
+    /// came nearest.
+    #[arg(long, requires = "review", conflicts_with = "record")]
+    unmapped: bool,
     /// Only this record (PMID, DOI or key) for --review or edits.
     #[arg(long)]
     record: Option<String>,
@@ -172,6 +177,16 @@ pub fn code(out: &mut dyn Write, bars: &Bars, a: CodeArgs) -> anyhow::Result<()>
         evidence::edit_codes(&mut review, &p, key, &edits, reviewer)?;
         bars.message(&format!("edits to {key} recorded by {reviewer}"));
     }
+    if a.review && a.unmapped {
+        let list = evidence::unmapped(&review, &p)?;
+        if a.json {
+            serde_json::to_writer_pretty(&mut *out, &list)?;
+            writeln!(out)?;
+        } else {
+            print_unmapped(out, &list)?;
+        }
+        return Ok(());
+    }
     if a.review {
         let shown = evidence::code_review(&review, a.record.as_deref())?;
         if a.json {
@@ -220,6 +235,32 @@ pub fn code(out: &mut dyn Write, bars: &Bars, a: CodeArgs) -> anyhow::Result<()>
         ));
     }
     Ok(())
+}
+
+/// The studies off the grid: each with its records, the reason, and per
+/// missing dimension why and the rule that came nearest.
+fn print_unmapped(out: &mut dyn Write, list: &[evidence::Unmapped]) -> std::io::Result<()> {
+    for u in list {
+        let name = if u.name.is_empty() { &u.study } else { &u.name };
+        writeln!(out, "{name}  ({})", u.records.join(", "))?;
+        writeln!(out, "  not on the grid: {}", u.reason_label)?;
+        for m in &u.missing {
+            writeln!(out, "  {}: {}", m.dimension, m.why.label())?;
+            if let Some(n) = &m.nearest {
+                writeln!(
+                    out,
+                    "      nearest: {} {} in {}: {:?} ({})",
+                    n.category, n.rule, n.record, n.text, n.reason
+                )?;
+            }
+        }
+    }
+    let n = list.len();
+    writeln!(
+        out,
+        "{n} included {} not on the grid",
+        if n == 1 { "study is" } else { "studies are" }
+    )
 }
 
 /// One record's codes with the rule and text that fired each.
@@ -319,6 +360,22 @@ pub fn map(out: &mut dyn Write, bars: &Bars, a: MapArgs) -> anyhow::Result<()> {
             .map(|x| format!("{} {}", x.id, x.n_studies))
             .collect();
         writeln!(out, "studies by population subgroup: {}", pops.join(", "))?;
+        if !m.equity.is_empty() {
+            let by: Vec<String> = m
+                .equity
+                .iter()
+                .map(|x| format!("{} {}", x.id, x.n_studies))
+                .collect();
+            writeln!(out, "studies reporting by equity factor: {}", by.join(", "))?;
+            let gaps: Vec<&str> = m.equity_gaps.iter().map(|g| g.id.as_str()).collect();
+            if !gaps.is_empty() {
+                writeln!(
+                    out,
+                    "equity gaps (no study reports by): {}",
+                    gaps.join(", ")
+                )?;
+            }
+        }
         let econ: Vec<&str> = m
             .interventions
             .iter()

@@ -29,6 +29,10 @@ enum Cue {
     ServiceUser,
     Elsewhere,
     Example,
+    EquityAnalysis,
+    EquitySubject,
+    EquityBaseline,
+    EquityNegation,
 }
 
 /// A compiled framework.
@@ -38,6 +42,8 @@ pub struct Coder<'f> {
     tiab: PatternSet,
     /// Per tiab pattern: category index, strong?, the pattern text.
     tiab_meta: Vec<(usize, bool, String)>,
+    /// Tiab patterns that name a sample chosen for an equity factor.
+    samples: BTreeSet<usize>,
     cues: PatternSet,
     cue_meta: Vec<(Cue, String)>,
     prefixes: Vec<Vec<u8>>,
@@ -87,12 +93,18 @@ impl<'f> Coder<'f> {
     pub fn new(frame: &'f Frame) -> Coder<'f> {
         let mut pats = Vec::new();
         let mut tiab_meta = Vec::new();
+        let mut samples = BTreeSet::new();
         for (ci, c) in frame.categories.iter().enumerate() {
             for (list, strong) in [(&c.tiab, true), (&c.tiab_weak, false)] {
                 for p in list {
                     pats.push(p.clone());
                     tiab_meta.push((ci, strong, p.clone()));
                 }
+            }
+            for p in &c.sample {
+                samples.insert(pats.len());
+                pats.push(p.clone());
+                tiab_meta.push((ci, true, p.clone()));
             }
         }
         let cx = &frame.context;
@@ -108,6 +120,10 @@ impl<'f> Coder<'f> {
             (Cue::ServiceUser, &cx.service_user_cues),
             (Cue::Elsewhere, &cx.elsewhere_cues),
             (Cue::Example, &cx.example_cues),
+            (Cue::EquityAnalysis, &frame.equity_context.analysis_cues),
+            (Cue::EquitySubject, &frame.equity_context.subject_cues),
+            (Cue::EquityBaseline, &frame.equity_context.baseline_cues),
+            (Cue::EquityNegation, &frame.equity_context.negation_cues),
         ] {
             for p in list {
                 cue_pats.push(p.clone());
@@ -129,6 +145,7 @@ impl<'f> Coder<'f> {
             frame,
             tiab: PatternSet::new(&pats),
             tiab_meta,
+            samples,
             cues: PatternSet::new(&cue_pats),
             cue_meta,
             prefixes: cx
@@ -333,8 +350,13 @@ impl<'f> Coder<'f> {
         let Some(c) = cats.get(ci) else { return };
         let (oa, ob) = n.original(h.start, h.end);
         let w = f.weight * if *strong { 1.0 } else { 0.5 };
-        let ev = Evidence {
-            rule: format!("tiab{} {pat:?}", if *strong { "" } else { " (weak)" }),
+        let sample = self.samples.contains(&h.pattern);
+        let mut ev = Evidence {
+            rule: if sample {
+                format!("sample {pat:?}")
+            } else {
+                format!("tiab{} {pat:?}", if *strong { "" } else { " (weak)" })
+            },
             field: f.name.clone(),
             span: Some((oa, ob)),
             text: n.original_text(oa, ob).to_string(),
@@ -345,6 +367,19 @@ impl<'f> Coder<'f> {
             cues.iter()
                 .filter(move |(kk, ch)| *kk == k && ch.start >= sa && ch.end <= sb)
         };
+        if c.dimension == DimensionKind::Equity {
+            match self.equity_rule(n, h, cues, (sa, sb), sample) {
+                Ok(why) => ev.rule = format!("{} ({why})", ev.rule),
+                Err(reason) => {
+                    d.set_aside.push(SetAside {
+                        category: c.id.clone(),
+                        evidence: ev,
+                        reason,
+                    });
+                    return;
+                }
+            }
+        }
         if self.negation_dims.contains(&c.dimension) {
             if let Some(reason) = self.negated(n, h, cues, sa) {
                 d.set_aside.push(SetAside {
@@ -518,6 +553,7 @@ impl<'f> Coder<'f> {
         }
         self.post_rules(&mut coded, &mut acc, &mut set_aside);
         self.fallbacks(&mut coded, &mut acc, fallback);
+        near_misses(cats, &coded, &acc, min, &mut set_aside);
 
         let mut codes = Vec::new();
         for (ci, c) in cats.iter().enumerate() {
@@ -582,6 +618,76 @@ impl<'f> Coder<'f> {
                 .map_or(0, |i| i + 1);
             before.get(from..).unwrap_or(between).trim().to_string()
         })
+    }
+
+    /// The equity rule for one hit: `Ok(why it counts)` when its sentence
+    /// reports results by the factor (an analysis cue within the window, or
+    /// a subject cue within the window after the hit) or
+    /// the hit names a sample chosen for it; `Err(why not)` when the sentence
+    /// is an exclusion criterion, says the factor was not analysed (a
+    /// negation cue before the hit in its sentence, or within the window
+    /// after it), or only describes the sample (a
+    /// baseline cue in the sentence, or a percentage straight before the
+    /// hit: "78 % were women").
+    fn equity_rule(
+        &self,
+        n: &Norm,
+        h: Hit,
+        cues: &[(Cue, Hit)],
+        (sa, sb): (usize, usize),
+        sample: bool,
+    ) -> Result<String, String> {
+        let win = self.frame.equity_context.window;
+        let near = |k: Cue| {
+            cues.iter().find(|(kk, ch)| {
+                *kk == k
+                    && ch.start >= sa
+                    && ch.end <= sb
+                    && ((ch.end <= h.start && n.words_between(ch.end, h.start) < win)
+                        || (ch.start >= h.end && n.words_between(h.end, ch.start) < win)
+                        || (ch.start < h.end && ch.end > h.start))
+            })
+        };
+        if let Some((_, ch)) = cues
+            .iter()
+            .find(|(k, ch)| *k == Cue::Exclusion && ch.start >= sa && ch.end <= sb)
+        {
+            return Err(format!(
+                "in an exclusion criterion ({:?}), not results by it",
+                self.cue_text(ch)
+            ));
+        }
+        // a negation governs what follows it in its sentence ("no study
+        // examined whether effects differ by income"), and reaches back
+        // only the window ("income was not recorded")
+        let negation = cues
+            .iter()
+            .find(|(k, ch)| *k == Cue::EquityNegation && ch.start >= sa && ch.end <= h.start);
+        if let Some((_, ch)) = negation.or_else(|| near(Cue::EquityNegation)) {
+            return Err(format!("not analysed by it ({:?})", self.cue_text(ch)));
+        }
+        if let Some((_, ch)) = cues
+            .iter()
+            .find(|(k, ch)| *k == Cue::EquityBaseline && ch.start >= sa && ch.end <= sb)
+        {
+            return Err(format!(
+                "describes the sample, not results by it ({:?})",
+                self.cue_text(ch)
+            ));
+        }
+        if percent_before(n, h) {
+            return Err("describes the sample, not results by it (a percentage)".into());
+        }
+        let subject = near(Cue::EquitySubject).filter(|(_, ch)| ch.start >= h.end);
+        if let Some((_, ch)) = near(Cue::EquityAnalysis).or(subject) {
+            return Ok(format!("results by it: {:?}", self.cue_text(ch)));
+        }
+        if sample {
+            return Ok("a sample chosen for it".into());
+        }
+        Err(format!(
+            "named, but no results by it (no analysis cue within {win} words)"
+        ))
     }
 
     fn cue_text(&self, h: &Hit) -> &str {
@@ -705,6 +811,44 @@ impl<'f> Coder<'f> {
     }
 }
 
+/// The categories that scored but did not reach the threshold, or had only
+/// a MeSH term waiting for a text hit: set aside with their best hit, so a
+/// reviewer sees the nearest a category came to being coded.
+fn near_misses(
+    cats: &[Category],
+    coded: &[bool],
+    acc: &[Acc],
+    min: f64,
+    set_aside: &mut Vec<SetAside>,
+) {
+    for (ci, c) in cats.iter().enumerate() {
+        let Some(a) = acc.get(ci).filter(|_| coded.get(ci) != Some(&true)) else {
+            continue;
+        };
+        let score: f64 = a.lists.iter().sum();
+        let best = a
+            .evidence
+            .iter()
+            .max_by(|x, y| x.weight.total_cmp(&y.weight));
+        let (evidence, reason) = match (best, a.mesh_pending.first()) {
+            (Some(ev), _) if score < min - 1e-9 => (
+                ev.clone(),
+                format!("below the threshold (score {score:.1} of {min:.1})"),
+            ),
+            (None, Some((_, ev))) => (
+                ev.clone(),
+                "MeSH term alone: the category also needs a text hit".to_string(),
+            ),
+            _ => continue,
+        };
+        set_aside.push(SetAside {
+            category: c.id.clone(),
+            evidence,
+            reason,
+        });
+    }
+}
+
 fn summary_evidence(a: Option<&Acc>) -> Evidence {
     a.and_then(|a| a.evidence.first().cloned())
         .unwrap_or(Evidence {
@@ -714,6 +858,54 @@ fn summary_evidence(a: Option<&Acc>) -> Evidence {
             text: String::new(),
             weight: 0.0,
         })
+}
+
+/// A percentage written straight before a hit, perhaps with "were", "was",
+/// "are", "is" or "from" between, or another group with a slash: "78 %
+/// women", "78 % were women", "78 per cent were from rural areas", "30 %
+/// Hispanic/Latino". The sample described, not results
+/// by the factor ("45 % of women improved" is not matched).
+fn percent_before(n: &Norm, h: Hit) -> bool {
+    let before = n.s.get(..h.start).unwrap_or(&[]);
+    let mut starts = Vec::new();
+    let mut at = 0;
+    for w in before.split(|b| *b == b' ') {
+        if !w.is_empty() {
+            starts.push((at, w));
+        }
+        at += w.len() + 1;
+    }
+    let mut it = starts.into_iter().rev().peekable();
+    // a group written with a slash before it ("30 % Hispanic/Latino")
+    let (ha, _) = n.original(h.start, h.end);
+    if let Some((start, w)) = it.peek() {
+        let (_, we) = n.original(*start, start + w.len());
+        if n.original_text(we, ha) == "/" {
+            it.next();
+        }
+    }
+    while it
+        .peek()
+        .is_some_and(|(_, w)| [&b"were"[..], b"was", b"are", b"is", b"from"].contains(w))
+    {
+        it.next();
+    }
+    let mut worded = false;
+    while it
+        .peek()
+        .is_some_and(|(_, w)| [&b"percent"[..], b"cent", b"per"].contains(w))
+    {
+        it.next();
+        worded = true;
+    }
+    let Some((start, w)) = it.next() else {
+        return false;
+    };
+    if w.is_empty() || !w.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let (oa, _) = n.original(start, start + w.len());
+    worded || n.original_text(oa, ha).contains('%')
 }
 
 fn set_max(lists: &mut [f64; 5], i: usize, w: f64) {

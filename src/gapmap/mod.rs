@@ -8,11 +8,12 @@
 //! trial that are linked count once. Ongoing studies (protocols) are counted
 //! apart and never close a gap.
 
-use crate::model::coding::{Coding, DimensionKind, Status};
+use crate::model::coding::{Coding, DimensionKind, Status, Why};
 use crate::model::pooled::Pooled;
 use crate::protocol::{Frame, MapSettings};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
 
 /// One record of a study, as the map links to it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -66,6 +67,9 @@ pub struct Study {
     pub excluded_populations: BTreeSet<String>,
     /// Design ids.
     pub designs: BTreeSet<String>,
+    /// Equity factor ids it reports results by (PROGRESS-Plus).
+    #[serde(default)]
+    pub equity: BTreeSet<String>,
     /// Completed or ongoing.
     pub status: Status,
     /// Participants (largest extracted row), if known.
@@ -74,6 +78,38 @@ pub struct Study {
     /// Earliest year of its records.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub year: Option<i32>,
+    /// For the intervention and the outcome dimension when the study has no
+    /// code of the framework there: why, from the hits the coder set aside.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<Missing>,
+}
+
+/// Why a study has no code in a dimension of the grid, and the rule that
+/// came nearest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Missing {
+    /// `intervention` or `outcome`.
+    pub dimension: String,
+    /// Why, from the set-aside hits (the most telling kind when several).
+    pub why: Why,
+    /// The set-aside hit that came nearest to coding, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nearest: Option<NearMiss>,
+}
+
+/// A set-aside hit: the rule that almost fired.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NearMiss {
+    /// The category it would have coded.
+    pub category: String,
+    /// The rule, e.g. `tiab "usual care"`.
+    pub rule: String,
+    /// The text it matched.
+    pub text: String,
+    /// The coder's reason for setting it aside.
+    pub reason: String,
+    /// The record it is in (key).
+    pub record: String,
 }
 
 /// What kind of gap a cell is.
@@ -148,10 +184,23 @@ pub struct Axis {
     /// A row with studies but no economic evaluation.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub economic_gap: bool,
+    /// Completed studies in the row that report results by at least one
+    /// equity factor (interventions).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub n_equity: usize,
 }
 
 fn is_zero(n: &usize) -> bool {
     *n == 0
+}
+
+/// An equity factor that no completed study reports results by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EquityGap {
+    /// Factor id, e.g. `equity.ses`.
+    pub id: String,
+    /// Its label.
+    pub label: String,
 }
 
 /// Which studies to count.
@@ -193,6 +242,13 @@ pub struct Map {
     pub populations: Vec<Axis>,
     /// Designs.
     pub designs: Vec<Axis>,
+    /// Equity factors (PROGRESS-Plus), each with the completed studies that
+    /// report results by it.
+    #[serde(default)]
+    pub equity: Vec<Axis>,
+    /// Equity gaps: the factors no completed study reports results by.
+    #[serde(default)]
+    pub equity_gaps: Vec<EquityGap>,
     /// All studies (unfiltered, so a page can filter them itself).
     pub studies: Vec<Study>,
     /// Cells, row by row.
@@ -252,6 +308,7 @@ pub fn build(
                     DimensionKind::Outcome => s.outcomes.contains(&c.id),
                     DimensionKind::Population => s.populations.contains(&c.id),
                     DimensionKind::Design => s.designs.contains(&c.id),
+                    DimensionKind::Equity => s.equity.contains(&c.id),
                 };
                 let ids: Vec<usize> = (0..studies.len())
                     .filter(|i| completed(*i) && studies.get(*i).is_some_and(has))
@@ -275,6 +332,13 @@ pub fn build(
                 } else {
                     0
                 };
+                let n_equity = if d == DimensionKind::Intervention {
+                    ids.iter()
+                        .filter(|i| studies.get(**i).is_some_and(|s| !s.equity.is_empty()))
+                        .count()
+                } else {
+                    0
+                };
                 Axis {
                     id: c.id.clone(),
                     label: c.label.clone(),
@@ -282,6 +346,7 @@ pub fn build(
                     n_studies: ids.len(),
                     n_excluding,
                     economic_gap,
+                    n_equity,
                 }
             })
             .collect()
@@ -373,12 +438,23 @@ pub fn build(
     }
     let n_studies = (0..studies.len()).filter(|i| completed(*i)).count();
     let n_records = studies.iter().map(|s| s.papers.len()).sum();
+    let equity = axis(DimensionKind::Equity);
+    let equity_gaps = equity
+        .iter()
+        .filter(|a| a.n_studies == 0)
+        .map(|a| EquityGap {
+            id: a.id.clone(),
+            label: a.label.clone(),
+        })
+        .collect();
     Map {
         protocol,
         filter,
         groups: frame.groups.clone(),
         populations: axis(DimensionKind::Population),
         designs: axis(DimensionKind::Design),
+        equity,
+        equity_gaps,
         interventions,
         outcomes,
         studies,
@@ -410,8 +486,10 @@ pub struct CodedRecord {
 }
 
 /// Merge records into studies: records with the same study link, or sharing
-/// a trial registration number, are one study; codes are united.
-pub fn assemble(records: Vec<CodedRecord>) -> Vec<Study> {
+/// a trial registration number, are one study; codes are united. A study
+/// with no intervention or no outcome of `frame` gets the reason, from its
+/// records' set-aside hits ([`Study::missing`]).
+pub fn assemble(records: Vec<CodedRecord>, frame: &Frame) -> Vec<Study> {
     let n = records.len();
     let mut parent: Vec<usize> = (0..n).collect();
     fn find(p: &mut [usize], mut i: usize) -> usize {
@@ -474,11 +552,13 @@ pub fn assemble(records: Vec<CodedRecord>) -> Vec<Study> {
             populations: BTreeSet::new(),
             excluded_populations: BTreeSet::new(),
             designs: BTreeSet::new(),
+            equity: BTreeSet::new(),
             status: Status::Ongoing,
             n: None,
             year: None,
+            missing: Vec::new(),
         };
-        for r in rs {
+        for r in &rs {
             s.papers.push(r.paper.clone());
             for c in &r.coding.codes {
                 let set = match DimensionKind::parse(&c.dimension) {
@@ -486,6 +566,7 @@ pub fn assemble(records: Vec<CodedRecord>) -> Vec<Study> {
                     Some(DimensionKind::Outcome) => &mut s.outcomes,
                     Some(DimensionKind::Population) => &mut s.populations,
                     Some(DimensionKind::Design) => &mut s.designs,
+                    Some(DimensionKind::Equity) => &mut s.equity,
                     None => continue,
                 };
                 set.insert(c.category.clone());
@@ -506,6 +587,7 @@ pub fn assemble(records: Vec<CodedRecord>) -> Vec<Study> {
         }
         s.excluded_populations
             .retain(|p| !s.populations.contains(p));
+        s.missing = missing(&s, &rs, frame);
         out.push(s);
     }
     out.sort_by(|a, b| a.id.cmp(&b.id));
@@ -525,6 +607,96 @@ pub fn assemble(records: Vec<CodedRecord>) -> Vec<Study> {
         }
     }
     out
+}
+
+/// Order of the kinds of [`Why`], most telling first.
+const TELLING: [Why; 6] = [
+    Why::OnlyComparator,
+    Why::NotReported,
+    Why::Negated,
+    Why::Weak,
+    Why::Removed,
+    Why::Other,
+];
+
+/// For each of the grid's dimensions in which `s` has no code of `frame`:
+/// the most telling kind of its records' set-aside hits there, with the
+/// hit of that kind that weighed most; [`Why::NoMatch`] when none.
+fn missing(s: &Study, records: &[&CodedRecord], frame: &Frame) -> Vec<Missing> {
+    let mut out = Vec::new();
+    for (d, codes) in [
+        (DimensionKind::Intervention, &s.interventions),
+        (DimensionKind::Outcome, &s.outcomes),
+    ] {
+        if frame.of(d).any(|c| codes.contains(&c.id)) {
+            continue;
+        }
+        let hits: Vec<(Why, NearMiss, f64)> = records
+            .iter()
+            .flat_map(|r| {
+                r.coding.set_aside.iter().filter_map(|x| {
+                    let c = frame.category(&x.category).filter(|c| c.dimension == d)?;
+                    Some((
+                        Why::of_reason(&x.reason),
+                        NearMiss {
+                            category: c.id.clone(),
+                            rule: x.evidence.rule.clone(),
+                            text: x.evidence.text.clone(),
+                            reason: x.reason.clone(),
+                            record: r.paper.key.clone(),
+                        },
+                        x.evidence.weight,
+                    ))
+                })
+            })
+            .collect();
+        let best = TELLING.iter().find_map(|w| {
+            hits.iter()
+                .filter(|(k, _, _)| k == w)
+                .max_by(|a, b| a.2.total_cmp(&b.2))
+        });
+        out.push(Missing {
+            dimension: d.as_str().to_string(),
+            why: best.map_or(Why::NoMatch, |b| b.0),
+            nearest: best.map(|b| b.1.clone()),
+        });
+    }
+    out
+}
+
+/// The reasons of [`Study::missing`] in plain words, categories by their
+/// labels in `map`: "not reported as measured (…), nearest: Symptoms, from
+/// “depression”", each prefixed with its dimension when both are missing;
+/// empty when the study has none (it is on the grid, or comes from a map
+/// made before the reasons were kept). The map's page and the briefing
+/// print it after [`Reason::label`].
+pub fn missing_words(map: &Map, study: &Study) -> String {
+    let label = |id: &str| {
+        map.interventions
+            .iter()
+            .chain(&map.outcomes)
+            .find(|a| a.id == id)
+            .map_or(id.to_string(), |a| {
+                a.label.split(" (").next().unwrap_or(&a.label).to_string()
+            })
+    };
+    let both = study.missing.len() > 1;
+    study
+        .missing
+        .iter()
+        .map(|m| {
+            let mut t = if both {
+                format!("{}: {}", m.dimension, m.why.label())
+            } else {
+                m.why.label().to_string()
+            };
+            if let Some(n) = &m.nearest {
+                let _ = write!(t, ", nearest: {}, from “{}”", label(&n.category), n.text);
+            }
+            t
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// What a study is named from: its lead report, the earliest one with an

@@ -603,6 +603,7 @@ pub fn diff(from: &Snapshot, to: &Snapshot, records: RecordsDiff, triggers: &[Tr
                 .chain(&m.outcomes)
                 .chain(&m.populations)
                 .chain(&m.designs)
+                .chain(&m.equity)
         })
         .map(|a| {
             (

@@ -17,15 +17,18 @@ pub enum DimensionKind {
     Population,
     /// Study designs (a filter and the bubble colour).
     Design,
+    /// Equity factors (PROGRESS-Plus) the study reports results by.
+    Equity,
 }
 
 impl DimensionKind {
     /// All dimensions, in the order they are coded.
-    pub const ALL: [DimensionKind; 4] = [
+    pub const ALL: [DimensionKind; 5] = [
         DimensionKind::Intervention,
         DimensionKind::Outcome,
         DimensionKind::Population,
         DimensionKind::Design,
+        DimensionKind::Equity,
     ];
 
     /// Its name in the protocol and in outputs.
@@ -35,6 +38,7 @@ impl DimensionKind {
             DimensionKind::Outcome => "outcome",
             DimensionKind::Population => "population",
             DimensionKind::Design => "design",
+            DimensionKind::Equity => "equity",
         }
     }
 
@@ -82,6 +86,82 @@ pub struct SetAside {
     pub evidence: Evidence,
     /// Why it did not count, e.g. `negated by "excluding"`.
     pub reason: String,
+}
+
+/// Why a dimension has no code, read from the hits the coder set aside
+/// (the coder's reasons, see [`crate::code`]).
+///
+/// ```
+/// use lacuna::model::coding::Why;
+/// assert_eq!(Why::of_reason("usual-care comparator (\"usual care\")"), Why::OnlyComparator);
+/// assert_eq!(Why::of_reason("no outcome cue in the sentence"), Why::NotReported);
+/// assert_eq!(Why::NotReported.as_str(), "not_reported");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Why {
+    /// Only the usual-care comparator named a category.
+    OnlyComparator,
+    /// An outcome named, but not as one measured (no outcome cue).
+    NotReported,
+    /// Only negated mentions ("without peer support").
+    Negated,
+    /// A hit too weak to reach the coding threshold, or a MeSH term with no
+    /// text hit.
+    Weak,
+    /// A person removed the code.
+    Removed,
+    /// Set aside by another rule (a design, a fallback).
+    Other,
+    /// No rule of the dimension matched at all.
+    NoMatch,
+}
+
+impl Why {
+    /// The kind of a set-aside hit, from the coder's reason; `Other` for a
+    /// reason it does not know.
+    pub fn of_reason(reason: &str) -> Why {
+        let r = reason.trim_start();
+        if r.starts_with("usual-care comparator") {
+            Why::OnlyComparator
+        } else if r.starts_with("no outcome cue") {
+            Why::NotReported
+        } else if r.starts_with("negated") {
+            Why::Negated
+        } else if r.starts_with("below the threshold") || r.starts_with("MeSH term alone") {
+            Why::Weak
+        } else if r.starts_with("removed by") {
+            Why::Removed
+        } else {
+            Why::Other
+        }
+    }
+
+    /// The name used in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Why::OnlyComparator => "only_comparator",
+            Why::NotReported => "not_reported",
+            Why::Negated => "negated",
+            Why::Weak => "weak",
+            Why::Removed => "removed",
+            Why::Other => "other",
+            Why::NoMatch => "no_match",
+        }
+    }
+
+    /// In plain words, for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Why::OnlyComparator => "only a comparator matched",
+            Why::NotReported => "not reported as measured (named without an outcome cue)",
+            Why::Negated => "only negated mentions",
+            Why::Weak => "only a weak hit, below the coding threshold",
+            Why::Removed => "removed by a person",
+            Why::Other => "set aside by a coding rule",
+            Why::NoMatch => "no category matched",
+        }
+    }
 }
 
 /// Whether a record reports results or is a protocol/registration.

@@ -458,6 +458,7 @@ pub fn report(
                         st.name.clone()
                     },
                     reason: o.reason,
+                    detail: crate::gapmap::missing_words(&map, st),
                 })
             })
             .collect(),

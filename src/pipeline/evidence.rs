@@ -438,7 +438,7 @@ pub fn map(
             })
         })
         .collect();
-    let studies = gapmap::assemble(records);
+    let studies = gapmap::assemble(records, &protocol.frame);
     let (pooling, mut notes) = pooling_effects(review, protocol, effects)?;
     let owner = RowOwner::new(&studies, &briefs);
     let (pooled, pool_notes) = pool_cells(protocol, &pooling, &owner);
@@ -655,6 +655,48 @@ pub fn code_review(review: &Review, only: Option<&str>) -> Result<Vec<CodedBrief
                 title: b.map_or(String::new(), |b| b.title.clone()),
                 coding,
             }
+        })
+        .collect())
+}
+
+/// An included study that is not on the map's grid, as `lacuna code
+/// --review --unmapped` lists it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Unmapped {
+    /// Study id.
+    pub study: String,
+    /// The study as readers name it.
+    pub name: String,
+    /// Its records' keys.
+    pub records: Vec<String>,
+    /// Why it is not on the grid ([`gapmap::Reason::as_str`]).
+    pub reason: &'static str,
+    /// The same, in plain words.
+    pub reason_label: &'static str,
+    /// Per missing dimension, why, with the rule that came nearest.
+    pub missing: Vec<gapmap::Missing>,
+    /// The map's and the briefing's words for `missing`.
+    pub detail: String,
+}
+
+/// Every included study the map's grid does not count (the map's list
+/// "Included but not on the grid", [`gapmap::off_grid`]), with the reason
+/// and, for a dimension without a code, why and the nearest rule.
+pub fn unmapped(review: &Review, protocol: &Protocol) -> Result<Vec<Unmapped>, Error> {
+    let (m, _) = map(review, protocol, Filter::default())?;
+    Ok(gapmap::off_grid(&m)
+        .into_iter()
+        .filter_map(|o| {
+            let s = m.studies.get(o.study)?;
+            Some(Unmapped {
+                study: s.id.clone(),
+                name: s.name.clone(),
+                records: s.papers.iter().map(|p| p.key.clone()).collect(),
+                reason: o.reason.as_str(),
+                reason_label: o.reason.label(),
+                missing: s.missing.clone(),
+                detail: gapmap::missing_words(&m, s),
+            })
         })
         .collect())
 }

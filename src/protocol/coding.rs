@@ -4,7 +4,9 @@
 //! categories and the status rules and section weights.
 
 use super::raw::{RawCategory, RawCoding};
-use super::{check_pattern, Category, Context, Ctx, DimensionKind, Frame, ProtocolError};
+use super::{
+    check_pattern, Category, Context, Ctx, DimensionKind, EquityContext, Frame, ProtocolError,
+};
 use std::collections::BTreeMap;
 use toml::Spanned;
 
@@ -29,9 +31,12 @@ pub(super) fn frame(cx: &Ctx, c: RawCoding) -> Result<Frame, ProtocolError> {
             (DimensionKind::Outcome, c.outcome),
             (DimensionKind::Population, c.population),
             (DimensionKind::Design, c.design),
+            (DimensionKind::Equity, c.equity),
         ],
         &groups,
     )?;
+    let has_equity = cats.iter().any(|c| c.dimension == DimensionKind::Equity);
+    let equity_context = equity_rules(cx, c.equity_context, has_equity)?;
     check_refs(cx, &cats, &refs)?;
     let dim_of = |id: &str| cats.iter().find(|c| c.id == id).map(|c| c.dimension);
     for d in &context.carer_reroute_domains {
@@ -71,6 +76,7 @@ pub(super) fn frame(cx: &Ctx, c: RawCoding) -> Result<Frame, ProtocolError> {
         groups,
         categories: cats,
         context,
+        equity_context,
         status,
         carer_outcome,
     })
@@ -137,25 +143,76 @@ fn context_rules(cx: &Ctx, context: &Context) -> Result<(), ProtocolError> {
             return Err(cx.err(
                 None,
                 "coding.context.negation_applies_to".into(),
-                format!("{d:?} is not a dimension (intervention, outcome, population, design)"),
+                format!(
+                    "{d:?} is not a dimension (intervention, outcome, population, design, equity)"
+                ),
             ));
         }
     }
     Ok(())
 }
 
+/// `[coding.equity_context]`: needed (with analysis cues) when the protocol
+/// has equity categories; every cue a usable pattern, a window of at least
+/// one word.
+fn equity_rules(
+    cx: &Ctx,
+    raw: Option<Spanned<EquityContext>>,
+    has_equity: bool,
+) -> Result<EquityContext, ProtocolError> {
+    let Some(raw) = raw else {
+        if has_equity {
+            return Err(cx.err(
+                None,
+                "coding.equity_context".into(),
+                "[[coding.equity]] categories need a [coding.equity_context] table with analysis_cues (the words that say results are reported by a factor, e.g. \"differ*\", \"subgroup*\")".into(),
+            ));
+        }
+        return Ok(EquityContext::default());
+    };
+    let at = Some(raw.span().start);
+    let e = raw.into_inner();
+    for (key, list) in [
+        ("analysis_cues", &e.analysis_cues),
+        ("subject_cues", &e.subject_cues),
+        ("baseline_cues", &e.baseline_cues),
+        ("negation_cues", &e.negation_cues),
+    ] {
+        for (i, p) in list.iter().enumerate() {
+            check_pattern(p)
+                .map_err(|m| cx.err(at, format!("coding.equity_context.{key}[{i}]"), m))?;
+        }
+    }
+    if e.analysis_cues.is_empty() && has_equity {
+        return Err(cx.err(
+            at,
+            "coding.equity_context.analysis_cues".into(),
+            "is empty: no equity hit could code; list the words that say results are reported by a factor (\"differ*\", \"subgroup*\", \"stratif*\")".into(),
+        ));
+    }
+    if e.window == 0 {
+        return Err(cx.err(
+            at,
+            "coding.equity_context.window".into(),
+            "must be at least 1 (words either side of a hit)".into(),
+        ));
+    }
+    Ok(e)
+}
+
 /// The `[[coding.<dimension>]]` tables: each category checked on its own,
-/// the ids it names kept for [`check_refs`].
+/// the ids it names kept for [`check_refs`]. Every dimension but equity
+/// needs at least one category.
 fn categories(
     cx: &Ctx,
-    dimensions: [(DimensionKind, Vec<RawCategory>); 4],
+    dimensions: [(DimensionKind, Vec<RawCategory>); 5],
     groups: &[(String, String)],
 ) -> Result<(Vec<Category>, Vec<Ref>), ProtocolError> {
     let mut cats = Vec::new();
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     let mut refs = Vec::new();
     for (dim, list) in dimensions {
-        if list.is_empty() {
+        if list.is_empty() && dim != DimensionKind::Equity {
             return Err(cx.err(
                 None,
                 format!("coding.{}", dim.as_str()),
@@ -200,10 +257,18 @@ fn category(
             ),
         ));
     }
+    if let Some(p) = rc.sample.first().filter(|_| dim != DimensionKind::Equity) {
+        return Err(cx.err(
+            Some(p.span().start),
+            format!("{key}.sample"),
+            "`sample` patterns are for equity categories only ([[coding.equity]])".into(),
+        ));
+    }
     for (lk, list) in [
         ("tiab", &rc.tiab),
         ("tiab_weak", &rc.tiab_weak),
         ("tiab_fallback", &rc.tiab_fallback),
+        ("sample", &rc.sample),
     ] {
         for (j, p) in list.iter().enumerate() {
             check_pattern(p.get_ref())
@@ -235,8 +300,9 @@ fn category(
         && rc.tiab.is_empty()
         && rc.tiab_weak.is_empty()
         && rc.publication_types.is_empty()
+        && rc.sample.is_empty()
     {
-        return Err(cx.err(Some(at), key.to_string(), format!("category {id:?} has no rules (mesh, mesh_weak, tiab, tiab_weak or publication_types)")));
+        return Err(cx.err(Some(at), key.to_string(), format!("category {id:?} has no rules (mesh, mesh_weak, tiab, tiab_weak, publication_types or sample)")));
     }
     for (field, list, want) in [
         ("fallback_suppressed_by", &rc.fallback_suppressed_by, None),
@@ -292,6 +358,7 @@ fn category(
             .into_iter()
             .map(Spanned::into_inner)
             .collect(),
+        sample: rc.sample.into_iter().map(Spanned::into_inner).collect(),
     })
 }
 

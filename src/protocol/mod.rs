@@ -78,6 +78,10 @@ pub struct Category {
     pub tiab_fallback: Vec<String>,
     /// Categories of the same dimension that may stand beside a fallback hit.
     pub fallback_alongside: Vec<String>,
+    /// Equity categories: patterns naming a sample chosen because of the
+    /// factor ("deprived areas", "culturally adapted"); they code without
+    /// an analysis cue. Empty elsewhere.
+    pub sample: Vec<String>,
 }
 
 /// Context rules applied to title/abstract hits.
@@ -131,6 +135,39 @@ pub struct Context {
     pub example_cues: Vec<String>,
 }
 
+/// The equity dimension's context rules (`[coding.equity_context]`): an
+/// equity hit codes only when its sentence says results are reported by the
+/// factor, never when the factor only describes the sample.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EquityContext {
+    /// Cues of results by a factor ("differ*", "moderat*", "stratif*",
+    /// "subgroup*", "interaction*"), within `window` words of the hit.
+    pub analysis_cues: Vec<String>,
+    /// Cues of results by a factor that count only after the hit, within
+    /// `window` words: the factor is what predicts or is associated ("age
+    /// predicted dropout", not "predictors of outcome among women").
+    #[serde(default)]
+    pub subject_cues: Vec<String>,
+    /// Cues of a description of the sample or of the arms ("at baseline",
+    /// "were women", "between groups", "adjusted for"), anywhere in the
+    /// hit's sentence: the hit is set aside.
+    #[serde(default)]
+    pub baseline_cues: Vec<String>,
+    /// Cues that the factor was not analysed ("not stratif*", "no
+    /// subgroup*"), before the hit in its sentence or within `window` words
+    /// after it: the hit is set aside.
+    #[serde(default)]
+    pub negation_cues: Vec<String>,
+    /// Words either side of a hit searched for analysis and negation cues.
+    #[serde(default = "default_equity_window")]
+    pub window: usize,
+}
+
+fn default_equity_window() -> usize {
+    6
+}
+
 /// How trial protocols are recognised (status "ongoing").
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -156,6 +193,8 @@ pub struct Frame {
     pub categories: Vec<Category>,
     /// Context rules.
     pub context: Context,
+    /// The equity dimension's context rules (empty without equity categories).
+    pub equity_context: EquityContext,
     /// Trial-protocol recognition.
     pub status: StatusRules,
     /// The outcome category carer hits are re-routed to, if the framework has one.

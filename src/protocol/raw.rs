@@ -2,7 +2,7 @@
 //! reads the text into these (unknown keys refused), and the section
 //! readers (`coding.rs`, `sections.rs`) turn them into validated types.
 
-use super::{Context, Reason, StatusRules};
+use super::{Context, EquityContext, Reason, StatusRules};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use toml::Spanned;
@@ -159,6 +159,10 @@ pub(super) struct RawCoding {
     pub(super) population: Vec<RawCategory>,
     #[serde(default)]
     pub(super) design: Vec<RawCategory>,
+    #[serde(default)]
+    pub(super) equity: Vec<RawCategory>,
+    #[serde(default)]
+    pub(super) equity_context: Option<Spanned<EquityContext>>,
 }
 
 /// The coding threshold when the protocol gives none.
@@ -199,4 +203,6 @@ pub(super) struct RawCategory {
     pub(super) tiab_fallback: Vec<Spanned<String>>,
     #[serde(default)]
     pub(super) fallback_alongside: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub(super) sample: Vec<Spanned<String>>,
 }

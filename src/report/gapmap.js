@@ -274,6 +274,7 @@ window.addEventListener("error", function (e) { window.lacunaErrors.push(String(
     document.body.dataset.included = String(kept.length);
     document.body.dataset.inGrid = String(placed);
     drawPopulations();
+    drawEquity();
     if (again) showCell(again[0], again[1]);
     else if (selectedKey) closePanel();
   }
@@ -295,7 +296,9 @@ window.addEventListener("error", function (e) { window.lacunaErrors.push(String(
       tr.dataset.reason = o.reason;
       var td = studyItem(M.studies[o.study], "td", true);
       tr.appendChild(td);
-      tr.appendChild(el("td", "reason", o.label));
+      var why = el("td", "reason", o.label);
+      if (o.detail) why.appendChild(el("div", "detail", o.detail));
+      tr.appendChild(why);
       tb.appendChild(tr);
     });
     return rows.length;
@@ -320,6 +323,49 @@ window.addEventListener("error", function (e) { window.lacunaErrors.push(String(
       tb.appendChild(tr);
     });
     sec.appendChild(tb);
+  }
+
+  // The equity lens (PROGRESS-Plus) under the page's filter: per factor the
+  // completed studies that report results by it (none: an equity gap), and
+  // per intervention how many of its studies report by any factor.
+  function drawEquity() {
+    var sec = document.getElementById("equity");
+    sec.textContent = "";
+    var EQ = M.equity || [];
+    if (!EQ.length) return;
+    var kept = M.studies.filter(function (s) { return s.status === "completed" && passes(s); });
+    var by = function (s) { return s.equity || []; };
+    sec.appendChild(el("h2", "", "Equity: results by PROGRESS-Plus factors"));
+    sec.appendChild(el("p", "hint", "A study counts when it reports results by the factor (subgroups, strata, an interaction or moderator test) or chose its sample for it; never when the factor only describes its participants."));
+    var tb = el("table", "equity-factors"); var h = el("tr");
+    ["Factor", "Studies", "Which"].forEach(function (x) { h.appendChild(el("th", "", x)); });
+    tb.appendChild(h);
+    var gaps = [];
+    EQ.forEach(function (f) {
+      var which = kept.filter(function (s) { return by(s).indexOf(f.id) >= 0; });
+      var tr = el("tr", which.length ? "" : "equity-gap"); tr.dataset.factor = f.id;
+      tr.appendChild(el("td", "", short(f.label)));
+      tr.appendChild(el("td", which.length ? "" : "zero", which.length));
+      tr.appendChild(el("td", "", which.length ? which.map(function (s) { return s.name || s.id; }).join("; ") : "none: an equity gap"));
+      if (!which.length) gaps.push(short(f.label));
+      tb.appendChild(tr);
+    });
+    sec.appendChild(tb);
+    sec.appendChild(el("p", "equity-gaps", gaps.length ? "Equity gaps (no study reports results by): " + gaps.join("; ") + "." : "Every factor has a study that reports results by it."));
+    var rows = el("table", "equity-rows"); h = el("tr");
+    ["Intervention", "Studies", "Reporting by any factor"].forEach(function (x) { h.appendChild(el("th", "", x)); });
+    rows.appendChild(h);
+    M.interventions.forEach(function (iv) {
+      var mine = kept.filter(function (s) { return s.interventions.indexOf(iv.id) >= 0; });
+      if (!mine.length) return;
+      var n = mine.filter(function (s) { return by(s).length > 0; }).length;
+      var tr = el("tr"); tr.dataset.intervention = iv.id;
+      tr.appendChild(el("td", "", short(iv.label)));
+      tr.appendChild(el("td", "", mine.length));
+      tr.appendChild(el("td", n === 0 ? "zero" : "", n));
+      rows.appendChild(tr);
+    });
+    sec.appendChild(rows);
   }
 
   function fill(id, list, key) {

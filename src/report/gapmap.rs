@@ -6,7 +6,7 @@
 //! Policy lets only its own script run (by hash) and fetches nothing.
 
 use super::svg::esc;
-use crate::gapmap::{off_grid_reason, Gap, Map};
+use crate::gapmap::{missing_words, off_grid_reason, Gap, Map};
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -22,6 +22,8 @@ struct OffGridRow {
     reason: &'static str,
     /// [`crate::gapmap::Reason::label`].
     label: &'static str,
+    /// [`crate::gapmap::missing_words`]: why, and the nearest rule.
+    detail: String,
 }
 
 /// JSON for a `<script type="application/json">`: inside `<script>`, "</"
@@ -46,6 +48,7 @@ pub fn html(map: &Map) -> String {
                 study,
                 reason: r.as_str(),
                 label: r.label(),
+                detail: missing_words(map, s),
             })
         })
         .collect();
@@ -93,6 +96,7 @@ pub fn html(map: &Map) -> String {
 </main>
 <aside id="panel" aria-live="polite" aria-label="Studies of the chosen cell" hidden><button type="button" id="panel-close" aria-label="Close">×</button><div id="panel-body"></div></aside>
 <section id="populations" aria-label="Population subgroups"></section>
+<section id="equity" aria-label="Equity: results by PROGRESS-Plus factors"></section>
 <footer>Made by Lacuna from the review's coded records. Counts are studies (linked papers of one trial count once); ongoing studies are listed apart and never close a gap.</footer>
 <script type="application/json" id="data">{data}</script>
 <script type="application/json" id="off-grid-data">{off}</script>

@@ -454,9 +454,11 @@ fn study(id: &str, interventions: &[&str], outcomes: &[&str], status: Status) ->
         populations,
         excluded_populations: BTreeSet::new(),
         designs: set(&["rct"]),
+        equity: BTreeSet::new(),
         status,
         n: None,
         year: Some(2020),
+        missing: Vec::new(),
     }
 }
 

@@ -1,6 +1,7 @@
 //! For funders: the gaps ranked by the protocol's priorities, each row with
 //! its outcomes that have no completed study and the ongoing studies
-//! already registered there.
+//! already registered there; then the equity gaps, the factors no study
+//! reports results by.
 
 use super::doc::{text, Block, Row};
 use super::words::{label, short_label};
@@ -52,9 +53,49 @@ fn ranked_gaps(b: &Briefing<'_>) -> Vec<Ranked> {
         .collect()
 }
 
+/// The equity gaps of the map (none for a map without equity factors).
+fn equity_gaps(b: &Briefing<'_>) -> Vec<Block> {
+    let m = b.map;
+    if m.equity.is_empty() {
+        return Vec::new();
+    }
+    let gaps: Vec<&str> = m
+        .equity_gaps
+        .iter()
+        .map(|g| short_label(&g.label))
+        .collect();
+    let said = if gaps.is_empty() {
+        "Every equity factor (PROGRESS-Plus) has at least one study that reports results by it."
+            .to_string()
+    } else if gaps.len() == m.equity.len() {
+        format!(
+            "No included study reports results by any equity factor (PROGRESS-Plus): not by {}. Whether the interventions work as well for the groups these factors name is unknown.",
+            gaps.join("; ")
+        )
+    } else {
+        format!(
+            "No included study reports results by {} ({} of {} PROGRESS-Plus factors): whether the interventions work as well across these groups is unknown.",
+            gaps.join("; "),
+            gaps.len(),
+            m.equity.len()
+        )
+    };
+    vec![
+        Block::Heading {
+            level: 3,
+            id: Some("equity-gaps"),
+            text: "Equity gaps".into(),
+        },
+        Block::Para {
+            class: None,
+            text: text(said),
+        },
+    ]
+}
+
 /// The section's blocks.
 pub(super) fn blocks(b: &Briefing<'_>) -> Vec<Block> {
-    vec![
+    let mut out = vec![
         Block::Heading {
             level: 2,
             id: Some("funders"),
@@ -88,5 +129,7 @@ pub(super) fn blocks(b: &Briefing<'_>) -> Vec<Block> {
                 })
                 .collect(),
         },
-    ]
+    ];
+    out.extend(equity_gaps(b));
+    out
 }

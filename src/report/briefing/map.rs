@@ -1,12 +1,14 @@
 //! The evidence gap map at the version reported (the static SVG), the
-//! population subgroups with the studies that exclude them, and the
+//! population subgroups with the studies that exclude them, the equity
+//! factors with the studies that report results by them, and the
 //! interventions with no economic evaluation.
 
 use super::doc::{text, Block, Inline, Row};
-use super::words::short_label;
+use super::words::{short_label, Names};
 use super::Briefing;
 use crate::gapmap::Map;
 use crate::living::{CellState, Snapshot};
+use crate::model::coding::Status;
 use std::collections::BTreeMap;
 
 /// The map drawn from the snapshot's cells (counts and gaps of that version).
@@ -33,12 +35,62 @@ fn map_at(map: &Map, s: &Snapshot) -> Map {
     m
 }
 
+/// The equity factors (PROGRESS-Plus), each with the completed studies
+/// that report results by it, by name; none for a map without them (an
+/// older version, or a protocol without the equity dimension).
+fn equity(map: &Map, names: &Names) -> Vec<Block> {
+    if map.equity.is_empty() {
+        return Vec::new();
+    }
+    let rows = map
+        .equity
+        .iter()
+        .map(|a| {
+            let which: Vec<String> = map
+                .studies
+                .iter()
+                .filter(|s| s.status == Status::Completed && s.equity.contains(&a.id))
+                .map(|s| names.study(&s.id))
+                .collect();
+            Row {
+                change: None,
+                material: false,
+                cells: vec![
+                    text(short_label(&a.label)),
+                    text(a.n_studies.to_string()),
+                    text(if which.is_empty() {
+                        "none: an equity gap".to_string()
+                    } else {
+                        which.join("; ")
+                    }),
+                ],
+            }
+        })
+        .collect();
+    vec![
+        Block::Heading {
+            level: 3,
+            id: Some("equity"),
+            text: "Equity: results by PROGRESS-Plus factors".into(),
+        },
+        Block::Table {
+            id: "equity-table",
+            head: vec!["Factor", "Studies reporting by it", "Which"],
+            rows,
+        },
+        Block::Para {
+            class: Some("note"),
+            text: text("A study counts when it reports results by the factor (subgroup or stratified results, an interaction or moderator test) or chose its sample for it (people living in deprived areas, a culturally adapted intervention), never when the factor only describes its participants (“78 % were women”)."),
+        },
+    ]
+}
+
 /// The tallest part of the printed map, in its SVG units (about 12 units
 /// to 8.5 pt): what US Letter holds between its margins with a caption.
 const PART_HEIGHT: f64 = 560.0;
 
 /// The section's blocks.
-pub(super) fn blocks(b: &Briefing<'_>) -> Vec<Block> {
+pub(super) fn blocks(b: &Briefing<'_>, names: &Names) -> Vec<Block> {
     let s = b.snapshot;
     // Parts short enough for a printed page at full size (Letter is the
     // shorter page: 11 in less the margins and a caption), never a map
@@ -122,6 +174,7 @@ pub(super) fn blocks(b: &Briefing<'_>) -> Vec<Block> {
             text: text("A study that names a group only to exclude it (for example “people over 65 were not eligible”) is counted in the last column: these are gaps made by the design of the research itself."),
         },
     ];
+    out.extend(equity(b.map, names));
     // the map's parts go after its introduction
     out.splice(2..2, figures);
     let econ = super::summary::economic_gaps(b);

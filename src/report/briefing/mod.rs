@@ -112,6 +112,9 @@ pub struct OffGrid {
     pub study: String,
     /// Why it is not on the grid.
     pub reason: crate::gapmap::Reason,
+    /// Why it has no code there, and the nearest rule
+    /// ([`crate::gapmap::missing_words`]); empty when not known.
+    pub detail: String,
 }
 
 /// Everything the briefing shows.
@@ -243,7 +246,7 @@ pub fn render(b: &Briefing<'_>) -> Rendered {
     blocks.extend(summary::blocks(b, &mut terms));
     blocks.extend(whats_new::blocks(b, &names));
     blocks.extend(flow::blocks(b));
-    blocks.extend(map::blocks(b));
+    blocks.extend(map::blocks(b, &names));
     blocks.extend(off_grid::blocks(&b.off_grid));
     blocks.extend(funders::blocks(b));
     blocks.extend(certainty::sof(b));

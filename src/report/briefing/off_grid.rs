@@ -56,7 +56,14 @@ pub(super) fn blocks(off_grid: &[OffGrid]) -> Vec<Block> {
                 .map(|o| Row {
                     change: None,
                     material: false,
-                    cells: vec![text(o.study.as_str()), text(o.reason.label())],
+                    cells: vec![
+                        text(o.study.as_str()),
+                        text(if o.detail.is_empty() {
+                            o.reason.label().to_string()
+                        } else {
+                            format!("{}: {}", o.reason.label(), o.detail)
+                        }),
+                    ],
                 })
                 .collect(),
         },
@@ -74,10 +81,12 @@ mod tests {
             OffGrid {
                 study: "Zanarini 2018".into(),
                 reason: Reason::NoOutcome,
+                detail: "no category matched".into(),
             },
             OffGrid {
                 study: "Hilden 2021".into(),
                 reason: Reason::Ongoing,
+                detail: String::new(),
             },
         ]));
         assert!(w
@@ -91,7 +100,7 @@ mod tests {
             .markdown
             .find(&format!("| Hilden 2021 | {} |", Reason::Ongoing.label()));
         let z = w.markdown.find(&format!(
-            "| Zanarini 2018 | {} |",
+            "| Zanarini 2018 | {}: no category matched |",
             Reason::NoOutcome.label()
         ));
         assert!(h.is_some() && z.is_some() && h < z, "{}", w.markdown);

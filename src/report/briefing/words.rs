@@ -194,6 +194,7 @@ pub(super) fn label<'m>(map: &'m Map, id: &'m str) -> &'m str {
         .chain(&map.outcomes)
         .chain(&map.populations)
         .chain(&map.designs)
+        .chain(&map.equity)
         .find(|a| a.id == id)
         .map_or(id, |a| short_label(&a.label))
 }
