@@ -35,7 +35,7 @@ use clap::{Parser, Subcommand};
 /// FILES` loads PubMed XML (plain or .gz) or Lacuna JSON Lines into it, and
 /// `lacuna search DIR QUERY` finds records for screening.
 #[derive(Debug, Parser)]
-#[command(name = "lacuna", version, about, long_about = None, after_help = EXIT_CODES_HELP)]
+#[command(name = "lacuna", version, about, long_about = None, after_help = lacuna::error::codes::help())]
 pub struct Cli {
     /// No progress bars or notes on stderr (errors are still printed).
     #[arg(long, short, global = true)]
@@ -44,17 +44,6 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
-
-const EXIT_CODES_HELP: &str = "Exit codes: 0 success; 1 unexpected failure; 2 bad command line; \
-3 an input file could not be read (nothing of that file was stored); \
-4 the folder is not a review, or already is one; 5 the search query could not be read; \
-6 the studies cannot be pooled (too few, collinear moderators, no convergence); \
-7 the review is not ready for this step (e.g. not coded yet: the message says what to run); \
-8 the E-utilities server could not be used (what was stored stays; `lacuna harvest DIR --resume` carries on); \
-9 another lacuna command is writing to the review (run again when it has finished); \
-10 the records were stored but the search index could not be updated (the next search rebuilds it); \
-11 nothing new: `update` found no new, revised or deleted records, or `snapshot` found nothing changed since the last version; \
-12 a snapshot was tampered with (it no longer matches the seal stored when it was taken): it is not shown.";
 
 /// The verbs.
 #[derive(Debug, Subcommand)]
@@ -158,36 +147,10 @@ pub enum Command {
     Demo(living::DemoArgs),
 }
 
-/// Named exit codes (documented in `--help` and the README).
+/// Named exit codes: the library's one table ([`lacuna::error::codes`]),
+/// which `--help` and the documentation are written from.
 pub mod exit {
-    /// Success.
-    pub const OK: u8 = 0;
-    /// Unexpected failure.
-    pub const FAILURE: u8 = 1;
-    /// Bad command line (clap's own code).
-    pub const USAGE: u8 = 2;
-    /// An input file could not be read; nothing of it was stored.
-    pub const BAD_INPUT: u8 = 3;
-    /// The folder is not a review, or already is one (or `demo --out` on a
-    /// folder holding work of its own).
-    pub const NOT_A_REVIEW: u8 = 4;
-    /// The search query could not be read.
-    pub const BAD_QUERY: u8 = 5;
-    /// The studies cannot be pooled (too few, collinear moderators, no convergence).
-    pub const CANNOT_POOL: u8 = 6;
-    /// The review is not ready for this step (the message says what to run first).
-    pub const NOT_READY: u8 = 7;
-    /// The E-utilities server could not be used (network down, retries exhausted,
-    /// request refused); a harvest keeps what it stored and resumes with --resume.
-    pub const NETWORK: u8 = 8;
-    /// Another process is writing to the review (it holds the write lock).
-    pub const BUSY: u8 = 9;
-    /// The records were stored but the index could not be updated.
-    pub const INDEX_BEHIND: u8 = 10;
-    /// Nothing new: `update` found nothing, or `snapshot` nothing changed.
-    pub const NOTHING_NEW: u8 = 11;
-    /// A snapshot no longer matches its seal: changed after it was taken.
-    pub const TAMPERED: u8 = 12;
+    pub use lacuna::error::codes::*;
 }
 
 /// Run one command; the exit code of a command that succeeded (0, or 11 for
@@ -258,43 +221,19 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
-/// Exit code for an error, by what kind of error it is.
+/// Exit code for an error: the first library error in its chain says
+/// ([`lacuna::error::codes::TABLE`]).
 pub fn exit_code(err: &anyhow::Error) -> u8 {
-    use lacuna::store::StoreError;
     for cause in err.chain() {
         if let Some(e) = cause.downcast_ref::<lacuna::Error>() {
-            return match e {
-                lacuna::Error::File(_) => exit::BAD_INPUT,
-                lacuna::Error::Store(s) => store_code(s),
-                lacuna::Error::Sheet { .. } => exit::BAD_INPUT,
-                lacuna::Error::Meta(_) => exit::CANNOT_POOL,
-                lacuna::Error::Protocol(_) | lacuna::Error::Rows { .. } => exit::BAD_INPUT,
-                lacuna::Error::NotReady(_) => exit::NOT_READY,
-                lacuna::Error::Occupied { .. } => exit::NOT_A_REVIEW,
-                lacuna::Error::Write { .. } => exit::FAILURE,
-                lacuna::Error::IndexBehind { .. } => exit::INDEX_BEHIND,
-                lacuna::Error::Harvest(lacuna::harvest::HarvestError::Query(_)) => exit::BAD_QUERY,
-                lacuna::Error::Harvest(_) => exit::NETWORK,
-            };
+            return e.exit_code();
         }
-        if let Some(s) = cause.downcast_ref::<StoreError>() {
-            return store_code(s);
+        if let Some(s) = cause.downcast_ref::<lacuna::store::StoreError>() {
+            return s.exit_code();
         }
         if cause.downcast_ref::<lacuna::error::FileError>().is_some() {
             return exit::BAD_INPUT;
         }
     }
     exit::FAILURE
-}
-
-fn store_code(s: &lacuna::store::StoreError) -> u8 {
-    use lacuna::store::StoreError;
-    match s {
-        StoreError::NotAReview(_) | StoreError::AlreadyAReview(_) => exit::NOT_A_REVIEW,
-        StoreError::Query(_) => exit::BAD_QUERY,
-        StoreError::Busy(_) => exit::BUSY,
-        StoreError::Tampered { .. } => exit::TAMPERED,
-        StoreError::Input(_) => exit::BAD_INPUT,
-        _ => exit::FAILURE,
-    }
 }

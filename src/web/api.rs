@@ -3,7 +3,6 @@
 //! session (`pipeline::team::Team`, on a blocking thread) and writes its
 //! answer as JSON: the state and the rules are the library's.
 
-use crate::error::Error;
 use crate::pipeline::team::{Credentials, DecisionRequest, Shown, Team, TeamError};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
@@ -38,10 +37,11 @@ impl From<TeamError> for ApiError {
             TeamError::NotFound(_) => StatusCode::NOT_FOUND,
             TeamError::Invalid(_) => StatusCode::BAD_REQUEST,
             TeamError::Conflict(_) => StatusCode::CONFLICT,
-            TeamError::Failed(Error::Store(_)) | TeamError::Internal(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
+            TeamError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            // the one table of exit codes and statuses says
+            TeamError::Failed(e) => {
+                StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
             }
-            TeamError::Failed(_) => StatusCode::BAD_REQUEST,
         };
         ApiError(status, e.to_string())
     }

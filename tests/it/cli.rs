@@ -253,3 +253,60 @@ fn json_written_to_a_closed_pipe_exits_zero() {
         assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
     }
 }
+
+/// Issue 29: one table of exit codes. The documentation's table (between
+/// its markers, in the README or a file of docs/) and `lacuna --help` are
+/// the library's table, word for word.
+#[test]
+fn the_exit_code_table_in_the_docs_and_the_help_is_the_librarys() {
+    let root = crate::support::root();
+    let mut files = vec![root.join("README.md")];
+    if let Ok(dir) = std::fs::read_dir(root.join("docs")) {
+        files.extend(
+            dir.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "md")),
+        );
+    }
+    let (begin, end) = ("<!-- exit-codes:begin -->\n", "\n<!-- exit-codes:end -->");
+    let tables: Vec<(PathBuf, String)> = files
+        .iter()
+        .filter_map(|f| {
+            let text = std::fs::read_to_string(f).ok()?;
+            let a = text.find(begin)? + begin.len();
+            let b = a + text.get(a..)?.find(end)?;
+            Some((f.clone(), format!("{}\n", text.get(a..b)?)))
+        })
+        .collect();
+    assert_eq!(tables.len(), 1, "one marked exit-code table: {tables:?}");
+    let (file, table) = &tables[0];
+    if std::env::var_os("UPDATE_EXPECT").is_some() && table != &lacuna::error::codes::markdown() {
+        let text = std::fs::read_to_string(file).expect("read");
+        let new = text.replacen(
+            table.trim_end(),
+            lacuna::error::codes::markdown().trim_end(),
+            1,
+        );
+        std::fs::write(file, new).expect("re-bless the exit-code table");
+        return;
+    }
+    assert_eq!(
+        table,
+        &lacuna::error::codes::markdown(),
+        "{} differs from lacuna::error::codes::TABLE",
+        file.display()
+    );
+    let o = lacuna(&[&"--help"]);
+    let help = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        help.contains(&lacuna::error::codes::help()),
+        "--help: {help}"
+    );
+    for c in lacuna::error::codes::TABLE {
+        assert!(
+            table.contains(&format!("| {} | ", c.code)),
+            "code {} undocumented",
+            c.code
+        );
+    }
+}

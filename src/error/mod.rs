@@ -4,6 +4,8 @@
 //! No stage returns `anyhow`; only the binary (`main.rs`, `cli/`) does, and
 //! it turns each variant into a named exit code.
 
+pub mod codes;
+
 pub use crate::parse::open::FileError;
 use crate::store::StoreError;
 
@@ -76,4 +78,48 @@ pub enum Error {
     /// The meta-analysis could not be computed.
     #[error(transparent)]
     Meta(#[from] crate::meta::MetaError),
+}
+
+impl Error {
+    /// The exit code of this error ([`codes::TABLE`]).
+    pub fn exit_code(&self) -> u8 {
+        use crate::harvest::HarvestError;
+        match self {
+            Error::File(_) | Error::Sheet { .. } | Error::Protocol(_) | Error::Rows { .. } => {
+                codes::BAD_INPUT
+            }
+            Error::Store(s) => s.exit_code(),
+            Error::Meta(_) => codes::CANNOT_POOL,
+            Error::NotReady(_) => codes::NOT_READY,
+            Error::Occupied { .. } => codes::NOT_A_REVIEW,
+            Error::Write { .. } => codes::FAILURE,
+            Error::IndexBehind { .. } => codes::INDEX_BEHIND,
+            Error::Harvest(HarvestError::Query(_)) => codes::BAD_QUERY,
+            Error::Harvest(_) => codes::NETWORK,
+        }
+    }
+
+    /// The HTTP status of this error in the team app (the same table).
+    pub fn http_status(&self) -> u16 {
+        codes::row(self.exit_code()).http
+    }
+}
+
+impl StoreError {
+    /// The exit code of this error ([`codes::TABLE`]).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            StoreError::NotAReview(_) | StoreError::AlreadyAReview(_) => codes::NOT_A_REVIEW,
+            StoreError::Query(_) => codes::BAD_QUERY,
+            StoreError::Busy(_) => codes::BUSY,
+            StoreError::Tampered { .. } => codes::TAMPERED,
+            StoreError::Input(_) => codes::BAD_INPUT,
+            _ => codes::FAILURE,
+        }
+    }
+
+    /// The HTTP status of this error in the team app (the same table).
+    pub fn http_status(&self) -> u16 {
+        codes::row(self.exit_code()).http
+    }
 }
