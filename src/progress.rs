@@ -9,8 +9,13 @@ pub trait Reporter: Sync {
     fn start(&self, _stage: &str, _total: Option<u64>, _unit: &str) {}
     /// `n` more units are done.
     fn advance(&self, _n: u64) {}
-    /// A line of news for a person (a file done, a warning).
+    /// A line of news for a person (a warning, a step done).
     fn message(&self, _msg: &str) {}
+    /// A file imported, with its counts: a message, unless the caller
+    /// prints its own summary of the files (as `update` does).
+    fn file_done(&self, msg: &str) {
+        self.message(msg);
+    }
     /// The stage is over.
     fn finish(&self) {}
 }
@@ -20,3 +25,23 @@ pub trait Reporter: Sync {
 pub struct Silent;
 
 impl Reporter for Silent {}
+
+/// A reporter that passes everything on but the per-file counts (for a
+/// caller that prints its own summary of the files).
+pub struct WithoutFileCounts<'a>(pub &'a dyn Reporter);
+
+impl Reporter for WithoutFileCounts<'_> {
+    fn start(&self, stage: &str, total: Option<u64>, unit: &str) {
+        self.0.start(stage, total, unit);
+    }
+    fn advance(&self, n: u64) {
+        self.0.advance(n);
+    }
+    fn message(&self, msg: &str) {
+        self.0.message(msg);
+    }
+    fn file_done(&self, _msg: &str) {}
+    fn finish(&self) {
+        self.0.finish();
+    }
+}

@@ -113,7 +113,7 @@ impl StoreError {
             StoreError::Query(_) => codes::BAD_QUERY,
             StoreError::Busy(_) => codes::BUSY,
             StoreError::Tampered { .. } => codes::TAMPERED,
-            StoreError::Input(_) => codes::BAD_INPUT,
+            StoreError::Input(_) | StoreError::Invalid(_) => codes::BAD_INPUT,
             _ => codes::FAILURE,
         }
     }

@@ -466,11 +466,12 @@ fn fetch(
                     reporter.message(&format!("{name}: imported already by this update"));
                     continue;
                 }
+                // `update` prints each file's counts once, in its summary.
                 let r = super::import_from(
                     review,
                     std::slice::from_ref(f),
                     opts.database.as_deref(),
-                    reporter,
+                    &crate::progress::WithoutFileCounts(reporter),
                 )?;
                 for x in r {
                     report.files.push(FileDone {

@@ -93,7 +93,7 @@ pub fn import_from(
     for path in files {
         let (report, still_ok) = import_one(review, path, database, index_ok, reporter)?;
         index_ok = still_ok;
-        reporter.message(&format!(
+        reporter.file_done(&format!(
             "{}: {} new, {} changed, {} unchanged, {} deleted{}",
             path.display(),
             report.stored.new,

@@ -58,8 +58,10 @@ fn hash(token: &str) -> String {
 /// A fresh token: 32 bytes from the operating system's generator, as hex.
 fn fresh_token() -> Result<String, StoreError> {
     let mut buf = [0u8; 32];
-    getrandom::getrandom(&mut buf)
-        .map_err(|e| StoreError::Invalid(format!("the system's random generator failed: {e}")))?;
+    getrandom::getrandom(&mut buf).map_err(|e| StoreError::Io {
+        path: "the system's random generator".into(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
     Ok(hex(&buf))
 }
 

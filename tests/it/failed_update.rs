@@ -280,3 +280,20 @@ fn issue_30_a_files_update_facing_an_unfinished_pubmed_update_says_both_ways() {
     );
     let _ = dir;
 }
+
+/// Issue 29: `update --files` says each file's counts once (on stdout, in
+/// its summary), not a second time in other words on stderr.
+#[test]
+fn issue_29_update_files_says_each_files_counts_once() {
+    let s = setup();
+    s.files();
+    let o = s.update_files(&["good.jsonl"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let all = format!("{}\n{}", stdout(&o), stderr(&o));
+    let lines: Vec<&str> = all
+        .lines()
+        .filter(|l| l.starts_with("good.jsonl:"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{all}");
+    assert!(lines[0].contains("revised"), "{}", lines[0]);
+}

@@ -99,3 +99,15 @@ fn stats_counts_every_decision_row() {
     // three rows: a superseded decision is still a row
     assert_eq!(rows(), 3);
 }
+
+/// Issue 29: a name already taken is a value refused (exit 3), not an
+/// unexpected failure (exit 1), and the message says what to do.
+#[test]
+fn adding_a_reviewer_twice_is_refused_with_its_own_exit_code() {
+    let (_t, dir) = crate::support::new_review();
+    let o = crate::support::lacuna(&[&"reviewer", &"add", &dir, &"alice"]);
+    assert!(o.status.success(), "{}", crate::support::stderr(&o));
+    let o = crate::support::lacuna(&[&"reviewer", &"add", &dir, &"alice"]);
+    assert_eq!(o.status.code(), Some(3), "{}", crate::support::stderr(&o));
+    assert!(crate::support::stderr(&o).contains("reviewer remove"));
+}
