@@ -2,7 +2,7 @@
 """Every stopping rule side by side: `lacuna simulate --json` on the six
 shared screening datasets and the 6,000-record simulation file, SEEDS seeds
 each, at recall targets 0.9, 0.95 and 0.99. Prints the Markdown tables of the
-README's "Stopping rules, measured" and the rule the issue's criterion picks
+BENCHMARKS.md's "Stopping rules, measured" and the rule the issue's criterion picks
 (at the 0.95 target): the lowest mean cost among the rules with a stated
 guarantee that reached the target in at least 95 % of all runs, pooled.
 

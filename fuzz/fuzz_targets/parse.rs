@@ -1,6 +1,6 @@
 //! Fuzz target: any bytes given to the parser (PubMed XML or JSON Lines,
 //! sniffed by content) must give records, warnings or an error, never a panic.
-//! Run: `RUSTC_BOOTSTRAP=1 cargo fuzz run parse` (see README).
+//! Run: `RUSTC_BOOTSTRAP=1 cargo fuzz run parse` (see docs/development.md).
 
 #![no_main]
 

@@ -16,8 +16,8 @@ use std::path::PathBuf;
 pub struct UpdateArgs {
     /// The review folder.
     dir: PathBuf,
-    /// Import these files (PubMed XML or Lacuna JSON Lines exported from another
-    /// database) instead of searching PubMed.
+    /// Import these files instead of searching PubMed: exports from other databases (RIS,
+    /// MEDLINE/.nbib or CSV), PubMed XML or Lacuna JSON Lines, recognised by content.
     #[arg(long, num_args = 1.., value_name = "FILE")]
     files: Vec<PathBuf>,
     /// The database the --files were exported from (e.g. "PsycINFO"): the PRISMA
@@ -407,7 +407,7 @@ pub struct DiffArgs {
     /// review's protocol.toml.
     #[arg(long)]
     protocol: Option<PathBuf>,
-    /// Print the diff as JSON on stdout (fields in the README).
+    /// Print the diff as JSON on stdout (fields in docs/living-review.md).
     #[arg(long)]
     json: bool,
 }

@@ -51,7 +51,8 @@ pub enum Command {
     /// Create a new, empty review folder (lacuna.db and, later, index/ and reports/).
     Init(review::InitArgs),
     /// Import files into a review: PubMed XML (efetch output or NLM baseline/update
-    /// files, .xml or .xml.gz) or Lacuna JSON Lines, recognised by content.
+    /// files, .xml or .xml.gz), Lacuna JSON Lines, MEDLINE/.nbib, RIS or CSV (PubMed's CSV
+    /// export or any CSV with a title column), recognised by content.
     /// Each file is one transaction; importing the same file again adds nothing.
     Import(records::ImportArgs),
     /// Parse files and print their records as JSON Lines on stdout (no review needed).
@@ -111,14 +112,15 @@ pub enum Command {
     Dedup(records::DedupArgs),
     /// Write the review's records to stdout as JSON Lines, CSV or RIS (for reference managers).
     Export(records::ExportArgs),
-    /// Summary figures of a review: records, versions, deletions, years, imports.
+    /// Summary figures of a review: records, versions, deletions, years, imports, the PRISMA
+    /// counts (identified, duplicates removed), updates, snapshots and the search index's state.
     Stats(review::StatsArgs),
     /// The reviewers of a team review (for `lacuna serve`): add one (prints their token once, as the
     /// last line), list them, or remove one (their token stops working; their decisions stay).
     #[command(subcommand)]
     Reviewer(review::ReviewerCommand),
-    /// Serve the review to a team of reviewers over HTTP (the JSON API; first part of the web
-    /// app). Binds 127.0.0.1:8080 unless told; every call needs a reviewer's token.
+    /// Serve the review to a team of reviewers over HTTP: the screening app in the browser and
+    /// its JSON API, offline. Binds 127.0.0.1:8080 unless told; every call needs a reviewer's token.
     Serve(review::ServeArgs),
     /// Run one cycle of the living review: search PubMed with the protocol's queries since
     /// the last update (or import --files), deduplicate, index, put the new records first in

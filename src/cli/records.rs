@@ -35,7 +35,7 @@ pub struct ImportArgs {
 /// Arguments of `lacuna parse`.
 #[derive(Debug, Args)]
 pub struct ParseArgs {
-    /// Files to parse (PubMed XML, .gz, or Lacuna JSON Lines).
+    /// Files to parse (PubMed XML, .gz, Lacuna JSON Lines, MEDLINE/.nbib, RIS or CSV).
     #[arg(required = true)]
     files: Vec<PathBuf>,
 }

@@ -259,7 +259,7 @@ the chance that you have found fewer than the recall target's share of the relev
 (5 % by default). It is about this review's records only, and it assumes every decision is right.
   hypergeometric (default): Callaghan & Müller-Hansen (2020). Treats the records screened last as a random sample of \
 those left. Ranking puts relevant records first, which makes it cautious; it does not hold if records were skipped or \
-picked to avoid relevant ones. Chosen as the default by the table in the README (Stopping rules, measured).
+picked to avoid relevant ones. Chosen as the default by the table in BENCHMARKS.md (Stopping rules, measured).
   qbcb: Lewis, Yang & Frieder (2021). You first screen a random 10 % sample of all records, shown first and marked \
 RANDOM SAMPLE; the rule stops once the ranking has reached enough of the sample's relevant records. Holds whatever the \
 ranking does, but with few relevant records the sample cannot certify the target (at 95 % it needs 59 relevant in it).

@@ -2,7 +2,7 @@
 //! the pooled model with its intervals, and whichever diagnostics were asked
 //! for (subgroups, meta-regression, Egger, trim-and-fill, leave-one-out,
 //! cumulative). Pure: takes effect sizes, returns a serialisable report whose
-//! field names are stable (documented in the README).
+//! field names are stable (documented in `docs/meta-analysis.md`).
 
 use super::bias::{egger, trim_fill, Egger, EggerModel, Estimator};
 use super::hetero::confint;

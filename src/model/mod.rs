@@ -271,7 +271,8 @@ impl MeshHeading {
 
 /// One bibliographic record: a work as one source described it.
 ///
-/// Field names are the stable JSON Lines names documented in the README.
+/// Field names are the stable JSON Lines names documented in
+/// `docs/harvest-and-import.md`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Record {
     /// Article or book.

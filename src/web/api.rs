@@ -1,5 +1,5 @@
-//! The JSON API of `lacuna serve` (field names are stable; the README lists
-//! them). Each handler reads the request, calls one method of the team's
+//! The JSON API of `lacuna serve` (field names are stable; `docs/team-app.md`
+//! lists them). Each handler reads the request, calls one method of the team's
 //! session (`pipeline::team::Team`, on a blocking thread) and writes its
 //! answer as JSON: the state and the rules are the library's.
 

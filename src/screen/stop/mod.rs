@@ -40,7 +40,7 @@ pub enum Rule {
 }
 
 /// The rule Lacuna uses unless told otherwise, chosen by the side-by-side
-/// table in the README ("Stopping rules, measured"): the lowest mean cost
+/// table in BENCHMARKS.md ("Stopping rules, measured"): the lowest mean cost
 /// among the rules with a stated guarantee that reached the recall target
 /// in at least 95 % of all simulated runs.
 pub const DEFAULT: Rule = Rule::Hypergeometric;
