@@ -17,6 +17,7 @@
 
 pub mod briefing;
 pub mod certainty;
+pub mod decision_sheet;
 pub mod demo;
 pub mod evidence;
 pub mod folder;

@@ -183,11 +183,12 @@ impl Review {
         stage: &str,
         label: Label,
         reason: Option<&str>,
+        note: Option<&str>,
         reviewer: &str,
     ) -> Result<(), StoreError> {
         self.conn.execute(
-            &format!("INSERT INTO decisions(record_id, stage, label, reason, reviewer, at) VALUES (?1, ?2, ?3, ?4, ?5, {NOW})"),
-            params![record_id, stage, label.as_str(), reason, reviewer],
+            &format!("INSERT INTO decisions(record_id, stage, label, reason, note, reviewer, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, {NOW})"),
+            params![record_id, stage, label.as_str(), reason, note, reviewer],
         )?;
         Ok(())
     }

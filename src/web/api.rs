@@ -755,9 +755,8 @@ pub(super) async fn resolve(
             session::record_decisions(
                 &mut review,
                 &[DecisionInput {
-                    key: key.clone(),
-                    label,
                     reason,
+                    ..DecisionInput::new(key.clone(), label)
                 }],
                 name,
                 "resolution",

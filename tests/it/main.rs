@@ -10,6 +10,7 @@ mod briefing;
 mod cli;
 mod code;
 mod coding_accuracy;
+mod decision_sheet;
 mod eutils_server;
 mod extract;
 mod gapmap;
