@@ -459,7 +459,7 @@ pub fn record_decisions(
         ids.push((id, d));
     }
     for (id, d) in &ids {
-        review.add_decision(
+        review.add_noted_decision(
             *id,
             d.stage.as_deref().unwrap_or(stage),
             d.label,

@@ -183,6 +183,18 @@ impl Review {
         stage: &str,
         label: Label,
         reason: Option<&str>,
+        reviewer: &str,
+    ) -> Result<(), StoreError> {
+        self.add_noted_decision(record_id, stage, label, reason, None, reviewer)
+    }
+
+    /// [`Review::add_decision`] with the reviewer's note.
+    pub fn add_noted_decision(
+        &mut self,
+        record_id: i64,
+        stage: &str,
+        label: Label,
+        reason: Option<&str>,
         note: Option<&str>,
         reviewer: &str,
     ) -> Result<(), StoreError> {
