@@ -12,6 +12,7 @@ pub mod coding;
 pub mod dedup;
 pub mod names;
 pub mod rob;
+mod size;
 use std::fmt;
 
 /// The 97.5% quantile of the standard normal distribution (shared by
@@ -379,7 +380,7 @@ pub const CORRECTION_TYPES: [&str; 5] = [
 
 /// A notice PubMed links to a record: a retraction, an erratum, an
 /// expression of concern, or a later version (`UpdateIn`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Correction {
     /// The `RefType`: one of [`CORRECTION_TYPES`].
     pub r#type: String,

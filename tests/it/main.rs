@@ -6,6 +6,7 @@
     reason = "test helpers fail loudly on purpose"
 )]
 
+mod bombs;
 mod briefing;
 mod cli;
 mod code;
