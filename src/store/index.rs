@@ -6,6 +6,7 @@
 //! A file `index/GENERATION` says which store generation it reflects, so a
 //! stale index is detected rather than silently searched.
 
+use super::queued::{Gauge, Queued};
 use super::{Review, StoreError};
 use crate::model::Record;
 use crate::progress::Reporter;
@@ -99,8 +100,37 @@ fn schema() -> (Schema, Fields) {
     (b.build(), f)
 }
 
-fn document(f: &Fields, id: i64, r: &Record) -> TantivyDocument {
+/// The most text of one record the index reads: 2 MiB (a PubMed record is
+/// rarely over 20 KB). A record near the parse limits (16 MiB fields) is
+/// stored whole but indexed by its start, so that indexing it takes little
+/// memory and time.
+const INDEX_RECORD_BYTES: usize = 2 << 20;
+
+/// What is left of a record's [`INDEX_RECORD_BYTES`].
+struct IndexBudget(usize);
+
+impl IndexBudget {
+    /// The start of `s` that still fits (cut at a character boundary).
+    fn take<'a>(&mut self, s: &'a str) -> &'a str {
+        let mut end = s.len().min(self.0);
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        self.0 -= end;
+        s.get(..end).unwrap_or_default()
+    }
+}
+
+/// A record's document, queued in `gauge` (see [`super::queued`]).
+fn queued(f: &Fields, id: i64, r: &Record, gauge: &std::sync::Arc<Gauge>) -> Queued {
+    let (doc, bytes) = document(f, id, r);
+    Queued::new(doc, bytes, gauge)
+}
+
+/// A record's document, and about how much memory it holds.
+fn document(f: &Fields, id: i64, r: &Record) -> (TantivyDocument, usize) {
     let mut d = TantivyDocument::default();
+    let mut b = IndexBudget(INDEX_RECORD_BYTES);
     d.add_u64(f.rid, id.max(0) as u64);
     if let Some(p) = r.pmid {
         d.add_u64(f.pmid, p.get());
@@ -108,43 +138,51 @@ fn document(f: &Fields, id: i64, r: &Record) -> TantivyDocument {
     if let Some(doi) = &r.doi {
         d.add_text(f.doi, doi.as_str());
     }
-    d.add_text(f.title, &r.title);
-    d.add_text(f.text, &r.title);
+    let t = b.take(&r.title);
+    d.add_text(f.title, t);
+    d.add_text(f.text, t);
     if let Some(v) = &r.vernacular_title {
+        let v = b.take(v);
         d.add_text(f.title, v);
         d.add_text(f.text, v);
     }
     if let Some(a) = &r.abstract_text {
+        let a = b.take(a);
         d.add_text(f.abstract_, a);
         d.add_text(f.text, a);
     }
     for m in &r.mesh {
+        let m = b.take(m);
         d.add_text(f.mesh, m);
         d.add_text(f.text, m);
     }
     for k in &r.keywords {
+        let k = b.take(k);
         d.add_text(f.keywords, k);
         d.add_text(f.text, k);
     }
     if let Some(j) = r.journal.as_ref().or(r.book_title.as_ref()) {
-        d.add_text(f.journal, j);
+        d.add_text(f.journal, b.take(j));
     }
     if let Some(j) = &r.journal_iso {
-        d.add_text(f.journal, j);
+        d.add_text(f.journal, b.take(j));
     }
     for a in &r.authors {
-        d.add_text(f.author, a);
+        d.add_text(f.author, b.take(a));
     }
     if let Some(y) = r.year {
         d.add_i64(f.year, i64::from(y));
     }
     for t in &r.publication_types {
-        d.add_text(f.pubtype, t);
+        d.add_text(f.pubtype, b.take(t));
     }
     for l in &r.language {
-        d.add_text(f.language, l);
+        d.add_text(f.language, b.take(l));
     }
-    d
+    // Each text twice at most (its field and `text`), and each value's header.
+    let values = d.field_values().count();
+    let bytes = 2 * (INDEX_RECORD_BYTES - b.0) + 64 * values + 256;
+    (d, bytes)
 }
 
 fn stored_generation(dir: &Path) -> Option<u64> {
@@ -274,11 +312,12 @@ pub fn rebuild(review: &Review, reporter: &dyn Reporter) -> Result<u64, StoreErr
     let (schema, fields) = schema();
     let index = Index::create_in_dir(&dir, schema)?;
     super::tokenize::register(&index);
-    let mut writer: IndexWriter = index.writer(WRITER_MEMORY)?;
+    let mut writer: IndexWriter<Queued> = index.writer(WRITER_MEMORY)?;
+    let gauge = std::sync::Arc::new(Gauge::default());
     let generation = review.generation()?;
     reporter.start("index", Some(review.count_current()?), "records");
     let n = review.for_each_current(|id, rec| {
-        writer.add_document(document(&fields, id, &rec))?;
+        writer.add_document(queued(&fields, id, &rec, &gauge))?;
         reporter.advance(1);
         Ok(())
     })?;
@@ -291,9 +330,10 @@ pub fn rebuild(review: &Review, reporter: &dyn Reporter) -> Result<u64, StoreErr
 
 /// Incremental index updates during an import.
 pub struct Updater {
-    writer: IndexWriter,
+    writer: IndexWriter<Queued>,
     fields: Fields,
     dir: std::path::PathBuf,
+    gauge: std::sync::Arc<Gauge>,
 }
 
 impl Updater {
@@ -306,6 +346,7 @@ impl Updater {
             writer,
             fields,
             dir,
+            gauge: std::sync::Arc::default(),
         })
     }
 
@@ -313,7 +354,8 @@ impl Updater {
     /// indexed: the store never reuses a committed row id, and a rolled-back
     /// import rolls its index changes back too).
     pub fn add(&mut self, id: i64, rec: &Record) -> Result<(), StoreError> {
-        self.writer.add_document(document(&self.fields, id, rec))?;
+        self.writer
+            .add_document(queued(&self.fields, id, rec, &self.gauge))?;
         Ok(())
     }
 
@@ -321,7 +363,8 @@ impl Updater {
     pub fn upsert(&mut self, id: i64, rec: &Record) -> Result<(), StoreError> {
         self.writer
             .delete_term(Term::from_field_u64(self.fields.rid, id.max(0) as u64));
-        self.writer.add_document(document(&self.fields, id, rec))?;
+        self.writer
+            .add_document(queued(&self.fields, id, rec, &self.gauge))?;
         Ok(())
     }
 
