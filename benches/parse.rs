@@ -30,7 +30,7 @@ fn gunzip(p: &Path) -> Vec<u8> {
 type Reader = fn(
     &[u8],
     &mut dyn FnMut(Item) -> bool,
-) -> Result<Vec<lacuna::parse::Warning>, lacuna::parse::ParseError>;
+) -> Result<lacuna::parse::Warnings, lacuna::parse::ParseError>;
 
 fn count_with(read: Reader, bytes: &[u8]) -> usize {
     let mut n = 0;

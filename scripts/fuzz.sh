@@ -23,7 +23,7 @@ status=0
 for t in "${targets[@]}"; do
     mkdir -p "corpus-work/$t" "corpus/$t"
     log="$(mktemp)"
-    if cargo fuzz run "$t" "corpus-work/$t" "corpus/$t" -- \
+    if cargo fuzz run -O "$t" "corpus-work/$t" "corpus/$t" -- \
         -max_total_time="$secs" -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 >"$log" 2>&1; then
         result="ok"
     else

@@ -36,7 +36,9 @@ pub struct DecideArgs {
     /// Screening stage: title_abstract or full_text.
     #[arg(long, default_value = "title_abstract")]
     stage: String,
-    /// A CSV of decisions with columns key,label[,reason] (instead of KEYS and --label).
+    /// A CSV of decisions read by its header: record (or key, pmid, doi), label (or decision),
+    /// and any of reason, reviewer, note, stage; or ASReview's export (record_id, included).
+    /// A reviewer or stage in the sheet comes before --reviewer and --stage.
     #[arg(long)]
     from: Option<PathBuf>,
     /// Record the decision as the resolution of a dual-screening conflict.
@@ -171,9 +173,8 @@ pub fn decide(out: &mut dyn Write, bars: &Bars, a: DecideArgs) -> anyhow::Result
             a.keys
                 .iter()
                 .map(|k| DecisionInput {
-                    key: k.clone(),
-                    label,
                     reason: a.reason.clone(),
+                    ..DecisionInput::new(k.clone(), label)
                 })
                 .collect()
         }

@@ -541,7 +541,7 @@ impl Client {
                     items.push(it);
                     true
                 }) {
-                    Ok(w) => Verdict::Ok((items, w)),
+                    Ok(w) => Verdict::Ok((items, w.into_vec())),
                     Err(crate::parse::ParseError::NotPubmed { root })
                         if root == "eFetchResult" && matches!(by, FetchBy::History { .. }) =>
                     {

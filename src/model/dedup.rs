@@ -28,6 +28,9 @@ pub struct DedupKey {
     pub first_author: Option<String>,
 }
 
+/// The characters of a title that deduplication compares.
+const TITLE_CHARS: usize = 2000;
+
 impl DedupKey {
     /// Build from record fields.
     ///
@@ -53,11 +56,22 @@ impl DedupKey {
                     .collect::<String>()
             })
             .filter(|s| !s.is_empty());
+        // Titles are compared by their start: a real title is far shorter,
+        // and comparing two 16 MiB titles would take hours.
+        let head = title
+            .char_indices()
+            .nth(2 * TITLE_CHARS)
+            .and_then(|(i, _)| title.get(..i))
+            .unwrap_or(title);
+        let mut title = super::normalise_title(head);
+        if let Some((i, _)) = title.char_indices().nth(TITLE_CHARS) {
+            title.truncate(i);
+        }
         DedupKey {
             id,
             pmid,
             doi: doi.map(str::to_lowercase),
-            title: super::normalise_title(title),
+            title,
             year,
             first_author,
         }

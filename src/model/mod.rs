@@ -14,6 +14,7 @@ pub mod input;
 pub mod names;
 pub mod pooled;
 pub mod rob;
+mod size;
 use std::fmt;
 
 /// The 97.5% quantile of the standard normal distribution (shared by
@@ -382,7 +383,7 @@ pub const CORRECTION_TYPES: [&str; 5] = [
 
 /// A notice PubMed links to a record: a retraction, an erratum, an
 /// expression of concern, or a later version (`UpdateIn`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Correction {
     /// The `RefType`: one of [`CORRECTION_TYPES`].
     pub r#type: String,

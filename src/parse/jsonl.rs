@@ -6,7 +6,8 @@
 //! warning), so hand-made corpora load. A line that is not a JSON object is a
 //! hard error naming the line. No I/O beyond the reader it is given.
 
-use super::{ParseError, Warning};
+use super::limits::{self, Line, ENTRY_LIMIT, FIELD_LIMIT, RECORD_LIMIT};
+use super::{ParseError, Warning, Warnings};
 use crate::model::{Deletion, Doi, Item, Pmid, Record, SCHEMA_VERSION};
 use serde::Serialize;
 use std::io::BufRead;
@@ -51,26 +52,123 @@ pub fn to_line(item: &Item) -> String {
     r.unwrap_or_default()
 }
 
-/// Read JSON Lines, calling `sink` per item; returns warnings.
+/// Counts the values of a JSON document and finds its longest string,
+/// without building it, stopping past the limits.
+#[derive(Debug, Default)]
+struct Census {
+    values: usize,
+    too_long: bool,
+}
+
+/// One value of the document, counted into a [`Census`].
+struct Count<'a>(&'a mut Census);
+
+impl Count<'_> {
+    fn tick<E: serde::de::Error>(self) -> Result<(), E> {
+        self.0.values += 1;
+        if self.0.values > ENTRY_LIMIT {
+            return Err(E::custom("too many values"));
+        }
+        Ok(())
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Count<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Count<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<(), E> {
+        self.tick()
+    }
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<(), E> {
+        self.tick()
+    }
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<(), E> {
+        self.tick()
+    }
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<(), E> {
+        self.tick()
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        self.tick()
+    }
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<(), E> {
+        if s.len() > FIELD_LIMIT {
+            self.0.too_long = true;
+            return Err(E::custom("string too long"));
+        }
+        self.tick()
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let c = self.0;
+        Count(&mut *c).tick()?;
+        while seq.next_element_seed(Count(&mut *c))?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let c = self.0;
+        Count(&mut *c).tick()?;
+        while map.next_key_seed(Count(&mut *c))?.is_some() {
+            map.next_value_seed(Count(&mut *c))?;
+        }
+        Ok(())
+    }
+}
+
+/// Lines longer than this are counted ([`Census`]) before they are built:
+/// a shorter one cannot hold enough values to matter.
+const CENSUS_FROM: usize = 1 << 20;
+
+/// Read JSON Lines, calling `sink` per item; returns warnings. A line is
+/// read with a bound ([`RECORD_LIMIT`] bytes) and every record keeps the
+/// [`super::limits`].
 pub fn read<R: BufRead>(
     mut input: R,
     sink: &mut dyn FnMut(Item) -> bool,
-) -> Result<Vec<Warning>, ParseError> {
-    let mut warnings = Vec::new();
-    let mut line = String::new();
+) -> Result<Warnings, ParseError> {
+    let mut warnings = Warnings::default();
+    let mut raw = Vec::new();
     let mut lineno = 0u64;
     let mut offset = 0u64;
     loop {
-        line.clear();
-        let n = input
-            .read_line(&mut line)
+        raw.clear();
+        let got = limits::read_line(&mut input, &mut raw, RECORD_LIMIT + 1)
             .map_err(|e| ParseError::Io { offset, source: e })?;
-        if n == 0 {
-            break;
-        }
+        let n = match got {
+            Line::End => break,
+            Line::Read(n) => n,
+            Line::TooLong => {
+                return Err(ParseError::TooLarge {
+                    record: format!("the record on line {}", lineno + 1),
+                    what: format!(
+                        "its line is longer than {} (the limit of one record)",
+                        limits::mib(RECORD_LIMIT)
+                    ),
+                })
+            }
+        };
         lineno += 1;
         let start = offset;
         offset += n as u64;
+        let line = std::str::from_utf8(&raw).map_err(|_| ParseError::Io {
+            offset: start,
+            source: std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "stream did not contain valid UTF-8",
+            ),
+        })?;
+        let too_large = |what: String| ParseError::TooLarge {
+            record: format!("the record on line {lineno}"),
+            what,
+        };
         let t = line.trim_start_matches('\u{feff}').trim();
         if t.is_empty() {
             continue;
@@ -79,6 +177,23 @@ pub fn read<R: BufRead>(
             line: lineno,
             message,
         };
+        if t.len() > CENSUS_FROM {
+            let mut census = Census::default();
+            let mut de = serde_json::Deserializer::from_str(t);
+            let counted = serde::de::DeserializeSeed::deserialize(Count(&mut census), &mut de);
+            if census.too_long {
+                return Err(too_large(format!(
+                    "a field is longer than {} (the limit of one field)",
+                    limits::mib(FIELD_LIMIT)
+                )));
+            }
+            if census.values > ENTRY_LIMIT {
+                return Err(too_large(format!(
+                    "it has more than {ENTRY_LIMIT} values (the limit of one record)"
+                )));
+            }
+            drop(counted); // a malformed line is reported by the reading below
+        }
         let mut v: serde_json::Value = serde_json::from_str(t).map_err(|e| bad(e.to_string()))?;
         let Some(obj) = v.as_object_mut() else {
             return Err(bad("expected a JSON object".into()));
@@ -147,6 +262,9 @@ pub fn read<R: BufRead>(
                 skipped: true,
             });
             continue;
+        }
+        if let Err(what) = limits::check_record(&rec) {
+            return Err(too_large(what));
         }
         if !sink(Item::Record(Box::new(rec))) {
             break;

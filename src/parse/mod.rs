@@ -7,6 +7,7 @@
 //! live in [`open`], the one place here that touches the file system.
 
 pub mod jsonl;
+pub mod limits;
 pub mod open;
 pub mod pubmed;
 pub mod refs;
@@ -38,6 +39,72 @@ impl fmt::Display for Warning {
             (None, 0) => write!(f, "{}", self.message),
             (None, o) => write!(f, "record at byte {o}: {}", self.message),
         }
+    }
+}
+
+/// The most warnings kept for one file; the rest are counted, not listed (a
+/// hostile file of a million records without a PMID would otherwise hold a
+/// million messages).
+pub const WARNING_LIMIT: usize = 1000;
+
+/// The warnings of one file as a reader collects them: the first
+/// [`WARNING_LIMIT`] listed, every one counted.
+#[derive(Debug, Default, Clone)]
+pub struct Warnings {
+    list: Vec<Warning>,
+    skipped: u64,
+    unlisted: u64,
+}
+
+impl Warnings {
+    /// Record a warning.
+    pub fn push(&mut self, w: Warning) {
+        if w.skipped {
+            self.skipped += 1;
+        }
+        if self.list.len() < WARNING_LIMIT {
+            self.list.push(w);
+        } else {
+            self.unlisted += 1;
+        }
+    }
+
+    /// Records skipped (listed or not).
+    pub fn skipped(&self) -> u64 {
+        self.skipped
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// The listed warnings, with a last one saying how many more there were.
+    ///
+    /// ```
+    /// use lacuna::parse::{Warning, Warnings, WARNING_LIMIT};
+    /// let mut w = Warnings::default();
+    /// for _ in 0..WARNING_LIMIT + 5 {
+    ///     w.push(Warning { pmid: None, offset: 0, message: "no PMID".into(), skipped: true });
+    /// }
+    /// assert_eq!(w.skipped(), WARNING_LIMIT as u64 + 5);
+    /// let v = w.into_vec();
+    /// assert_eq!(v.len(), WARNING_LIMIT + 1);
+    /// assert!(v[WARNING_LIMIT].message.contains("5 more"));
+    /// ```
+    pub fn into_vec(mut self) -> Vec<Warning> {
+        if self.unlisted > 0 {
+            self.list.push(Warning {
+                pmid: None,
+                offset: 0,
+                message: format!(
+                    "... and {} more warning(s), not listed ({} record(s) skipped in all)",
+                    self.unlisted, self.skipped
+                ),
+                skipped: false,
+            });
+        }
+        self.list
     }
 }
 
@@ -85,6 +152,18 @@ pub enum ParseError {
     Unknown {
         /// The first bytes, for the message.
         start: String,
+    },
+    /// A record over one of the [`limits`] (a field over 16 MiB, ...): refused
+    /// as soon as the limit is passed, before the rest of it is read.
+    #[error(
+        "{record}: {what}; {}. A bibliographic record is never this large: check the file",
+        limits::LIMITS
+    )]
+    TooLarge {
+        /// The record: its PMID where read, else its place (byte, line or number).
+        record: String,
+        /// Which limit, naming the field.
+        what: String,
     },
     /// Reading the underlying stream failed (including a corrupt or truncated gzip).
     #[error("read error at byte {offset}: {source}")]
@@ -235,7 +314,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, ParseError> {
         Format::Medline => refs::read_medline(bytes, &mut sink)?,
         Format::Csv => refs::read_csv(bytes, &mut sink)?,
     };
-    out.counts.skipped = warnings.iter().filter(|w| w.skipped).count() as u64;
-    out.warnings = warnings;
+    out.counts.skipped = warnings.skipped();
+    out.warnings = warnings.into_vec();
     Ok(out)
 }

@@ -4,7 +4,7 @@
 //! This is the only part of `parse` that touches the file system; it reads,
 //! never writes. Errors name the file.
 
-use super::{jsonl, pubmed, refs, sniff, Counts, Format, ParseError, Warning};
+use super::{jsonl, pubmed, refs, sniff, Counts, Format, ParseError, Warning, Warnings};
 use crate::model::Item;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -184,8 +184,8 @@ pub fn read_file(
     }
     .map_err(|e| err(FileErrorKind::Parse(e)))?;
     summary.format = Some(format);
-    summary.counts.skipped = warnings.iter().filter(|w| w.skipped).count() as u64;
-    summary.warnings = warnings;
+    summary.counts.skipped = warnings.skipped();
+    summary.warnings = warnings.into_vec();
     Ok(summary)
 }
 
@@ -206,7 +206,7 @@ fn read_up_to(f: &mut File, buf: &mut [u8]) -> io::Result<usize> {
 pub fn read_stream<R: BufRead>(
     mut input: R,
     sink: &mut dyn FnMut(Item) -> bool,
-) -> Result<(Format, Vec<Warning>), ParseError> {
+) -> Result<(Format, Warnings), ParseError> {
     // Look at enough bytes to skip leading whitespace and a BOM.
     let format = loop {
         let head = input.fill_buf().map_err(|e| ParseError::Io {
@@ -227,18 +227,9 @@ pub fn read_stream<R: BufRead>(
     let warnings = match format {
         Format::Xml => pubmed::read(input, sink)?,
         Format::JsonLines => jsonl::read(input, sink)?,
-        Format::Ris | Format::Medline | Format::Csv => {
-            let mut bytes = Vec::new();
-            input.read_to_end(&mut bytes).map_err(|e| ParseError::Io {
-                offset: bytes.len() as u64,
-                source: e,
-            })?;
-            match format {
-                Format::Ris => refs::read_ris(&bytes, sink)?,
-                Format::Medline => refs::read_medline(&bytes, sink)?,
-                _ => refs::read_csv(&bytes, sink)?,
-            }
-        }
+        Format::Ris => refs::read_ris(input, sink)?,
+        Format::Medline => refs::read_medline(input, sink)?,
+        Format::Csv => refs::read_csv(input, sink)?,
     };
     Ok((format, warnings))
 }

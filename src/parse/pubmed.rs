@@ -8,13 +8,15 @@
 //! `ReferenceList` never leak into the record. Inline markup (`<i>`, `<sup>`,
 //! MathML, ...) is flattened to its text and whitespace collapsed.
 
-use super::{ParseError, Warning};
+use super::limits::{
+    self, RunGuard, RunTooLong, DEPTH_LIMIT, ENTRY_LIMIT, FIELD_LIMIT, RECORD_LIMIT,
+};
+use super::{ParseError, Warning, Warnings};
 use crate::model::{
     AbstractSection, Correction, Deletion, Doi, Item, MeshHeading, MeshQualifier, OtherAbstract,
     Pmid, Record, RecordKind, CORRECTION_TYPES,
 };
 use quick_xml::events::{BytesStart, Event};
-use quick_xml::name::QName;
 use quick_xml::Reader;
 use std::io::BufRead;
 
@@ -233,18 +235,30 @@ struct Builder {
     /// The `CommentsCorrections` entry being read, when it is of a kept type.
     correction: Option<Correction>,
     notes: Vec<String>,
+    /// Bytes of text read into the record so far.
+    text_bytes: usize,
+    /// Fields read into the record so far.
+    entries: usize,
 }
 
 /// Reads one PubMed XML stream, calling `sink` for each item in file order.
 ///
 /// `sink` returns `false` to stop early. Returns the warnings: records that
 /// could not be read (skipped) and oddities in records that were kept.
+///
+/// No run of more than [`FIELD_LIMIT`] bytes without a `<` reaches the XML
+/// reader, and every record keeps the [`limits`]: a record over them is
+/// refused with [`ParseError::TooLarge`] as soon as the limit is passed.
 pub fn read<R: BufRead>(
     input: R,
     sink: &mut dyn FnMut(Item) -> bool,
-) -> Result<Vec<Warning>, ParseError> {
+) -> Result<Warnings, ParseError> {
     let mut p = PubmedReader::new();
-    p.run(&mut Buffered(configured(Reader::from_reader(input))), sink)?;
+    let guarded = RunGuard::new(input, 64 * 1024, FIELD_LIMIT);
+    p.run(
+        &mut Buffered(configured(Reader::from_reader(guarded))),
+        sink,
+    )?;
     Ok(p.warnings)
 }
 
@@ -254,7 +268,7 @@ pub fn read<R: BufRead>(
 pub fn read_slice(
     input: &[u8],
     sink: &mut dyn FnMut(Item) -> bool,
-) -> Result<Vec<Warning>, ParseError> {
+) -> Result<Warnings, ParseError> {
     let mut p = PubmedReader::new();
     p.run(&mut Slice(configured(Reader::from_reader(input))), sink)?;
     Ok(p.warnings)
@@ -270,8 +284,6 @@ fn configured<R>(mut reader: Reader<R>) -> Reader<R> {
 /// Where events come from: a buffered stream or an in-memory slice.
 trait Source {
     fn next<'s>(&'s mut self, buf: &'s mut Vec<u8>) -> quick_xml::Result<Event<'s>>;
-    /// Skip to the end of element `name`, just opened.
-    fn skip(&mut self, name: &[u8], buf: &mut Vec<u8>) -> quick_xml::Result<()>;
     fn buffer_position(&self) -> u64;
     fn error_position(&self) -> u64;
 }
@@ -281,9 +293,6 @@ struct Buffered<R>(Reader<R>);
 impl<R: BufRead> Source for Buffered<R> {
     fn next<'s>(&'s mut self, buf: &'s mut Vec<u8>) -> quick_xml::Result<Event<'s>> {
         self.0.read_event_into(buf)
-    }
-    fn skip(&mut self, name: &[u8], buf: &mut Vec<u8>) -> quick_xml::Result<()> {
-        self.0.read_to_end_into(QName(name), buf).map(|_| ())
     }
     fn buffer_position(&self) -> u64 {
         self.0.buffer_position()
@@ -298,9 +307,6 @@ struct Slice<'a>(Reader<&'a [u8]>);
 impl Source for Slice<'_> {
     fn next<'s>(&'s mut self, _buf: &'s mut Vec<u8>) -> quick_xml::Result<Event<'s>> {
         self.0.read_event()
-    }
-    fn skip(&mut self, name: &[u8], _buf: &mut Vec<u8>) -> quick_xml::Result<()> {
-        self.0.read_to_end(QName(name)).map(|_| ())
     }
     fn buffer_position(&self) -> u64 {
         self.0.buffer_position()
@@ -319,9 +325,15 @@ struct PubmedReader {
     capture_depth: usize,
     text: String,
     del_version: Option<u32>,
-    warnings: Vec<Warning>,
+    warnings: Warnings,
     /// The XML declaration says ISO-8859-1: text bytes are Latin-1.
     latin1: bool,
+    /// Open elements of a subtree nothing is read from (0 outside one).
+    skip_depth: usize,
+    /// The element that subtree started with.
+    skip_name: &'static [u8],
+    /// Why the reading stopped, when a record broke a limit.
+    fail: Option<ParseError>,
 }
 
 fn attr(e: &BytesStart<'_>, name: &[u8]) -> Option<String> {
@@ -342,7 +354,11 @@ fn collapse(s: &mut String) -> String {
         && !b.iter().any(|c| matches!(c, b'\t' | b'\n' | b'\r'))
         && !b.windows(2).any(|w| w == b"  ");
     if clean {
-        return std::mem::take(s);
+        let mut t = std::mem::take(s);
+        if t.capacity() > t.len() + (64 << 10) {
+            t.shrink_to_fit(); // a big field keeps no spare room
+        }
+        return t;
     }
     let mut out = String::with_capacity(s.len());
     for part in s.split([' ', '\t', '\n', '\r']).filter(|p| !p.is_empty()) {
@@ -426,13 +442,51 @@ impl PubmedReader {
             capture_depth: 0,
             text: String::with_capacity(4096),
             del_version: None,
-            warnings: Vec::new(),
+            warnings: Warnings::default(),
             latin1: false,
+            skip_depth: 0,
+            skip_name: b"",
+            fail: None,
         }
     }
 
-    fn xml_error<S: Source>(src: &S, e: quick_xml::Error) -> ParseError {
+    /// The record being read, for a message: its PMID where read, and its place.
+    fn record_name(&self) -> String {
+        match &self.b {
+            Some(b) => match b.pmid_text.as_deref().and_then(|p| Pmid::parse(p).ok()) {
+                Some(p) => format!("PMID {p} (the record at byte {})", b.offset),
+                None => format!("the record at byte {}", b.offset),
+            },
+            None => format!("the text at byte {}", self.pos),
+        }
+    }
+
+    /// The element whose text is being read (not the inline markup inside
+    /// it), or the innermost open one.
+    fn field_name(&self) -> String {
+        let at = if self.capture.is_some() {
+            self.capture_depth.checked_sub(1)
+        } else {
+            self.stack.len().checked_sub(1)
+        };
+        at.and_then(|i| self.stack.get(i))
+            .map_or_else(|| "the document".to_string(), |t| tag_name(*t))
+    }
+
+    fn too_large(&self, what: String) -> ParseError {
+        ParseError::TooLarge {
+            record: self.record_name(),
+            what,
+        }
+    }
+
+    fn xml_error<S: Source>(&self, src: &S, e: quick_xml::Error) -> ParseError {
         match e {
+            quick_xml::Error::Io(io) if RunTooLong::is(&io) => self.too_large(format!(
+                "{} holds a text or tag longer than {} (the limit of one field)",
+                self.field_name(),
+                limits::mib(FIELD_LIMIT)
+            )),
             quick_xml::Error::Io(io) => ParseError::Io {
                 offset: src.buffer_position(),
                 source: std::io::Error::new(io.kind(), io.to_string()),
@@ -444,19 +498,11 @@ impl PubmedReader {
         }
     }
 
-    fn skip_error<S: Source>(&self, src: &S, name: &[u8], e: quick_xml::Error) -> ParseError {
-        match e {
-            quick_xml::Error::IllFormed(quick_xml::errors::IllFormedError::MissingEndTag(_)) => {
-                ParseError::Xml {
-                    offset: src.buffer_position(),
-                    message: format!(
-                        "the document ends inside {} ({} element(s) still open): the file is truncated",
-                        String::from_utf8_lossy(name),
-                        self.stack.len() + 1
-                    ),
-                }
-            }
-            other => Self::xml_error(src, other),
+    /// Stop with `e`: the reason `end` returned false.
+    fn stop(&mut self) -> Result<(), ParseError> {
+        match self.fail.take() {
+            Some(e) => Err(e),
+            None => Ok(()),
         }
     }
 
@@ -467,32 +513,54 @@ impl PubmedReader {
     ) -> Result<(), ParseError> {
         let mut buf = Vec::with_capacity(64 * 1024);
         loop {
+            if buf.capacity() > 1 << 20 {
+                // After a text of many MB: give the memory back.
+                buf = Vec::with_capacity(64 * 1024);
+            }
             buf.clear();
             let pos = src.buffer_position();
             self.pos = pos;
             let ev = match src.next(&mut buf) {
                 Ok(ev) => ev,
-                Err(e) => {
-                    let err = Self::xml_error(src, e);
-                    return Err(err);
-                }
+                Err(e) => return Err(self.xml_error(src, e)),
             };
+            if self.skip_depth > 0 {
+                // Inside a subtree nothing is read from: only its depth counts
+                // (quick-xml still checks that it is well formed).
+                match ev {
+                    Event::Start(_) => {
+                        self.skip_depth += 1;
+                        self.check_depth()?;
+                    }
+                    Event::End(_) => self.skip_depth -= 1,
+                    Event::Eof => {
+                        return Err(ParseError::Xml {
+                            offset: src.buffer_position(),
+                            message: format!(
+                                "the document ends inside {} ({} element(s) still open): the file is truncated",
+                                String::from_utf8_lossy(self.skip_name),
+                                self.stack.len() + self.skip_depth
+                            ),
+                        })
+                    }
+                    _ => {}
+                }
+                continue;
+            }
             match ev {
                 Event::Start(e) => {
                     let tag = tag_of(e.name().as_ref());
                     if tag == Tag::Other && self.capture.is_none() {
                         if let Some(name) = skipped(e.name().as_ref()) {
-                            // A subtree nothing is read from: let quick-xml
-                            // run through it (it still checks it is well formed).
-                            if let Err(e) = src.skip(name, &mut buf) {
-                                return Err(self.skip_error(src, name, e));
-                            }
+                            self.skip_name = name;
+                            self.skip_depth = 1;
                             continue;
                         }
                     }
                     self.check_root(&e)?;
                     self.start(tag, &e, pos);
                     self.stack.push(tag);
+                    self.check_depth()?;
                 }
                 Event::Empty(e) => {
                     let tag = tag_of(e.name().as_ref());
@@ -500,14 +568,14 @@ impl PubmedReader {
                     self.start(tag, &e, pos);
                     self.stack.push(tag);
                     if !self.end(tag, sink) {
-                        return Ok(());
+                        return self.stop();
                     }
                     self.stack.pop();
                 }
                 Event::End(_) => {
                     let tag = self.stack.last().copied().unwrap_or(Tag::Other);
                     if !self.end(tag, sink) {
-                        return Ok(());
+                        return self.stop();
                     }
                     self.stack.pop();
                 }
@@ -523,11 +591,13 @@ impl PubmedReader {
                             }
                         }
                     }
+                    self.check_text()?;
                 }
                 Event::CData(t) => {
                     if self.capture.is_some() {
                         self.text.push_str(&String::from_utf8_lossy(&t));
                     }
+                    self.check_text()?;
                 }
                 Event::GeneralRef(r) => {
                     if self.capture.is_some() {
@@ -548,6 +618,7 @@ impl PubmedReader {
                             }
                         }
                     }
+                    self.check_text()?;
                 }
                 Event::Eof => break,
                 Event::Decl(d) => {
@@ -588,6 +659,29 @@ impl PubmedReader {
         Ok(())
     }
 
+    /// Refuse elements nested deeper than [`DEPTH_LIMIT`] (the XML reader
+    /// keeps every open element's name).
+    fn check_depth(&self) -> Result<(), ParseError> {
+        if self.stack.len() + self.skip_depth > DEPTH_LIMIT {
+            return Err(self.too_large(format!(
+                "its elements are nested more than {DEPTH_LIMIT} deep"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Refuse a field whose text (across inline markup) passes [`FIELD_LIMIT`].
+    fn check_text(&self) -> Result<(), ParseError> {
+        if self.text.len() > FIELD_LIMIT {
+            return Err(self.too_large(format!(
+                "its {} is longer than {} (the limit of one field)",
+                self.field_name(),
+                limits::mib(FIELD_LIMIT)
+            )));
+        }
+        Ok(())
+    }
+
     fn check_root(&mut self, e: &BytesStart<'_>) -> Result<(), ParseError> {
         if self.stack.is_empty() {
             if self.root_seen {
@@ -608,7 +702,8 @@ impl PubmedReader {
 
     fn note(&mut self, msg: &str) {
         if let Some(b) = self.b.as_mut() {
-            if !b.notes.iter().any(|n| n == msg) {
+            // A few distinct notes say enough; a hostile record could make millions.
+            if b.notes.len() < 20 && !b.notes.iter().any(|n| n == msg) {
                 b.notes.push(msg.to_string());
             }
         } else {
@@ -811,6 +906,9 @@ impl PubmedReader {
             }
             self.capture = None;
             let text = collapse(&mut self.text);
+            if self.text.capacity() > 1 << 20 {
+                self.text = String::with_capacity(4096);
+            }
             return self.finish_capture(target, text, sink);
         }
         match tag {
@@ -854,9 +952,7 @@ impl PubmedReader {
             Tag::CommentsCorrections => {
                 if let Some(b) = self.b.as_mut() {
                     if let Some(c) = b.correction.take() {
-                        if !b.rec.corrections.contains(&c) {
-                            b.rec.corrections.push(c);
-                        }
+                        b.rec.corrections.push(c); // repeats dropped at the end
                     }
                 }
             }
@@ -906,6 +1002,25 @@ impl PubmedReader {
                 }),
             }
             return true;
+        }
+        let over = self.b.as_mut().and_then(|b| {
+            // An abstract's text is kept twice: by section and whole.
+            let copies = if target == Target::AbstractText { 2 } else { 1 };
+            b.text_bytes += copies * text.len();
+            b.entries += 1;
+            if b.text_bytes > RECORD_LIMIT {
+                Some(limits::RECORD_TOO_LONG.to_string())
+            } else if b.entries > ENTRY_LIMIT {
+                Some(format!(
+                    "it has more than {ENTRY_LIMIT} fields (authors, keywords, MeSH terms and the like)"
+                ))
+            } else {
+                None
+            }
+        });
+        if let Some(what) = over {
+            self.fail = Some(self.too_large(what));
+            return false;
         }
         let Some(b) = self.b.as_mut() else {
             return true;
@@ -969,8 +1084,8 @@ impl PubmedReader {
                 }
             }
             Target::PublicationType => {
-                if !text.is_empty() && !r.publication_types.contains(&text) {
-                    r.publication_types.push(text);
+                if !text.is_empty() {
+                    r.publication_types.push(text); // repeats dropped at the end
                 }
             }
             Target::Descriptor => {
@@ -986,8 +1101,8 @@ impl PubmedReader {
                 }
             }
             Target::Keyword => {
-                if !text.is_empty() && !r.keywords.contains(&text) {
-                    r.keywords.push(text);
+                if !text.is_empty() {
+                    r.keywords.push(text); // repeats dropped at the end
                 }
             }
             Target::RevYear => b.rev[0] = text,
@@ -1098,6 +1213,16 @@ impl PubmedReader {
             .filter(|h| h.major)
             .map(|h| h.name.clone())
             .collect();
+        dedup_in_order(&mut r.keywords);
+        dedup_in_order(&mut r.publication_types);
+        dedup_in_order(&mut r.corrections);
+        if let Err(what) = limits::check_record(r) {
+            self.fail = Some(ParseError::TooLarge {
+                record: format!("PMID {pmid} (the record at byte {})", b.offset),
+                what,
+            });
+            return false;
+        }
         for n in b.notes {
             self.warnings.push(Warning {
                 pmid: Some(pmid),
@@ -1108,6 +1233,15 @@ impl PubmedReader {
         }
         sink(Item::Record(Box::new(b.rec)))
     }
+}
+
+/// Drop repeated entries, keeping the first of each, in one pass.
+fn dedup_in_order<T: Eq + std::hash::Hash + Clone>(v: &mut Vec<T>) {
+    if v.len() < 2 {
+        return;
+    }
+    let mut seen = std::collections::HashSet::with_capacity(v.len());
+    v.retain(|x| seen.insert(x.clone()));
 }
 
 fn tag_name(t: Tag) -> String {

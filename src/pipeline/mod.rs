@@ -19,6 +19,7 @@
 
 pub mod briefing;
 pub mod certainty;
+pub mod decision_sheet;
 pub mod demo;
 pub mod evidence;
 pub mod folder;
@@ -59,6 +60,83 @@ pub struct FileReport {
 }
 
 const BATCH: usize = 512;
+/// A batch is sent on when its records hold this much memory, whatever their number.
+const BATCH_BYTES: usize = 4 << 20;
+/// The most memory parsed records may hold between the parser and the store
+/// (one batch always goes, however large).
+const IN_FLIGHT_BYTES: usize = 32 << 20;
+
+/// The memory of the records between the parser and the store: the parser
+/// waits before sending a batch that would pass [`IN_FLIGHT_BYTES`], so that
+/// records near the parse limits (16 MiB fields) never pile up.
+#[derive(Default)]
+struct InFlight {
+    state: std::sync::Mutex<(usize, bool)>,
+    freed: std::sync::Condvar,
+}
+
+impl InFlight {
+    /// Wait until `n` more bytes fit; false once the store has stopped.
+    fn take(&self, n: usize) -> bool {
+        let mut s = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        while s.0 > 0 && s.0 + n > IN_FLIGHT_BYTES && !s.1 {
+            s = self
+                .freed
+                .wait(s)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        if s.1 {
+            return false;
+        }
+        s.0 += n;
+        true
+    }
+
+    /// Wait until the store is done with everything sent; false once it has stopped.
+    fn drained(&self) -> bool {
+        let mut s = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        while s.0 > 0 && !s.1 {
+            s = self
+                .freed
+                .wait(s)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        !s.1
+    }
+
+    /// The store is done with `n` bytes.
+    fn give(&self, n: usize) {
+        let mut s = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        s.0 = s.0.saturating_sub(n);
+        self.freed.notify_all();
+    }
+
+    /// The store takes no more: a waiting parser stops.
+    fn close(&self) {
+        let mut s = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        s.1 = true;
+        self.freed.notify_all();
+    }
+}
+
+fn item_bytes(item: &Item) -> usize {
+    match item {
+        Item::Record(r) => r.approx_bytes(),
+        Item::Deletion(_) => 32,
+    }
+}
 
 /// Import files into a review, each in its own transaction, and bring the
 /// index up to date. Stops at the first file that cannot be read: that file's
@@ -144,25 +222,35 @@ fn import_one(
             .map(str::to_string),
     };
     let mut tx = review.begin_import(&source)?;
-    let (btx, brx) = sync_channel::<Vec<Item>>(8);
+    let (btx, brx) = sync_channel::<(Vec<Item>, usize)>(8);
     let owned = path.to_path_buf();
+    let budget = std::sync::Arc::new(InFlight::default());
+    let parser_budget = std::sync::Arc::clone(&budget);
     let parser = std::thread::spawn(move || {
         let mut batch = Vec::with_capacity(BATCH);
+        let mut bytes = 0usize;
         let res = read_file(&owned, &mut |item| {
+            bytes += item_bytes(&item);
             batch.push(item);
-            if batch.len() >= BATCH {
+            if batch.len() >= BATCH || bytes >= BATCH_BYTES {
                 let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                return btx.send(full).is_ok();
+                let n = std::mem::take(&mut bytes);
+                let sent = parser_budget.take(n) && btx.send((full, n)).is_ok();
+                // After a batch of many MB (records near the parse limits),
+                // read on only when the store is done with it: one such
+                // record in memory at a time.
+                return sent && (n < BATCH_BYTES * 2 || parser_budget.drained());
             }
             true
         });
-        if !batch.is_empty() {
-            let _ = btx.send(batch);
+        if !batch.is_empty() && parser_budget.take(bytes) {
+            let _ = btx.send((batch, bytes));
         }
         res
     });
     let mut store_err: Option<StoreError> = None;
-    'recv: for batch in brx.iter() {
+    'recv: for (batch, bytes) in brx.iter() {
+        let _freed = Freed(&budget, bytes);
         for item in &batch {
             let r = match item {
                 Item::Record(rec) => tx
@@ -185,6 +273,7 @@ fn import_one(
         }
         reporter.advance(batch.len() as u64);
     }
+    budget.close();
     drop(brx);
     let parsed = parser.join().unwrap_or_else(|_| {
         Err(crate::parse::open::FileError {
@@ -225,6 +314,16 @@ fn import_one(
         },
         index_ok,
     ))
+}
+
+/// Gives a batch's bytes back to the budget when the batch is done with
+/// (also when the store stops on an error).
+struct Freed<'a>(&'a InFlight, usize);
+
+impl Drop for Freed<'_> {
+    fn drop(&mut self) {
+        self.0.give(self.1);
+    }
 }
 
 /// The header of a CSV the pipeline reads, refused (as an [`Error::Sheet`]

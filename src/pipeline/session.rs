@@ -436,46 +436,40 @@ pub struct DecisionInput {
     pub label: Label,
     /// Exclusion reason id.
     pub reason: Option<String>,
+    /// Who decided, when the sheet says (else the command's reviewer).
+    pub reviewer: Option<String>,
+    /// The reviewer's note.
+    pub note: Option<String>,
+    /// The stage, when the sheet says (else the command's stage).
+    pub stage: Option<String>,
 }
 
-/// Read decisions from a CSV with columns `key,label[,reason]` (a header
-/// row first). Errors name the file, row and column.
+impl DecisionInput {
+    /// A decision by key with a label and nothing else.
+    pub fn new(key: impl Into<String>, label: Label) -> Self {
+        DecisionInput {
+            key: key.into(),
+            label,
+            reason: None,
+            reviewer: None,
+            note: None,
+            stage: None,
+        }
+    }
+}
+
+pub use super::decision_sheet::parse_decisions;
+
+/// Read decisions from a CSV by its header names (see
+/// [`super::decision_sheet`]: `record`/`key`/`pmid`/`doi`, `label`/`decision`,
+/// `reason`, `reviewer`, `note`, `stage`, or ASReview's export). Errors name
+/// the file, row and column.
 pub fn read_decisions(path: &Path) -> Result<Vec<DecisionInput>, Error> {
     let bytes = std::fs::read(path).map_err(|e| Error::Sheet {
         path: path.display().to_string(),
         message: format!("cannot read: {e}"),
     })?;
     parse_decisions(&bytes, path)
-}
-
-/// Decisions from the bytes of a CSV as [`read_decisions`] reads it;
-/// `path` names the file in errors.
-pub fn parse_decisions(bytes: &[u8], path: &Path) -> Result<Vec<DecisionInput>, Error> {
-    let bad = |message: String| Error::Sheet {
-        path: path.display().to_string(),
-        message,
-    };
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(bytes);
-    super::csv_headers(&mut rdr, &path.display().to_string())?;
-    let mut out = Vec::new();
-    for (i, rec) in rdr.records().enumerate() {
-        let rec = rec.map_err(|e| bad(format!("row {}: {e}", i + 2)))?;
-        let key = rec.get(0).unwrap_or("").to_string();
-        let label = Label::parse(rec.get(1).unwrap_or("")).ok_or_else(|| {
-            Error::NotReady(format!(
-                "{}: row {}, column label: {:?} is not include, exclude or maybe",
-                path.display(),
-                i + 2,
-                rec.get(1).unwrap_or("")
-            ))
-        })?;
-        let reason = rec.get(2).filter(|r| !r.is_empty()).map(str::to_string);
-        out.push(DecisionInput { key, label, reason });
-    }
-    Ok(out)
 }
 
 /// Store decisions given by key, all or none checked first: every reason
@@ -488,12 +482,19 @@ pub fn record_decisions(
     reviewer: &str,
     stage: &str,
 ) -> Result<usize, Error> {
-    if reviewer.trim().is_empty() {
-        return Err(Error::NotReady(if stage == RESOLUTION {
-            "a resolution needs the name of who resolved the conflict: give --reviewer NAME".into()
-        } else {
-            "give the reviewer's name with --reviewer NAME (it is kept with each decision)".into()
-        }));
+    // A row's own reviewer and stage (from a sheet) come before the command's.
+    for d in todo {
+        let who = d.reviewer.as_deref().unwrap_or(reviewer);
+        if who.trim().is_empty() {
+            let stage = d.stage.as_deref().unwrap_or(stage);
+            return Err(Error::NotReady(if stage == RESOLUTION {
+                "a resolution needs the name of who resolved the conflict: give --reviewer NAME"
+                    .into()
+            } else {
+                "give the reviewer's name with --reviewer NAME (it is kept with each decision)"
+                    .into()
+            }));
+        }
     }
     // All or none: what the store would refuse is refused before any is stored.
     crate::model::input::check_text("the reviewer's name", reviewer).map_err(StoreError::from)?;
@@ -521,7 +522,14 @@ pub fn record_decisions(
         ids.push((id, d));
     }
     for (id, d) in &ids {
-        review.add_decision(*id, stage, d.label, d.reason.as_deref(), reviewer)?;
+        review.add_noted_decision(
+            *id,
+            d.stage.as_deref().unwrap_or(stage),
+            d.label,
+            d.reason.as_deref(),
+            d.note.as_deref(),
+            d.reviewer.as_deref().unwrap_or(reviewer),
+        )?;
     }
     Ok(ids.len())
 }

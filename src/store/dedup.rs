@@ -77,7 +77,10 @@ impl Review {
             .optional()?
             .unwrap_or(0);
         let mut st = self.conn.prepare(
-            "SELECT r.id, r.pmid, r.doi, r.title, r.year, json_extract(v.json, '$.authors[0]')
+            // The first author of a record near the parse limits (a 16 MiB
+            // field) is not looked up: SQLite would parse all of its JSON.
+            "SELECT r.id, r.pmid, r.doi, r.title, r.year,
+                    CASE WHEN octet_length(v.json) <= 1048576 THEN json_extract(v.json, '$.authors[0]') END
              FROM records r JOIN record_versions v ON v.record_id = r.id AND v.version = r.current_version
              WHERE r.deleted = 0",
         )?;

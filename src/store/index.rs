@@ -6,6 +6,7 @@
 //! A file `index/GENERATION` says which store generation it reflects, so a
 //! stale index is detected rather than silently searched.
 
+use super::queued::{Gauge, Queued};
 use super::{Review, StoreError};
 use crate::model::Record;
 use crate::progress::Reporter;
@@ -73,7 +74,10 @@ fn is_disk_full(e: &(dyn std::error::Error + 'static)) -> bool {
 /// indexing thread died (of a full disk, say) with "An index writer was
 /// killed", and keeps the thread's own error until the threads are joined:
 /// join them (a commit prepared, then aborted) to report that cause.
-fn writer_error(writer: &mut IndexWriter, e: tantivy::TantivyError) -> StoreError {
+fn writer_error<D: tantivy::Document>(
+    writer: &mut IndexWriter<D>,
+    e: tantivy::TantivyError,
+) -> StoreError {
     if !matches!(e, tantivy::TantivyError::ErrorInThread(_)) {
         return e.into();
     }
@@ -87,7 +91,7 @@ fn writer_error(writer: &mut IndexWriter, e: tantivy::TantivyError) -> StoreErro
 }
 
 /// Add a document; a failure reported with its cause ([`writer_error`]).
-fn add_document(writer: &mut IndexWriter, doc: TantivyDocument) -> Result<(), StoreError> {
+fn add_document<D: tantivy::Document>(writer: &mut IndexWriter<D>, doc: D) -> Result<(), StoreError> {
     match writer.add_document(doc) {
         Ok(_) => Ok(()),
         Err(e) => Err(writer_error(writer, e)),
@@ -168,8 +172,37 @@ fn schema() -> (Schema, Fields) {
     (b.build(), f)
 }
 
-fn document(f: &Fields, id: i64, r: &Record) -> TantivyDocument {
+/// The most text of one record the index reads: 2 MiB (a PubMed record is
+/// rarely over 20 KB). A record near the parse limits (16 MiB fields) is
+/// stored whole but indexed by its start, so that indexing it takes little
+/// memory and time.
+const INDEX_RECORD_BYTES: usize = 2 << 20;
+
+/// What is left of a record's [`INDEX_RECORD_BYTES`].
+struct IndexBudget(usize);
+
+impl IndexBudget {
+    /// The start of `s` that still fits (cut at a character boundary).
+    fn take<'a>(&mut self, s: &'a str) -> &'a str {
+        let mut end = s.len().min(self.0);
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        self.0 -= end;
+        s.get(..end).unwrap_or_default()
+    }
+}
+
+/// A record's document, queued in `gauge` (see [`super::queued`]).
+fn queued(f: &Fields, id: i64, r: &Record, gauge: &std::sync::Arc<Gauge>) -> Queued {
+    let (doc, bytes) = document(f, id, r);
+    Queued::new(doc, bytes, gauge)
+}
+
+/// A record's document, and about how much memory it holds.
+fn document(f: &Fields, id: i64, r: &Record) -> (TantivyDocument, usize) {
     let mut d = TantivyDocument::default();
+    let mut b = IndexBudget(INDEX_RECORD_BYTES);
     d.add_u64(f.rid, id.max(0) as u64);
     if let Some(p) = r.pmid {
         d.add_u64(f.pmid, p.get());
@@ -177,43 +210,51 @@ fn document(f: &Fields, id: i64, r: &Record) -> TantivyDocument {
     if let Some(doi) = &r.doi {
         d.add_text(f.doi, doi.as_str());
     }
-    d.add_text(f.title, &r.title);
-    d.add_text(f.text, &r.title);
+    let t = b.take(&r.title);
+    d.add_text(f.title, t);
+    d.add_text(f.text, t);
     if let Some(v) = &r.vernacular_title {
+        let v = b.take(v);
         d.add_text(f.title, v);
         d.add_text(f.text, v);
     }
     if let Some(a) = &r.abstract_text {
+        let a = b.take(a);
         d.add_text(f.abstract_, a);
         d.add_text(f.text, a);
     }
     for m in &r.mesh {
+        let m = b.take(m);
         d.add_text(f.mesh, m);
         d.add_text(f.text, m);
     }
     for k in &r.keywords {
+        let k = b.take(k);
         d.add_text(f.keywords, k);
         d.add_text(f.text, k);
     }
     if let Some(j) = r.journal.as_ref().or(r.book_title.as_ref()) {
-        d.add_text(f.journal, j);
+        d.add_text(f.journal, b.take(j));
     }
     if let Some(j) = &r.journal_iso {
-        d.add_text(f.journal, j);
+        d.add_text(f.journal, b.take(j));
     }
     for a in &r.authors {
-        d.add_text(f.author, a);
+        d.add_text(f.author, b.take(a));
     }
     if let Some(y) = r.year {
         d.add_i64(f.year, i64::from(y));
     }
     for t in &r.publication_types {
-        d.add_text(f.pubtype, t);
+        d.add_text(f.pubtype, b.take(t));
     }
     for l in &r.language {
-        d.add_text(f.language, l);
+        d.add_text(f.language, b.take(l));
     }
-    d
+    // Each text twice at most (its field and `text`), and each value's header.
+    let values = d.field_values().count();
+    let bytes = 2 * (INDEX_RECORD_BYTES - b.0) + 64 * values + 256;
+    (d, bytes)
 }
 
 fn stored_generation(dir: &Path) -> Option<u64> {
@@ -354,11 +395,12 @@ fn build(review: &Review, reporter: &dyn Reporter, dir: &Path) -> Result<u64, St
     let (schema, fields) = schema();
     let index = Index::create_in_dir(&dir, schema)?;
     super::tokenize::register(&index);
-    let mut writer: IndexWriter = index.writer(WRITER_MEMORY)?;
+    let mut writer: IndexWriter<Queued> = index.writer(WRITER_MEMORY)?;
+    let gauge = std::sync::Arc::new(Gauge::default());
     let generation = review.generation()?;
     reporter.start("index", Some(review.count_current()?), "records");
     let n = review.for_each_current(|id, rec| {
-        add_document(&mut writer, document(&fields, id, &rec))?;
+        add_document(&mut writer, queued(&fields, id, &rec, &gauge))?;
         reporter.advance(1);
         Ok(())
     })?;
@@ -371,9 +413,10 @@ fn build(review: &Review, reporter: &dyn Reporter, dir: &Path) -> Result<u64, St
 
 /// Incremental index updates during an import.
 pub struct Updater {
-    writer: IndexWriter,
+    writer: IndexWriter<Queued>,
     fields: Fields,
     dir: std::path::PathBuf,
+    gauge: std::sync::Arc<Gauge>,
 }
 
 impl Updater {
@@ -396,6 +439,7 @@ impl Updater {
             writer,
             fields,
             dir,
+            gauge: std::sync::Arc::default(),
         })
     }
 
@@ -403,14 +447,14 @@ impl Updater {
     /// indexed: the store never reuses a committed row id, and a rolled-back
     /// import rolls its index changes back too).
     pub fn add(&mut self, id: i64, rec: &Record) -> Result<(), StoreError> {
-        add_document(&mut self.writer, document(&self.fields, id, rec))
+        add_document(&mut self.writer, queued(&self.fields, id, rec, &self.gauge))
     }
 
     /// Add or replace the document of record `id`.
     pub fn upsert(&mut self, id: i64, rec: &Record) -> Result<(), StoreError> {
         self.writer
             .delete_term(Term::from_field_u64(self.fields.rid, id.max(0) as u64));
-        add_document(&mut self.writer, document(&self.fields, id, rec))
+        add_document(&mut self.writer, queued(&self.fields, id, rec, &self.gauge))
     }
 
     /// Remove the document of record `id`.

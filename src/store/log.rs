@@ -201,11 +201,27 @@ impl Review {
         reason: Option<&str>,
         reviewer: &str,
     ) -> Result<(), StoreError> {
+        self.add_noted_decision(record_id, stage, label, reason, None, reviewer)
+    }
+
+    /// [`Review::add_decision`] with the reviewer's note.
+    pub fn add_noted_decision(
+        &mut self,
+        record_id: i64,
+        stage: &str,
+        label: Label,
+        reason: Option<&str>,
+        note: Option<&str>,
+        reviewer: &str,
+    ) -> Result<(), StoreError> {
         check_reason_label(label, reason)?;
         check_text("the reviewer's name", reviewer)?;
+        if let Some(n) = note {
+            check_text("the note", n)?;
+        }
         self.conn.execute(
-            &format!("INSERT INTO decisions(record_id, stage, label, reason, reviewer, at) VALUES (?1, ?2, ?3, ?4, ?5, {NOW})"),
-            params![record_id, stage, label.as_str(), reason, reviewer],
+            &format!("INSERT INTO decisions(record_id, stage, label, reason, note, reviewer, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, {NOW})"),
+            params![record_id, stage, label.as_str(), reason, note, reviewer],
         )?;
         Ok(())
     }

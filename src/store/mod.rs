@@ -14,6 +14,7 @@ pub mod index;
 pub mod living;
 pub mod log;
 pub mod marks;
+mod queued;
 pub mod reviewers;
 pub mod rob;
 pub mod tokenize;
@@ -833,8 +834,16 @@ impl ImportTx<'_> {
     /// Store one record: new, a new version, or unchanged.
     pub fn add_record(&mut self, rec: &Record) -> Result<Outcome, StoreError> {
         let key = key_text(&rec.key());
-        // Serialising a Record (strings, numbers, vectors) cannot fail.
-        self.json = serde_json::to_string(rec).unwrap_or_default();
+        // Serialising a Record (strings, numbers, vectors) cannot fail. The
+        // buffer is sized first, and the last record's JSON let go first: a
+        // record near the parse limits would otherwise hold two or three
+        // times its JSON.
+        self.json = String::new();
+        let mut json = Vec::with_capacity(rec.approx_bytes());
+        self.json = match serde_json::to_writer(&mut json, rec) {
+            Ok(()) => String::from_utf8(json).unwrap_or_default(),
+            Err(_) => String::new(),
+        };
         let hash = fingerprint(&self.json);
         let existing = self
             .tx
@@ -942,6 +951,9 @@ impl ImportTx<'_> {
             )?
             .execute(params![id, self.source_id])?;
         self.counts.add(&outcome);
+        if self.json.capacity() > 1 << 20 {
+            self.json = String::new();
+        }
         Ok(outcome)
     }
 

@@ -6,6 +6,7 @@
     reason = "test helpers fail loudly on purpose"
 )]
 
+mod bombs;
 mod briefing;
 mod cli;
 mod code;
@@ -13,6 +14,7 @@ mod coding_accuracy;
 mod coding_blind;
 mod demo_folder;
 mod equity;
+mod decision_sheet;
 mod eutils_server;
 mod extract;
 mod failed_update;

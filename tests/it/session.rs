@@ -81,11 +81,7 @@ fn decisions_by_key_are_stored_all_or_none() {
         .take(2)
         .map(|b| b.key)
         .collect();
-    let d = |key: &str, label| DecisionInput {
-        key: key.into(),
-        label,
-        reason: None,
-    };
+    let d = |key: &str, label| DecisionInput::new(key, label);
     let e = record_decisions(
         &mut review,
         &[

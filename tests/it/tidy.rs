@@ -110,7 +110,14 @@ const CRATES_ONLY_IN: &[(&str, &[&str])] = &[
     ("console", &["src/cli/", "src/main.rs"]),
     ("tracing_subscriber", &["src/cli/", "src/main.rs"]),
     ("rusqlite", &["src/store/"]),
-    ("tantivy", &["src/store/index.rs", "src/store/tokenize.rs"]),
+    (
+        "tantivy",
+        &[
+            "src/store/index.rs",
+            "src/store/queued.rs",
+            "src/store/tokenize.rs",
+        ],
+    ),
     ("reqwest", &["src/harvest/"]),
     ("axum", &["src/web/"]),
     ("tokio", &["src/web/"]),

@@ -675,9 +675,8 @@ impl Team {
         session::record_decisions(
             &mut store.review,
             &[session::DecisionInput {
-                key: key.clone(),
-                label,
                 reason,
+                ..session::DecisionInput::new(key.clone(), label)
             }],
             name,
             session::RESOLUTION,
