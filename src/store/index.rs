@@ -91,7 +91,10 @@ fn writer_error<D: tantivy::Document>(
 }
 
 /// Add a document; a failure reported with its cause ([`writer_error`]).
-fn add_document<D: tantivy::Document>(writer: &mut IndexWriter<D>, doc: D) -> Result<(), StoreError> {
+fn add_document<D: tantivy::Document>(
+    writer: &mut IndexWriter<D>,
+    doc: D,
+) -> Result<(), StoreError> {
     match writer.add_document(doc) {
         Ok(_) => Ok(()),
         Err(e) => Err(writer_error(writer, e)),
@@ -422,11 +425,12 @@ pub struct Updater {
 impl Updater {
     /// An updater over a writer of any index (the tests' faulty directory).
     #[cfg(test)]
-    fn with_writer(writer: IndexWriter, fields: Fields) -> Updater {
+    fn with_writer(writer: IndexWriter<Queued>, fields: Fields) -> Updater {
         Updater {
             writer,
             fields,
             dir: std::path::PathBuf::new(),
+            gauge: std::sync::Arc::default(),
         }
     }
 
@@ -958,10 +962,11 @@ mod tests {
         let index =
             Index::create(dir.clone(), schema, tantivy::IndexSettings::default()).expect("create");
         super::super::tokenize::register(&index);
-        let mut writer: IndexWriter = index
+        let mut writer: IndexWriter<Queued> = index
             .writer_with_num_threads(1, 15_000_000)
             .expect("writer");
-        add_document(&mut writer, document(&fields, 1, &record(0))).expect("first record");
+        let gauge = Arc::default();
+        add_document(&mut writer, queued(&fields, 1, &record(0), &gauge)).expect("first record");
         writer.commit().expect("commit");
         let committed: BTreeSet<PathBuf> = dir.files.lock().expect("files").clone();
 
