@@ -91,7 +91,7 @@ pub struct DemoReport {
 /// Run the demo into `out`. A folder that holds only what an earlier demo
 /// wrote is replaced; one that holds anything else (a reviewer, a decision,
 /// an import, a file of its own) is refused, naming it, unless `force` and
-/// it holds a review ([`folder`]).
+/// it holds a review (see the `folder` module).
 pub fn run(
     out: &Path,
     reporter: &dyn Reporter,
