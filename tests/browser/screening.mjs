@@ -8,10 +8,23 @@ import { launch } from "./launch.mjs";
 
 const [base, token, query, shots] = process.argv.slice(2);
 const browser = await launch();
-const out = { console_errors: [], page_errors: [], dialogs: [], requests: [], csp_violations: 0, steps: {} };
+const out = { console_errors: [], page_errors: [], dialogs: [], requests: [], responses: [], csp_violations: 0, steps: {} };
 const recordKey = (page) => page.$eval("#record", (r) => r.dataset.key || "");
+// Requests the page has sent and not yet seen answered: a key is pressed
+// only when none is in flight, as the steps below read what the page shows
+// (the server's side of a key pressed mid-request is tested over HTTP).
+let inFlight = 0;
+async function settled() {
+  for (let i = 0; i < 300 && inFlight > 0; i++) await new Promise((r) => setTimeout(r, 50));
+}
 async function waitKeyChange(page, from) {
-  await page.waitForFunction((k) => (document.getElementById("record").dataset.key || "") !== k, from, { timeout: 15000 });
+  try {
+    await page.waitForFunction((k) => (document.getElementById("record").dataset.key || "") !== k, from, { timeout: 15000 });
+  } catch (e) {
+    const toast = await page.textContent("#toast").catch(() => "?");
+    throw new Error(`the record stayed ${from} (toast: ${JSON.stringify(toast)}): ${e.message}`);
+  }
+  await settled();
   return recordKey(page);
 }
 try {
@@ -22,7 +35,12 @@ try {
   });
   page.on("pageerror", (e) => out.page_errors.push(String(e)));
   page.on("dialog", async (d) => { out.dialogs.push(d.message()); await d.dismiss(); });
-  page.on("request", (r) => out.requests.push(new URL(r.url()).pathname));
+  page.on("request", (r) => { inFlight += 1; out.requests.push(new URL(r.url()).pathname); });
+  page.on("requestfailed", () => { inFlight -= 1; });
+  page.on("requestfinished", () => { inFlight -= 1; });
+  page.on("response", (r) => {
+    if (r.status() >= 400) out.responses.push(`${r.request().method()} ${new URL(r.url()).pathname} ${r.status()}`);
+  });
 
   // log in: a bad token is refused with a message, the right one opens the app
   await page.goto(base + "/");
@@ -36,6 +54,7 @@ try {
   await page.press("#token", "Enter");
   await page.waitForSelector("#view-screen:not([hidden])");
   await page.waitForFunction(() => (document.getElementById("record").dataset.key || "") !== "");
+  await settled();
   out.steps.reviewer = await page.textContent("#who");
 
   // five records by keyboard, no layout jump between them

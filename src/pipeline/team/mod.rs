@@ -608,7 +608,11 @@ impl Team {
         self.follow()?;
         let (label, reason) = self.checked(req)?;
         let (id, key) = self.catalog()?.find(&req.record)?;
-        let (rank, score) = match lock(&self.desk)?.turns.get(name).and_then(Turn::shown) {
+        // The desk is held from before the decision is stored until it is
+        // pending: a retrain that reads the log meanwhile (a status in
+        // flight) finds it pending, and no decision it took in stays pending.
+        let mut desk = lock(&self.desk)?;
+        let (rank, score) = match desk.turns.get(name).and_then(Turn::shown) {
             Some((shown, p)) if shown == id => (p.rank, p.score),
             _ => (0, 0.0),
         };
@@ -621,7 +625,6 @@ impl Team {
             rank,
             score,
         )?;
-        let mut desk = lock(&self.desk)?;
         desk.pending.push(Pending {
             decision,
             who: name.to_string(),
