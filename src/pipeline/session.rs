@@ -11,6 +11,7 @@ use crate::code::text::{Norm, PatternSet};
 use crate::error::Error;
 use crate::model::{Label, Record};
 use crate::protocol::Reason;
+use crate::screen::features::Builder;
 use crate::screen::queue::{Queue, Status};
 use crate::screen::stop::Rule;
 use crate::store::{Review, StoreError};
@@ -122,7 +123,10 @@ impl Turn {
 pub struct Session {
     ids: Vec<i64>,
     by_id: HashMap<i64, usize>,
-    records: Vec<Record>,
+    /// A connection of the session's own: a record's text is read when it
+    /// is shown, never held for every record (200,000 records would need
+    /// gigabytes).
+    reader: Reader,
     queue: Queue,
     reasons: Vec<Reason>,
     highlight: PatternSet,
@@ -131,8 +135,22 @@ pub struct Session {
     dual: bool,
 }
 
+/// The parts of a record it is ranked by (the rest of its JSON is skipped
+/// when the session reads the records).
+#[derive(serde::Deserialize)]
+struct RankingFields {
+    #[serde(default)]
+    title: String,
+    #[serde(default, rename = "abstract")]
+    abstract_text: Option<String>,
+    #[serde(default)]
+    mesh: Vec<String>,
+    #[serde(default)]
+    keywords: Vec<String>,
+}
+
 /// The text a record is ranked by: title, abstract, MeSH and keywords.
-fn ranking_text(r: &Record) -> String {
+fn ranking_text(r: &RankingFields) -> String {
     format!(
         "{} {} {} {}",
         r.title,
@@ -140,6 +158,29 @@ fn ranking_text(r: &Record) -> String {
         r.mesh.join(" "),
         r.keywords.join(" ")
     )
+}
+
+/// Ranking texts handed to the feature builder at once.
+const TEXT_BATCH: usize = 4096;
+
+/// A session's own connection to the store, for reading the records it
+/// shows.
+struct Reader {
+    review: Review,
+}
+
+impl Reader {
+    fn open(review: &Review) -> Result<Reader, StoreError> {
+        Ok(Reader {
+            review: Review::open(review.dir())?,
+        })
+    }
+}
+
+impl std::fmt::Debug for Reader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Reader({})", self.review.dir().display())
+    }
 }
 
 impl Session {
@@ -177,20 +218,30 @@ impl Session {
             .iter()
             .flat_map(|p| p.frame.categories.iter().flat_map(|c| c.tiab.clone()))
             .collect();
+        // The records stream by: each one's ranking text becomes its terms
+        // a batch at a time, and neither record nor text is kept.
         let mut ids = Vec::new();
-        let mut records = Vec::new();
-        review.for_each_current(|id, r| {
+        let settings = crate::screen::rank::Settings::default();
+        let mut builder = Builder::new(&settings.vocabulary);
+        let mut batch: Vec<String> = Vec::with_capacity(TEXT_BATCH);
+        review.for_each_current_as(|id, r: RankingFields| {
             ids.push(id);
-            records.push(r);
+            batch.push(ranking_text(&r));
+            if batch.len() == TEXT_BATCH {
+                builder.push_batch(&batch);
+                batch.clear();
+            }
             Ok(())
         })?;
-        if records.is_empty() {
+        builder.push_batch(&batch);
+        drop(batch);
+        if ids.is_empty() {
             return Err(Error::NotReady(format!(
                 "{} has no records: import some first (lacuna import)",
                 review.dir().display()
             )));
         }
-        let texts: Vec<String> = records.iter().map(ranking_text).collect();
+        let features = builder.finish();
         let index_of: HashMap<i64, usize> =
             ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
         let mut skip = Vec::new();
@@ -209,7 +260,7 @@ impl Session {
                 }
             }
         }
-        let mut queue = Queue::new(&texts, &prior, opts.target, 1.0 - opts.confidence);
+        let mut queue = Queue::with_features(features, &prior, opts.target, 1.0 - opts.confidence);
         for i in skip {
             queue.skip(i);
         }
@@ -225,7 +276,7 @@ impl Session {
         Ok(Session {
             ids,
             by_id: index_of,
-            records,
+            reader: Reader::open(review)?,
             queue,
             reasons: protocol.map(|p| p.exclusion_reasons).unwrap_or_default(),
             highlight: PatternSet::new(&terms),
@@ -263,26 +314,28 @@ impl Session {
         self.queue
             .top_first(n)
             .into_iter()
-            .filter_map(|i| self.records.get(i))
-            .map(|r| crate::store::key_text(&r.key()))
+            .filter_map(|i| self.key_of(i))
             .collect()
     }
 
-    /// The session index of the record with this key (record key, PMID or DOI).
+    /// The session index of the record with this key (record key, PMID or
+    /// DOI), found by the store.
     pub fn index_of_key(&self, key: &str) -> Option<usize> {
-        let key = key.trim();
-        self.records.iter().position(|r| {
-            crate::store::key_text(&r.key()) == key
-                || r.pmid.is_some_and(|p| p.to_string() == key)
-                || r.doi
-                    .as_ref()
-                    .is_some_and(|d| d.to_string().eq_ignore_ascii_case(key))
-        })
+        let id = self.reader.review.resolve(key).ok().flatten()?;
+        self.index_of_id(id)
     }
 
-    /// The record at a session index.
-    pub fn record(&self, index: usize) -> Option<&Record> {
-        self.records.get(index)
+    /// The record at a session index, as the store holds it now (read when
+    /// asked: the session keeps no record's text).
+    pub fn record(&self, index: usize) -> Option<Record> {
+        let id = self.id_of(index)?;
+        self.reader.review.current_record(id).ok().flatten()
+    }
+
+    /// The key (`pmid:N`, `src:ID`, `doi:DOI`) of the record at a session index.
+    pub fn key_of(&self, index: usize) -> Option<String> {
+        let id = self.id_of(index)?;
+        self.reader.review.key_of(id).ok().flatten()
     }
 
     /// The protocol's exclusion reasons (empty without a protocol).
@@ -346,12 +399,12 @@ impl Session {
 
     /// The number of records in the session.
     pub fn len(&self) -> usize {
-        self.records.len()
+        self.ids.len()
     }
 
     /// Whether the session has no records (never: opening needs one).
     pub fn is_empty(&self) -> bool {
-        self.records.is_empty()
+        self.ids.is_empty()
     }
 
     /// The store id of the record at a session index.

@@ -39,20 +39,86 @@ pub struct Features {
     /// Row `i`'s shared features are `idx[start[i]..start[i + 1]]`.
     start: Vec<usize>,
     idx: Vec<u32>,
-    val: Vec<f32>,
     /// Per row: Σ w and Σ w² over the features no other record has.
     pub(super) own_sum: Vec<f32>,
     pub(super) own_sq: Vec<f32>,
+    /// Per stored weight: the term's count in the record (255 and more:
+    /// the count is in `tf_big`, by place), for the column copy and the
+    /// cache; and per row the norm its weights were divided by, per shared
+    /// feature its idf. A weight is `(idf × (1 + ln tf)) / norm`, computed
+    /// so in `f32` when the rows are made: [`Features::col_value`] gives
+    /// the same bits again.
+    tf: Vec<u8>,
+    tf_big: FxHashMap<u32, u32>,
+    norm: Vec<f32>,
+    idf: Vec<f32>,
+    /// `1 + ln tf` for the counts below 255.
+    sub: Vec<f32>,
     /// The same shared features by column, for moving the scores by a
-    /// change in a few weights: feature `c`'s rows (ascending) and weights are
-    /// `col_row[col_start[c]..col_start[c + 1]]` and `col_val[..]`.
+    /// change in a few weights: feature `c`'s rows (ascending) and counts
+    /// are `col_row[col_start[c]..col_start[c + 1]]` and `col_tf[..]`
+    /// (255: see `col_tf_big`); the weight is recomputed, not stored twice.
     pub(super) col_start: Vec<usize>,
     pub(super) col_row: Vec<u32>,
-    pub(super) col_val: Vec<f32>,
+    col_tf: Vec<u8>,
+    col_tf_big: FxHashMap<u32, u32>,
     /// Shared features get ids `0..shared`, most frequent first.
     pub(super) shared: usize,
     /// Number of features (shared and own).
     pub dim: usize,
+}
+
+/// One row's shared features: their ids (ascending) and, computed as
+/// they are read, their weights.
+#[derive(Clone, Copy)]
+pub struct Row<'a> {
+    /// The features' ids.
+    pub ids: &'a [u32],
+    tf: &'a [u8],
+    first: usize,
+    norm: f32,
+    f: &'a Features,
+}
+
+impl<'a> Row<'a> {
+    /// Number of shared features in the row.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// The row has no shared feature.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// The weight of the row's `k`th feature.
+    pub fn val(&self, k: usize) -> f32 {
+        let (Some(c), Some(t)) = (self.ids.get(k), self.tf.get(k)) else {
+            return 0.0;
+        };
+        let tf = match t {
+            255 => self
+                .f
+                .tf_big
+                .get(&((self.first + k) as u32))
+                .copied()
+                .unwrap_or(255),
+            t => u32::from(*t),
+        };
+        self.f.weight_in(*c as usize, self.norm, tf)
+    }
+
+    /// The weights, in the order of `ids`.
+    pub fn vals(&self) -> impl Iterator<Item = f32> + 'a {
+        let r = *self;
+        (0..r.ids.len()).map(move |k| r.val(k))
+    }
+
+    /// (id, weight) pairs.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, f32)> + 'a {
+        let r = *self;
+        (0..r.ids.len()).map(move |k| (r.ids.get(k).copied().unwrap_or(0), r.val(k)))
+    }
 }
 
 impl Features {
@@ -66,38 +132,85 @@ impl Features {
         self.own_sq.is_empty()
     }
 
+    /// Stored (shared) feature weights.
+    pub fn nnz(&self) -> usize {
+        self.idx.len()
+    }
+
     /// Number of features seen in two records or more.
     pub fn shared(&self) -> usize {
         self.shared
     }
 
     /// Row `i`'s shared features: ids (sorted) and weights (empty past the end).
-    pub fn row(&self, i: usize) -> (&[u32], &[f32]) {
+    pub fn row(&self, i: usize) -> Row<'_> {
         let (a, b) = match (self.start.get(i), self.start.get(i + 1)) {
             (Some(&a), Some(&b)) => (a, b),
             _ => (0, 0),
         };
-        (
-            self.idx.get(a..b).unwrap_or(&[]),
-            self.val.get(a..b).unwrap_or(&[]),
-        )
+        Row {
+            ids: self.idx.get(a..b).unwrap_or(&[]),
+            tf: self.tf.get(a..b).unwrap_or(&[]),
+            first: a,
+            norm: self.norm.get(i).copied().unwrap_or(0.0),
+            f: self,
+        }
     }
 
     /// Σ w² over all of row `i`'s features (1 for a record with any feature).
     pub fn sq_norm(&self, i: usize) -> f32 {
-        let (_, v) = self.row(i);
-        v.iter().map(|x| x * x).sum::<f32>() + self.own_sq.get(i).copied().unwrap_or(0.0)
+        self.row(i).vals().map(|x| x * x).sum::<f32>() + self.own_sq.get(i).copied().unwrap_or(0.0)
     }
 
-    fn push_row(&mut self, ids: &[u32], vals: &[f32], own_sum: f32, own_sq: f32) {
+    fn push_row(&mut self, ids: &[u32], tfs: &[u32], norm: f32, own: (f32, f32)) {
         if self.start.is_empty() {
             self.start.push(0);
         }
+        for t in tfs {
+            if *t >= 255 {
+                self.tf_big.insert(self.tf.len() as u32, *t);
+            }
+            self.tf.push((*t).min(255) as u8);
+        }
         self.idx.extend_from_slice(ids);
-        self.val.extend_from_slice(vals);
         self.start.push(self.idx.len());
-        self.own_sum.push(own_sum);
-        self.own_sq.push(own_sq);
+        self.own_sum.push(own.0);
+        self.own_sq.push(own.1);
+        self.norm.push(norm);
+    }
+
+    /// The weight of shared feature `c` in row `r`, its count being `tf`:
+    /// the same `f32` as the row holds.
+    fn weight(&self, c: usize, r: usize, tf: u32) -> f32 {
+        self.weight_in(c, self.norm.get(r).copied().unwrap_or(0.0), tf)
+    }
+
+    /// The weight of shared feature `c` counted `tf` times in a row of this
+    /// norm: `(idf × (1 + ln tf)) / norm` in `f32`, as the rows were made.
+    fn weight_in(&self, c: usize, norm: f32, tf: u32) -> f32 {
+        let Some(idf) = self.idf.get(c) else {
+            return 0.0;
+        };
+        let sub = match self.sub.get(tf as usize) {
+            Some(x) => *x,
+            None => 1.0 + (tf as f32).ln(),
+        };
+        let w = *idf * sub;
+        if norm > 0.0 {
+            w / norm
+        } else {
+            w
+        }
+    }
+
+    /// Column copy entry `k` (of feature `c`): its row and weight.
+    pub(super) fn col_value(&self, c: usize, k: usize) -> Option<(usize, f32)> {
+        let r = *self.col_row.get(k)? as usize;
+        let tf = match self.col_tf.get(k)? {
+            255 => self.col_tf_big.get(&(k as u32)).copied().unwrap_or(255),
+            t => u32::from(*t),
+        };
+        Some((r, self.weight(c, r, tf)))
     }
 
     /// Fill the column copy of the shared features.
@@ -115,32 +228,66 @@ impl Features {
             *s = sum;
         }
         let mut next = start.clone();
-        let (mut rows, mut vals) = (vec![0u32; sum], vec![0.0f32; sum]);
+        let (mut rows, mut tfs) = (vec![0u32; sum], vec![0u8; sum]);
+        let mut big = FxHashMap::default();
         for r in 0..self.len() {
-            let (ids, v) = self.row(r);
-            for (i, x) in ids.iter().zip(v) {
+            let (a, b) = match (self.start.get(r), self.start.get(r + 1)) {
+                (Some(&a), Some(&b)) => (a, b),
+                _ => (0, 0),
+            };
+            for p in a..b {
+                let (Some(i), Some(t)) = (self.idx.get(p), self.tf.get(p)) else {
+                    continue;
+                };
                 let Some(k) = next.get_mut(*i as usize) else {
                     continue;
                 };
-                if let (Some(a), Some(b)) = (rows.get_mut(*k), vals.get_mut(*k)) {
-                    (*a, *b) = (r as u32, *x);
+                if let (Some(x), Some(y)) = (rows.get_mut(*k), tfs.get_mut(*k)) {
+                    (*x, *y) = (r as u32, *t);
+                }
+                if *t == 255 {
+                    if let Some(n) = self.tf_big.get(&(p as u32)) {
+                        big.insert(*k as u32, *n);
+                    }
                 }
                 *k += 1;
             }
         }
         self.col_start = start;
         self.col_row = rows;
-        self.col_val = vals;
+        self.col_tf = tfs;
+        self.col_tf_big = big;
     }
 }
 
-fn tokens(text: &str, stop_words: bool) -> Vec<String> {
-    let lower = text.to_lowercase();
-    lower
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() >= 2 && !(stop_words && STOP.contains(w)))
-        .map(str::to_string)
-        .collect()
+/// A text in lower case and where its tokens are in it: lower-case words
+/// of letters and digits, two characters or more (English stop words
+/// removed on request). One string and one list per text, none per token.
+struct Tokens {
+    lower: String,
+    spans: Vec<(u32, u32)>,
+}
+
+impl Tokens {
+    fn of(text: &str, stop_words: bool) -> Tokens {
+        let lower = text.to_lowercase();
+        let base = lower.as_ptr() as usize;
+        let spans = lower
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.chars().nth(1).is_some() && !(stop_words && STOP.contains(w)))
+            .map(|w| {
+                let a = w.as_ptr() as usize - base;
+                (a as u32, (a + w.len()) as u32)
+            })
+            .collect();
+        Tokens { lower, spans }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        self.spans
+            .iter()
+            .filter_map(|(a, b)| self.lower.get(*a as usize..*b as usize))
+    }
 }
 
 /// Build TF-IDF features (uni- and bigrams) for texts.
@@ -150,7 +297,7 @@ fn tokens(text: &str, stop_words: bool) -> Vec<String> {
 /// let f = tfidf(&["dialectical behaviour therapy", "dialectical behaviour therapy for self-harm", "mouse model"], 2);
 /// assert_eq!(f.dim, 5); // dialectical, behaviour, therapy, dialectical behaviour, behaviour therapy
 /// assert!((f.sq_norm(1) - 1.0).abs() < 1e-5);
-/// assert!(f.row(2).0.is_empty());
+/// assert!(f.row(2).ids.is_empty());
 /// ```
 pub fn tfidf<S: AsRef<str> + Sync>(texts: &[S], min_df: usize) -> Features {
     tfidf_with(
@@ -199,135 +346,279 @@ pub fn tfidf_with<S: AsRef<str> + Sync>(texts: &[S], voc: &Vocabulary) -> Featur
 /// `fold`: keep only the sums of each row's own features (else every
 /// feature is stored, for the test that folding changes no result).
 pub(super) fn build<S: AsRef<str> + Sync>(texts: &[S], voc: &Vocabulary, fold: bool) -> Features {
-    // Terms as numbers: a word is its id, a word pair (a, b) is
-    // (a + 1) << 32 | b, so no pair needs a string of its own.
-    let mut words: FxHashMap<String, u32> = FxHashMap::default();
-    let toks: Vec<Vec<String>> = {
-        use rayon::prelude::*;
-        texts
-            .par_iter()
-            .map(|t| tokens(t.as_ref(), voc.stop_words))
-            .collect()
-    };
-    // Each distinct term (word or word pair) gets an id as it is first seen;
-    // `codes` keeps its number, for a tie-break that does not depend on order.
-    let mut term_id: FxHashMap<u64, u32> = FxHashMap::default();
-    let mut codes: Vec<u64> = Vec::new();
-    let docs: Vec<Vec<u32>> = toks
-        .into_iter()
-        .map(|t| {
-            let ids: Vec<u32> = t
-                .into_iter()
-                .map(|w| {
-                    let n = words.len() as u32;
-                    *words.entry(w).or_insert(n)
-                })
-                .collect();
+    let mut b = Builder::new(voc);
+    b.fold = fold;
+    for chunk in texts.chunks(BATCH) {
+        b.push_batch(chunk);
+    }
+    b.finish()
+}
+
+/// Texts tokenised at once (in parallel) by [`build`].
+const BATCH: usize = 4096;
+
+/// Records of one block of a [`Builder`]'s term lists: large enough that
+/// each block's lists are mapped (and given back) on their own, not left
+/// in the heap when the block goes.
+const BLOCK: usize = 32_768;
+
+/// TF-IDF features built from texts given a batch at a time, so that no
+/// text, token or record need be held for all records at once: each text
+/// becomes its distinct terms (as numbers) and their counts as soon as it
+/// is read, and [`Builder::finish`] turns those into the rows, a block of
+/// records at a time, letting each block go as it is done. The result is
+/// the same as [`tfidf_with`] over all the texts at once.
+///
+/// ```
+/// use lacuna::screen::features::{tfidf_with, Builder, Vocabulary};
+/// let texts = ["dialectical behaviour therapy", "dialectical behaviour therapy for self-harm", "mouse model"];
+/// let mut b = Builder::new(&Vocabulary::default());
+/// b.push_batch(&texts[..1]);
+/// b.push_batch(&texts[1..]);
+/// let f = b.finish();
+/// let g = tfidf_with(&texts, &Vocabulary::default());
+/// assert_eq!((f.len(), f.dim, f.row(1).ids), (g.len(), g.dim, g.row(1).ids));
+/// assert!(f.row(1).vals().eq(g.row(1).vals()));
+/// ```
+pub struct Builder {
+    voc: Vocabulary,
+    fold: bool,
+    /// Words as numbers: a word is its id, a word pair (a, b) is
+    /// (a + 1) << 32 | b, so no pair needs a string of its own.
+    words: FxHashMap<String, u32>,
+    /// Each distinct term (word or word pair) gets an id as it is first
+    /// seen; `codes` keeps its number, for a tie-break that does not depend
+    /// on order, and `df` the number of records it is in.
+    term_id: FxHashMap<u64, u32>,
+    codes: Vec<u64>,
+    df: Vec<u32>,
+    /// Per block of [`BLOCK`] records: each record's distinct terms
+    /// (ascending) and their counts, and where each record's run ends.
+    blocks: Vec<Block>,
+    records: usize,
+}
+
+#[derive(Default)]
+struct Block {
+    terms: Vec<u32>,
+    /// A term's count in its record; 255 and more: in `big`, by place.
+    counts: Vec<u8>,
+    big: FxHashMap<u32, u32>,
+    ends: Vec<u32>,
+}
+
+impl Block {
+    fn count(&self, at: usize) -> u32 {
+        match self.counts.get(at) {
+            Some(255) => self.big.get(&(at as u32)).copied().unwrap_or(255),
+            Some(c) => u32::from(*c),
+            None => 0,
+        }
+    }
+}
+
+impl Builder {
+    /// A builder with these vocabulary rules.
+    pub fn new(voc: &Vocabulary) -> Builder {
+        Builder {
+            voc: *voc,
+            fold: true,
+            words: FxHashMap::default(),
+            term_id: FxHashMap::default(),
+            codes: Vec::new(),
+            df: Vec::new(),
+            blocks: Vec::new(),
+            records: 0,
+        }
+    }
+
+    /// Records given so far.
+    pub fn len(&self) -> usize {
+        self.records
+    }
+
+    /// No record given yet.
+    pub fn is_empty(&self) -> bool {
+        self.records == 0
+    }
+
+    /// Add the next texts (one per record, in order), tokenised in parallel.
+    pub fn push_batch<S: AsRef<str> + Sync>(&mut self, texts: &[S]) {
+        let toks: Vec<Tokens> = {
+            use rayon::prelude::*;
+            texts
+                .par_iter()
+                .map(|t| Tokens::of(t.as_ref(), self.voc.stop_words))
+                .collect()
+        };
+        let mut doc: Vec<u32> = Vec::new();
+        let mut ids: Vec<u32> = Vec::new();
+        for t in toks {
+            ids.clear();
+            for w in t.iter() {
+                let id = match self.words.get(w) {
+                    Some(id) => *id,
+                    None => {
+                        let n = self.words.len() as u32;
+                        self.words.insert(w.to_string(), n);
+                        n
+                    }
+                };
+                ids.push(id);
+            }
+            doc.clear();
             let pairs = ids.windows(2).map(|p| match p {
                 [a, b] => (u64::from(*a) + 1) << 32 | u64::from(*b),
                 _ => 0,
             });
-            ids.iter()
-                .map(|i| u64::from(*i))
-                .chain(pairs)
-                .map(|code| {
-                    *term_id.entry(code).or_insert_with(|| {
-                        codes.push(code);
-                        codes.len() as u32 - 1
-                    })
-                })
-                .collect()
-        })
-        .collect();
-    let mut df = vec![0usize; codes.len()];
-    let mut seen: Vec<u32> = Vec::new();
-    for d in &docs {
-        seen.clear();
-        seen.extend_from_slice(d);
-        seen.sort_unstable();
-        seen.dedup();
-        for t in &seen {
-            if let Some(x) = df.get_mut(*t as usize) {
-                *x += 1;
+            for code in ids.iter().map(|i| u64::from(*i)).chain(pairs) {
+                let (codes, df) = (&mut self.codes, &mut self.df);
+                doc.push(*self.term_id.entry(code).or_insert_with(|| {
+                    codes.push(code);
+                    df.push(0);
+                    codes.len() as u32 - 1
+                }));
             }
+            self.push_terms(&mut doc);
         }
     }
-    let mut vocab: Vec<(u32, usize)> = df
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| {
-            **n >= voc.min_df.max(1) && (**n as f64) <= voc.max_df * texts.len() as f64
-        })
-        .map(|(t, n)| (t as u32, *n))
-        .collect();
-    // Most frequent first (the hot part of a weight vector stays together);
-    // the features of a single record come last and are folded per row.
-    let code = |t: u32| codes.get(t as usize).copied().unwrap_or(0);
-    vocab.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(code(a.0).cmp(&code(b.0))));
-    let shared = if fold {
-        vocab.iter().take_while(|(_, n)| *n >= 2).count()
-    } else {
-        vocab.len()
-    };
-    let n = docs.len() as f64;
-    // Per term id: its feature and idf (none for a dropped term).
-    let mut feature: Vec<Option<(u32, f32)>> = vec![None; codes.len()];
-    for (i, (t, d)) in vocab.iter().enumerate() {
-        if let Some(x) = feature.get_mut(*t as usize) {
-            *x = Some((
-                i as u32,
-                (((1.0 + n) / (1.0 + *d as f64)).ln() + 1.0) as f32,
-            ));
+
+    /// Keep one record's terms as distinct terms and counts.
+    fn push_terms(&mut self, doc: &mut [u32]) {
+        doc.sort_unstable();
+        if self.records.is_multiple_of(BLOCK) {
+            self.blocks.push(Block::default());
         }
-    }
-    let mut f = Features {
-        shared,
-        dim: vocab.len(),
-        ..Features::default()
-    };
-    let mut hits: Vec<(u32, f32)> = Vec::new();
-    let mut row: Vec<(u32, f32, u32)> = Vec::new();
-    let (mut ids, mut vals) = (Vec::new(), Vec::new());
-    for d in &docs {
-        hits.clear();
-        hits.extend(
-            d.iter()
-                .filter_map(|t| feature.get(*t as usize).copied().flatten()),
-        );
-        hits.sort_unstable_by_key(|(i, _)| *i);
-        row.clear();
-        for (i, idf) in &hits {
-            match row.last_mut() {
-                Some(last) if last.0 == *i => last.2 += 1,
-                _ => row.push((*i, *idf, 1)),
+        self.records += 1;
+        let Some(block) = self.blocks.last_mut() else {
+            return;
+        };
+        for t in doc.iter() {
+            if block.terms.len() > block.ends.last().copied().unwrap_or(0) as usize
+                && block.terms.last() == Some(t)
+            {
+                let at = block.counts.len().saturating_sub(1);
+                match block.counts.last_mut() {
+                    Some(c) if *c < 254 => *c += 1,
+                    Some(c) => {
+                        *c = 255;
+                        *block.big.entry(at as u32).or_insert(254) += 1;
+                    }
+                    None => {}
+                }
+                continue;
+            }
+            block.terms.push(*t);
+            block.counts.push(1);
+            if let Some(d) = self.df.get_mut(*t as usize) {
+                *d += 1;
             }
         }
-        for (_, w, c) in &mut row {
-            *w *= 1.0 + (*c as f32).ln();
-        }
-        let norm = row.iter().map(|(_, w, _)| w * w).sum::<f32>().sqrt();
-        if norm > 0.0 {
-            for (_, w, _) in &mut row {
-                *w /= norm;
+        block.ends.push(block.terms.len() as u32);
+    }
+
+    /// The features: vocabulary chosen, rows weighted and normalised.
+    pub fn finish(mut self) -> Features {
+        self.words = FxHashMap::default();
+        self.term_id = FxHashMap::default();
+        let voc = self.voc;
+        let n_docs = self.records;
+        let mut vocab: Vec<(u32, usize)> = self
+            .df
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| {
+                **n as usize >= voc.min_df.max(1) && (**n as f64) <= voc.max_df * n_docs as f64
+            })
+            .map(|(t, n)| (t as u32, *n as usize))
+            .collect();
+        // Most frequent first (the hot part of a weight vector stays together);
+        // the features of a single record come last and are folded per row.
+        let codes = std::mem::take(&mut self.codes);
+        let code = |t: u32| codes.get(t as usize).copied().unwrap_or(0);
+        vocab.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(code(a.0).cmp(&code(b.0))));
+        let shared = if self.fold {
+            vocab.iter().take_while(|(_, n)| *n >= 2).count()
+        } else {
+            vocab.len()
+        };
+        let n = n_docs as f64;
+        // Per term id: its feature and idf (none for a dropped term).
+        let mut feature: Vec<Option<(u32, f32)>> = vec![None; codes.len()];
+        drop(codes);
+        self.df = Vec::new();
+        for (i, (t, d)) in vocab.iter().enumerate() {
+            if let Some(x) = feature.get_mut(*t as usize) {
+                *x = Some((
+                    i as u32,
+                    (((1.0 + n) / (1.0 + *d as f64)).ln() + 1.0) as f32,
+                ));
             }
         }
-        ids.clear();
-        vals.clear();
-        let (mut own_sum, mut own_sq) = (0.0f32, 0.0f32);
-        for &(i, w, _) in &row {
-            if (i as usize) < shared {
-                ids.push(i);
-                vals.push(w);
-            } else {
-                own_sum += w;
-                own_sq += w * w;
+        let mut f = Features {
+            shared,
+            dim: vocab.len(),
+            ..Features::default()
+        };
+        f.idf = vocab
+            .iter()
+            .take(shared)
+            .map(|(t, _)| {
+                feature
+                    .get(*t as usize)
+                    .copied()
+                    .flatten()
+                    .map_or(0.0, |x| x.1)
+            })
+            .collect();
+        drop(vocab);
+        let mut row: Vec<(u32, f32, u32)> = Vec::new();
+        f.sub = (0..255u32).map(|c| 1.0 + (c as f32).ln()).collect();
+        let (mut ids, mut tfs) = (Vec::new(), Vec::new());
+        let blocks = std::mem::take(&mut self.blocks);
+        for block in blocks {
+            let mut at = 0usize;
+            for end in &block.ends {
+                let end = *end as usize;
+                row.clear();
+                for (k, t) in block.terms.get(at..end).unwrap_or(&[]).iter().enumerate() {
+                    if let Some((i, idf)) = feature.get(*t as usize).copied().flatten() {
+                        row.push((i, idf, block.count(at + k)));
+                    }
+                }
+                at = end;
+                row.sort_unstable_by_key(|(i, _, _)| *i);
+                for (_, w, c) in &mut row {
+                    *w *= 1.0 + (*c as f32).ln();
+                }
+                let norm = row.iter().map(|(_, w, _)| w * w).sum::<f32>().sqrt();
+                if norm > 0.0 {
+                    for (_, w, _) in &mut row {
+                        *w /= norm;
+                    }
+                }
+                ids.clear();
+                tfs.clear();
+                let (mut own_sum, mut own_sq) = (0.0f32, 0.0f32);
+                for &(i, w, c) in &row {
+                    if (i as usize) < shared {
+                        ids.push(i);
+                        tfs.push(c);
+                    } else {
+                        own_sum += w;
+                        own_sq += w * w;
+                    }
+                }
+                f.push_row(&ids, &tfs, norm, (own_sum, own_sq));
             }
+            // this block's terms go as soon as its rows are made
         }
-        f.push_row(&ids, &vals, own_sum, own_sq);
+        if f.start.is_empty() {
+            f.start.push(0);
+        }
+        f.idx.shrink_to_fit();
+        f.tf.shrink_to_fit();
+        f.index_columns();
+        f
     }
-    if f.start.is_empty() {
-        f.start.push(0);
-    }
-    f.index_columns();
-    f
 }

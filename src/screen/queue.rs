@@ -101,17 +101,34 @@ impl Queue {
         alpha: f64,
     ) -> Queue {
         let settings = Settings::default();
-        let features = tfidf_with(texts, &settings.vocabulary);
+        Queue::with_features(
+            tfidf_with(texts, &settings.vocabulary),
+            decisions,
+            target,
+            alpha,
+        )
+    }
+
+    /// A session over features already built (with the default
+    /// [`Settings`]' vocabulary), with the decisions so far.
+    pub fn with_features(
+        features: Features,
+        decisions: &[(usize, bool)],
+        target: f64,
+        alpha: f64,
+    ) -> Queue {
+        let settings = Settings::default();
+        let n = features.len();
         let model = Ranker::new(&settings, features.dim, 1);
         let mut q = Queue {
             features,
             model,
-            decided: vec![None; texts.len()],
-            position: vec![None; texts.len()],
+            decided: vec![None; n],
+            position: vec![None; n],
             sequence: Vec::new(),
-            skipped: vec![false; texts.len()],
-            revisited: vec![false; texts.len()],
-            first: vec![false; texts.len()],
+            skipped: vec![false; n],
+            revisited: vec![false; n],
+            first: vec![false; n],
             target,
             alpha,
             rule: super::stop::DEFAULT,

@@ -699,7 +699,16 @@ impl Review {
     /// Visit every current, non-deleted record (for rebuilding the index).
     pub fn for_each_current(
         &self,
-        mut f: impl FnMut(i64, Record) -> Result<(), StoreError>,
+        f: impl FnMut(i64, Record) -> Result<(), StoreError>,
+    ) -> Result<u64, StoreError> {
+        self.for_each_current_as(f)
+    }
+
+    /// As [`Review::for_each_current`], each record read as `T`: a part of
+    /// a record (only the fields it names are kept; the rest are skipped).
+    pub fn for_each_current_as<T: serde::de::DeserializeOwned>(
+        &self,
+        mut f: impl FnMut(i64, T) -> Result<(), StoreError>,
     ) -> Result<u64, StoreError> {
         let mut st = self.conn.prepare(
             "SELECT r.id, v.json FROM records r
@@ -710,8 +719,11 @@ impl Review {
         let mut n = 0;
         while let Some(row) = rows.next()? {
             let id: i64 = row.get(0)?;
-            let json: String = row.get(1)?;
-            let rec = serde_json::from_str(&json).map_err(|e| StoreError::Corrupt {
+            let json = row.get_ref(1)?.as_str().map_err(|e| StoreError::Corrupt {
+                id,
+                message: e.to_string(),
+            })?;
+            let rec = serde_json::from_str(json).map_err(|e| StoreError::Corrupt {
                 id,
                 message: e.to_string(),
             })?;
@@ -719,6 +731,37 @@ impl Review {
             n += 1;
         }
         Ok(n)
+    }
+
+    /// The current version of the record with this store id (`None` when
+    /// there is none, or it was deleted): what a screening session shows,
+    /// read when it is shown instead of held for every record.
+    pub fn current_record(&self, id: i64) -> Result<Option<Record>, StoreError> {
+        let json: Option<String> = self
+            .conn
+            .prepare_cached(
+                "SELECT v.json FROM records r
+                 JOIN record_versions v ON v.record_id = r.id AND v.version = r.current_version
+                 WHERE r.id = ?1 AND r.deleted = 0",
+            )?
+            .query_row([id], |r| r.get(0))
+            .optional()?;
+        json.map(|j| {
+            serde_json::from_str(&j).map_err(|e| StoreError::Corrupt {
+                id,
+                message: e.to_string(),
+            })
+        })
+        .transpose()
+    }
+
+    /// The key (`pmid:N`, `src:ID`, `doi:DOI`) of the record with this store id.
+    pub fn key_of(&self, id: i64) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT key FROM records WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?)
     }
 
     /// Number of current, non-deleted records.

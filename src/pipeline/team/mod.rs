@@ -20,10 +20,12 @@
 //! Locks: the store (one SQLite connection), held for one query or one
 //! committed write; the desk (screens, pending decisions, undo), held for
 //! microseconds; the ranking (the sessions), held by a retrain; and the
-//! catalog (keys and texts), swapped when the records change. Order:
-//! ranking, then store or desk; store and desk are never held together. A
+//! catalog (the sessions' store ids), swapped when the records change.
+//! Order: ranking, then desk, then store; a decision holds the desk across
+//! its write, so that it is pending from the moment it is stored. A
 //! decision waits only for its commit, never for a retrain (unless the
-//! store's records moved: then for the sessions opened anew).
+//! store's records moved: then for the sessions opened anew). Keys and
+//! texts are read from the store when a record is shown or named.
 
 mod reads;
 
@@ -154,59 +156,23 @@ pub struct TeamStatus {
     pub reasons: Vec<Reason>,
 }
 
-/// The records, as the sessions hold them: keys, store ids, abstracts.
+/// The records, as the sessions hold them: their store ids (keys and
+/// texts are read from the store when asked, never held for every record).
 #[derive(Default)]
 struct Catalog {
     /// The store's generation they were read at.
     generation: u64,
-    keys: Vec<String>,
-    ids: Vec<i64>,
-    by_key: HashMap<String, usize>,
     by_id: HashMap<i64, usize>,
-    abstracts: Vec<String>,
 }
 
 impl Catalog {
     fn of(s: &Session, generation: u64) -> Catalog {
-        let mut c = Catalog {
+        Catalog {
             generation,
-            keys: Vec::with_capacity(s.len()),
-            ids: Vec::with_capacity(s.len()),
-            by_key: HashMap::with_capacity(s.len() * 2),
-            by_id: HashMap::with_capacity(s.len()),
-            abstracts: Vec::with_capacity(s.len()),
-        };
-        for i in 0..s.len() {
-            let (Some(r), Some(id)) = (s.record(i), s.id_of(i)) else {
-                continue;
-            };
-            let at = c.keys.len();
-            let key = crate::store::key_text(&r.key());
-            if let Some(p) = r.pmid {
-                c.by_key.entry(p.to_string()).or_insert(at);
-            }
-            if let Some(d) = &r.doi {
-                c.by_key.entry(d.to_string()).or_insert(at);
-            }
-            c.by_key.insert(key.clone(), at);
-            c.by_id.insert(id, at);
-            c.keys.push(key);
-            c.ids.push(id);
-            c.abstracts
-                .push(r.abstract_text.clone().unwrap_or_default());
+            by_id: (0..s.len())
+                .filter_map(|i| Some((s.id_of(i)?, i)))
+                .collect(),
         }
-        c
-    }
-
-    /// The store id and key of a record named by key, PMID or DOI.
-    fn find(&self, key: &str) -> Result<(i64, String), TeamError> {
-        let at = self.by_key.get(key.trim()).copied();
-        at.and_then(|i| Some((*self.ids.get(i)?, self.keys.get(i)?.clone())))
-            .ok_or_else(|| TeamError::NotFound(format!("no record {key:?} in this review")))
-    }
-
-    fn key_of(&self, id: i64) -> Option<&String> {
-        self.by_id.get(&id).and_then(|i| self.keys.get(*i))
     }
 }
 
@@ -342,6 +308,19 @@ impl Team {
             .read()
             .map(|c| c.clone())
             .map_err(|_| TeamError::Internal("the team's state is poisoned".into()))
+    }
+
+    /// The store id and key of a record of the sessions named by key, PMID
+    /// or DOI.
+    fn find(&self, key: &str) -> Result<(i64, String), TeamError> {
+        let not_found = || TeamError::NotFound(format!("no record {key:?} in this review"));
+        let store = lock(&self.store)?;
+        let id = store.review.resolve(key)?.ok_or_else(not_found)?;
+        if !self.catalog()?.by_id.contains_key(&id) {
+            return Err(not_found());
+        }
+        let key = store.review.key_of(id)?.ok_or_else(not_found)?;
+        Ok((id, key))
     }
 
     /// Follow the store: when another process has moved its generation (an
@@ -607,7 +586,7 @@ impl Team {
     pub fn decide(&self, name: &str, req: &DecisionRequest) -> Result<Decided, TeamError> {
         self.follow()?;
         let (label, reason) = self.checked(req)?;
-        let (id, key) = self.catalog()?.find(&req.record)?;
+        let (id, key) = self.find(&req.record)?;
         // The desk is held from before the decision is stored until it is
         // pending: a retrain that reads the log meanwhile (a status in
         // flight) finds it pending, and no decision it took in stays pending.
@@ -645,7 +624,11 @@ impl Team {
         let mut desk = lock(&self.desk)?;
         let turn = desk.turns.entry(name.to_string()).or_default();
         let id = turn.undo(|id| catalog.by_id.get(&id).copied());
-        Ok(id.and_then(|id| catalog.key_of(id).cloned()))
+        drop(desk);
+        match id {
+            Some(id) => Ok(lock(&self.store)?.review.key_of(id)?),
+            None => Ok(None),
+        }
     }
 
     /// Where screening stands for this reviewer, with the stopping verdict.
@@ -670,7 +653,7 @@ impl Team {
     pub fn resolve(&self, name: &str, req: &DecisionRequest) -> Result<Decided, TeamError> {
         self.follow()?;
         let (label, reason) = self.checked(req)?;
-        let (id, key) = self.catalog()?.find(&req.record)?;
+        let (id, key) = self.find(&req.record)?;
         let mut store = lock(&self.store)?;
         if !session::open_conflict(&store.review, id)? {
             return Err(TeamError::Conflict(session::no_conflict(&key)));

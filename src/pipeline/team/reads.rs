@@ -182,17 +182,19 @@ impl Team {
             store.review.unlock();
             found?
         };
-        let catalog = self.catalog()?;
-        let hits = found
-            .hits
-            .into_iter()
-            .map(|hit| TeamHit {
-                key: i64::try_from(hit.record_id)
-                    .ok()
-                    .and_then(|id| catalog.key_of(id).cloned()),
-                hit,
-            })
-            .collect();
+        let hits = {
+            let catalog = self.catalog()?;
+            let store = lock(&self.store)?;
+            let mut hits = Vec::with_capacity(found.hits.len());
+            for hit in found.hits {
+                let key = match i64::try_from(hit.record_id) {
+                    Ok(id) if catalog.by_id.contains_key(&id) => store.review.key_of(id)?,
+                    _ => None,
+                };
+                hits.push(TeamHit { key, hit });
+            }
+            hits
+        };
         Ok(TeamSearch {
             query: found.query,
             total: found.total,
@@ -204,19 +206,20 @@ impl Team {
     /// with its abstract.
     pub fn conflicts(&self) -> Result<Vec<ConflictView>, TeamError> {
         self.follow()?;
-        let a = session::agreement(&lock(&self.store)?.review)?;
-        let catalog = self.catalog()?;
-        Ok(a.conflicts
-            .into_iter()
-            .map(|conflict| ConflictView {
-                abstract_text: catalog
-                    .by_id
-                    .get(&conflict.record)
-                    .and_then(|i| catalog.abstracts.get(*i))
-                    .cloned(),
+        let store = lock(&self.store)?;
+        let a = session::agreement(&store.review)?;
+        let mut out = Vec::with_capacity(a.conflicts.len());
+        for conflict in a.conflicts {
+            let abstract_text = store
+                .review
+                .current_record(conflict.record)?
+                .and_then(|r| r.abstract_text);
+            out.push(ConflictView {
+                abstract_text,
                 conflict,
-            })
-            .collect())
+            });
+        }
+        Ok(out)
     }
 
     /// κ per pair of reviewers, and each reviewer's counts.

@@ -13,14 +13,14 @@ pub(super) fn train(lin: &mut Linear, f: &Features, labelled: &[(usize, bool)]) 
     // Σ over all features of the counts (the own features' counts too)
     let (mut sp, mut sn) = (f.dim as f32, f.dim as f32);
     for (row, y) in labelled {
-        let (ids, vals) = f.row(*row);
+        let x = f.row(*row);
         let c = if *y { &mut cp } else { &mut cn };
-        for (i, v) in ids.iter().zip(vals) {
-            if let Some(ci) = c.get_mut(*i as usize) {
+        for (i, v) in x.iter() {
+            if let Some(ci) = c.get_mut(i as usize) {
                 *ci += v;
             }
         }
-        let total = vals.iter().sum::<f32>() + f.own_sum.get(*row).copied().unwrap_or(0.0);
+        let total = x.vals().sum::<f32>() + f.own_sum.get(*row).copied().unwrap_or(0.0);
         if *y {
             sp += total;
         } else {

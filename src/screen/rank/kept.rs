@@ -117,10 +117,11 @@ impl Kept {
                 let (Some(&a), Some(&b)) = (a, b) else {
                     continue;
                 };
-                let rows = f.col_row.get(a..b).unwrap_or(&[]);
-                let vals = f.col_val.get(a..b).unwrap_or(&[]);
-                for (r, v) in rows.iter().zip(vals) {
-                    if let Some(m) = d.get_mut(*r as usize) {
+                for k in a..b {
+                    let Some((r, v)) = f.col_value(c, k) else {
+                        continue;
+                    };
+                    if let Some(m) = d.get_mut(r) {
                         *m += dw * v;
                     }
                 }

@@ -36,9 +36,8 @@ pub(super) fn train(
             let g = (p - if y { 1.0 } else { 0.0 }) * if y { wp } else { wn };
             // own features: w = c·x, so the step scales c alike
             *c -= eta * (g + s.lambda * *c);
-            let (ids, vals) = x;
-            for (i, v) in ids.iter().zip(vals) {
-                if let Some(wi) = lin.w.get_mut(*i as usize) {
+            for (i, v) in x.iter() {
+                if let Some(wi) = lin.w.get_mut(i as usize) {
                     *wi -= eta * (g * v + s.lambda * *wi);
                 }
             }

@@ -23,7 +23,7 @@ mod kept;
 pub mod logistic;
 pub mod svm;
 
-use super::features::{Features, Vocabulary};
+use super::features::{Features, Row, Vocabulary};
 use kept::Kept;
 
 /// Which classifier ranks.
@@ -217,23 +217,25 @@ pub struct Ranker {
 
 /// w·x over a row's shared features. Four running sums, so that the
 /// additions need not wait for each other.
-fn dot(w: &[f32], (ids, vals): (&[u32], &[f32])) -> f32 {
+fn dot(w: &[f32], row: Row<'_>) -> f32 {
     let at = |i: &u32| w.get(*i as usize).copied().unwrap_or(0.0);
     let mut acc = [0.0f32; 4];
-    let (ic, vc) = (ids.chunks_exact(4), vals.chunks_exact(4));
-    let (ir, vr) = (ic.remainder(), vc.remainder());
-    for (i4, v4) in ic.zip(vc) {
-        for ((a, i), v) in acc.iter_mut().zip(i4).zip(v4) {
-            *a += at(i) * v;
+    let whole = row.len() / 4 * 4;
+    let ids = row.ids;
+    for (k, i) in ids.iter().enumerate().take(whole) {
+        if let Some(a) = acc.get_mut(k % 4) {
+            *a += at(i) * row.val(k);
         }
     }
-    let tail: f32 = ir.iter().zip(vr).map(|(i, v)| at(i) * v).sum();
+    let tail: f32 = (whole..row.len())
+        .map(|k| ids.get(k).map_or(0.0, |i| at(i) * row.val(k)))
+        .sum();
     (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
 }
 
-fn axpy(w: &mut [f32], d: f32, (ids, vals): (&[u32], &[f32])) {
-    for (i, v) in ids.iter().zip(vals) {
-        if let Some(wi) = w.get_mut(*i as usize) {
+fn axpy(w: &mut [f32], d: f32, row: Row<'_>) {
+    for (i, v) in row.iter() {
+        if let Some(wi) = w.get_mut(i as usize) {
             *wi += d * v;
         }
     }

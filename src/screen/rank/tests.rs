@@ -57,7 +57,7 @@ fn features_and_converged_svm_equal_scikit_learns() {
     let f = tfidf_with(&texts, &Vocabulary::default());
     assert_eq!((f.dim, f.shared()), (176, 50));
     for (i, (shared, own_sum, own_sq)) in expected.iter().enumerate() {
-        let mut vals = f.row(i).1.to_vec();
+        let mut vals: Vec<f32> = f.row(i).vals().collect();
         vals.sort_by(f32::total_cmp);
         assert_eq!(vals.len(), shared.len(), "row {i}");
         for (a, b) in vals.iter().zip(shared.iter()) {
