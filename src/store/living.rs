@@ -1,7 +1,9 @@
 //! The living cycle's tables: each run of `lacuna update` with the step it
 //! reached (so a killed run resumes where it stopped), and the snapshots:
 //! numbered, immutable versions of the review, each with the state of every
-//! record at that moment (version, deleted, retracted) for the diff.
+//! record at that moment (version, deleted, retracted) for the diff, stored
+//! as the states that changed since the previous version (migration 15) and
+//! read back whole through the `snapshot_states` view.
 //!
 //! Snapshots are never changed or removed: triggers in the schema refuse an
 //! `UPDATE` or `DELETE` on them, and an `INSERT` (or `REPLACE`, which fires
@@ -93,6 +95,36 @@ pub(super) const SEALS: &str = r#"
         BEGIN SELECT RAISE(ABORT, 'a snapshot is immutable: its records are never replaced or added to'); END;
 "#;
 
+/// Migration 15: a snapshot stores the record states that changed since the
+/// previous one (its `delta` is 1), not the state of every record: a month
+/// that changes 1 % of the records adds about 1 % of rows. A snapshot taken
+/// before (or stored whole, `delta` 0) holds every record's state and is its
+/// own base. `snapshot_states` reads any snapshot's full set back: for each
+/// record, its latest row from the snapshot's base (the latest whole
+/// snapshot at or before it) up to the snapshot, leaving out the records
+/// that had left the store (a row with state -1). It is derived from the
+/// stored rows and can be dropped and created again at will.
+///
+/// The view relies on SQLite's documented rule for a bare column beside a
+/// single `max()`: it is taken from the row that holds the maximum.
+pub(super) const DELTAS: &str = r#"
+    ALTER TABLE snapshots ADD COLUMN delta INTEGER NOT NULL DEFAULT 0;
+    CREATE VIEW snapshot_states(snapshot_id, record_id, version, state, retracted) AS
+    SELECT snapshot_id, record_id, version, state, retracted FROM (
+        SELECT s.id AS snapshot_id, r.record_id AS record_id, max(r.snapshot_id) AS stored_in,
+               r.version AS version, r.state AS state, r.retracted AS retracted
+        FROM snapshots s JOIN snapshot_records r
+          ON r.snapshot_id <= s.id
+         AND r.snapshot_id >= coalesce(
+               (SELECT max(b.id) FROM snapshots b WHERE b.id <= s.id AND b.delta = 0), 0)
+        GROUP BY s.id, r.record_id)
+    WHERE state >= 0;
+"#;
+
+/// The `state` of a row that says a record left the store before the
+/// snapshot (see [`DELTAS`]).
+const GONE: i64 = -1;
+
 /// Feed one SQLite value to the hash, typed and length-prefixed, so that no
 /// two different rows hash alike (a number stored as text differs too).
 fn feed(h: &mut Sha256, v: &SqlValue) {
@@ -120,8 +152,10 @@ fn feed(h: &mut Sha256, v: &SqlValue) {
 }
 
 /// A snapshot's seal as its rows are now: the SHA-256 of its `snapshots` row
-/// and of its `snapshot_records` rows (in record order); `None` when there
-/// is no snapshot `id`.
+/// and of its full set of record states (in record order, as
+/// `snapshot_states` reads them back from the stored rows, so a snapshot
+/// stored whole seals as it always did); `None` when there is no snapshot
+/// `id`.
 fn seal_now(conn: &Connection, id: i64) -> Result<Option<(String, String)>, StoreError> {
     let row: Option<Vec<SqlValue>> = conn
         .query_row(
@@ -139,17 +173,148 @@ fn seal_now(conn: &Connection, id: i64) -> Result<Option<(String, String)>, Stor
     let row_seal = format!("{:x}", h.finalize());
     let mut h = Sha256::new();
     h.update(b"lacuna snapshot records v1\0");
-    let mut st = conn.prepare(
-        "SELECT record_id, version, state, retracted FROM snapshot_records
-         WHERE snapshot_id = ?1 ORDER BY record_id",
-    )?;
-    let mut rows = st.query([id])?;
-    while let Some(r) = rows.next()? {
-        for i in 0..4 {
-            feed(&mut h, &r.get::<_, SqlValue>(i)?);
+    if stored_whole(conn, id)? {
+        // As it always was: its own rows, as stored.
+        let mut st = conn.prepare(
+            "SELECT record_id, version, state, retracted FROM snapshot_records
+             WHERE snapshot_id = ?1 ORDER BY record_id",
+        )?;
+        let mut rows = st.query([id])?;
+        while let Some(r) = rows.next()? {
+            for i in 0..4 {
+                feed(&mut h, &r.get::<_, SqlValue>(i)?);
+            }
+        }
+    } else {
+        for s in states(conn, id)? {
+            for v in [s.record, s.version, s.state, s.retracted] {
+                feed(&mut h, &SqlValue::Integer(v));
+            }
         }
     }
     Ok(Some((row_seal, format!("{:x}", h.finalize()))))
+}
+
+/// A record's state as a snapshot stores it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct StoredState {
+    record: i64,
+    version: i64,
+    state: i64,
+    retracted: i64,
+}
+
+/// Whether snapshot `id` is stored whole (every record's state): taken
+/// before migration 15 (sealed as an older review migrates, before the
+/// `delta` column exists) or stored so.
+fn stored_whole(conn: &Connection, id: i64) -> Result<bool, StoreError> {
+    let has_delta: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM pragma_table_info('snapshots') WHERE name = 'delta'",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_delta {
+        return Ok(true);
+    }
+    let delta: Option<bool> = conn
+        .query_row("SELECT delta FROM snapshots WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    Ok(delta != Some(true))
+}
+
+/// Snapshot `id`'s full set of record states, in record order: what the
+/// `snapshot_states` view reads (see [`DELTAS`]), read here by merging the
+/// rows of its base and of each later snapshot up to it, each in the order
+/// of the table's key (no sort). Empty when there is no such snapshot.
+fn states(conn: &Connection, id: i64) -> Result<Vec<StoredState>, StoreError> {
+    let base: i64 = if stored_whole(conn, id)? {
+        id
+    } else {
+        conn.query_row(
+            "SELECT coalesce(max(id), 0) FROM snapshots WHERE id <= ?1 AND delta = 0",
+            [id],
+            |r| r.get(0),
+        )?
+    };
+    let mut st = conn.prepare(
+        "SELECT snapshot_id, record_id, version, state, retracted FROM snapshot_records
+         WHERE snapshot_id BETWEEN ?1 AND ?2 ORDER BY snapshot_id, record_id",
+    )?;
+    let mut rows = st.query([base, id])?;
+    let mut all: Vec<StoredState> = Vec::new();
+    // The base's rows, then each later snapshot's rows merged over them.
+    let (mut at, mut next) = (None, Vec::new());
+    let merge = |all: &mut Vec<StoredState>, next: &mut Vec<StoredState>| {
+        if all.is_empty() {
+            std::mem::swap(all, next);
+            return;
+        }
+        let old = std::mem::take(all);
+        let mut newer = next.drain(..).peekable();
+        for o in old {
+            while let Some(n) = newer.next_if(|n| n.record < o.record) {
+                all.push(n);
+            }
+            match newer.next_if(|n| n.record == o.record) {
+                Some(n) => all.push(n),
+                None => all.push(o),
+            }
+        }
+        all.extend(newer);
+    };
+    while let Some(r) = rows.next()? {
+        let snapshot: i64 = r.get(0)?;
+        if at.is_some_and(|a| a != snapshot) {
+            merge(&mut all, &mut next);
+        }
+        at = Some(snapshot);
+        next.push(StoredState {
+            record: r.get(1)?,
+            version: r.get(2)?,
+            state: r.get(3)?,
+            retracted: r.get(4)?,
+        });
+    }
+    merge(&mut all, &mut next);
+    all.retain(|s| s.state >= 0);
+    Ok(all)
+}
+
+/// The record states that differ from snapshot `previous`'s, in record
+/// order: records that are new or whose version, state or retraction
+/// changed (as they are now), and records of `previous` no longer in the
+/// store (state [`GONE`]). A merge of two lists in record order: SQLite
+/// has no index to join a view's rows on.
+fn changed_states(conn: &Connection, previous: i64) -> Result<Vec<StoredState>, StoreError> {
+    let before = states(conn, previous)?;
+    let mut before = before.into_iter().peekable();
+    let mut out = Vec::new();
+    let mut st =
+        conn.prepare("SELECT id, current_version, deleted, retracted FROM records ORDER BY id")?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        let now = StoredState {
+            record: r.get(0)?,
+            version: r.get(1)?,
+            state: r.get(2)?,
+            retracted: r.get(3)?,
+        };
+        let mut was = None;
+        while let Some(b) = before.next_if(|b| b.record <= now.record) {
+            if b.record == now.record {
+                was = Some(b);
+            } else {
+                out.push(StoredState { state: GONE, ..b });
+            }
+        }
+        if was != Some(now) {
+            out.push(now);
+        }
+    }
+    out.extend(before.map(|b| StoredState { state: GONE, ..b }));
+    Ok(out)
 }
 
 /// Seal snapshot `id` as its rows are now (once: the schema refuses a second seal).
@@ -544,8 +709,11 @@ impl Review {
         Ok(parts.join("."))
     }
 
-    /// Store a snapshot, with the state of every record, in one transaction.
-    /// Returns its version number.
+    /// Store a snapshot in one transaction, with the state of every record:
+    /// as the states that changed since the previous snapshot (see
+    /// [`DELTAS`]), or whole when there is no previous one or at least half
+    /// of the records changed (then reading it back costs no more than its
+    /// own rows). Returns its version number.
     pub fn add_snapshot(
         &mut self,
         label: Option<&str>,
@@ -557,16 +725,37 @@ impl Review {
             crate::model::input::check_text("the snapshot label", l)?;
         }
         let tx = self.conn.transaction()?;
+        let previous: Option<i64> =
+            tx.query_row("SELECT max(id) FROM snapshots", [], |r| r.get(0))?;
+        let records: i64 = tx.query_row("SELECT count(*) FROM records", [], |r| r.get(0))?;
+        let delta = match previous {
+            Some(p) => Some(changed_states(&tx, p)?)
+                .filter(|rows| (rows.len() as i64).saturating_mul(2) < records),
+            None => None,
+        };
         tx.execute(
-            "INSERT INTO snapshots(label, created_at, fingerprint, json) VALUES (?1, ?2, ?3, ?4)",
-            params![label, created_at, fingerprint, json],
+            "INSERT INTO snapshots(label, created_at, fingerprint, json, delta) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![label, created_at, fingerprint, json, delta.is_some()],
         )?;
         let id = tx.last_insert_rowid();
-        tx.execute(
-            "INSERT INTO snapshot_records(snapshot_id, record_id, version, state, retracted)
-             SELECT ?1, id, current_version, deleted, retracted FROM records",
-            [id],
-        )?;
+        match delta {
+            Some(rows) => {
+                let mut st = tx.prepare(
+                    "INSERT INTO snapshot_records(snapshot_id, record_id, version, state, retracted)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?;
+                for s in rows {
+                    st.execute(params![id, s.record, s.version, s.state, s.retracted])?;
+                }
+            }
+            None => {
+                tx.execute(
+                    "INSERT INTO snapshot_records(snapshot_id, record_id, version, state, retracted)
+                     SELECT ?1, id, current_version, deleted, retracted FROM records",
+                    [id],
+                )?;
+            }
+        }
         seal(&tx, id)?;
         tx.commit()?;
         Ok(id)
@@ -638,48 +827,81 @@ impl Review {
     pub fn record_changes(&self, from: i64, to: i64) -> Result<RecordChanges, StoreError> {
         self.check_snapshot(from)?;
         self.check_snapshot(to)?;
-        let query = |cond: &str| -> Result<Vec<RecordRef>, StoreError> {
-            let sql = format!(
-                "SELECT r.id, r.key, r.pmid, json_extract(v.json, '$.authors[0]'),
-                        json_extract(v.json, '$.journal'), coalesce(json_extract(v.json, '$.title'), r.title),
-                        json_extract(v.json, '$.year')
-                 FROM snapshot_records t
-                 JOIN records r ON r.id = t.record_id
-                 LEFT JOIN record_versions v ON v.record_id = t.record_id AND v.version = t.version
-                 LEFT JOIN snapshot_records f ON f.snapshot_id = ?1 AND f.record_id = t.record_id
-                 WHERE t.snapshot_id = ?2 AND ({cond})
-                 ORDER BY r.pmid IS NULL, r.pmid, r.key"
-            );
-            let mut st = self.conn.prepare(&sql)?;
-            let rows = st.query_map(params![from, to], |r| {
-                Ok(RecordRef {
-                    id: r.get(0)?,
-                    key: r.get(1)?,
-                    pmid: r
-                        .get::<_, Option<i64>>(2)?
-                        .and_then(|p| u64::try_from(p).ok()),
-                    first_author: r.get::<_, Option<String>>(3).ok().flatten(),
-                    journal: r.get::<_, Option<String>>(4).ok().flatten(),
-                    title: r
-                        .get::<_, Option<String>>(5)
-                        .ok()
-                        .flatten()
-                        .unwrap_or_default(),
-                    year: r.get::<_, Option<i32>>(6).ok().flatten(),
+        // Both versions' full sets of states, read back whole and merged in
+        // record order; each changed record is then named once, with every
+        // kind of change it has (a record can be new and retracted).
+        let (before, after) = (states(&self.conn, from)?, states(&self.conn, to)?);
+        let mut before = before.into_iter().peekable();
+        let mut changed: Vec<(i64, i64, [bool; 4])> = Vec::new();
+        for t in after {
+            while before.next_if(|f| f.record < t.record).is_some() {}
+            let f = before.next_if(|f| f.record == t.record);
+            let kinds = [
+                t.state == 0 && f.is_none(),
+                // A retraction is shown as such, not as a revision too.
+                t.state == 0
+                    && f.is_some_and(|f| {
+                        t.version > f.version && !(t.retracted == 1 && f.retracted == 0)
+                    }),
+                t.retracted == 1 && t.state != 2 && f.map_or(0, |f| f.retracted) == 0,
+                t.state == 1 && f.map_or(0, |f| f.state) != 1,
+            ];
+            if kinds.contains(&true) {
+                changed.push((t.record, t.version, kinds));
+            }
+        }
+        let mut st = self.conn.prepare(
+            "SELECT r.id, r.key, r.pmid, json_extract(v.json, '$.authors[0]'),
+                    json_extract(v.json, '$.journal'), coalesce(json_extract(v.json, '$.title'), r.title),
+                    json_extract(v.json, '$.year')
+             FROM records r
+             LEFT JOIN record_versions v ON v.record_id = r.id AND v.version = ?2
+             WHERE r.id = ?1",
+        )?;
+        let mut named: Vec<(Option<i64>, RecordRef, [bool; 4])> = Vec::with_capacity(changed.len());
+        for (id, version, kinds) in changed {
+            let row = st
+                .query_row(params![id, version], |r| {
+                    let pmid = r.get::<_, Option<i64>>(2)?;
+                    Ok((
+                        pmid,
+                        RecordRef {
+                            id: r.get(0)?,
+                            key: r.get(1)?,
+                            pmid: pmid.and_then(|p| u64::try_from(p).ok()),
+                            first_author: r.get::<_, Option<String>>(3).ok().flatten(),
+                            journal: r.get::<_, Option<String>>(4).ok().flatten(),
+                            title: r
+                                .get::<_, Option<String>>(5)
+                                .ok()
+                                .flatten()
+                                .unwrap_or_default(),
+                            year: r.get::<_, Option<i32>>(6).ok().flatten(),
+                        },
+                    ))
                 })
-            })?;
-            Ok(rows.collect::<Result<_, _>>()?)
-        };
-        Ok(RecordChanges {
-            new: query("t.state = 0 AND f.record_id IS NULL")?,
-            // A retraction is shown as such, not as a revision too.
-            revised: query(
-                "t.state = 0 AND f.record_id IS NOT NULL AND t.version > f.version
-                 AND NOT (t.retracted = 1 AND f.retracted = 0)",
-            )?,
-            retracted: query("t.retracted = 1 AND t.state <> 2 AND coalesce(f.retracted, 0) = 0")?,
-            deleted: query("t.state = 1 AND coalesce(f.state, 0) <> 1")?,
-        })
+                .optional()?;
+            if let Some((pmid, r)) = row {
+                named.push((pmid, r, kinds));
+            }
+        }
+        // As SQL's `ORDER BY pmid IS NULL, pmid, key` (keys are unique).
+        named.sort_by(|(p, a, _), (q, b, _)| {
+            (p.is_none(), p, &a.key).cmp(&(q.is_none(), q, &b.key))
+        });
+        let mut changes = RecordChanges::default();
+        for (_, r, kinds) in named {
+            let lists = [
+                &mut changes.new,
+                &mut changes.revised,
+                &mut changes.retracted,
+                &mut changes.deleted,
+            ];
+            for (list, _) in lists.into_iter().zip(kinds).filter(|(_, k)| *k) {
+                list.push(r.clone());
+            }
+        }
+        Ok(changes)
     }
 }
 
@@ -802,7 +1024,7 @@ impl Review {
                 &created_at,
             )?,
             record: q(
-                "SELECT coalesce(max(record_id), 0) FROM snapshot_records WHERE snapshot_id = ?1",
+                "SELECT coalesce(max(record_id), 0) FROM snapshot_states WHERE snapshot_id = ?1",
                 &id,
             )?,
             decision: q(
@@ -937,5 +1159,138 @@ impl Review {
         )?;
         let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The tables the snapshot storage reads, and nothing else.
+    fn store() -> Connection {
+        let c = Connection::open_in_memory().expect("in memory");
+        c.execute_batch(
+            "CREATE TABLE records (id INTEGER PRIMARY KEY, current_version INTEGER NOT NULL,
+                                   deleted INTEGER NOT NULL, retracted INTEGER NOT NULL);
+             CREATE TABLE snapshots (id INTEGER PRIMARY KEY);
+             CREATE TABLE snapshot_records (snapshot_id INTEGER NOT NULL, record_id INTEGER NOT NULL,
+                 version INTEGER NOT NULL, state INTEGER NOT NULL, retracted INTEGER NOT NULL,
+                 PRIMARY KEY (snapshot_id, record_id)) WITHOUT ROWID;",
+        )
+        .expect("tables");
+        c.execute_batch(DELTAS).expect("migration 15");
+        c
+    }
+
+    fn now(c: &Connection) -> Vec<StoredState> {
+        let mut st = c
+            .prepare("SELECT id, current_version, deleted, retracted FROM records ORDER BY id")
+            .expect("prepare");
+        let rows = st
+            .query_map([], |r| {
+                Ok(StoredState {
+                    record: r.get(0)?,
+                    version: r.get(1)?,
+                    state: r.get(2)?,
+                    retracted: r.get(3)?,
+                })
+            })
+            .expect("query");
+        rows.collect::<Result<_, _>>().expect("rows")
+    }
+
+    /// Snapshot `id` as the `snapshot_states` view reads it.
+    fn view(c: &Connection, id: i64) -> Vec<StoredState> {
+        let mut st = c
+            .prepare(
+                "SELECT record_id, version, state, retracted FROM snapshot_states
+                 WHERE snapshot_id = ?1 ORDER BY record_id",
+            )
+            .expect("prepare");
+        let rows = st
+            .query_map([id], |r| {
+                Ok(StoredState {
+                    record: r.get(0)?,
+                    version: r.get(1)?,
+                    state: r.get(2)?,
+                    retracted: r.get(3)?,
+                })
+            })
+            .expect("query");
+        rows.collect::<Result<_, _>>().expect("rows")
+    }
+
+    /// Take snapshot `id` as `add_snapshot` does: whole, or as its changes.
+    fn take(c: &Connection, id: i64, delta: bool) -> usize {
+        let rows = if delta {
+            changed_states(c, id - 1).expect("changes")
+        } else {
+            now(c)
+        };
+        c.execute(
+            "INSERT INTO snapshots(id, delta) VALUES (?1, ?2)",
+            params![id, delta],
+        )
+        .expect("snapshot");
+        for s in &rows {
+            c.execute(
+                "INSERT INTO snapshot_records VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id, s.record, s.version, s.state, s.retracted],
+            )
+            .expect("row");
+        }
+        rows.len()
+    }
+
+    /// Invariant: a snapshot stored as its changes reads back as the store's
+    /// states when it was taken, whatever happened to the records in
+    /// between (new, revised, deleted, retracted, gone from the store and
+    /// back), and stores a row only for a record whose state changed.
+    #[test]
+    fn a_snapshot_stored_as_changes_reads_back_whole() {
+        let c = store();
+        c.execute_batch(
+            "INSERT INTO records VALUES (1, 1, 0, 0), (2, 1, 0, 0), (3, 1, 0, 0), (5, 1, 0, 0);",
+        )
+        .expect("records");
+        assert_eq!(take(&c, 1, false), 4);
+        let mut taken = vec![now(&c)];
+        for (sql, rows) in [
+            // A revision, a new record, a retraction.
+            (
+                "UPDATE records SET current_version = 2 WHERE id = 2;
+                 INSERT INTO records VALUES (4, 1, 0, 0);
+                 UPDATE records SET retracted = 1 WHERE id = 5;",
+                3,
+            ),
+            // Nothing changed.
+            ("", 0),
+            // Record 1 leaves the store, 3 is deleted by NLM, the last one
+            // leaves too.
+            (
+                "DELETE FROM records WHERE id IN (1, 5); UPDATE records SET deleted = 1 WHERE id = 3;",
+                3,
+            ),
+            // Record 1 comes back; 6 is new, after every earlier one.
+            ("INSERT INTO records VALUES (1, 3, 0, 0), (6, 1, 2, 0);", 2),
+        ] {
+            c.execute_batch(sql).expect("change");
+            let id = taken.len() as i64 + 1;
+            assert_eq!(take(&c, id, true), rows, "snapshot {id}");
+            taken.push(now(&c));
+        }
+        for (i, want) in taken.iter().enumerate() {
+            let id = i as i64 + 1;
+            assert_eq!(&states(&c, id).expect("states"), want, "snapshot {id}");
+            assert_eq!(&view(&c, id), want, "snapshot {id} through the view");
+        }
+        // A snapshot stored whole is its own base again.
+        assert_eq!(take(&c, 6, false), 5);
+        assert_eq!(states(&c, 6).expect("states"), now(&c));
+        assert_eq!(view(&c, 6), now(&c));
+        assert_eq!(
+            &states(&c, 5).expect("states"),
+            taken.last().expect("taken")
+        );
     }
 }

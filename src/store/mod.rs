@@ -122,6 +122,10 @@ pub const MIGRATIONS: &[&str] = &[
     living::UPDATE_ARGS,
     // 14: the team server's logins (hashed session ids).
     reviewers::LOGINS,
+    // 15: a snapshot stores the record states that changed since the
+    // previous one; the `snapshot_states` view reads any snapshot whole.
+    // Existing snapshots hold every state and stay as they are.
+    living::DELTAS,
 ];
 
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ','now')";

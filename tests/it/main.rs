@@ -37,6 +37,7 @@ mod screen;
 mod sealed_snapshots;
 mod session;
 mod smaller_faults;
+mod snapshot_deltas;
 mod store;
 mod support;
 mod team;

@@ -62,9 +62,11 @@ fn two_versions() -> (tempfile::TempDir, PathBuf, PathBuf) {
 }
 
 /// Make a review look as a Lacuna before the seals left it: schema 11 (no
-/// seals, nor migration 13's update columns). The next command to open it
+/// seals, nor migration 13's update columns; every version stores every
+/// record's state, see [`as_before_deltas`]). The next command to open it
 /// seals its snapshots as they are.
 pub(crate) fn as_before_seals(dir: &Path) {
+    as_before_deltas(dir);
     db(dir)
         .execute_batch(
             "DROP TRIGGER snapshot_seals_immutable; DROP TRIGGER snapshot_seals_kept;
@@ -76,6 +78,39 @@ pub(crate) fn as_before_seals(dir: &Path) {
         .expect("back to schema 11");
 }
 
+/// Make a review look as a Lacuna before snapshots stored only what changed
+/// left it: schema 14, every version holding every record's state (read
+/// back from the stored changes), no `delta` column nor `snapshot_states`
+/// view. The seals are kept as they were sealed: the next command to open it
+/// checks them against the full rows.
+pub(crate) fn as_before_deltas(dir: &Path) {
+    let c = db(dir);
+    let gone: i64 = c
+        .query_row(
+            "SELECT count(*) FROM snapshot_records WHERE state < 0",
+            [],
+            |r| r.get(0),
+        )
+        .expect("gone rows");
+    assert_eq!(gone, 0, "no record left the store in these reviews");
+    c.execute_batch(
+        "DROP TRIGGER snapshot_records_never_replaced;
+         INSERT INTO snapshot_records(snapshot_id, record_id, version, state, retracted)
+           SELECT v.snapshot_id, v.record_id, v.version, v.state, v.retracted
+           FROM snapshot_states v JOIN snapshots s ON s.id = v.snapshot_id AND s.delta = 1
+           WHERE NOT EXISTS (SELECT 1 FROM snapshot_records o
+                             WHERE o.snapshot_id = v.snapshot_id AND o.record_id = v.record_id);
+         CREATE TRIGGER snapshot_records_never_replaced BEFORE INSERT ON snapshot_records
+             WHEN EXISTS (SELECT 1 FROM snapshot_records
+                          WHERE snapshot_id = NEW.snapshot_id AND record_id = NEW.record_id)
+               OR EXISTS (SELECT 1 FROM snapshot_seals WHERE snapshot_id = NEW.snapshot_id)
+             BEGIN SELECT RAISE(ABORT, 'a snapshot is immutable: its records are never replaced or added to'); END;
+         DROP VIEW snapshot_states; ALTER TABLE snapshots DROP COLUMN delta;
+         PRAGMA user_version = 14;",
+    )
+    .expect("back to schema 14");
+}
+
 fn db(dir: &Path) -> rusqlite::Connection {
     rusqlite::Connection::open(dir.join("lacuna.db")).expect("open lacuna.db")
 }
@@ -84,9 +119,11 @@ fn db(dir: &Path) -> rusqlite::Connection {
 const REPLACE_JSON: &str = "REPLACE INTO snapshots(id, label, created_at, fingerprint, json) \
     SELECT id, label, created_at, fingerprint, replace(json, '\"database_results\":19', '\"database_results\":7') \
     FROM snapshots WHERE id = 2";
-/// The issue's tamper of the records: snapshot 2 says every record was deleted.
+/// The issue's tamper of the records: snapshot 2 says every record was
+/// deleted (a row for each record of the version, as read back whole: the
+/// version itself stores only what changed since version 1).
 const REPLACE_RECORDS: &str = "REPLACE INTO snapshot_records(snapshot_id, record_id, version, state, retracted) \
-    SELECT snapshot_id, record_id, version, 1, retracted FROM snapshot_records WHERE snapshot_id = 2";
+    SELECT snapshot_id, record_id, version, 1, retracted FROM snapshot_states WHERE snapshot_id = 2";
 
 fn database_results(dir: &Path) -> (Option<i32>, String, String) {
     let o = lacuna(&[&"prisma", &dir, &"--snapshot", &"2", &"--json"]);
