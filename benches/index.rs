@@ -1,10 +1,16 @@
-//! Import (parse + store + index) and search (criterion).
+//! Import (parse + store + index), tantivy alone, and search (criterion).
 //!
-//! `import/nlm_update_1298`: the real 233 MB update file into a fresh review,
-//! end to end. `search/1m_records`: three-term queries on a review of one
-//! million records, made once by repeating the update file's records with
+//! `import/nlm_update_1298_fresh_review`: the real 233 MB update file into a
+//! fresh review, end to end (parse, store, index). `index/tantivy_alone_nlm_update_1298`:
+//! the same file's records, parsed beforehand, indexed by tantivy alone with
+//! the index's own schema, analyzers, documents and writer memory (no store),
+//! the reference the import is measured against (BENCHMARKS.md).
+//! `search_1m_records`: three-term queries on a review of one million
+//! records, made on first use by repeating the update file's records with
 //! fresh PMIDs and cached in `data/bench-review-1m` (git-ignored).
-//! Needs `scripts/fetch-bench-data.sh`. Run: `cargo bench --bench index`.
+//! Needs `scripts/fetch-bench-data.sh`. Run: `cargo bench --bench index`, or
+//! `cargo bench --bench index -- 'index/tantivy_alone|import/nlm'` for the
+//! import and its reference alone (the million-record review is then not built).
 
 #![expect(
     missing_docs,
@@ -90,7 +96,8 @@ fn benches(c: &mut Criterion) {
         eprintln!("data/pubmed21n1298.xml.gz missing: run scripts/fetch-bench-data.sh");
         return;
     }
-    let n = big_records(&big).len() as u64;
+    let records = big_records(&big);
+    let n = records.len() as u64;
     let mut g = c.benchmark_group("import");
     g.sample_size(10).measurement_time(Duration::from_secs(60));
     g.throughput(Throughput::Elements(n));
@@ -113,9 +120,29 @@ fn benches(c: &mut Criterion) {
     });
     g.finish();
 
-    let dir = million_review(&big);
-    let review = Review::open(&dir).expect("open");
-    let searcher = Searcher::open(&review).expect("searcher");
+    // The reference: the same records, parsed outside the timed part, into a
+    // new index (same schema, analyzers and writer memory), then committed.
+    let mut g = c.benchmark_group("index");
+    g.sample_size(10).measurement_time(Duration::from_secs(30));
+    g.throughput(Throughput::Elements(n));
+    g.bench_function("tantivy_alone_nlm_update_1298", |b| {
+        b.iter_batched(
+            || tempfile::tempdir().expect("tmp"),
+            |t| {
+                let docs =
+                    lacuna::store::index::tantivy_alone(t.path(), &records).expect("tantivy alone");
+                assert_eq!(docs, n);
+                t
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    g.finish();
+    drop(records);
+
+    // Built on first use only: a filter that leaves the searches out does
+    // not build the million-record review.
+    let mut searcher: Option<Searcher> = None;
     let mut g = c.benchmark_group("search_1m_records");
     for q in [
         "cancer risk women",
@@ -123,7 +150,12 @@ fn benches(c: &mut Criterion) {
         "title:\"gene expression\" mice",
     ] {
         g.bench_function(q, |b| {
-            b.iter(|| searcher.search(q, 10).expect("search").total)
+            let s = searcher.get_or_insert_with(|| {
+                let dir = million_review(&big);
+                let review = Review::open(&dir).expect("open");
+                Searcher::open(&review).expect("searcher")
+            });
+            b.iter(|| s.search(q, 10).expect("search").total)
         });
     }
     g.finish();

@@ -414,6 +414,27 @@ fn build(review: &Review, reporter: &dyn Reporter, dir: &Path) -> Result<u64, St
     Ok(n)
 }
 
+/// Tantivy alone: index `records` into a new index in `dir` (which must not
+/// hold one) with the index's own schema, analyzers, document building and
+/// writer memory, and nothing else: no store, no queue gauge, no generation
+/// file. Returns the documents committed. For the bench that Lacuna's import
+/// is measured against (`benches/index.rs`); not part of the API.
+#[doc(hidden)]
+pub fn tantivy_alone(dir: &Path, records: &[Record]) -> Result<u64, StoreError> {
+    let (schema, fields) = schema();
+    let index = Index::create_in_dir(dir, schema)?;
+    super::tokenize::register(&index);
+    let mut writer: IndexWriter<TantivyDocument> = index.writer(WRITER_MEMORY)?;
+    let mut n = 0u64;
+    for (id, r) in (1i64..).zip(records) {
+        add_document(&mut writer, document(&fields, id, r).0)?;
+        n += 1;
+    }
+    writer.commit()?;
+    writer.wait_merging_threads()?;
+    Ok(n)
+}
+
 /// Incremental index updates during an import.
 pub struct Updater {
     writer: IndexWriter<Queued>,
