@@ -737,6 +737,27 @@ impl Review {
         Ok(n)
     }
 
+    /// The store ids of the current records (in id order) and a number
+    /// that changes when any of them changes (a new version, a record
+    /// added, deleted or merged): what a derived cache of the records is
+    /// keyed by.
+    pub fn current_fingerprint(&self) -> Result<(Vec<i64>, u64), StoreError> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT id, content_hash, current_version FROM records WHERE deleted = 0 ORDER BY id",
+        )?;
+        let mut rows = st.query([])?;
+        let mut ids = Vec::new();
+        let mut h = Fnv64::new();
+        while let Some(row) = rows.next()? {
+            let (id, hash, version): (i64, i64, i64) = (row.get(0)?, row.get(1)?, row.get(2)?);
+            ids.push(id);
+            h.write(&id.to_le_bytes());
+            h.write(&hash.to_le_bytes());
+            h.write(&version.to_le_bytes());
+        }
+        Ok((ids, h.finish()))
+    }
+
     /// The current version of the record with this store id (`None` when
     /// there is none, or it was deleted): what a screening session shows,
     /// read when it is shown instead of held for every record.

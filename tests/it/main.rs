@@ -31,6 +31,7 @@ mod outputs;
 mod pool;
 mod props;
 mod quirks;
+mod ranking_cache;
 mod reviewers;
 mod rob;
 mod screen;

@@ -266,7 +266,7 @@ fn store_changes(now: &[TableMark], then: &[TableMark]) -> Vec<String> {
 
 /// The folder's files, by path in the folder (`/` between parts), without
 /// the store's own (the database and its journals, the lock, the derived
-/// search index) and the manifest. Symbolic links are listed, never
+/// search index and ranking cache) and the manifest. Symbolic links are listed, never
 /// followed.
 fn list(dir: &Path) -> Result<BTreeMap<String, PathBuf>, Error> {
     let own = [
@@ -290,7 +290,7 @@ fn list(dir: &Path) -> Result<BTreeMap<String, PathBuf>, Error> {
             };
             let kind = e.file_type().map_err(read_err(&e.path()))?;
             if kind.is_dir() {
-                if rel != INDEX_DIR {
+                if rel != INDEX_DIR && rel != crate::pipeline::session::CACHE_DIR {
                     todo.push((e.path(), rel));
                 }
             } else if !own.contains(&rel) {
