@@ -38,7 +38,7 @@ pub struct RobImport {
 /// effect sheets give them; all compared without case.
 pub fn study_names(review: &Review, protocol: &Protocol) -> Result<BTreeSet<String>, Error> {
     let mut names = BTreeSet::new();
-    if review.latest_coding()?.is_some() {
+    if review.has_coding()? {
         let (map, _) = evidence::map(review, protocol, Filter::default())?;
         for s in &map.studies {
             names.insert(s.name.to_lowercase());
@@ -65,7 +65,7 @@ pub fn study_names(review: &Review, protocol: &Protocol) -> Result<BTreeSet<Stri
 /// review (by its name) when the review is coded.
 pub fn rob_template(review: &Review, protocol: &Protocol, tool: Tool) -> Result<String, Error> {
     let mut sheet = certainty::template(tool);
-    if review.latest_coding()?.is_some() {
+    if review.has_coding()? {
         let (map, _) = evidence::map(review, protocol, Filter::default())?;
         let mut studies: Vec<&str> = map
             .studies
@@ -413,7 +413,7 @@ pub fn certainty(
             s
         }
         None => {
-            if review.latest_coding()?.is_none() {
+            if !review.has_coding()? {
                 return Err(Error::NotReady(format!(
                     "the review is not coded yet: run `lacuna code {} --protocol FILE` first",
                     review.dir().display()
@@ -538,7 +538,7 @@ pub fn set_domain(review: &mut Review, protocol: &Protocol, s: &SetDomain) -> Re
         at: String::new(),
         id: 0,
     })?;
-    let now = if review.latest_coding()?.is_some() {
+    let now = if review.has_coding()? {
         super::version::build(review, protocol, 0, None, None)?.certainty
     } else {
         Vec::new()

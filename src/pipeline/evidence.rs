@@ -10,7 +10,7 @@ use crate::extract::rows::{read_effect_rows, RowError};
 use crate::gapmap::{self, CodedRecord, Filter, Map, Paper};
 use crate::meta::{self, Options};
 use crate::model::pooled::{Pooled, PooledRow};
-use crate::model::{EffectRow, Record};
+use crate::model::EffectRow;
 use crate::progress::Reporter;
 use crate::protocol::{DimensionKind, Protocol};
 use crate::store::log::Brief;
@@ -37,54 +37,57 @@ pub struct CodeSummary {
 }
 
 /// Code every included record (every record, when nothing has been screened)
-/// with the protocol's framework, in parallel, and store the run.
+/// with the protocol's framework and store the run. Records are read, coded
+/// (in parallel) and written a batch at a time, in one transaction: memory
+/// stays flat whatever the number of records, and a run stopped part-way
+/// stores nothing.
 pub fn code(
     review: &mut Review,
     protocol: &Protocol,
     reporter: &dyn Reporter,
 ) -> Result<CodeSummary, Error> {
     let included = review.included()?;
-    let mut records: Vec<(i64, Record)> = Vec::new();
-    review.for_each_current(|id, r| {
-        if included.as_ref().is_none_or(|s| s.contains(&id)) {
-            records.push((id, r));
-        }
-        Ok(())
-    })?;
     let coder = Coder::new(&protocol.frame);
-    reporter.start("coding", Some(records.len() as u64), "records");
-    let coded: Vec<(i64, Coding)> = records
-        .par_chunks(256)
-        .flat_map_iter(|chunk| {
-            let out: Vec<(i64, Coding)> =
-                chunk.iter().map(|(id, r)| (*id, coder.code(r))).collect();
-            reporter.advance(chunk.len() as u64);
-            out
-        })
-        .collect();
-    reporter.finish();
+    reporter.start(
+        "coding",
+        Some(review.count_current_among(included.as_ref())?),
+        "records",
+    );
     let mut per_category = BTreeMap::new();
-    let (mut with_intervention, mut ongoing) = (0, 0);
-    let mut rows = Vec::with_capacity(coded.len());
-    for (id, c) in &coded {
-        for code in &c.codes {
-            *per_category.entry(code.category.clone()).or_insert(0) += 1;
+    let (mut records, mut with_intervention, mut ongoing) = (0, 0, 0);
+    let run = review.save_coding_run(&protocol.id, protocol.hash, included.as_ref(), |batch| {
+        let coded = batch
+            .par_iter()
+            .map(|(id, r)| {
+                let c = coder.code(r);
+                let json =
+                    serde_json::to_string(&c).map_err(|e| crate::store::StoreError::Corrupt {
+                        id: *id,
+                        message: e.to_string(),
+                    })?;
+                Ok((c, json))
+            })
+            .collect::<Result<Vec<_>, crate::store::StoreError>>()?;
+        let mut jsons = Vec::with_capacity(coded.len());
+        for (c, json) in coded {
+            for code in &c.codes {
+                *per_category.entry(code.category.clone()).or_insert(0) += 1;
+            }
+            if c.ids(DimensionKind::Intervention).next().is_some() {
+                with_intervention += 1;
+            }
+            if c.status == crate::code::Status::Ongoing {
+                ongoing += 1;
+            }
+            jsons.push(json);
         }
-        if c.ids(DimensionKind::Intervention).next().is_some() {
-            with_intervention += 1;
-        }
-        if c.status == crate::code::Status::Ongoing {
-            ongoing += 1;
-        }
-        let json = serde_json::to_string(c).map_err(|e| crate::store::StoreError::Corrupt {
-            id: *id,
-            message: e.to_string(),
-        })?;
-        rows.push((*id, json));
-    }
-    let run = review.save_coding_run(&protocol.id, protocol.hash, &rows)?;
+        records += jsons.len();
+        reporter.advance(jsons.len() as u64);
+        Ok(jsons)
+    })?;
+    reporter.finish();
     Ok(CodeSummary {
-        records: coded.len(),
+        records,
         all_records: included.is_none(),
         with_intervention,
         per_category,
@@ -483,7 +486,7 @@ pub fn draw_map(
     let filtered = filter != Filter::default();
     let (mut m, notes) = map(review, protocol, filter)?;
     // How sure: the ratings of the review as it is now, on both maps.
-    let ratings = if review.latest_coding()?.is_some() {
+    let ratings = if review.has_coding()? {
         super::version::build(review, protocol, 0, None, None)?.certainty
     } else {
         Vec::new()

@@ -259,7 +259,7 @@ pub fn update(
         failpoint("indexed");
     }
     if !step_done(&u, "coded") {
-        if review.latest_coding()?.is_some() {
+        if review.has_coding()? {
             let c = evidence::code(review, protocol, reporter)?;
             report.coded = Some(c.records);
         } else {
@@ -272,7 +272,7 @@ pub fn update(
         u.step = "coded".into();
         failpoint("coded");
     }
-    if review.latest_coding()?.is_some() {
+    if review.has_coding()? {
         let (map, notes) = evidence::map(review, protocol, Filter::default())?;
         report.pooled_cells = map.cells.iter().filter(|c| !c.pooled.is_empty()).count();
         report.notes.extend(notes);
@@ -683,7 +683,7 @@ pub fn snapshot(
     review.lock_for_writing()?;
     // Records screened in since the last coding run are coded first, so the
     // version holds every included study (an unchanged run is not stored).
-    if review.latest_coding()?.is_some() {
+    if review.has_coding()? {
         evidence::code(review, protocol, &crate::progress::Silent)?;
     }
     let fingerprint = format!("{}:{:016x}", review.content_fingerprint()?, protocol.hash);

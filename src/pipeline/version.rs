@@ -30,7 +30,7 @@ pub(super) fn build(
     previous: Option<&Snapshot>,
 ) -> Result<Snapshot, Error> {
     let marks = review.marks()?;
-    let (map, included, pooled) = if review.latest_coding()?.is_some() {
+    let (map, included, pooled) = if review.has_coding()? {
         let (map, _) = evidence::map(review, protocol, Filter::default())?;
         let included = included_studies(review, &map)?;
         let pooled = pooled_results(&map);

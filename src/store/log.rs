@@ -1,5 +1,6 @@
-//! Append-only logs beside the records: screening decisions, coding runs and
-//! people's edits to codes, study links, and extracted effect-size rows.
+//! Append-only logs beside the records: screening decisions, people's edits
+//! to codes, study links, and extracted effect-size rows (the coding runs
+//! themselves are written by `coding.rs`; their tables are created here).
 //!
 //! Nothing here is updated or deleted: a later row supersedes an earlier one
 //! and the history stays. Each write is its own transaction (or one per
@@ -428,68 +429,6 @@ impl Review {
             .query_map([], |r| r.get(0))?
             .collect::<Result<BTreeSet<i64>, _>>()?;
         Ok(Some(ids))
-    }
-
-    /// Store one auto-coding run (records' codings as JSON) in one
-    /// transaction. A run equal to the latest one (same protocol, same
-    /// codes for the same records) is not stored again: its id is returned.
-    pub fn save_coding_run(
-        &mut self,
-        protocol_id: &str,
-        protocol_hash: u64,
-        rows: &[(i64, String)],
-    ) -> Result<i64, StoreError> {
-        let hash = format!("{protocol_hash:016x}");
-        if let Some((h, stored)) = self.latest_coding()? {
-            let mut given: Vec<&(i64, String)> = rows.iter().collect();
-            given.sort_by_key(|(id, _)| *id);
-            if h == hash
-                && stored.len() == given.len()
-                && stored.iter().zip(&given).all(|(a, b)| a == *b)
-            {
-                let run: i64 = self
-                    .conn
-                    .query_row("SELECT max(id) FROM coding_runs", [], |r| r.get(0))?;
-                return Ok(run);
-            }
-        }
-        let tx = self.conn.transaction()?;
-        tx.execute(
-            &format!("INSERT INTO coding_runs(protocol_id, protocol_hash, at, records) VALUES (?1, ?2, {NOW}, ?3)"),
-            params![protocol_id, hash, rows.len() as i64],
-        )?;
-        let run = tx.last_insert_rowid();
-        {
-            let mut st =
-                tx.prepare("INSERT INTO auto_codes(run_id, record_id, json) VALUES (?1, ?2, ?3)")?;
-            for (id, json) in rows {
-                st.execute(params![run, id, json])?;
-            }
-        }
-        tx.commit()?;
-        Ok(run)
-    }
-
-    /// The latest coding run: its protocol hash and each record's coding JSON.
-    pub fn latest_coding(&self) -> Result<Option<CodingRun>, StoreError> {
-        let run: Option<(i64, String)> = self
-            .conn
-            .query_row(
-                "SELECT id, protocol_hash FROM coding_runs ORDER BY id DESC LIMIT 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        let Some((run, hash)) = run else {
-            return Ok(None);
-        };
-        let mut st = self.conn.prepare(
-            "SELECT record_id, json FROM auto_codes WHERE run_id = ?1 ORDER BY record_id",
-        )?;
-        let rows = st
-            .query_map([run], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Some((hash, rows)))
     }
 
     /// Record a person's edit to a code.

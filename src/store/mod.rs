@@ -8,6 +8,7 @@
 //! kept. Deletions mark a record, they never remove its rows. Each import runs
 //! in one transaction ([`ImportTx`]): dropped without `commit`, it rolls back.
 
+pub mod coding;
 pub mod dedup;
 pub mod harvest;
 pub mod index;

@@ -741,3 +741,130 @@ fn coding_and_decision_mistakes_are_explained() {
         .expect("count");
     assert_eq!(n, 0);
 }
+
+/// How many current records have the coding that coding them gives in the
+/// latest run, and how many codings that run holds.
+fn stored_and_expected(dir: &std::path::Path) -> (usize, usize) {
+    let p = cen_protocol();
+    let coder = lacuna::code::Coder::new(&p.frame);
+    let review = lacuna::store::Review::open(dir).expect("open");
+    let stored = lacuna::pipeline::evidence::codings(&review).expect("codings");
+    let mut equal = 0;
+    review
+        .for_each_current(|id, r| {
+            if stored.get(&id) == Some(&coder.code(&r)) {
+                equal += 1;
+            }
+            Ok(())
+        })
+        .expect("records");
+    (equal, stored.len())
+}
+
+/// Issue 31: records are coded and written a batch at a time, and the run
+/// stored is the one coding every record gives; a run equal to the latest
+/// is not stored again, and one that differs only past its first batches,
+/// or by records left out at the end, is stored whole.
+#[test]
+fn a_run_coded_a_batch_at_a_time_stores_each_records_coding_once() {
+    let (t, dir) = crate::support::new_review();
+    let titles = [
+        "Peer support workers for adults with borderline personality disorder: a randomised trial",
+        "Dialectical behaviour therapy skills groups in community mental health teams",
+        "Crisis houses as an alternative to admission: a cohort study",
+        "Soil microbes in arid grassland",
+    ];
+    let n = 9_000;
+    let mut body = String::new();
+    for i in 0..n {
+        body.push_str(&format!(
+            "{{\"pmid\":{},\"title\":\"{} ({i})\"}}\n",
+            i + 1,
+            titles[i % titles.len()]
+        ));
+    }
+    let file = t.path().join("many.jsonl");
+    std::fs::write(&file, body).expect("write");
+    let protocol = crate::support::root().join("protocols/complex-emotional-needs.toml");
+    let code = || {
+        let o = crate::support::lacuna(&[&"code", &dir, &"--protocol", &protocol, &"--json"]);
+        assert_eq!(o.status.code(), Some(0), "{}", crate::support::stderr(&o));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).expect("json")
+    };
+    let o = crate::support::lacuna(&[&"import", &dir, &file, &"-q"]);
+    assert!(o.status.success(), "{}", crate::support::stderr(&o));
+
+    let first = code();
+    assert_eq!(first["records"], n);
+    assert_eq!(stored_and_expected(&dir), (n, n));
+    let run = first["run"].as_i64().expect("run");
+
+    assert_eq!(code()["run"], run, "an equal run is not stored again");
+
+    // A record past the first batch codes differently now (it was one of the
+    // soil titles): a new run, whole.
+    let changed = t.path().join("changed.jsonl");
+    std::fs::write(
+        &changed,
+        "{\"pmid\":8000,\"title\":\"Peer support workers for adults with borderline personality disorder: a randomised trial\"}\n",
+    )
+    .expect("write");
+    let o = crate::support::lacuna(&[&"import", &dir, &changed, &"-q"]);
+    assert!(o.status.success(), "{}", crate::support::stderr(&o));
+    let run2 = code()["run"].as_i64().expect("run");
+    assert!(run2 > run);
+    assert_eq!(stored_and_expected(&dir), (n, n));
+
+    // Decisions leave the last records out: a new run of the included only.
+    let o = crate::support::lacuna(&[&"decide", &dir, &"1", &"2", &"3", &"-l", &"include", &"-q"]);
+    assert!(o.status.success(), "{}", crate::support::stderr(&o));
+    let third = code();
+    assert_eq!(third["records"], 3);
+    assert!(third["run"].as_i64() > Some(run2));
+    assert_eq!(stored_and_expected(&dir), (3, 3));
+}
+
+/// Issue 31: a coding run stopped part-way (here the coder fails on its
+/// second batch; a killed process is the same uncommitted transaction)
+/// stores nothing: the previous run stays the latest and whole.
+#[test]
+fn a_coding_run_stopped_part_way_leaves_the_previous_run() {
+    let (t, dir) = crate::support::new_review();
+    let mut body = String::new();
+    for i in 0..5_000 {
+        body.push_str(&format!(
+            "{{\"pmid\":{},\"title\":\"Peer support in crisis care ({i})\"}}\n",
+            i + 1
+        ));
+    }
+    let file = t.path().join("many.jsonl");
+    std::fs::write(&file, body).expect("write");
+    let o = crate::support::lacuna(&[&"import", &dir, &file, &"-q"]);
+    assert!(o.status.success(), "{}", crate::support::stderr(&o));
+    let mut review = lacuna::store::Review::open(&dir).expect("open");
+    review
+        .save_coding_run("cen", 1, None, |batch| {
+            Ok(batch
+                .iter()
+                .map(|(id, _)| format!("{{\"id\":{id}}}"))
+                .collect())
+        })
+        .expect("first run");
+    let mut batches = 0;
+    let stopped = review.save_coding_run("cen", 2, None, |batch| {
+        batches += 1;
+        if batches == 2 {
+            return Err(lacuna::store::StoreError::Invalid("stopped".into()));
+        }
+        Ok(batch.iter().map(|_| "{}".to_string()).collect())
+    });
+    assert!(
+        matches!(stopped, Err(lacuna::store::StoreError::Invalid(ref m)) if m == "stopped"),
+        "{stopped:?}"
+    );
+    assert_eq!(batches, 2);
+    let (hash, rows) = review.latest_coding().expect("read").expect("a run");
+    assert_eq!(hash, format!("{:016x}", 1));
+    assert_eq!(rows.len(), 5_000);
+    assert_eq!(rows.first(), Some(&(1, "{\"id\":1}".to_string())));
+}

@@ -1,0 +1,271 @@
+//! Coding runs: the auto-coder's codings of the included records, written a
+//! batch at a time inside one transaction, and read back. People's edits to
+//! codes are in [`super::log`]; the coder itself is `code`, not here.
+
+use super::log::CodingRun;
+use super::{Review, StoreError, NOW};
+use crate::model::Record;
+use rayon::prelude::*;
+use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
+use std::collections::BTreeSet;
+
+impl Review {
+    /// Code the current records (those in `only`, when given) and store the
+    /// run, reading, coding and writing a batch at a time so that memory
+    /// stays flat whatever the number of records. `code` gets each batch in
+    /// ascending id order and returns each record's coding JSON, in order.
+    ///
+    /// Everything happens in one write transaction: a run stopped part-way
+    /// (killed, an error) leaves nothing, and the previous run stays the
+    /// latest. A run equal to the latest one (same protocol, same codes for
+    /// the same records) is not stored again: its id is returned.
+    pub fn save_coding_run(
+        &mut self,
+        protocol_id: &str,
+        protocol_hash: u64,
+        only: Option<&BTreeSet<i64>>,
+        mut code: impl FnMut(Vec<(i64, Record)>) -> Result<Vec<String>, StoreError>,
+    ) -> Result<i64, StoreError> {
+        let hash = format!("{protocol_hash:016x}");
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let latest: Option<(i64, String)> = tx
+            .query_row(
+                "SELECT id, protocol_hash FROM coding_runs ORDER BY id DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        // The latest run while this one has been equal to it so far (nothing
+        // is written until they differ), and this run once it is written.
+        let mut same = latest.filter(|(_, h)| *h == hash).map(|(id, _)| id);
+        let mut run = None;
+        let mut coded = 0i64;
+        // The largest id coded so far.
+        let mut last = i64::MIN;
+        let mut batches = CurrentBatches::new(only);
+        loop {
+            let batch = batches.next(&tx)?;
+            let Some(&(hi, _)) = batch.last() else {
+                break;
+            };
+            let ids: Vec<i64> = batch.iter().map(|(id, _)| *id).collect();
+            let jsons = code(batch)?;
+            if jsons.len() != ids.len() {
+                return Err(StoreError::Invalid(format!(
+                    "the coder returned {} codings for {} records",
+                    jsons.len(),
+                    ids.len()
+                )));
+            }
+            coded += ids.len() as i64;
+            if let Some(old) = same {
+                if same_codes(&tx, old, last, hi, &ids, &jsons)? {
+                    last = hi;
+                    continue;
+                }
+                same = None;
+                run = Some(start_run(&tx, protocol_id, &hash, Some((old, last)))?);
+            }
+            let r = match run {
+                Some(r) => r,
+                None => *run.insert(start_run(&tx, protocol_id, &hash, None)?),
+            };
+            let mut st = tx.prepare_cached(
+                "INSERT INTO auto_codes(run_id, record_id, json) VALUES (?1, ?2, ?3)",
+            )?;
+            for (id, json) in ids.iter().zip(&jsons) {
+                st.execute(params![r, id, json])?;
+            }
+            last = hi;
+        }
+        if let Some(old) = same {
+            let more: i64 = tx.query_row(
+                "SELECT count(*) FROM auto_codes WHERE run_id = ?1 AND record_id > ?2",
+                params![old, last],
+                |r| r.get(0),
+            )?;
+            if more == 0 {
+                // Equal to the latest run: nothing written, nothing to keep.
+                return Ok(old);
+            }
+            run = Some(start_run(&tx, protocol_id, &hash, Some((old, last)))?);
+        }
+        let r = match run {
+            Some(r) => r,
+            None => start_run(&tx, protocol_id, &hash, None)?,
+        };
+        tx.execute(
+            "UPDATE coding_runs SET records = ?1 WHERE id = ?2",
+            params![coded, r],
+        )?;
+        tx.commit()?;
+        Ok(r)
+    }
+
+    /// Whether the review has been coded (it has a coding run).
+    pub fn has_coding(&self) -> Result<bool, StoreError> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT EXISTS (SELECT 1 FROM coding_runs)", [], |r| {
+                r.get(0)
+            })?;
+        Ok(n != 0)
+    }
+
+    /// The number of current, non-deleted records, or of those in `only`.
+    pub fn count_current_among(&self, only: Option<&BTreeSet<i64>>) -> Result<u64, StoreError> {
+        let Some(ids) = only else {
+            return self.count_current();
+        };
+        let mut st = self
+            .conn
+            .prepare("SELECT count(*) FROM records WHERE id = ?1 AND deleted = 0")?;
+        let mut n = 0u64;
+        for id in ids {
+            let c: i64 = st.query_row([id], |r| r.get(0))?;
+            n += c.max(0) as u64;
+        }
+        Ok(n)
+    }
+
+    /// The latest coding run: its protocol hash and each record's coding JSON.
+    pub fn latest_coding(&self) -> Result<Option<CodingRun>, StoreError> {
+        let run: Option<(i64, String)> = self
+            .conn
+            .query_row(
+                "SELECT id, protocol_hash FROM coding_runs ORDER BY id DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((run, hash)) = run else {
+            return Ok(None);
+        };
+        let mut st = self.conn.prepare(
+            "SELECT record_id, json FROM auto_codes WHERE run_id = ?1 ORDER BY record_id",
+        )?;
+        let rows = st
+            .query_map([run], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some((hash, rows)))
+    }
+}
+
+/// Records read and coded at a time by [`Review::save_coding_run`].
+const CODING_BATCH: usize = 4096;
+
+/// Add a coding run, its record count filled in when it is complete; with
+/// `copy = Some((run, last))`, holding the rows of `run` up to record id
+/// `last` (the part of the latest run this one was found equal to).
+fn start_run(
+    tx: &Transaction,
+    protocol_id: &str,
+    hash: &str,
+    copy: Option<(i64, i64)>,
+) -> Result<i64, StoreError> {
+    tx.execute(
+        &format!("INSERT INTO coding_runs(protocol_id, protocol_hash, at, records) VALUES (?1, ?2, {NOW}, 0)"),
+        params![protocol_id, hash],
+    )?;
+    let run = tx.last_insert_rowid();
+    if let Some((old, last)) = copy {
+        tx.execute(
+            "INSERT INTO auto_codes(run_id, record_id, json)
+             SELECT ?1, record_id, json FROM auto_codes WHERE run_id = ?2 AND record_id <= ?3",
+            params![run, old, last],
+        )?;
+    }
+    Ok(run)
+}
+
+/// Whether run `old` holds exactly these codings for the record ids after
+/// `last` up to `hi` (and no other record in that range).
+fn same_codes(
+    tx: &Transaction,
+    old: i64,
+    last: i64,
+    hi: i64,
+    ids: &[i64],
+    jsons: &[String],
+) -> Result<bool, StoreError> {
+    let mut st = tx.prepare_cached(
+        "SELECT record_id, json FROM auto_codes
+         WHERE run_id = ?1 AND record_id > ?2 AND record_id <= ?3 ORDER BY record_id",
+    )?;
+    let mut rows = st.query(params![old, last, hi])?;
+    let mut given = ids.iter().zip(jsons);
+    while let Some(row) = rows.next()? {
+        let Some((id, json)) = given.next() else {
+            return Ok(false);
+        };
+        if row.get::<_, i64>(0)? != *id || row.get_ref(1)?.as_str().ok() != Some(json.as_str()) {
+            return Ok(false);
+        }
+    }
+    Ok(given.next().is_none())
+}
+
+/// The current, non-deleted records in ascending id order, a batch at a
+/// time: all of them, or those of a set of ids.
+struct CurrentBatches<'a> {
+    /// The ids still to read, when only some records are wanted.
+    only: Option<std::collections::btree_set::Iter<'a, i64>>,
+    /// The largest id read so far.
+    after: i64,
+}
+
+impl<'a> CurrentBatches<'a> {
+    fn new(only: Option<&'a BTreeSet<i64>>) -> CurrentBatches<'a> {
+        CurrentBatches {
+            only: only.map(|s| s.iter()),
+            after: i64::MIN,
+        }
+    }
+
+    /// The next batch; empty when every record has been read.
+    fn next(&mut self, tx: &Transaction) -> Result<Vec<(i64, Record)>, StoreError> {
+        let mut raw: Vec<(i64, String)> = Vec::with_capacity(CODING_BATCH);
+        if let Some(ids) = &mut self.only {
+            let mut st = tx.prepare_cached(
+                "SELECT v.json FROM records r
+                 JOIN record_versions v ON v.record_id = r.id AND v.version = r.current_version
+                 WHERE r.id = ?1 AND r.deleted = 0",
+            )?;
+            for &id in ids.by_ref() {
+                if let Some(json) = st.query_row([id], |r| r.get(0)).optional()? {
+                    raw.push((id, json));
+                    if raw.len() == CODING_BATCH {
+                        break;
+                    }
+                }
+            }
+        } else {
+            let mut st = tx.prepare_cached(
+                "SELECT r.id, v.json FROM records r
+                 JOIN record_versions v ON v.record_id = r.id AND v.version = r.current_version
+                 WHERE r.deleted = 0 AND r.id > ?1 ORDER BY r.id LIMIT ?2",
+            )?;
+            let rows = st.query_map(params![self.after, CODING_BATCH as i64], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+            for row in rows {
+                raw.push(row?);
+            }
+        }
+        if let Some(&(id, _)) = raw.last() {
+            self.after = id;
+        }
+        raw.into_par_iter()
+            .map(|(id, json)| {
+                serde_json::from_str(&json)
+                    .map(|r| (id, r))
+                    .map_err(|e| StoreError::Corrupt {
+                        id,
+                        message: e.to_string(),
+                    })
+            })
+            .collect()
+    }
+}
