@@ -1,5 +1,6 @@
-//! Coding runs: the auto-coder's codings of the included records, written a
-//! batch at a time inside one transaction, and read back. People's edits to
+//! Coding runs: the auto-coder's codings of the included records, coded a
+//! batch at a time and staged, written in one short transaction, and read
+//! back. People's edits to
 //! codes are in [`super::log`]; the coder itself is `code`, not here.
 
 use super::log::CodingRun;
@@ -15,9 +16,11 @@ impl Review {
     /// stays flat whatever the number of records. `code` gets each batch in
     /// ascending id order and returns each record's coding JSON, in order.
     ///
-    /// Everything happens in one write transaction: a run stopped part-way
-    /// (killed, an error) leaves nothing, and the previous run stays the
-    /// latest. A run equal to the latest one (same protocol, same codes for
+    /// The records are read in one consistent read and the codings staged
+    /// in the connection's temporary database (on disk); the run is then
+    /// written in one short transaction, so the review's write lock is held
+    /// for seconds, not for the coding: a run stopped part-way (killed, an
+    /// error) leaves nothing, and the previous run stays the latest. A run equal to the latest one (same protocol, same codes for
     /// the same records) is not stored again: its id is returned.
     pub fn save_coding_run(
         &mut self,
@@ -27,6 +30,63 @@ impl Review {
         mut code: impl FnMut(Vec<(i64, Record)>) -> Result<Vec<String>, StoreError>,
     ) -> Result<i64, StoreError> {
         let hash = format!("{protocol_hash:016x}");
+        // Staged on disk, in the connection's own temporary database: the
+        // review itself is only read until the run is complete.
+        let _ = self.conn.pragma_update(None, "temp_store", "FILE");
+        self.conn.execute_batch(
+            "DROP TABLE IF EXISTS temp.staged_codes;
+             CREATE TEMP TABLE staged_codes(record_id INTEGER PRIMARY KEY, json TEXT NOT NULL);",
+        )?;
+        let stored = self.stage_and_store(protocol_id, &hash, only, &mut code);
+        let dropped = self
+            .conn
+            .execute_batch("DROP TABLE IF EXISTS temp.staged_codes");
+        let run = stored?;
+        dropped?;
+        Ok(run)
+    }
+
+    fn stage_and_store(
+        &mut self,
+        protocol_id: &str,
+        hash: &str,
+        only: Option<&BTreeSet<i64>>,
+        code: &mut impl FnMut(Vec<(i64, Record)>) -> Result<Vec<String>, StoreError>,
+    ) -> Result<i64, StoreError> {
+        // One consistent read of the records (no write lock on the review:
+        // a team server's decisions go on meanwhile); the codings go to the
+        // staging table a batch at a time.
+        let coded = {
+            let tx = self.conn.transaction()?;
+            let mut coded = 0i64;
+            let mut batches = CurrentBatches::new(only);
+            loop {
+                let batch = batches.next(&tx)?;
+                if batch.is_empty() {
+                    break;
+                }
+                let ids: Vec<i64> = batch.iter().map(|(id, _)| *id).collect();
+                let jsons = code(batch)?;
+                if jsons.len() != ids.len() {
+                    return Err(StoreError::Invalid(format!(
+                        "the coder returned {} codings for {} records",
+                        jsons.len(),
+                        ids.len()
+                    )));
+                }
+                let mut st = tx.prepare_cached(
+                    "INSERT INTO temp.staged_codes(record_id, json) VALUES (?1, ?2)",
+                )?;
+                for (id, json) in ids.iter().zip(&jsons) {
+                    st.execute(params![id, json])?;
+                }
+                coded += ids.len() as i64;
+            }
+            tx.commit()?;
+            coded
+        };
+        // The run, in one short write: a run stopped before this (killed, an
+        // error) leaves nothing, and the previous run stays the latest.
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -37,71 +97,33 @@ impl Review {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        // The latest run while this one has been equal to it so far (nothing
-        // is written until they differ), and this run once it is written.
-        let mut same = latest.filter(|(_, h)| *h == hash).map(|(id, _)| id);
-        let mut run = None;
-        let mut coded = 0i64;
-        // The largest id coded so far.
-        let mut last = i64::MIN;
-        let mut batches = CurrentBatches::new(only);
-        loop {
-            let batch = batches.next(&tx)?;
-            let Some(&(hi, _)) = batch.last() else {
-                break;
-            };
-            let ids: Vec<i64> = batch.iter().map(|(id, _)| *id).collect();
-            let jsons = code(batch)?;
-            if jsons.len() != ids.len() {
-                return Err(StoreError::Invalid(format!(
-                    "the coder returned {} codings for {} records",
-                    jsons.len(),
-                    ids.len()
-                )));
-            }
-            coded += ids.len() as i64;
-            if let Some(old) = same {
-                if same_codes(&tx, old, last, hi, &ids, &jsons)? {
-                    last = hi;
-                    continue;
-                }
-                same = None;
-                run = Some(start_run(&tx, protocol_id, &hash, Some((old, last)))?);
-            }
-            let r = match run {
-                Some(r) => r,
-                None => *run.insert(start_run(&tx, protocol_id, &hash, None)?),
-            };
-            let mut st = tx.prepare_cached(
-                "INSERT INTO auto_codes(run_id, record_id, json) VALUES (?1, ?2, ?3)",
-            )?;
-            for (id, json) in ids.iter().zip(&jsons) {
-                st.execute(params![r, id, json])?;
-            }
-            last = hi;
-        }
-        if let Some(old) = same {
-            let more: i64 = tx.query_row(
-                "SELECT count(*) FROM auto_codes WHERE run_id = ?1 AND record_id > ?2",
-                params![old, last],
+        if let Some((old, _)) = latest.filter(|(_, h)| h == hash) {
+            let differ: bool = tx.query_row(
+                "SELECT (SELECT count(*) FROM auto_codes WHERE run_id = ?1)
+                          != (SELECT count(*) FROM temp.staged_codes)
+                     OR EXISTS (SELECT 1 FROM temp.staged_codes s
+                                LEFT JOIN auto_codes a ON a.run_id = ?1 AND a.record_id = s.record_id
+                                WHERE a.json IS NULL OR a.json != s.json)",
+                [old],
                 |r| r.get(0),
             )?;
-            if more == 0 {
-                // Equal to the latest run: nothing written, nothing to keep.
+            if !differ {
+                // Equal to the latest run: nothing written.
                 return Ok(old);
             }
-            run = Some(start_run(&tx, protocol_id, &hash, Some((old, last)))?);
         }
-        let r = match run {
-            Some(r) => r,
-            None => start_run(&tx, protocol_id, &hash, None)?,
-        };
         tx.execute(
-            "UPDATE coding_runs SET records = ?1 WHERE id = ?2",
-            params![coded, r],
+            &format!("INSERT INTO coding_runs(protocol_id, protocol_hash, at, records) VALUES (?1, ?2, {NOW}, ?3)"),
+            params![protocol_id, hash, coded],
+        )?;
+        let run = tx.last_insert_rowid();
+        tx.execute(
+            "INSERT INTO auto_codes(run_id, record_id, json)
+             SELECT ?1, record_id, json FROM temp.staged_codes ORDER BY record_id",
+            [run],
         )?;
         tx.commit()?;
-        Ok(r)
+        Ok(run)
     }
 
     /// Whether the review has been coded (it has a coding run).
@@ -155,57 +177,6 @@ impl Review {
 
 /// Records read and coded at a time by [`Review::save_coding_run`].
 const CODING_BATCH: usize = 4096;
-
-/// Add a coding run, its record count filled in when it is complete; with
-/// `copy = Some((run, last))`, holding the rows of `run` up to record id
-/// `last` (the part of the latest run this one was found equal to).
-fn start_run(
-    tx: &Transaction,
-    protocol_id: &str,
-    hash: &str,
-    copy: Option<(i64, i64)>,
-) -> Result<i64, StoreError> {
-    tx.execute(
-        &format!("INSERT INTO coding_runs(protocol_id, protocol_hash, at, records) VALUES (?1, ?2, {NOW}, 0)"),
-        params![protocol_id, hash],
-    )?;
-    let run = tx.last_insert_rowid();
-    if let Some((old, last)) = copy {
-        tx.execute(
-            "INSERT INTO auto_codes(run_id, record_id, json)
-             SELECT ?1, record_id, json FROM auto_codes WHERE run_id = ?2 AND record_id <= ?3",
-            params![run, old, last],
-        )?;
-    }
-    Ok(run)
-}
-
-/// Whether run `old` holds exactly these codings for the record ids after
-/// `last` up to `hi` (and no other record in that range).
-fn same_codes(
-    tx: &Transaction,
-    old: i64,
-    last: i64,
-    hi: i64,
-    ids: &[i64],
-    jsons: &[String],
-) -> Result<bool, StoreError> {
-    let mut st = tx.prepare_cached(
-        "SELECT record_id, json FROM auto_codes
-         WHERE run_id = ?1 AND record_id > ?2 AND record_id <= ?3 ORDER BY record_id",
-    )?;
-    let mut rows = st.query(params![old, last, hi])?;
-    let mut given = ids.iter().zip(jsons);
-    while let Some(row) = rows.next()? {
-        let Some((id, json)) = given.next() else {
-            return Ok(false);
-        };
-        if row.get::<_, i64>(0)? != *id || row.get_ref(1)?.as_str().ok() != Some(json.as_str()) {
-            return Ok(false);
-        }
-    }
-    Ok(given.next().is_none())
-}
 
 /// The current, non-deleted records in ascending id order, a batch at a
 /// time: all of them, or those of a set of ids.

@@ -868,3 +868,46 @@ fn a_coding_run_stopped_part_way_leaves_the_previous_run() {
     assert_eq!(rows.len(), 5_000);
     assert_eq!(rows.first(), Some(&(1, "{\"id\":1}".to_string())));
 }
+
+/// Issue 31: while a coding run codes, the review is only read: a team
+/// server's decision, stored by another connection in the middle of the
+/// run, goes in at once (a run that held the write lock while coding made
+/// it wait for the busy timeout and fail), and the run is stored after it.
+#[test]
+fn a_decision_goes_in_while_a_coding_run_codes() {
+    let (t, dir) = crate::support::new_review();
+    let mut body = String::new();
+    for i in 0..5_000 {
+        body.push_str(&format!(
+            "{{\"pmid\":{},\"title\":\"Peer support in crisis care ({i})\"}}\n",
+            i + 1
+        ));
+    }
+    let file = t.path().join("many.jsonl");
+    std::fs::write(&file, body).expect("write");
+    let o = crate::support::lacuna(&[&"import", &dir, &file, &"-q"]);
+    assert!(o.status.success(), "{}", crate::support::stderr(&o));
+    let mut review = lacuna::store::Review::open(&dir).expect("open");
+    let mut server = lacuna::store::Review::open(&dir).expect("a second connection");
+    let mut batches = 0;
+    let run = review
+        .save_coding_run("cen", 1, None, |batch| {
+            batches += 1;
+            if batches == 1 {
+                server.add_decision(
+                    1,
+                    "title_abstract",
+                    lacuna::model::Label::Include,
+                    None,
+                    "ana",
+                )?;
+            }
+            Ok(batch.iter().map(|(id, _)| format!("{{\"id\":{id}}}")).collect())
+        })
+        .expect("the run is stored");
+    assert_eq!(batches, 2);
+    assert_eq!(server.last_decision_id().expect("log"), 1);
+    let (_, rows) = review.latest_coding().expect("read").expect("a run");
+    assert_eq!(rows.len(), 5_000);
+    assert!(run > 0);
+}
