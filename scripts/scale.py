@@ -172,6 +172,8 @@ def main():
             for i, p in enumerate(chosen):
                 f.write(f"{p},{'include' if i % 10 == 0 else 'exclude'}\n")
         timed("decide (500 from a sheet)", [lacuna, "decide", review, "--from", sheet, "--reviewer", "scale", "-q"], figures)
+        timed("code (the 50 included of the 500 decided)", [lacuna, "code", review, "-q"], figures)
+        timed("screen: open (features built, cache written), one decision, quit", [lacuna, "screen", review, "--reviewer", "scale"], figures, stdin=b"e\nq\n")
         timed("snapshot", [lacuna, "snapshot", review, "-q"], figures)
     if want("update"):
         timed("update --files (2,000 new)", [lacuna, "update", review, "--files", os.path.join(WORK, "month.xml.gz"), "-q"], figures, ok=(0, 11))
@@ -182,7 +184,7 @@ def main():
     if want("report"):
         timed("report --no-pdf", [lacuna, "report", review, "--no-pdf", "-q"], figures)
     if want("screen"):
-        timed("screen: open, one decision, quit", [lacuna, "screen", review, "--reviewer", "scale"], figures, stdin=b"e\nq\n")
+        timed("screen: open (after the update), one decision, quit", [lacuna, "screen", review, "--reviewer", "scale"], figures, stdin=b"e\nq\n")
     if want("serve"):
         serve(lacuna, review, figures, 200)
     print("| step | time | peak memory |\n|---|---:|---:|")
