@@ -26,6 +26,7 @@ pub mod folder;
 pub mod harvest;
 pub mod living;
 mod pool;
+mod ranking_cache;
 pub mod records;
 pub mod screening;
 pub mod session;

@@ -288,6 +288,50 @@ impl Features {
         self.norm.push(norm);
     }
 
+    /// The rows of a block of term lists: each term's feature and idf
+    /// looked up in `feature` (by term id; none for a dropped term),
+    /// weighted `idf × (1 + ln tf)`, divided by the row's norm; features of
+    /// a single record folded into the row's two sums.
+    fn push_block(&mut self, block: &Block, feature: &[Option<(u32, f32)>]) {
+        let shared = self.shared;
+        let mut row: Vec<(u32, f32, u32)> = Vec::new();
+        let (mut ids, mut tfs) = (Vec::new(), Vec::new());
+        let mut at = 0usize;
+        for end in &block.ends {
+            let end = *end as usize;
+            row.clear();
+            for (k, t) in block.terms.get(at..end).unwrap_or(&[]).iter().enumerate() {
+                if let Some((i, idf)) = feature.get(*t as usize).copied().flatten() {
+                    row.push((i, idf, block.count(at + k)));
+                }
+            }
+            at = end;
+            row.sort_unstable_by_key(|(i, _, _)| *i);
+            for (_, w, c) in &mut row {
+                *w *= 1.0 + (*c as f32).ln();
+            }
+            let norm = row.iter().map(|(_, w, _)| w * w).sum::<f32>().sqrt();
+            if norm > 0.0 {
+                for (_, w, _) in &mut row {
+                    *w /= norm;
+                }
+            }
+            ids.clear();
+            tfs.clear();
+            let (mut own_sum, mut own_sq) = (0.0f32, 0.0f32);
+            for &(i, w, c) in &row {
+                if (i as usize) < shared {
+                    ids.push(i);
+                    tfs.push(c);
+                } else {
+                    own_sum += w;
+                    own_sq += w * w;
+                }
+            }
+            self.push_row(&ids, &tfs, norm, (own_sum, own_sq));
+        }
+    }
+
     /// The weight of shared feature `c` in row `r`, its count being `tf`:
     /// the same `f32` as the row holds.
     fn weight(&self, c: usize, r: usize, tf: u32) -> f32 {
@@ -681,46 +725,10 @@ impl Builder {
             })
             .collect();
         drop(vocab);
-        let mut row: Vec<(u32, f32, u32)> = Vec::new();
         f.sub = (0..255u32).map(|c| 1.0 + (c as f32).ln()).collect();
-        let (mut ids, mut tfs) = (Vec::new(), Vec::new());
-        let blocks = std::mem::take(&mut self.blocks);
-        for block in blocks {
-            let mut at = 0usize;
-            for end in &block.ends {
-                let end = *end as usize;
-                row.clear();
-                for (k, t) in block.terms.get(at..end).unwrap_or(&[]).iter().enumerate() {
-                    if let Some((i, idf)) = feature.get(*t as usize).copied().flatten() {
-                        row.push((i, idf, block.count(at + k)));
-                    }
-                }
-                at = end;
-                row.sort_unstable_by_key(|(i, _, _)| *i);
-                for (_, w, c) in &mut row {
-                    *w *= 1.0 + (*c as f32).ln();
-                }
-                let norm = row.iter().map(|(_, w, _)| w * w).sum::<f32>().sqrt();
-                if norm > 0.0 {
-                    for (_, w, _) in &mut row {
-                        *w /= norm;
-                    }
-                }
-                ids.clear();
-                tfs.clear();
-                let (mut own_sum, mut own_sq) = (0.0f32, 0.0f32);
-                for &(i, w, c) in &row {
-                    if (i as usize) < shared {
-                        ids.push(i);
-                        tfs.push(c);
-                    } else {
-                        own_sum += w;
-                        own_sq += w * w;
-                    }
-                }
-                f.push_row(&ids, &tfs, norm, (own_sum, own_sq));
-            }
+        for block in std::mem::take(&mut self.blocks) {
             // this block's terms go as soon as its rows are made
+            f.push_block(&block, &feature);
         }
         if f.start.is_empty() {
             f.start.push(0);

@@ -902,7 +902,10 @@ fn a_decision_goes_in_while_a_coding_run_codes() {
                     "ana",
                 )?;
             }
-            Ok(batch.iter().map(|(id, _)| format!("{{\"id\":{id}}}")).collect())
+            Ok(batch
+                .iter()
+                .map(|(id, _)| format!("{{\"id\":{id}}}"))
+                .collect())
         })
         .expect("the run is stored");
     assert_eq!(batches, 2);

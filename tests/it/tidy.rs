@@ -424,7 +424,6 @@ const LONG_ALLOWED: &[(&str, &str)] = &[
     ("src/report/rob.rs::summary_bars", "robvis's summary figure written top to bottom"),
     ("src/report/svg.rs::draw_forest", "the forest plot written top to bottom in one place"),
     ("src/report/svg.rs::funnel", "the funnel plot written top to bottom"),
-    ("src/screen/features.rs::build", "TF-IDF in one pass: term ids, frequencies, idf, ordering and folding"),
     ("src/screen/rank/svm.rs::train", "dual coordinate descent with its warm start and shrinking, as one loop"),
     ("src/screen/simulate.rs::simulate", "the replay loop with every stopping rule read at each step"),
     ("src/screen/stop/mod.rs::reading", "one arm per stopping rule"),
