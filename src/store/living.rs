@@ -711,7 +711,7 @@ impl Review {
 
     /// Store a snapshot in one transaction, with the state of every record:
     /// as the states that changed since the previous snapshot (see
-    /// [`DELTAS`]), or whole when there is no previous one or at least half
+    /// migration 15), or whole when there is no previous one or at least half
     /// of the records changed (then reading it back costs no more than its
     /// own rows). Returns its version number.
     pub fn add_snapshot(
