@@ -14,6 +14,8 @@
 
 use rustc_hash::FxHashMap;
 
+mod io;
+
 const STOP: &[&str] = &[
     "a", "about", "after", "all", "also", "an", "and", "any", "are", "as", "at", "be", "been",
     "before", "being", "between", "both", "but", "by", "can", "could", "did", "do", "does",
@@ -68,115 +70,6 @@ pub struct Features {
     pub dim: usize,
 }
 
-/// Write `xs` as little-endian bytes.
-fn put<T: bytemuck::Pod>(w: &mut impl std::io::Write, xs: &[T]) -> std::io::Result<()> {
-    w.write_all(&(xs.len() as u64).to_le_bytes())?;
-    w.write_all(bytemuck::cast_slice(xs))
-}
-
-/// Read what [`put`] wrote, refusing a length over `max`.
-fn get<T: bytemuck::Pod + Default + Clone>(
-    r: &mut impl std::io::Read,
-    max: u64,
-) -> std::io::Result<Vec<T>> {
-    let mut n = [0u8; 8];
-    r.read_exact(&mut n)?;
-    let n = u64::from_le_bytes(n);
-    if n > max {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!("a list of {n} items where at most {max} fit"),
-        ));
-    }
-    let mut v = vec![T::default(); n as usize];
-    r.read_exact(bytemuck::cast_slice_mut(&mut v))?;
-    Ok(v)
-}
-
-fn bad(what: &str) -> std::io::Error {
-    std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string())
-}
-
-impl Features {
-    /// Write the features (without the column copy, which is rebuilt when
-    /// they are read): what a review keeps so that a session opens without
-    /// reading every record again.
-    pub fn write_to(&self, w: &mut impl std::io::Write) -> std::io::Result<()> {
-        if cfg!(target_endian = "big") {
-            return Err(bad(
-                "the features cache is written on little-endian machines only",
-            ));
-        }
-        put(w, &[self.shared as u64, self.dim as u64])?;
-        let start: Vec<u64> = self.start.iter().map(|x| *x as u64).collect();
-        put(w, &start)?;
-        put(w, &self.idx)?;
-        put(w, &self.tf)?;
-        let mut big: Vec<[u32; 2]> = self.tf_big.iter().map(|(k, v)| [*k, *v]).collect();
-        big.sort_unstable();
-        put(w, &big)?;
-        put(w, &self.norm)?;
-        put(w, &self.own_sum)?;
-        put(w, &self.own_sq)?;
-        put(w, &self.idf)
-    }
-
-    /// Read features [`Features::write_to`] wrote, each part checked (a
-    /// damaged file is an error, never a wrong ranking): rows that end in
-    /// order inside the weights, feature ids below the shared count.
-    /// `bytes` (the file's length) bounds every list.
-    pub fn read_from(r: &mut impl std::io::Read, bytes: u64) -> std::io::Result<Features> {
-        if cfg!(target_endian = "big") {
-            return Err(bad(
-                "the features cache is read on little-endian machines only",
-            ));
-        }
-        let head: Vec<u64> = get(r, 2)?;
-        let (shared, dim) = match head.as_slice() {
-            [s, d] if s <= d => (*s as usize, *d as usize),
-            _ => return Err(bad("a features cache without its sizes")),
-        };
-        let start: Vec<u64> = get(r, bytes / 8)?;
-        let idx: Vec<u32> = get(r, bytes / 4)?;
-        let tf: Vec<u8> = get(r, bytes)?;
-        let big: Vec<[u32; 2]> = get(r, bytes / 8)?;
-        let norm: Vec<f32> = get(r, bytes / 4)?;
-        let own_sum: Vec<f32> = get(r, bytes / 4)?;
-        let own_sq: Vec<f32> = get(r, bytes / 4)?;
-        let idf: Vec<f32> = get(r, bytes / 4)?;
-        let rows = norm.len();
-        let ordered = start.first() == Some(&0)
-            && start.windows(2).all(|w| matches!(w, [a, b] if a <= b))
-            && start.last().copied() == Some(idx.len() as u64);
-        if start.len() != rows + 1
-            || own_sum.len() != rows
-            || own_sq.len() != rows
-            || tf.len() != idx.len()
-            || idf.len() != shared
-            || !ordered
-            || idx.iter().any(|i| *i as usize >= shared)
-        {
-            return Err(bad("a features cache whose parts do not fit together"));
-        }
-        let mut f = Features {
-            start: start.into_iter().map(|x| x as usize).collect(),
-            idx,
-            tf,
-            tf_big: big.into_iter().map(|[k, v]| (k, v)).collect(),
-            norm,
-            idf,
-            sub: (0..255u32).map(|c| 1.0 + (c as f32).ln()).collect(),
-            own_sum,
-            own_sq,
-            shared,
-            dim,
-            ..Features::default()
-        };
-        f.index_columns();
-        Ok(f)
-    }
-}
-
 /// One row's shared features: their ids (ascending) and, computed as
 /// they are read, their weights.
 #[derive(Clone, Copy)]
@@ -202,19 +95,56 @@ impl<'a> Row<'a> {
 
     /// The weight of the row's `k`th feature.
     pub fn val(&self, k: usize) -> f32 {
-        let (Some(c), Some(t)) = (self.ids.get(k), self.tf.get(k)) else {
-            return 0.0;
+        match (self.ids.get(k), self.tf.get(k)) {
+            (Some(c), Some(t)) => self.weight_of(*c, *t, k),
+            _ => 0.0,
+        }
+    }
+
+    /// Σ w[id] × weight over the row, summed in four lanes (the order the
+    /// scores have always been summed in).
+    pub fn dot(&self, w: &[f32]) -> f32 {
+        let at = |i: u32| w.get(i as usize).copied().unwrap_or(0.0);
+        let mut acc = [0.0f32; 4];
+        let whole = self.ids.len() / 4 * 4;
+        let mut k = 0;
+        for (i4, t4) in self.ids.chunks_exact(4).zip(self.tf.chunks_exact(4)) {
+            for ((a, i), t) in acc.iter_mut().zip(i4).zip(t4) {
+                *a += at(*i) * self.weight_of(*i, *t, k);
+                k += 1;
+            }
+        }
+        let tail: f32 = (whole..self.ids.len())
+            .map(|k| match (self.ids.get(k), self.tf.get(k)) {
+                (Some(i), Some(t)) => at(*i) * self.weight_of(*i, *t, k),
+                _ => 0.0,
+            })
+            .sum();
+        (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+    }
+
+    /// The weight of feature `c` counted `t` (255: see the large counts) at
+    /// place `k` of the row.
+    #[inline]
+    fn weight_of(&self, c: u32, t: u8, k: usize) -> f32 {
+        let sub = match t {
+            255 => {
+                let n = self
+                    .f
+                    .tf_big
+                    .get(&((self.first + k) as u32))
+                    .copied()
+                    .unwrap_or(255);
+                1.0 + (n as f32).ln()
+            }
+            t => self.f.sub.get(t as usize).copied().unwrap_or(0.0),
         };
-        let tf = match t {
-            255 => self
-                .f
-                .tf_big
-                .get(&((self.first + k) as u32))
-                .copied()
-                .unwrap_or(255),
-            t => u32::from(*t),
-        };
-        self.f.weight_in(*c as usize, self.norm, tf)
+        let w = self.f.idf.get(c as usize).copied().unwrap_or(0.0) * sub;
+        if self.norm > 0.0 {
+            w / self.norm
+        } else {
+            w
+        }
     }
 
     /// The weights, in the order of `ids`.
@@ -332,38 +262,55 @@ impl Features {
         }
     }
 
-    /// The weight of shared feature `c` in row `r`, its count being `tf`:
-    /// the same `f32` as the row holds.
-    fn weight(&self, c: usize, r: usize, tf: u32) -> f32 {
-        self.weight_in(c, self.norm.get(r).copied().unwrap_or(0.0), tf)
-    }
-
-    /// The weight of shared feature `c` counted `tf` times in a row of this
-    /// norm: `(idf × (1 + ln tf)) / norm` in `f32`, as the rows were made.
-    fn weight_in(&self, c: usize, norm: f32, tf: u32) -> f32 {
-        let Some(idf) = self.idf.get(c) else {
-            return 0.0;
-        };
-        let sub = match self.sub.get(tf as usize) {
-            Some(x) => *x,
-            None => 1.0 + (tf as f32).ln(),
-        };
-        let w = *idf * sub;
-        if norm > 0.0 {
-            w / norm
-        } else {
-            w
+    /// Add the rows of `other` (made with the same vocabulary) after these.
+    fn append(&mut self, other: Features) {
+        if self.start.is_empty() {
+            self.start.push(0);
         }
+        let base = self.idx.len();
+        self.start
+            .extend(other.start.iter().skip(1).map(|x| x + base));
+        self.tf_big
+            .extend(other.tf_big.into_iter().map(|(k, v)| (k + base as u32, v)));
+        self.idx.extend_from_slice(&other.idx);
+        self.tf.extend_from_slice(&other.tf);
+        self.norm.extend_from_slice(&other.norm);
+        self.own_sum.extend_from_slice(&other.own_sum);
+        self.own_sq.extend_from_slice(&other.own_sq);
     }
 
-    /// Column copy entry `k` (of feature `c`): its row and weight.
-    pub(super) fn col_value(&self, c: usize, k: usize) -> Option<(usize, f32)> {
-        let r = *self.col_row.get(k)? as usize;
-        let tf = match self.col_tf.get(k)? {
-            255 => self.col_tf_big.get(&(k as u32)).copied().unwrap_or(255),
-            t => u32::from(*t),
+    /// `d[r] += dw × w` for every row `r` holding shared feature `c` with
+    /// weight `w` (the column copy walked once, each weight recomputed as
+    /// the row holds it).
+    pub(super) fn add_column(&self, c: usize, dw: f32, d: &mut [f32]) {
+        let (Some(&a), Some(&b)) = (self.col_start.get(c), self.col_start.get(c + 1)) else {
+            return;
         };
-        Some((r, self.weight(c, r, tf)))
+        let Some(&idf) = self.idf.get(c) else {
+            return;
+        };
+        let rows = self.col_row.get(a..b).unwrap_or(&[]);
+        let tfs = self.col_tf.get(a..b).unwrap_or(&[]);
+        for (k, (r, t)) in rows.iter().zip(tfs).enumerate() {
+            let sub = match t {
+                255 => {
+                    let n = self
+                        .col_tf_big
+                        .get(&((a + k) as u32))
+                        .copied()
+                        .unwrap_or(255);
+                    1.0 + (n as f32).ln()
+                }
+                t => self.sub.get(*t as usize).copied().unwrap_or(0.0),
+            };
+            let r = *r as usize;
+            let norm = self.norm.get(r).copied().unwrap_or(0.0);
+            let w = idf * sub;
+            let w = if norm > 0.0 { w / norm } else { w };
+            if let Some(m) = d.get_mut(r) {
+                *m += dw * w;
+            }
+        }
     }
 
     /// Fill the column copy of the shared features.
@@ -726,9 +673,32 @@ impl Builder {
             .collect();
         drop(vocab);
         f.sub = (0..255u32).map(|c| 1.0 + (c as f32).ln()).collect();
-        for block in std::mem::take(&mut self.blocks) {
-            // this block's terms go as soon as its rows are made
-            f.push_block(&block, &feature);
+        // Two blocks at a time, on both cores; each block's terms go as
+        // soon as its rows are made, and the rows are kept in order.
+        let mut blocks = std::mem::take(&mut self.blocks).into_iter();
+        loop {
+            let two: Vec<Block> = blocks.by_ref().take(2).collect();
+            if two.is_empty() {
+                break;
+            }
+            let parts: Vec<Features> = {
+                use rayon::prelude::*;
+                let proto = &f;
+                two.into_par_iter()
+                    .map(|b| {
+                        let mut part = Features {
+                            shared: proto.shared,
+                            sub: proto.sub.clone(),
+                            ..Features::default()
+                        };
+                        part.push_block(&b, &feature);
+                        part
+                    })
+                    .collect()
+            };
+            for part in parts {
+                f.append(part);
+            }
         }
         if f.start.is_empty() {
             f.start.push(0);

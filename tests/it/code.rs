@@ -824,11 +824,8 @@ fn a_run_coded_a_batch_at_a_time_stores_each_records_coding_once() {
     assert_eq!(stored_and_expected(&dir), (3, 3));
 }
 
-/// Issue 31: a coding run stopped part-way (here the coder fails on its
-/// second batch; a killed process is the same uncommitted transaction)
-/// stores nothing: the previous run stays the latest and whole.
-#[test]
-fn a_coding_run_stopped_part_way_leaves_the_previous_run() {
+/// A review of 5,000 records (more than one coding batch), no decisions.
+fn five_thousand_records() -> (tempfile::TempDir, std::path::PathBuf) {
     let (t, dir) = crate::support::new_review();
     let mut body = String::new();
     for i in 0..5_000 {
@@ -841,6 +838,15 @@ fn a_coding_run_stopped_part_way_leaves_the_previous_run() {
     std::fs::write(&file, body).expect("write");
     let o = crate::support::lacuna(&[&"import", &dir, &file, &"-q"]);
     assert!(o.status.success(), "{}", crate::support::stderr(&o));
+    (t, dir)
+}
+
+/// Issue 31: a coding run stopped part-way (here the coder fails on its
+/// second batch; a killed process is the same uncommitted transaction)
+/// stores nothing: the previous run stays the latest and whole.
+#[test]
+fn a_coding_run_stopped_part_way_leaves_the_previous_run() {
+    let (_t, dir) = five_thousand_records();
     let mut review = lacuna::store::Review::open(&dir).expect("open");
     review
         .save_coding_run("cen", 1, None, |batch| {
@@ -875,18 +881,7 @@ fn a_coding_run_stopped_part_way_leaves_the_previous_run() {
 /// it wait for the busy timeout and fail), and the run is stored after it.
 #[test]
 fn a_decision_goes_in_while_a_coding_run_codes() {
-    let (t, dir) = crate::support::new_review();
-    let mut body = String::new();
-    for i in 0..5_000 {
-        body.push_str(&format!(
-            "{{\"pmid\":{},\"title\":\"Peer support in crisis care ({i})\"}}\n",
-            i + 1
-        ));
-    }
-    let file = t.path().join("many.jsonl");
-    std::fs::write(&file, body).expect("write");
-    let o = crate::support::lacuna(&[&"import", &dir, &file, &"-q"]);
-    assert!(o.status.success(), "{}", crate::support::stderr(&o));
+    let (_t, dir) = five_thousand_records();
     let mut review = lacuna::store::Review::open(&dir).expect("open");
     let mut server = lacuna::store::Review::open(&dir).expect("a second connection");
     let mut batches = 0;

@@ -112,19 +112,7 @@ impl Kept {
                 let (Some(w), Some(was)) = (lin.w.get(c), self.w.get(c)) else {
                     continue;
                 };
-                let dw = w - was;
-                let (a, b) = (f.col_start.get(c), f.col_start.get(c + 1));
-                let (Some(&a), Some(&b)) = (a, b) else {
-                    continue;
-                };
-                for k in a..b {
-                    let Some((r, v)) = f.col_value(c, k) else {
-                        continue;
-                    };
-                    if let Some(m) = d.get_mut(r) {
-                        *m += dw * v;
-                    }
-                }
+                f.add_column(c, w - was, &mut d);
             }
             d
         };

@@ -218,19 +218,7 @@ pub struct Ranker {
 /// w·x over a row's shared features. Four running sums, so that the
 /// additions need not wait for each other.
 fn dot(w: &[f32], row: Row<'_>) -> f32 {
-    let at = |i: &u32| w.get(*i as usize).copied().unwrap_or(0.0);
-    let mut acc = [0.0f32; 4];
-    let whole = row.len() / 4 * 4;
-    let ids = row.ids;
-    for (k, i) in ids.iter().enumerate().take(whole) {
-        if let Some(a) = acc.get_mut(k % 4) {
-            *a += at(i) * row.val(k);
-        }
-    }
-    let tail: f32 = (whole..row.len())
-        .map(|k| ids.get(k).map_or(0.0, |i| at(i) * row.val(k)))
-        .sum();
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+    row.dot(w)
 }
 
 fn axpy(w: &mut [f32], d: f32, row: Row<'_>) {
