@@ -101,7 +101,7 @@ impl<'a> Row<'a> {
         }
     }
 
-    /// Σ w[id] × weight over the row, summed in four lanes (the order the
+    /// Σ `w[id]` × weight over the row, summed in four lanes (the order the
     /// scores have always been summed in).
     pub fn dot(&self, w: &[f32]) -> f32 {
         let at = |i: u32| w.get(i as usize).copied().unwrap_or(0.0);
