@@ -622,12 +622,18 @@ fn check_query_shape(query: &str) -> Result<(), StoreError> {
         }
         prev = Some(c);
         match c {
+            // an escaped character (`\"`, `\(`) is a word's, never grammar
+            '\\' => {
+                chars.next();
+            }
             '"' => quoted = !quoted,
-            '(' if !quoted => {
+            // counted inside quotes too: where tantivy's grammar and this
+            // count might disagree on a quote, the deep nesting is refused
+            '(' => {
                 depth += 1;
                 deepest = deepest.max(depth);
             }
-            ')' if !quoted => depth = depth.saturating_sub(1),
+            ')' => depth = depth.saturating_sub(1),
             _ => {}
         }
     }

@@ -283,6 +283,14 @@ fn issue_16_huge_counts_closed_pipes_and_deep_queries_do_not_panic() {
     let deep = format!("{}therapy{}", "(".repeat(4000), ")".repeat(4000));
     let o = lacuna(&[&"search", &dir, &deep]);
     refused(&o, 5, &["nests parentheses 4000 deep"]);
+    // found by the query fuzz target (issue 30): an escaped quote hid the
+    // nesting from the depth count, and tantivy's grammar ran for minutes
+    let hidden = format!("a\\\"{}f0 y", "(".repeat(30));
+    let o = lacuna(&[&"search", &dir, &hidden]);
+    refused(&o, 5, &["nests parentheses 30 deep"]);
+    let quoted = format!("\"{}therapy\"", "(".repeat(20));
+    let o = lacuna(&[&"search", &dir, &quoted]);
+    refused(&o, 5, &["nests parentheses 20 deep"]);
     let long = "therapy ".repeat(2000);
     refused(
         &lacuna(&[&"search", &dir, &long]),
