@@ -10,6 +10,39 @@ use std::path::{Path, PathBuf};
 /// Exit code of a tampered snapshot (README, "Exit codes").
 const TAMPERED: i32 = 12;
 
+/// Month 1 of the demo corpus imported into a new review at `dir`, its
+/// decisions stored and frozen as version 1.
+pub fn month_1_frozen(dir: &Path) {
+    let protocol = root().join("protocols/complex-emotional-needs.toml");
+    let corpus = root().join("corpus");
+    let sheet = corpus.join("month-1-decisions.csv");
+    let month = corpus.join("month-1.jsonl");
+    let steps: [(&str, Vec<&dyn AsRef<std::ffi::OsStr>>); 4] = [
+        ("init", vec![&"init", &dir, &"-q"]),
+        ("import", vec![&"import", &dir, &month, &"-q"]),
+        (
+            "decide",
+            vec![
+                &"decide",
+                &dir,
+                &"--from",
+                &sheet,
+                &"--reviewer",
+                &"ana",
+                &"-q",
+            ],
+        ),
+        (
+            "snapshot 1",
+            vec![&"snapshot", &dir, &"--protocol", &protocol, &"-q"],
+        ),
+    ];
+    for (what, args) in steps {
+        let o = lacuna(&args);
+        assert_eq!(o.status.code(), Some(0), "{what}: {}", stderr(&o));
+    }
+}
+
 /// A review with two versions: month 1 imported, screened and frozen, then
 /// month 2 brought by `update --files` and frozen.
 fn two_versions() -> (tempfile::TempDir, PathBuf, PathBuf) {
@@ -21,27 +54,7 @@ fn two_versions() -> (tempfile::TempDir, PathBuf, PathBuf) {
         let o = lacuna(args);
         assert_eq!(o.status.code(), Some(0), "{what}: {}", stderr(&o));
     };
-    run(&[&"init", &dir, &"-q"], "init");
-    run(
-        &[&"import", &dir, &corpus.join("month-1.jsonl"), &"-q"],
-        "import",
-    );
-    run(
-        &[
-            &"decide",
-            &dir,
-            &"--from",
-            &corpus.join("month-1-decisions.csv"),
-            &"--reviewer",
-            &"ana",
-            &"-q",
-        ],
-        "decide",
-    );
-    run(
-        &[&"snapshot", &dir, &"--protocol", &protocol, &"-q"],
-        "snapshot 1",
-    );
+    month_1_frozen(&dir);
     run(
         &[
             &"update",

@@ -3,7 +3,7 @@
 //! and everything that reads a version (diff, PRISMA, the seal) reads it
 //! back whole, exactly as a version stored in full reads.
 
-use crate::sealed_snapshots::as_before_deltas;
+use crate::sealed_snapshots::{as_before_deltas, month_1_frozen};
 use crate::support::{lacuna, root, stderr, stdout};
 use std::path::{Path, PathBuf};
 
@@ -63,28 +63,7 @@ fn review() -> (tempfile::TempDir, PathBuf, PathBuf) {
     let t = tempfile::tempdir().expect("tempdir");
     let dir = t.path().join("review");
     let protocol = root().join("protocols/complex-emotional-needs.toml");
-    let corpus = root().join("corpus");
-    run(&[&"init", &dir, &"-q"], "init");
-    run(
-        &[&"import", &dir, &corpus.join("month-1.jsonl"), &"-q"],
-        "import",
-    );
-    run(
-        &[
-            &"decide",
-            &dir,
-            &"--from",
-            &corpus.join("month-1-decisions.csv"),
-            &"--reviewer",
-            &"ana",
-            &"-q",
-        ],
-        "decide",
-    );
-    run(
-        &[&"snapshot", &dir, &"--protocol", &protocol, &"-q"],
-        "snapshot 1",
-    );
+    month_1_frozen(&dir);
     let month = a_small_month(t.path());
     run(
         &[
