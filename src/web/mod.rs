@@ -90,22 +90,7 @@ async fn csp(req: axum::extract::Request, next: axum::middleware::Next) -> Respo
 /// 0). Every acknowledged decision is committed before its answer.
 pub fn serve(opts: ServeOptions, ready: impl FnOnce(SocketAddr)) -> Result<(), Error> {
     let team = Arc::new(Team::open(opts.team.clone())?);
-    let router = Router::new()
-        .route("/", get(index_html))
-        .route("/app.js", get(app_js))
-        .route("/app.css", get(app_css))
-        .route("/api/login", post(api::login))
-        .route("/api/logout", post(api::logout))
-        .route("/api/next", get(api::next))
-        .route("/api/decisions", post(api::decisions))
-        .route("/api/undo", post(api::undo))
-        .route("/api/status", get(api::status))
-        .route("/api/search", get(api::search))
-        .route("/api/conflicts", get(api::conflicts))
-        .route("/api/conflicts/resolve", post(api::resolve))
-        .route("/api/agreement", get(api::agreement))
-        .layer(axum::middleware::from_fn(csp))
-        .with_state(team);
+    let router = router(team);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -121,6 +106,28 @@ pub fn serve(opts: ServeOptions, ready: impl FnOnce(SocketAddr)) -> Result<(), E
         accept(listener, router).await;
         Ok(())
     })
+}
+
+/// The server's routes over a team session: the pages, the JSON API and the
+/// security headers on every reply. `serve` puts it on a socket; the `web`
+/// fuzz target calls it in process.
+pub fn router(team: Arc<Team>) -> Router {
+    Router::new()
+        .route("/", get(index_html))
+        .route("/app.js", get(app_js))
+        .route("/app.css", get(app_css))
+        .route("/api/login", post(api::login))
+        .route("/api/logout", post(api::logout))
+        .route("/api/next", get(api::next))
+        .route("/api/decisions", post(api::decisions))
+        .route("/api/undo", post(api::undo))
+        .route("/api/status", get(api::status))
+        .route("/api/search", get(api::search))
+        .route("/api/conflicts", get(api::conflicts))
+        .route("/api/conflicts/resolve", post(api::resolve))
+        .route("/api/agreement", get(api::agreement))
+        .layer(axum::middleware::from_fn(csp))
+        .with_state(team)
 }
 
 /// Serve each connection (one request each: see `conn`) until Ctrl-C, then
