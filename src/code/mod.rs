@@ -33,6 +33,9 @@ enum Cue {
     EquitySubject,
     EquityBaseline,
     EquityNegation,
+    Setting,
+    Reference,
+    Staff,
 }
 
 /// A compiled framework.
@@ -76,6 +79,10 @@ struct Draft {
     fallback: BTreeMap<usize, Evidence>,
     /// The title says the participants are carers or relatives.
     carer_study: bool,
+    /// Per `setting_like` category, its hits that name the study's setting
+    /// (strong?, in the title?, the evidence): they count only when no
+    /// other intervention is coded.
+    setting: BTreeMap<usize, Vec<(bool, bool, Evidence)>>,
 }
 
 #[derive(Default, Clone)]
@@ -124,6 +131,9 @@ impl<'f> Coder<'f> {
             (Cue::EquitySubject, &frame.equity_context.subject_cues),
             (Cue::EquityBaseline, &frame.equity_context.baseline_cues),
             (Cue::EquityNegation, &frame.equity_context.negation_cues),
+            (Cue::Setting, &cx.setting_cues),
+            (Cue::Reference, &cx.reference_group_cues),
+            (Cue::Staff, &cx.staff_cues),
         ] {
             for p in list {
                 cue_pats.push(p.clone());
@@ -241,6 +251,7 @@ impl<'f> Coder<'f> {
             registrations: BTreeSet::new(),
             fallback: BTreeMap::new(),
             carer_study: false,
+            setting: BTreeMap::new(),
         };
         self.metadata(r, &mut d);
         self.title_abstract(r, &mut d);
@@ -331,13 +342,33 @@ impl<'f> Coder<'f> {
                 .into_iter()
                 .filter_map(|h| self.cue_meta.get(h.pattern).map(|(k, _)| (*k, h)))
                 .collect();
-            for h in self.tiab.find(&n) {
-                self.place_hit(&f, &n, h, &cues, d);
+            let hits = self.tiab.find(&n);
+            for h in hits
+                .iter()
+                .filter(|h| !self.abbreviation_of_hit(f.text, &n, h, &hits))
+            {
+                self.place_hit(&f, &n, *h, &cues, d);
             }
             for h in self.fallback.find(&n) {
                 self.place_fallback(&f, &n, h, &cues, d);
             }
         }
+    }
+
+    /// Whether `h` is an abbreviation in brackets straight after another hit
+    /// of its category ("community mental health teams (CMHTs)"): the same
+    /// mention, which the first hit already stands for.
+    fn abbreviation_of_hit(&self, text: &str, n: &Norm, h: &Hit, hits: &[Hit]) -> bool {
+        let cat = |h: &Hit| self.tiab_meta.get(h.pattern).map(|m| m.0);
+        let (start, _) = n.original(h.start, h.end);
+        hits.iter().any(|o| {
+            o.end <= h.start && cat(o) == cat(h) && {
+                let (_, end) = n.original(o.start, o.end);
+                text.get(end..start).is_some_and(|between| {
+                    between.contains('(') && between.chars().all(|c| c == '(' || c.is_whitespace())
+                })
+            }
+        })
     }
 
     /// One title/abstract hit under the context rules.
@@ -398,6 +429,31 @@ impl<'f> Coder<'f> {
                 d.excluded.entry(ci).or_default().push(ev);
                 return;
             }
+            // "criminal justice agencies", "prison staff": who works there
+            let staff = in_sentence(Cue::Staff)
+                .find(|(_, ch)| ch.start >= h.end && n.words_between(h.end, ch.start) == 0);
+            // "Black, Hispanic and White patients": groups compared
+            let reference =
+                in_sentence(Cue::Reference).find(|(_, ch)| ch.end <= h.start || ch.start >= h.end);
+            let why = match (staff, reference) {
+                (Some((_, ch)), _) => Some(format!(
+                    "names staff or agencies ({:?}), not the people studied",
+                    self.cue_text(ch)
+                )),
+                (None, Some((_, ch))) => Some(format!(
+                    "groups compared within the sample ({:?}), not the sample",
+                    self.cue_text(ch)
+                )),
+                (None, None) => None,
+            };
+            if let Some(reason) = why {
+                d.set_aside.push(SetAside {
+                    category: c.id.clone(),
+                    evidence: ev,
+                    reason,
+                });
+                return;
+            }
         }
         if c.dimension == DimensionKind::Intervention {
             let win = self.frame.context.negation_window;
@@ -434,6 +490,21 @@ impl<'f> Coder<'f> {
                     evidence: ev,
                     reason: format!("usual-care comparator ({:?})", self.cue_text(ch)),
                 });
+                return;
+            }
+        }
+        if c.dimension == DimensionKind::Intervention {
+            let sw = self.frame.context.setting_window;
+            let setting = in_sentence(Cue::Setting)
+                .filter(|(_, ch)| ch.end <= h.start && n.words_between(ch.end, h.start) <= sw)
+                .last();
+            if let (true, true, Some((_, ch))) = (c.setting_like, sw > 0, setting) {
+                let mut ev = ev;
+                ev.rule = format!("{} after {:?}", ev.rule, self.cue_text(ch));
+                d.setting
+                    .entry(ci)
+                    .or_default()
+                    .push((*strong, f.title, ev));
                 return;
             }
         }
@@ -536,6 +607,7 @@ impl<'f> Coder<'f> {
             registrations,
             fallback,
             carer_study: _,
+            setting,
         } = d;
         let cats = &self.frame.categories;
         let min = self.frame.min_score;
@@ -551,8 +623,10 @@ impl<'f> Coder<'f> {
                 *c = a.lists.iter().sum::<f64>() >= min - 1e-9;
             }
         }
+        self.settings(setting, &mut coded, &mut acc, &mut set_aside);
         self.post_rules(&mut coded, &mut acc, &mut set_aside);
         self.fallbacks(&mut coded, &mut acc, fallback);
+        self.outcomes_by_design(&mut coded, &acc, &mut set_aside);
         near_misses(cats, &coded, &acc, min, &mut set_aside);
 
         let mut codes = Vec::new();
@@ -724,6 +798,62 @@ impl<'f> Coder<'f> {
             .map(|(_, ch)| format!("negated by {:?}", self.cue_text(ch)))
     }
 
+    /// Hits that name the study's setting count only for a category coded
+    /// anyway, or when no other intervention is coded (the service is what
+    /// was studied); otherwise they are set aside.
+    fn settings(
+        &self,
+        setting: BTreeMap<usize, Vec<(bool, bool, Evidence)>>,
+        coded: &mut [bool],
+        acc: &mut [Acc],
+        set_aside: &mut Vec<SetAside>,
+    ) {
+        let cats = &self.frame.categories;
+        // what the other hits coded, before any setting hit counts
+        let base = coded.to_vec();
+        let other = |ci: usize| {
+            cats.iter().enumerate().find(|(j, o)| {
+                *j != ci
+                    && o.dimension == DimensionKind::Intervention
+                    && base.get(*j) == Some(&true)
+            })
+        };
+        for (&ci, hits) in &setting {
+            let (Some(c), Some(a)) = (cats.get(ci), acc.get_mut(ci)) else {
+                continue;
+            };
+            match other(ci) {
+                Some((_, o)) if coded.get(ci) != Some(&true) => {
+                    for (_, _, ev) in hits {
+                        set_aside.push(SetAside {
+                            category: c.id.clone(),
+                            evidence: ev.clone(),
+                            reason: format!(
+                                "where the study took place, not what it studied ({} is coded)",
+                                o.id
+                            ),
+                        });
+                    }
+                }
+                _ => {
+                    for (strong, title, ev) in hits {
+                        set_max(&mut a.lists, if *strong { 2 } else { 3 }, ev.weight);
+                        a.from_title_or_pubtype |= *title && *strong;
+                        a.evidence.push(ev.clone());
+                    }
+                    a.tiab_ok = true;
+                    for (li, ev) in std::mem::take(&mut a.mesh_pending) {
+                        set_max(&mut a.lists, li, ev.weight);
+                        a.evidence.push(ev);
+                    }
+                    if let Some(x) = coded.get_mut(ci) {
+                        *x = a.lists.iter().sum::<f64>() >= self.frame.min_score - 1e-9;
+                    }
+                }
+            }
+        }
+    }
+
     fn post_rules(&self, coded: &mut [bool], acc: &mut [Acc], set_aside: &mut Vec<SetAside>) {
         let cats = &self.frame.categories;
         let is = |coded: &[bool], id: &str| {
@@ -801,6 +931,48 @@ impl<'f> Coder<'f> {
                         weight: self.frame.min_score,
                     });
                 }
+            }
+        }
+    }
+
+    /// Outcomes a record's designs allow: none without a design or an
+    /// intervention (when the protocol says so), only `alone_keeps_outcomes` under a design that
+    /// is the only one coded.
+    fn outcomes_by_design(&self, coded: &mut [bool], acc: &[Acc], set_aside: &mut Vec<SetAside>) {
+        let cats = &self.frame.categories;
+        let designs: Vec<&Category> = cats
+            .iter()
+            .zip(coded.iter())
+            .filter(|(c, k)| c.dimension == DimensionKind::Design && **k)
+            .map(|(c, _)| c)
+            .collect();
+        let studies_something = cats
+            .iter()
+            .zip(coded.iter())
+            .any(|(c, k)| c.dimension == DimensionKind::Intervention && *k);
+        let (keep, why): (Option<&[String]>, String) = match designs.as_slice() {
+            [] if self.frame.context.outcomes_need_design && !studies_something => (
+                Some(&[]),
+                "neither a design nor an intervention is coded: a commentary or narrative review measured nothing".into(),
+            ),
+            [d] if !d.alone_keeps_outcomes.is_empty() => (
+                Some(&d.alone_keeps_outcomes),
+                format!("the only design is {}: its findings are not this outcome", d.id),
+            ),
+            _ => (None, String::new()),
+        };
+        let Some(keep) = keep else { return };
+        for (ci, c) in cats.iter().enumerate() {
+            if c.dimension != DimensionKind::Outcome || keep.contains(&c.id) {
+                continue;
+            }
+            if let Some(x) = coded.get_mut(ci).filter(|x| **x) {
+                *x = false;
+                set_aside.push(SetAside {
+                    category: c.id.clone(),
+                    evidence: summary_evidence(acc.get(ci)),
+                    reason: why.clone(),
+                });
             }
         }
     }

@@ -313,6 +313,11 @@ fn category(
             &rc.implied_by_designs,
             Some(DimensionKind::Design),
         ),
+        (
+            "alone_keeps_outcomes",
+            &rc.alone_keeps_outcomes,
+            Some(DimensionKind::Outcome),
+        ),
     ] {
         for s in list {
             refs.push(Ref {
@@ -341,9 +346,15 @@ fn category(
             .map(Spanned::into_inner)
             .collect(),
         tau_like: rc.tau_like,
+        setting_like: rc.setting_like,
         suppresses: rc.suppresses.into_iter().map(Spanned::into_inner).collect(),
         implied_by_designs: rc
             .implied_by_designs
+            .into_iter()
+            .map(Spanned::into_inner)
+            .collect(),
+        alone_keeps_outcomes: rc
+            .alone_keeps_outcomes
             .into_iter()
             .map(Spanned::into_inner)
             .collect(),

@@ -65,10 +65,18 @@ pub struct Category {
     pub fallback_suppressed_by: Vec<String>,
     /// Not coded when the hit is only the usual-care comparator.
     pub tau_like: bool,
+    /// A service that is often only where a study took place: a hit just
+    /// after a `setting_cues` cue ("MBT in a community personality disorder
+    /// service") counts only when the study names no other intervention.
+    pub setting_like: bool,
     /// Design ids suppressed when this design is coded from a publication type or the title.
     pub suppresses: Vec<String>,
     /// Design ids that imply this (outcome) category.
     pub implied_by_designs: Vec<String>,
+    /// Designs: when this is the record's only design, the outcomes it may
+    /// code (a qualitative study's themes are views of care, not measured
+    /// symptoms); empty: no limit.
+    pub alone_keeps_outcomes: Vec<String>,
     /// MeSH counts only when a title/abstract hit of the category passed the outcome rule.
     pub mesh_needs_context: bool,
     /// Title/abstract patterns that code the category only when no other
@@ -133,6 +141,29 @@ pub struct Context {
     /// intervention studied.
     #[serde(default)]
     pub example_cues: Vec<String>,
+    /// Cues of a setting ("in", "within", "recruited from", "under the
+    /// care of"): a `setting_like` category's hit at most `setting_window`
+    /// words after one names where the study took place.
+    #[serde(default)]
+    pub setting_cues: Vec<String>,
+    /// Words between a setting cue and the hit (0: the rule is off).
+    #[serde(default)]
+    pub setting_window: usize,
+    /// A population hit whose sentence also names the reference group
+    /// ("White", "heterosexual") compares groups within the sample: not
+    /// coded ("Black, Hispanic and White patients were compared").
+    #[serde(default)]
+    pub reference_group_cues: Vec<String>,
+    /// Words straight after a population hit that make it name staff or
+    /// agencies, not the people studied ("criminal justice agencies",
+    /// "prison staff").
+    #[serde(default)]
+    pub staff_cues: Vec<String>,
+    /// A record that codes neither a design nor an intervention (a
+    /// commentary, an editorial, a narrative review) codes no outcome: it
+    /// measured nothing.
+    #[serde(default)]
+    pub outcomes_need_design: bool,
 }
 
 /// The equity dimension's context rules (`[coding.equity_context]`): an

@@ -194,9 +194,13 @@ pub(super) struct RawCategory {
     #[serde(default)]
     pub(super) tau_like: bool,
     #[serde(default)]
+    pub(super) setting_like: bool,
+    #[serde(default)]
     pub(super) suppresses: Vec<Spanned<String>>,
     #[serde(default)]
     pub(super) implied_by_designs: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub(super) alone_keeps_outcomes: Vec<Spanned<String>>,
     #[serde(default)]
     pub(super) mesh_is_outcome_only_with_context: bool,
     #[serde(default)]

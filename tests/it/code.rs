@@ -288,7 +288,7 @@ fn negation_and_exclusion_do_not_code() {
         &p,
         &record(
             "x",
-            "No drug reduced suicidal behaviour compared with placebo.",
+            "In a randomised trial, no drug reduced suicidal behaviour compared with placebo.",
             &[],
             &[],
         ),
@@ -314,7 +314,7 @@ fn outcomes_need_a_cue_and_carer_hits_are_rerouted() {
         &p,
         &record(
             "x",
-            "The intervention reduced self-harm at 12 months.",
+            "In this randomised trial the intervention reduced self-harm at 12 months.",
             &[],
             &[],
         ),
@@ -325,7 +325,7 @@ fn outcomes_need_a_cue_and_carer_hits_are_rerouted() {
         &p,
         &record(
             "x",
-            "Depressive symptoms in the relatives improved after the course.",
+            "In this randomised trial, depressive symptoms in the relatives improved after the course.",
             &[],
             &[],
         ),
