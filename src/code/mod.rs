@@ -497,7 +497,7 @@ impl<'f> Coder<'f> {
             let sw = self.frame.context.setting_window;
             let setting = in_sentence(Cue::Setting)
                 .filter(|(_, ch)| ch.end <= h.start && n.words_between(ch.end, h.start) <= sw)
-                .last();
+                .next_back();
             if let (true, true, Some((_, ch))) = (c.setting_like, sw > 0, setting) {
                 let mut ev = ev;
                 ev.rule = format!("{} after {:?}", ev.rule, self.cue_text(ch));
