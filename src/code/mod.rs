@@ -496,8 +496,7 @@ impl<'f> Coder<'f> {
         if c.dimension == DimensionKind::Intervention {
             let sw = self.frame.context.setting_window;
             let setting = in_sentence(Cue::Setting)
-                .filter(|(_, ch)| ch.end <= h.start && n.words_between(ch.end, h.start) <= sw)
-                .next_back();
+                .rfind(|(_, ch)| ch.end <= h.start && n.words_between(ch.end, h.start) <= sw);
             if let (true, true, Some((_, ch))) = (c.setting_like, sw > 0, setting) {
                 let mut ev = ev;
                 ev.rule = format!("{} after {:?}", ev.rule, self.cue_text(ch));
