@@ -12,6 +12,7 @@ mod cli;
 mod code;
 mod coding_accuracy;
 mod coding_blind;
+mod coding_context;
 mod decision_sheet;
 mod demo_folder;
 mod equity;

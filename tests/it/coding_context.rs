@@ -1,0 +1,149 @@
+//! Issue 28, round 2 of the context rules: each with a case it codes and a
+//! decoy it does not: a service as the study's setting, groups compared
+//! within a sample, staff and agencies, an abbreviation as the same
+//! mention, a qualitative study's themes, and a record that studies
+//! nothing.
+
+use crate::support::{cen_protocol, codes_of, record};
+use lacuna::protocol::DimensionKind;
+
+fn ids(title: &str, abs: &str, d: DimensionKind) -> Vec<String> {
+    let p = cen_protocol();
+    codes_of(&p, &record(title, abs, &[], &[]))
+        .codes
+        .iter()
+        .filter(|c| c.dimension == d.as_str())
+        .map(|c| c.category.clone())
+        .collect()
+}
+
+fn reasons(title: &str, abs: &str) -> Vec<(String, String)> {
+    let p = cen_protocol();
+    codes_of(&p, &record(title, abs, &[], &[]))
+        .set_aside
+        .into_iter()
+        .map(|s| (s.category, s.reason))
+        .collect()
+}
+
+#[test]
+fn a_service_named_as_the_setting_is_not_the_intervention_studied() {
+    let iv = |t: &str, a: &str| ids(t, a, DimensionKind::Intervention);
+    // the setting of another intervention
+    let t = "Mentalisation-based group therapy in a community personality disorder service: a cohort study";
+    assert_eq!(iv(t, ""), ["psych.mbt"]);
+    assert!(
+        reasons(t, "")
+            .iter()
+            .any(|(c, r)| c == "service.specialist_pd"
+                && r.starts_with("where the study took place")),
+        "{:?}",
+        reasons(t, "")
+    );
+    assert_eq!(
+        iv(
+            "Schema therapy for adults managed in generic CMHTs: a pilot randomised trial",
+            ""
+        ),
+        ["psych.schema"]
+    );
+    // the service is what was studied: no other intervention
+    assert_eq!(
+        iv(
+            "Outcomes of adults treated in a partial hospitalisation programme for borderline personality disorder",
+            ""
+        ),
+        ["service.specialist_pd"]
+    );
+    // named without a setting cue it is studied beside the other one
+    let both = iv(
+        "A specialist personality disorder service offering DBT: a service evaluation",
+        "",
+    );
+    assert!(
+        both.contains(&"service.specialist_pd".to_string())
+            && both.contains(&"psych.dbt".to_string()),
+        "{both:?}"
+    );
+}
+
+#[test]
+fn groups_compared_or_staff_are_not_the_sample() {
+    let pop = |t: &str, a: &str| ids(t, a, DimensionKind::Population);
+    assert!(pop(
+        "Outcomes of DBT among Black, Hispanic and White patients with borderline personality disorder",
+        ""
+    )
+    .is_empty());
+    assert_eq!(
+        pop(
+            "A culturally adapted DBT group for Black and minority ethnic women with borderline personality disorder",
+            ""
+        ),
+        ["ethnic_minority"]
+    );
+    assert!(pop(
+        "Personality disorder awareness training for criminal justice agencies: a before-and-after study",
+        ""
+    )
+    .is_empty());
+    assert_eq!(
+        pop(
+            "Mentalisation-based treatment for men on probation with antisocial personality disorder",
+            ""
+        ),
+        ["criminal_justice"]
+    );
+}
+
+#[test]
+fn an_abbreviation_in_brackets_is_the_same_mention() {
+    // the full name is the comparator; its abbreviation is no second,
+    // uncued hit that would code generic care
+    let iv = ids(
+        "Structured clinical management",
+        "Structured clinical management was compared with care in generic community mental health teams (CMHTs).",
+        DimensionKind::Intervention,
+    );
+    assert_eq!(iv, ["psych.gpm_scm"]);
+    // an abbreviation that follows no hit of its category is a hit
+    let iv = ids(
+        "Redesigning care for personality disorder",
+        "Two (CMHTs) were redesigned around a shared formulation and their caseloads were followed up.",
+        DimensionKind::Intervention,
+    );
+    assert_eq!(iv, ["service.cmht_generic"]);
+}
+
+#[test]
+fn a_qualitative_study_alone_codes_views_of_care_not_symptoms() {
+    let out = |t: &str, a: &str| ids(t, a, DimensionKind::Outcome);
+    let t = "Service users' experiences of a crisis house: a qualitative interview study";
+    let a = "RESULTS: Participants described anxiety before admission and fewer hospital admissions afterwards.";
+    assert_eq!(out(t, a), ["experience_stigma"]);
+    // with a quantitative design beside it, the measured outcomes stay
+    let t = "A crisis house for people with personality disorder: a mixed-methods evaluation with a cohort study";
+    let got = out(t, a);
+    assert!(
+        got.contains(&"service_use".to_string()) && got.contains(&"experience_stigma".to_string()),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn a_record_that_studies_nothing_measures_nothing() {
+    let out = |t: &str, a: &str| ids(t, a, DimensionKind::Outcome);
+    assert!(out(
+        "The neurobiology of emotion dysregulation: implications for borderline personality disorder",
+        "Emotion dysregulation is a core feature of the condition; reduced prefrontal control is described."
+    )
+    .is_empty());
+    // an intervention without a named design still measured its outcome
+    assert_eq!(
+        out(
+            "Dialectical behaviour therapy reduced self-harm in adolescents",
+            ""
+        ),
+        ["self_harm_suicidality"]
+    );
+}
