@@ -34,6 +34,7 @@ enum Cue {
     EquityBaseline,
     EquityNegation,
     Setting,
+    Component,
     Reference,
     Staff,
 }
@@ -79,10 +80,17 @@ struct Draft {
     fallback: BTreeMap<usize, Evidence>,
     /// The title says the participants are carers or relatives.
     carer_study: bool,
-    /// Per `setting_like` category, its hits that name the study's setting
-    /// (strong?, in the title?, the evidence): they count only when no
-    /// other intervention is coded.
-    setting: BTreeMap<usize, Vec<(bool, bool, Evidence)>>,
+    /// Per `setting_like` category, its hits that name the study's setting:
+    /// they count only when no other intervention is coded.
+    setting: BTreeMap<usize, Vec<Placed>>,
+}
+
+/// A title/abstract hit held back, with where it was found.
+struct Placed {
+    strong: bool,
+    title: bool,
+    results: bool,
+    ev: Evidence,
 }
 
 #[derive(Default, Clone)]
@@ -92,6 +100,8 @@ struct Acc {
     evidence: Vec<Evidence>,
     from_title_or_pubtype: bool,
     tiab_ok: bool,
+    /// A title/abstract hit outside a RESULTS section counted.
+    outside_results: bool,
     mesh_pending: Vec<(usize, Evidence)>,
 }
 
@@ -132,6 +142,7 @@ impl<'f> Coder<'f> {
             (Cue::EquityBaseline, &frame.equity_context.baseline_cues),
             (Cue::EquityNegation, &frame.equity_context.negation_cues),
             (Cue::Setting, &cx.setting_cues),
+            (Cue::Component, &cx.component_cues),
             (Cue::Reference, &cx.reference_group_cues),
             (Cue::Staff, &cx.staff_cues),
         ] {
@@ -496,14 +507,17 @@ impl<'f> Coder<'f> {
         if c.dimension == DimensionKind::Intervention {
             let sw = self.frame.context.setting_window;
             let setting = in_sentence(Cue::Setting)
-                .rfind(|(_, ch)| ch.end <= h.start && n.words_between(ch.end, h.start) <= sw);
+                .rfind(|(_, ch)| ch.end <= h.start && n.words_between(ch.end, h.start) <= sw)
+                .or_else(|| in_sentence(Cue::Component).find(|(_, ch)| ch.end <= h.start));
             if let (true, true, Some((_, ch))) = (c.setting_like, sw > 0, setting) {
                 let mut ev = ev;
                 ev.rule = format!("{} after {:?}", ev.rule, self.cue_text(ch));
-                d.setting
-                    .entry(ci)
-                    .or_default()
-                    .push((*strong, f.title, ev));
+                d.setting.entry(ci).or_default().push(Placed {
+                    strong: *strong,
+                    title: f.title,
+                    results: f.results,
+                    ev,
+                });
                 return;
             }
         }
@@ -540,6 +554,7 @@ impl<'f> Coder<'f> {
         let Some(a) = d.acc.get_mut(ci) else { return };
         set_max(&mut a.lists, if *strong { 2 } else { 3 }, w);
         a.tiab_ok = true;
+        a.outside_results |= !f.results;
         if f.title && *strong {
             a.from_title_or_pubtype = true;
         }
@@ -622,6 +637,7 @@ impl<'f> Coder<'f> {
                 *c = a.lists.iter().sum::<f64>() >= min - 1e-9;
             }
         }
+        self.findings_only(&mut coded, &acc, &mut set_aside);
         self.settings(setting, &mut coded, &mut acc, &mut set_aside);
         self.post_rules(&mut coded, &mut acc, &mut set_aside);
         self.fallbacks(&mut coded, &mut acc, fallback);
@@ -797,12 +813,37 @@ impl<'f> Coder<'f> {
             .map(|(_, ch)| format!("negated by {:?}", self.cue_text(ch)))
     }
 
+    /// An intervention named only in RESULTS sections, with no MeSH term,
+    /// is a finding ("peer support from other residents", "changes of care
+    /// coordinator"), not what the study set out to study.
+    fn findings_only(&self, coded: &mut [bool], acc: &[Acc], set_aside: &mut Vec<SetAside>) {
+        if !self.frame.context.results_only_is_finding {
+            return;
+        }
+        for (ci, c) in self.frame.categories.iter().enumerate() {
+            let Some(a) = acc.get(ci) else { continue };
+            let only_results = a.tiab_ok && !a.outside_results && a.lists[0] + a.lists[1] == 0.0;
+            if c.dimension != DimensionKind::Intervention || !only_results {
+                continue;
+            }
+            if let Some(x) = coded.get_mut(ci).filter(|x| **x) {
+                *x = false;
+                set_aside.push(SetAside {
+                    category: c.id.clone(),
+                    evidence: summary_evidence(Some(a)),
+                    reason: "named only among the results: a finding, not the intervention studied"
+                        .into(),
+                });
+            }
+        }
+    }
+
     /// Hits that name the study's setting count only for a category coded
     /// anyway, or when no other intervention is coded (the service is what
     /// was studied); otherwise they are set aside.
     fn settings(
         &self,
-        setting: BTreeMap<usize, Vec<(bool, bool, Evidence)>>,
+        setting: BTreeMap<usize, Vec<Placed>>,
         coded: &mut [bool],
         acc: &mut [Acc],
         set_aside: &mut Vec<SetAside>,
@@ -823,22 +864,23 @@ impl<'f> Coder<'f> {
             };
             match other(ci) {
                 Some((_, o)) if coded.get(ci) != Some(&true) => {
-                    for (_, _, ev) in hits {
+                    for p in hits {
                         set_aside.push(SetAside {
                             category: c.id.clone(),
-                            evidence: ev.clone(),
+                            evidence: p.ev.clone(),
                             reason: format!(
-                                "where the study took place, not what it studied ({} is coded)",
+                                "where the study took place, or a part of another intervention, not what it studied ({} is coded)",
                                 o.id
                             ),
                         });
                     }
                 }
                 _ => {
-                    for (strong, title, ev) in hits {
-                        set_max(&mut a.lists, if *strong { 2 } else { 3 }, ev.weight);
-                        a.from_title_or_pubtype |= *title && *strong;
-                        a.evidence.push(ev.clone());
+                    for p in hits {
+                        set_max(&mut a.lists, if p.strong { 2 } else { 3 }, p.ev.weight);
+                        a.from_title_or_pubtype |= p.title && p.strong;
+                        a.outside_results |= !p.results;
+                        a.evidence.push(p.ev.clone());
                     }
                     a.tiab_ok = true;
                     for (li, ev) in std::mem::take(&mut a.mesh_pending) {

@@ -610,10 +610,13 @@ pub fn assemble(records: Vec<CodedRecord>, frame: &Frame) -> Vec<Study> {
 }
 
 /// Order of the kinds of [`Why`], most telling first.
-const TELLING: [Why; 6] = [
+const TELLING: [Why; 9] = [
     Why::OnlyComparator,
+    Why::Setting,
     Why::NotReported,
+    Why::ByDesign,
     Why::Negated,
+    Why::Finding,
     Why::Weak,
     Why::Removed,
     Why::Other,

@@ -106,6 +106,14 @@ pub enum Why {
     NotReported,
     /// Only negated mentions ("without peer support").
     Negated,
+    /// Only named as where the study took place, or as a part of another
+    /// intervention ("MBT in a community personality disorder service").
+    Setting,
+    /// Only named among the results: a finding, not what was studied.
+    Finding,
+    /// An outcome the record's design does not measure (a qualitative
+    /// study's themes, a commentary).
+    ByDesign,
     /// A hit too weak to reach the coding threshold, or a MeSH term with no
     /// text hit.
     Weak,
@@ -128,6 +136,12 @@ impl Why {
             Why::NotReported
         } else if r.starts_with("negated") {
             Why::Negated
+        } else if r.starts_with("where the study took place") {
+            Why::Setting
+        } else if r.starts_with("named only among the results") {
+            Why::Finding
+        } else if r.starts_with("the only design is") || r.starts_with("neither a design") {
+            Why::ByDesign
         } else if r.starts_with("below the threshold") || r.starts_with("MeSH term alone") {
             Why::Weak
         } else if r.starts_with("removed by") {
@@ -143,6 +157,9 @@ impl Why {
             Why::OnlyComparator => "only_comparator",
             Why::NotReported => "not_reported",
             Why::Negated => "negated",
+            Why::Setting => "setting",
+            Why::Finding => "finding",
+            Why::ByDesign => "by_design",
             Why::Weak => "weak",
             Why::Removed => "removed",
             Why::Other => "other",
@@ -156,6 +173,9 @@ impl Why {
             Why::OnlyComparator => "only a comparator matched",
             Why::NotReported => "not reported as measured (named without an outcome cue)",
             Why::Negated => "only negated mentions",
+            Why::Setting => "only named as the setting or as a part of another intervention",
+            Why::Finding => "only named among the results, as a finding",
+            Why::ByDesign => "not an outcome its design measures",
             Why::Weak => "only a weak hit, below the coding threshold",
             Why::Removed => "removed by a person",
             Why::Other => "set aside by a coding rule",

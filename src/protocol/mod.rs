@@ -149,6 +149,12 @@ pub struct Context {
     /// Words between a setting cue and the hit (0: the rule is off).
     #[serde(default)]
     pub setting_window: usize,
+    /// Cues that a sentence lists the parts of an intervention ("the
+    /// programme combined groups, case management and …"): a
+    /// `setting_like` hit after one, in its sentence, is held back as a
+    /// setting hit is.
+    #[serde(default)]
+    pub component_cues: Vec<String>,
     /// A population hit whose sentence also names the reference group
     /// ("White", "heterosexual") compares groups within the sample: not
     /// coded ("Black, Hispanic and White patients were compared").
@@ -164,6 +170,10 @@ pub struct Context {
     /// measured nothing.
     #[serde(default)]
     pub outcomes_need_design: bool,
+    /// An intervention named only in RESULTS sections (and by no MeSH term)
+    /// is a finding, not the intervention studied: not coded.
+    #[serde(default)]
+    pub results_only_is_finding: bool,
 }
 
 /// The equity dimension's context rules (`[coding.equity_context]`): an

@@ -5,6 +5,7 @@
 //! nothing.
 
 use crate::support::{cen_protocol, codes_of, record};
+use lacuna::model::coding::Why;
 use lacuna::protocol::DimensionKind;
 
 fn ids(title: &str, abs: &str, d: DimensionKind) -> Vec<String> {
@@ -26,26 +27,35 @@ fn reasons(title: &str, abs: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The kind of the first set-aside hit of `category`.
+fn why(title: &str, abs: &str, category: &str) -> Option<Why> {
+    reasons(title, abs)
+        .into_iter()
+        .find(|(c, _)| c == category)
+        .map(|(_, r)| Why::of_reason(&r))
+}
+
 #[test]
 fn a_service_named_as_the_setting_is_not_the_intervention_studied() {
     let iv = |t: &str, a: &str| ids(t, a, DimensionKind::Intervention);
     // the setting of another intervention
     let t = "Mentalisation-based group therapy in a community personality disorder service: a cohort study";
     assert_eq!(iv(t, ""), ["psych.mbt"]);
-    assert!(
-        reasons(t, "")
-            .iter()
-            .any(|(c, r)| c == "service.specialist_pd"
-                && r.starts_with("where the study took place")),
-        "{:?}",
-        reasons(t, "")
-    );
+    assert_eq!(why(t, "", "service.specialist_pd"), Some(Why::Setting));
     assert_eq!(
         iv(
             "Schema therapy for adults managed in generic CMHTs: a pilot randomised trial",
             ""
         ),
         ["psych.schema"]
+    );
+    // a part of another intervention
+    assert_eq!(
+        iv(
+            "Cognitive analytic therapy for young people: a randomised trial",
+            "The programme combined weekly therapy sessions, case management and family meetings."
+        ),
+        ["psych.cat"]
     );
     // the service is what was studied: no other intervention
     assert_eq!(
@@ -121,6 +131,7 @@ fn a_qualitative_study_alone_codes_views_of_care_not_symptoms() {
     let t = "Service users' experiences of a crisis house: a qualitative interview study";
     let a = "RESULTS: Participants described anxiety before admission and fewer hospital admissions afterwards.";
     assert_eq!(out(t, a), ["experience_stigma"]);
+    assert_eq!(why(t, a, "service_use"), Some(Why::ByDesign));
     // with a quantitative design beside it, the measured outcomes stay
     let t = "A crisis house for people with personality disorder: a mixed-methods evaluation with a cohort study";
     let got = out(t, a);
@@ -146,4 +157,54 @@ fn a_record_that_studies_nothing_measures_nothing() {
         ),
         ["self_harm_suicidality"]
     );
+}
+
+/// The interventions of a record with a title and labelled sections.
+fn sectioned(title: &str, sections: &[(&str, &str)]) -> lacuna::code::Coding {
+    let p = cen_protocol();
+    let mut r = record(title, "", &[], &[]);
+    r.abstract_sections = sections
+        .iter()
+        .map(|(label, text)| lacuna::model::AbstractSection {
+            label: Some(label.to_string()),
+            nlm_category: Some(label.to_string()),
+            text: text.to_string(),
+        })
+        .collect();
+    codes_of(&p, &r)
+}
+
+#[test]
+fn an_intervention_named_only_among_the_results_is_a_finding() {
+    let t = "Living in a crisis house: a qualitative study of residents' experiences";
+    let results = (
+        "RESULTS",
+        "Residents valued peer support from other residents and calm staff.",
+    );
+    let c = sectioned(
+        t,
+        &[("METHODS", "Twelve residents were interviewed."), results],
+    );
+    let iv: Vec<&str> = c
+        .codes
+        .iter()
+        .filter(|c| c.dimension == "intervention")
+        .map(|c| c.category.as_str())
+        .collect();
+    assert_eq!(iv, ["service.crisis"]);
+    let peer = c
+        .set_aside
+        .iter()
+        .find(|s| s.category == "peer")
+        .map(|s| Why::of_reason(&s.reason));
+    assert_eq!(peer, Some(Why::Finding));
+    // named in the methods too, it is what was studied
+    let c = sectioned(
+        t,
+        &[
+            ("METHODS", "Residents were offered peer support workers."),
+            results,
+        ],
+    );
+    assert!(c.codes.iter().any(|c| c.category == "peer"), "{c:?}");
 }
