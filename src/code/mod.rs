@@ -37,6 +37,8 @@ enum Cue {
     Component,
     Reference,
     Staff,
+    Covariate,
+    Use,
 }
 
 /// A compiled framework.
@@ -53,6 +55,10 @@ pub struct Coder<'f> {
     prefixes: Vec<Vec<u8>>,
     ongoing: PatternSet,
     negation_dims: BTreeSet<DimensionKind>,
+    /// Dimensions whose MeSH terms count only beside a text hit.
+    mesh_needs_text: BTreeSet<DimensionKind>,
+    /// Dimensions whose hits in a BACKGROUND section are set aside.
+    background_skips: BTreeSet<DimensionKind>,
     reroute: BTreeSet<usize>,
     carer_outcome: Option<usize>,
     /// Fallback patterns (`tiab_fallback`) and, per pattern, its category.
@@ -66,6 +72,7 @@ struct Field<'r> {
     weight: f64,
     results: bool,
     title: bool,
+    background: bool,
 }
 
 /// A record's coding while it is made: per category what has been found,
@@ -145,6 +152,8 @@ impl<'f> Coder<'f> {
             (Cue::Component, &cx.component_cues),
             (Cue::Reference, &cx.reference_group_cues),
             (Cue::Staff, &cx.staff_cues),
+            (Cue::Covariate, &cx.covariate_cues),
+            (Cue::Use, &cx.use_cues),
         ] {
             for p in list {
                 cue_pats.push(p.clone());
@@ -186,6 +195,16 @@ impl<'f> Coder<'f> {
                 .iter()
                 .filter_map(|d| DimensionKind::parse(d))
                 .collect(),
+            mesh_needs_text: cx
+                .mesh_needs_text
+                .iter()
+                .filter_map(|d| DimensionKind::parse(d))
+                .collect(),
+            background_skips: cx
+                .background_skips
+                .iter()
+                .filter_map(|d| DimensionKind::parse(d))
+                .collect(),
             reroute: cx
                 .carer_reroute_domains
                 .iter()
@@ -214,6 +233,7 @@ impl<'f> Coder<'f> {
             weight: w("title"),
             results: false,
             title: true,
+            background: false,
         }];
         if r.abstract_sections.is_empty() {
             if let Some(a) = &r.abstract_text {
@@ -223,6 +243,7 @@ impl<'f> Coder<'f> {
                     weight: w("unlabeled"),
                     results: false,
                     title: false,
+                    background: false,
                 });
             }
         } else {
@@ -244,6 +265,7 @@ impl<'f> Coder<'f> {
                     weight,
                     results: cat == "results",
                     title: false,
+                    background: cat == "background",
                 });
             }
         }
@@ -308,7 +330,7 @@ impl<'f> Coder<'f> {
                         text: original_case(&r.mesh, m),
                         weight: w,
                     };
-                    if c.mesh_needs_context {
+                    if c.mesh_needs_context || self.mesh_needs_text.contains(&c.dimension) {
                         a.mesh_pending.push((li, ev));
                     } else {
                         set_max(&mut a.lists, li, w);
@@ -409,6 +431,14 @@ impl<'f> Coder<'f> {
             cues.iter()
                 .filter(move |(kk, ch)| *kk == k && ch.start >= sa && ch.end <= sb)
         };
+        if f.background && self.background_skips.contains(&c.dimension) {
+            d.set_aside.push(SetAside {
+                category: c.id.clone(),
+                evidence: ev,
+                reason: "named in the background, not of this study's sample or analysis".into(),
+            });
+            return;
+        }
         if c.dimension == DimensionKind::Equity {
             match self.equity_rule(n, h, cues, (sa, sb), sample) {
                 Ok(why) => ev.rule = format!("{} ({why})", ev.rule),
@@ -446,16 +476,22 @@ impl<'f> Coder<'f> {
             // "Black, Hispanic and White patients": groups compared
             let reference =
                 in_sentence(Cue::Reference).find(|(_, ch)| ch.end <= h.start || ch.start >= h.end);
-            let why = match (staff, reference) {
-                (Some((_, ch)), _) => Some(format!(
+            // "adjusted for age, sex and substance misuse"
+            let covariate = in_sentence(Cue::Covariate).find(|(_, ch)| ch.end <= h.start);
+            let why = match (staff, reference, covariate) {
+                (Some((_, ch)), _, _) => Some(format!(
                     "names staff or agencies ({:?}), not the people studied",
                     self.cue_text(ch)
                 )),
-                (None, Some((_, ch))) => Some(format!(
+                (None, Some((_, ch)), _) => Some(format!(
                     "groups compared within the sample ({:?}), not the sample",
                     self.cue_text(ch)
                 )),
-                (None, None) => None,
+                (None, None, Some((_, ch))) => Some(format!(
+                    "a covariate ({:?}), not the sample",
+                    self.cue_text(ch)
+                )),
+                _ => None,
             };
             if let Some(reason) = why {
                 d.set_aside.push(SetAside {
@@ -506,6 +542,23 @@ impl<'f> Coder<'f> {
         }
         if c.dimension == DimensionKind::Intervention {
             let sw = self.frame.context.setting_window;
+            // "contacts with crisis teams", "use of the CMHT": counted as
+            // service use, an outcome
+            let used = in_sentence(Cue::Use).find(|(_, ch)| {
+                (ch.end <= h.start && n.words_between(ch.end, h.start) <= sw)
+                    || (ch.start >= h.end && n.words_between(h.end, ch.start) <= 1)
+            });
+            if let (true, Some((_, ch))) = (c.setting_like, used) {
+                d.set_aside.push(SetAside {
+                    category: c.id.clone(),
+                    evidence: ev,
+                    reason: format!(
+                        "counted as service use ({:?}), an outcome, not the intervention",
+                        self.cue_text(ch)
+                    ),
+                });
+                return;
+            }
             let setting = in_sentence(Cue::Setting)
                 .rfind(|(_, ch)| ch.end <= h.start && n.words_between(ch.end, h.start) <= sw)
                 .or_else(|| in_sentence(Cue::Component).find(|(_, ch)| ch.end <= h.start));

@@ -136,7 +136,9 @@ impl Why {
             Why::NotReported
         } else if r.starts_with("negated") {
             Why::Negated
-        } else if r.starts_with("where the study took place") {
+        } else if r.starts_with("where the study took place")
+            || r.starts_with("counted as service use")
+        {
             Why::Setting
         } else if r.starts_with("named only among the results") {
             Why::Finding

@@ -149,6 +149,12 @@ pub struct Context {
     /// Words between a setting cue and the hit (0: the rule is off).
     #[serde(default)]
     pub setting_window: usize,
+    /// Cues of a service counted as use ("contacts with", "crisis team
+    /// episodes"): a `setting_like` hit at most `setting_window` words after
+    /// one, or at most one word before one, is an outcome (service use),
+    /// never the intervention.
+    #[serde(default)]
+    pub use_cues: Vec<String>,
     /// Cues that a sentence lists the parts of an intervention ("the
     /// programme combined groups, case management and …"): a
     /// `setting_like` hit after one, in its sentence, is held back as a
@@ -165,6 +171,18 @@ pub struct Context {
     /// "prison staff").
     #[serde(default)]
     pub staff_cues: Vec<String>,
+    /// Cues that a population hit after them, in their sentence, is a
+    /// covariate ("adjusted for age, sex and substance misuse").
+    #[serde(default)]
+    pub covariate_cues: Vec<String>,
+    /// Dimensions whose MeSH terms count only beside a text hit (an
+    /// indexer's "Parents" or "Sex Factors" for a mention).
+    #[serde(default)]
+    pub mesh_needs_text: Vec<String>,
+    /// Dimensions whose hits in a BACKGROUND section are set aside (the
+    /// background describes the problem, not the study's sample).
+    #[serde(default)]
+    pub background_skips: Vec<String>,
     /// A record that codes neither a design nor an intervention (a
     /// commentary, an editorial, a narrative review) codes no outcome: it
     /// measured nothing.

@@ -539,10 +539,17 @@ fn the_map_counts_studies_by_equity_factor_and_lists_the_equity_gaps() {
         .iter()
         .filter_map(|g| g["id"].as_str())
         .collect();
-    // the demo's DBT for older adults chose its sample for age; no demo
-    // study reports results by income, deprivation or poverty
-    assert!(!gap_ids.contains(&"equity.age"), "{gap_ids:?}");
+    // the demo's DBT for older adults is an older-adults study (the
+    // population table), not results by age (both rounds of the blind set
+    // were labelled so); no demo study reports results by age, nor by
+    // income, deprivation or poverty
+    assert!(gap_ids.contains(&"equity.age"), "{gap_ids:?}");
     assert!(gap_ids.contains(&"equity.ses"), "{gap_ids:?}");
+    assert!(
+        list(&m, "studies").iter().any(|s| s["status"] == "completed"
+            && list(s, "populations").iter().any(|p| p == "older_adults")),
+        "an older-adults study in the population table"
+    );
     // per intervention row: the completed studies that report by any factor
     for iv in list(&m, "interventions") {
         let id = iv["id"].as_str().expect("id");
@@ -556,9 +563,13 @@ fn the_map_counts_studies_by_equity_factor_and_lists_the_equity_gaps() {
             .count();
         assert_eq!(iv["n_equity"].as_u64().unwrap_or(0), n as u64, "{id}");
     }
+    // as the briefing this project serves found: no demo study reports
+    // results by any factor (its DBT for older adults is an older-adults
+    // study, in the population table)
     assert!(list(&m, "interventions")
         .iter()
-        .any(|iv| iv["id"] == "psych.dbt" && iv["n_equity"].as_u64() >= Some(1)));
+        .all(|iv| iv["n_equity"].as_u64().unwrap_or(0) == 0));
+    assert_eq!(gap_ids.len(), 11, "{gap_ids:?}");
     let o = lacuna(&[&"map", &dir]);
     let text = stdout(&o);
     assert!(
@@ -595,6 +606,21 @@ fn a_map_frozen_before_the_equity_lens_still_reads() {
 #[test]
 fn the_map_page_shows_the_equity_table() {
     let (_t, dir) = crate::support::demo_review();
+    // no demo study reports results by a factor: a person adds one, so the
+    // page has a factor with studies to name
+    let o = lacuna(&[
+        &"code",
+        &dir,
+        &"--record",
+        &"31173128",
+        &"--add",
+        &"equity:equity.gender_sex",
+        &"--reviewer",
+        &"ana",
+        &"--note",
+        &"results are reported for women and men separately",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let all = map_json(&dir, &[]);
     let rct = map_json(&dir, &["--design", "rct"]);
     let page = dir.join("reports/gapmap.html");
@@ -638,11 +664,17 @@ fn the_map_page_shows_the_equity_table() {
         })
         .collect();
     assert_eq!(r["all"]["rows"], serde_json::Value::Object(rows), "{r}");
+    // a factor some study reports by names those studies
+    let reported = list(&all, "equity")
+        .iter()
+        .find(|f| f["n_studies"].as_u64() > Some(0))
+        .and_then(|f| f["id"].as_str())
+        .expect("a factor the demo reports by");
     assert!(
-        r["all"]["which"]["equity.age"]
+        r["all"]["which"][reported]
             .as_str()
             .is_some_and(|w| !w.is_empty() && !w.contains("none")),
-        "{r}"
+        "{reported}: {r}"
     );
     assert_eq!(r["all"]["ids_in_text"], serde_json::json!([]), "{r}");
 }
@@ -670,9 +702,11 @@ fn the_briefing_lists_the_equity_gaps_for_funders() {
         .nth(1)
         .expect("an equity-gaps part for funders");
     let said = funders.split("\n\n").nth(1).expect("its paragraph");
+    // every factor is a gap in the demo: the sentence says so, naming each
+    assert_eq!(labels.len(), 11);
     assert!(
         said.contains(&format!(
-            "No included study reports results by {}",
+            "No included study reports results by any equity factor (PROGRESS-Plus): not by {}.",
             labels.join("; ")
         )),
         "{said}"
