@@ -39,6 +39,8 @@ enum Cue {
     Staff,
     Covariate,
     Use,
+    Measured,
+    SampleWord,
 }
 
 /// A compiled framework.
@@ -154,6 +156,8 @@ impl<'f> Coder<'f> {
             (Cue::Staff, &cx.staff_cues),
             (Cue::Covariate, &cx.covariate_cues),
             (Cue::Use, &cx.use_cues),
+            (Cue::Measured, &cx.measured_cues),
+            (Cue::SampleWord, &cx.sample_words),
         ] {
             for p in list {
                 cue_pats.push(p.clone());
@@ -330,7 +334,10 @@ impl<'f> Coder<'f> {
                         text: original_case(&r.mesh, m),
                         weight: w,
                     };
-                    if c.mesh_needs_context || self.mesh_needs_text.contains(&c.dimension) {
+                    if c.mesh_needs_context
+                        || c.setting_like
+                        || self.mesh_needs_text.contains(&c.dimension)
+                    {
                         a.mesh_pending.push((li, ev));
                     } else {
                         set_max(&mut a.lists, li, w);
@@ -477,7 +484,17 @@ impl<'f> Coder<'f> {
             let reference =
                 in_sentence(Cue::Reference).find(|(_, ch)| ch.end <= h.start || ch.start >= h.end);
             // "adjusted for age, sex and substance misuse"
-            let covariate = in_sentence(Cue::Covariate).find(|(_, ch)| ch.end <= h.start);
+            let covariate = in_sentence(Cue::Covariate)
+                .find(|(_, ch)| ch.end <= h.start)
+                .or_else(|| {
+                    // "outcomes were arrests and housing stability", but not
+                    // "social outcomes among offenders"
+                    let of_sample = in_sentence(Cue::SampleWord)
+                        .any(|(_, ch)| ch.end <= h.start && n.words_between(ch.end, h.start) <= 1);
+                    in_sentence(Cue::Measured)
+                        .find(|(_, ch)| ch.end <= h.start || ch.start >= h.end)
+                        .filter(|_| !f.title && !of_sample)
+                });
             let why = match (staff, reference, covariate) {
                 (Some((_, ch)), _, _) => Some(format!(
                     "names staff or agencies ({:?}), not the people studied",
@@ -487,8 +504,13 @@ impl<'f> Coder<'f> {
                     "groups compared within the sample ({:?}), not the sample",
                     self.cue_text(ch)
                 )),
-                (None, None, Some((_, ch))) => Some(format!(
-                    "a covariate ({:?}), not the sample",
+                (None, None, Some((k, ch))) => Some(format!(
+                    "{} ({:?}), not the sample",
+                    if *k == Cue::Covariate {
+                        "a covariate"
+                    } else {
+                        "measured as an outcome"
+                    },
                     self.cue_text(ch)
                 )),
                 _ => None,
@@ -561,7 +583,7 @@ impl<'f> Coder<'f> {
             }
             let setting = in_sentence(Cue::Setting)
                 .rfind(|(_, ch)| ch.end <= h.start && n.words_between(ch.end, h.start) <= sw)
-                .or_else(|| in_sentence(Cue::Component).find(|(_, ch)| ch.end <= h.start));
+                .or_else(|| in_sentence(Cue::Component).next());
             if let (true, true, Some((_, ch))) = (c.setting_like, sw > 0, setting) {
                 let mut ev = ev;
                 ev.rule = format!("{} after {:?}", ev.rule, self.cue_text(ch));

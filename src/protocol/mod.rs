@@ -67,7 +67,8 @@ pub struct Category {
     pub tau_like: bool,
     /// A service that is often only where a study took place: a hit just
     /// after a `setting_cues` cue ("MBT in a community personality disorder
-    /// service") counts only when the study names no other intervention.
+    /// service") counts only when the study names no other intervention,
+    /// and its MeSH terms only beside a text hit that counts.
     pub setting_like: bool,
     /// Design ids suppressed when this design is coded from a publication type or the title.
     pub suppresses: Vec<String>,
@@ -156,9 +157,9 @@ pub struct Context {
     #[serde(default)]
     pub use_cues: Vec<String>,
     /// Cues that a sentence lists the parts of an intervention ("the
-    /// programme combined groups, case management and …"): a
-    /// `setting_like` hit after one, in its sentence, is held back as a
-    /// setting hit is.
+    /// programme combined groups, case management and …") or randomises
+    /// services as clusters ("teams were cluster-randomised to deliver"): a
+    /// `setting_like` hit in its sentence is held back as a setting hit is.
     #[serde(default)]
     pub component_cues: Vec<String>,
     /// A population hit whose sentence also names the reference group
@@ -175,6 +176,16 @@ pub struct Context {
     /// covariate ("adjusted for age, sex and substance misuse").
     #[serde(default)]
     pub covariate_cues: Vec<String>,
+    /// Cues that a sentence says what was measured ("outcomes were",
+    /// "assessed"): a population hit in it (outside the title) is an
+    /// outcome ("arrests", "housing stability"), not the sample.
+    #[serde(default)]
+    pub measured_cues: Vec<String>,
+    /// Words that put a population hit straight after them in the sample
+    /// ("among offenders", "in older adults"): the `measured_cues` rule
+    /// does not apply to it.
+    #[serde(default)]
+    pub sample_words: Vec<String>,
     /// Dimensions whose MeSH terms count only beside a text hit (an
     /// indexer's "Parents" or "Sex Factors" for a mention).
     #[serde(default)]

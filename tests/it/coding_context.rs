@@ -208,3 +208,95 @@ fn an_intervention_named_only_among_the_results_is_a_finding() {
     );
     assert!(c.codes.iter().any(|c| c.category == "peer"), "{c:?}");
 }
+
+#[test]
+fn a_population_word_that_is_a_covariate_an_outcome_or_background_is_not_the_sample() {
+    let pop = |t: &str, sections: &[(&str, &str)]| -> Vec<String> {
+        sectioned(t, sections)
+            .codes
+            .iter()
+            .filter(|c| c.dimension == "population")
+            .map(|c| c.category.clone())
+            .collect()
+    };
+    let t = "Dialectical behaviour therapy in routine care: a cohort study";
+    // a covariate
+    let covariate = (
+        "METHODS",
+        "Models were adjusted for age, sex and substance misuse.",
+    );
+    assert!(pop(t, &[covariate]).is_empty());
+    // measured as an outcome, unless a sample word puts it in the sample
+    let measured = (
+        "METHODS",
+        "Outcomes were arrests, homelessness and self-harm.",
+    );
+    assert!(pop(t, &[measured]).is_empty());
+    let among = (
+        "METHODS",
+        "Outcomes were recorded among homeless adults for twelve months.",
+    );
+    assert_eq!(pop(t, &[among]), ["homelessness"]);
+    // the background describes the problem, not the sample
+    let background = (
+        "BACKGROUND",
+        "Borderline personality disorder often emerges in adolescence.",
+    );
+    assert!(pop(t, &[background]).is_empty());
+    let methods = (
+        "METHODS",
+        "We recruited 80 adolescents attending a youth service.",
+    );
+    assert_eq!(pop(t, &[methods]), ["young_people"]);
+}
+
+#[test]
+fn a_population_or_equity_mesh_term_counts_only_beside_a_text_hit() {
+    let p = cen_protocol();
+    let mesh = |abs: &str, terms: &[&str], d: DimensionKind| -> Vec<String> {
+        codes_of(&p, &record("A cohort study of DBT", abs, terms, &[]))
+            .codes
+            .iter()
+            .filter(|c| c.dimension == d.as_str())
+            .map(|c| c.category.clone())
+            .collect()
+    };
+    assert!(mesh("", &["Parents"], DimensionKind::Population).is_empty());
+    assert!(mesh("", &["Sex Factors"], DimensionKind::Equity).is_empty());
+    assert_eq!(
+        mesh(
+            "We recruited 60 mothers with borderline personality disorder and their infants.",
+            &["Parents"],
+            DimensionKind::Population
+        ),
+        ["parents"]
+    );
+}
+
+#[test]
+fn a_service_counted_as_use_or_randomised_as_a_cluster_is_not_the_intervention() {
+    let iv = |t: &str, a: &str| ids(t, a, DimensionKind::Intervention);
+    let t = "Joint crisis plans for borderline personality disorder: a feasibility trial";
+    assert_eq!(
+        iv(
+            t,
+            "Crisis team contacts were lower in the intervention arm."
+        ),
+        ["service.crisis"],
+        "the plan itself is a crisis intervention"
+    );
+    let t = "Schema therapy for personality disorder: a randomised trial";
+    assert_eq!(
+        iv(
+            t,
+            "Outcomes included contacts with crisis teams at 12 months."
+        ),
+        ["psych.schema"]
+    );
+    let t = "A social network intervention for people with personality disorder";
+    assert!(!iv(
+        t,
+        "Twenty community mental health teams were cluster-randomised to deliver it or usual care."
+    )
+    .contains(&"service.cmht_generic".to_string()));
+}

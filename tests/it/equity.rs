@@ -546,8 +546,10 @@ fn the_map_counts_studies_by_equity_factor_and_lists_the_equity_gaps() {
     assert!(gap_ids.contains(&"equity.age"), "{gap_ids:?}");
     assert!(gap_ids.contains(&"equity.ses"), "{gap_ids:?}");
     assert!(
-        list(&m, "studies").iter().any(|s| s["status"] == "completed"
-            && list(s, "populations").iter().any(|p| p == "older_adults")),
+        list(&m, "studies")
+            .iter()
+            .any(|s| s["status"] == "completed"
+                && list(s, "populations").iter().any(|p| p == "older_adults")),
         "an older-adults study in the population table"
     );
     // per intervention row: the completed studies that report by any factor
