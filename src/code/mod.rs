@@ -94,6 +94,13 @@ struct Draft {
     setting: BTreeMap<usize, Vec<Placed>>,
 }
 
+/// The dimensions a list names.
+fn dimensions(list: &[String]) -> BTreeSet<DimensionKind> {
+    list.iter()
+        .filter_map(|d| DimensionKind::parse(d))
+        .collect()
+}
+
 /// A title/abstract hit held back, with where it was found.
 struct Placed {
     strong: bool,
@@ -194,21 +201,9 @@ impl<'f> Coder<'f> {
                 })
                 .collect(),
             ongoing: PatternSet::new(&frame.status.ongoing_title),
-            negation_dims: cx
-                .negation_applies_to
-                .iter()
-                .filter_map(|d| DimensionKind::parse(d))
-                .collect(),
-            mesh_needs_text: cx
-                .mesh_needs_text
-                .iter()
-                .filter_map(|d| DimensionKind::parse(d))
-                .collect(),
-            background_skips: cx
-                .background_skips
-                .iter()
-                .filter_map(|d| DimensionKind::parse(d))
-                .collect(),
+            negation_dims: dimensions(&cx.negation_applies_to),
+            mesh_needs_text: dimensions(&cx.mesh_needs_text),
+            background_skips: dimensions(&cx.background_skips),
             reroute: cx
                 .carer_reroute_domains
                 .iter()
