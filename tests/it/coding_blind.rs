@@ -1,9 +1,10 @@
 //! Precision and recall of the auto-coder on the blind set
-//! (`tests/fixtures/coding/blind/`, its README says how it was made): two
-//! rounds (120 and 100 records) written and coded by two people from the
-//! category definitions alone, never from the rules. Odd ids are the tuning
-//! half (rules were changed while looking at them), even ids the held-out
-//! half (never looked at while tuning). Run with `--nocapture` for the table.
+//! (`tests/fixtures/coding/blind/`, its README says how it was made): three
+//! rounds (120, 100 and 100 records) written and coded by two people from
+//! the category definitions alone, never from the rules. In rounds 1 and 2
+//! odd ids are the tuning half (rules were changed while looking at them),
+//! even ids the held-out half (never looked at while tuning); round 3 is
+//! held out whole. Run with `--nocapture` for the table.
 
 use crate::support::cen_protocol;
 use lacuna::code::Coder;
@@ -100,10 +101,12 @@ fn sections(text: &str) -> Vec<AbstractSection> {
     out
 }
 
-/// Each round's records and agreed labels.
-const ROUNDS: [(&str, &str, &str); 2] = [
-    ("1", "records.jsonl", "labels.csv"),
-    ("2", "records-2.jsonl", "labels-2.csv"),
+/// Each round's records and agreed labels, and whether its odd ids are a
+/// tuning half (round 3 is held out whole: a test set nobody tuned on).
+const ROUNDS: [(&str, &str, &str, bool); 3] = [
+    ("1", "records.jsonl", "labels.csv", true),
+    ("2", "records-2.jsonl", "labels-2.csv", true),
+    ("3", "records-3.jsonl", "labels-3.csv", false),
 ];
 
 fn records(file: &str) -> Vec<(String, Record)> {
@@ -193,7 +196,7 @@ fn measure() -> (Counts, Vec<String>) {
     let coder = Coder::new(&p.frame);
     let mut counts = Counts::new();
     let mut misses = Vec::new();
-    for (round, rec_file, label_file) in ROUNDS {
+    for (round, rec_file, label_file, tunes) in ROUNDS {
         let want = labels(label_file);
         let recs = records(rec_file);
         assert_eq!(
@@ -202,7 +205,11 @@ fn measure() -> (Counts, Vec<String>) {
             "one label row per record ({rec_file})"
         );
         for (id, rec) in &recs {
-            let split = if is_odd(id) { "tune" } else { "held-out" };
+            let split = if tunes && is_odd(id) {
+                "tune"
+            } else {
+                "held-out"
+            };
             let got = coder.code(rec);
             let labelled = want.get(id).unwrap_or_else(|| panic!("no labels for {id}"));
             for (dim, w) in labelled {
@@ -234,9 +241,9 @@ fn measure() -> (Counts, Vec<String>) {
 fn show(ids: &str) {
     let p = cen_protocol();
     let coder = Coder::new(&p.frame);
-    for (_, file, _) in ROUNDS {
+    for (_, file, _, tunes) in ROUNDS {
         for (id, rec) in records(file) {
-            if !is_odd(&id) || !ids.split(',').any(|s| s == id) {
+            if !tunes || !is_odd(&id) || !ids.split(',').any(|s| s == id) {
                 continue;
             }
             println!("== {id}: {}", rec.title);
@@ -282,8 +289,9 @@ fn auto_coder_precision_and_recall_on_the_blind_set() {
             println!("  differs (tuning half): {m}");
         }
     }
-    // Floors a regression must not cross, on the held-out halves of both
-    // rounds together (the measured figures are in the coding guide).
+    // Floors a regression must not cross, on everything held out (the even
+    // halves of rounds 1 and 2, and round 3; the measured figures are in
+    // docs/gap-map-and-coding.md).
     let floor = |dim: &str, p: f64, r: f64| {
         let c = counts
             .get(&("all", "held-out", dim.to_string()))
@@ -296,11 +304,11 @@ fn auto_coder_precision_and_recall_on_the_blind_set() {
             c.recall()
         );
     };
-    floor("intervention", 0.85, 0.88);
-    floor("outcome", 0.89, 0.91);
-    floor("population", 0.79, 0.9);
-    floor("design", 0.95, 0.98);
-    floor("equity", 0.86, 0.86);
+    floor("intervention", 0.80, 0.88);
+    floor("outcome", 0.90, 0.91);
+    floor("population", 0.84, 0.85);
+    floor("design", 0.93, 0.97);
+    floor("equity", 0.78, 0.75);
 }
 
 /// Issue 28: the demo's Family Connections studies measured the relatives'
