@@ -48,8 +48,27 @@ fn folder() -> PathBuf {
     base.join(format!("lacuna-fuzz-web-{}", std::process::id()))
 }
 
+/// Folders earlier fuzzing processes left behind (their process is gone).
+fn remove_stale(base: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(base) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        let Some(pid) = name.strip_prefix("lacuna-fuzz-web-") else {
+            continue;
+        };
+        if !std::path::Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
 fn setup() -> Result<World, Box<dyn std::error::Error>> {
     let dir = folder();
+    if let Some(base) = dir.parent() {
+        remove_stale(base);
+    }
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
     let mut review = lacuna::store::Review::init(&dir)?;
