@@ -41,6 +41,8 @@ enum Cue {
     Use,
     Measured,
     SampleWord,
+    Comparison,
+    ShareWord,
 }
 
 /// A compiled framework.
@@ -118,6 +120,9 @@ struct Acc {
     tiab_ok: bool,
     /// A title/abstract hit outside a RESULTS section counted.
     outside_results: bool,
+    /// A hit counted in a sentence that compares arms ("randomised to",
+    /// "versus").
+    compared: bool,
     mesh_pending: Vec<(usize, Evidence)>,
 }
 
@@ -165,6 +170,8 @@ impl<'f> Coder<'f> {
             (Cue::Use, &cx.use_cues),
             (Cue::Measured, &cx.measured_cues),
             (Cue::SampleWord, &cx.sample_words),
+            (Cue::Comparison, &cx.comparison_cues),
+            (Cue::ShareWord, &cx.share_words),
         ] {
             for p in list {
                 cue_pats.push(p.clone());
@@ -533,7 +540,13 @@ impl<'f> Coder<'f> {
             }
         }
         if c.dimension == DimensionKind::Population {
-            if let Some(share) = self.share_before(n, h.start, sa) {
+            let share_word = in_sentence(Cue::ShareWord)
+                .rfind(|(_, ch)| {
+                    ch.end <= h.start
+                        && n.words_between(ch.end, h.start) <= self.frame.context.share_window
+                })
+                .map(|(_, ch)| self.cue_text(ch).to_string());
+            if let Some(share) = self.share_before(n, h.start, sa).or(share_word) {
                 d.set_aside.push(SetAside {
                     category: c.id.clone(),
                     evidence: ev,
@@ -625,6 +638,7 @@ impl<'f> Coder<'f> {
         set_max(&mut a.lists, if *strong { 2 } else { 3 }, w);
         a.tiab_ok = true;
         a.outside_results |= !f.results;
+        a.compared |= in_sentence(Cue::Comparison).next().is_some();
         if f.title && *strong {
             a.from_title_or_pubtype = true;
         }
@@ -708,6 +722,7 @@ impl<'f> Coder<'f> {
             }
         }
         self.findings_only(&mut coded, &acc, &mut set_aside);
+        self.title_anchor(&mut coded, &acc, &mut set_aside);
         self.settings(setting, &mut coded, &mut acc, &mut set_aside);
         self.post_rules(&mut coded, &mut acc, &mut set_aside);
         self.fallbacks(&mut coded, &mut acc, fallback);
@@ -881,6 +896,51 @@ impl<'f> Coder<'f> {
             })
             .find(|(_, ch)| n.words_between(ch.end, h.start) < win)
             .map(|(_, ch)| format!("negated by {:?}", self.cue_text(ch)))
+    }
+
+    /// When the title names the intervention studied, another one named
+    /// only in the abstract, never where arms are compared, is context
+    /// (what people already received, a part, the referrer), unless the
+    /// record is a systematic review, which names every one it covers.
+    fn title_anchor(&self, coded: &mut [bool], acc: &[Acc], set_aside: &mut Vec<SetAside>) {
+        if !self.frame.context.title_names_the_intervention {
+            return;
+        }
+        let cats = &self.frame.categories;
+        let is_iv = |ci: usize| {
+            cats.get(ci)
+                .is_some_and(|c| c.dimension == DimensionKind::Intervention)
+        };
+        let before = coded.to_vec();
+        let coded_with = |ci: usize, f: &dyn Fn(&Acc) -> bool| {
+            before.get(ci) == Some(&true) && acc.get(ci).is_some_and(f)
+        };
+        let anchor = (0..cats.len())
+            .find(|&ci| is_iv(ci) && coded_with(ci, &|a: &Acc| a.from_title_or_pubtype))
+            .and_then(|ci| cats.get(ci));
+        let review = cats.iter().enumerate().any(|(ci, c)| {
+            self.frame.context.reviews_exempt.contains(&c.id) && before.get(ci) == Some(&true)
+        });
+        let Some(anchor) = anchor.filter(|_| !review) else {
+            return;
+        };
+        for ci in 0..cats.len() {
+            let context = is_iv(ci)
+                && coded_with(ci, &|a: &Acc| {
+                    !a.from_title_or_pubtype && !a.compared && a.lists[0] == 0.0
+                });
+            if let (true, Some(c), Some(x)) = (context, cats.get(ci), coded.get_mut(ci)) {
+                *x = false;
+                set_aside.push(SetAside {
+                    category: c.id.clone(),
+                    evidence: summary_evidence(acc.get(ci)),
+                    reason: format!(
+                        "where the study took place, or a part of another intervention: the title names {}, and this is named only in the abstract, never where arms are compared",
+                        anchor.id
+                    ),
+                });
+            }
+        }
     }
 
     /// An intervention named only in RESULTS sections, with no MeSH term,

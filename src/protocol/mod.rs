@@ -123,6 +123,11 @@ pub struct Context {
     /// the sample, not the sample: not coded (0: off).
     #[serde(default)]
     pub share_window: usize,
+    /// Words that give a share of the sample as a percentage does ("most",
+    /// "many were under probation"): a population hit at most
+    /// `share_window` words after one is not the sample.
+    #[serde(default)]
+    pub share_words: Vec<String>,
     /// Title cues of a study whose participants are carers or relatives
     /// ("for relatives of", "Family Connections"): its symptom and quality
     /// of life hits are the carers' own (re-routed as `carer_reroute_domains`)
@@ -203,6 +208,18 @@ pub struct Context {
     /// is a finding, not the intervention studied: not coded.
     #[serde(default)]
     pub results_only_is_finding: bool,
+    /// When the title names an intervention, another one named only in the
+    /// abstract (by no MeSH term), never in a sentence with a
+    /// `comparison_cues` entry, is context, not what was studied.
+    #[serde(default)]
+    pub title_names_the_intervention: bool,
+    /// Cues of a sentence that compares arms ("randomised to", "versus").
+    #[serde(default)]
+    pub comparison_cues: Vec<String>,
+    /// Design ids under which `title_names_the_intervention` does not apply
+    /// (a systematic review names every intervention it covers).
+    #[serde(default)]
+    pub reviews_exempt: Vec<String>,
 }
 
 /// The equity dimension's context rules (`[coding.equity_context]`): an

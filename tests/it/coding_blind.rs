@@ -101,13 +101,33 @@ fn sections(text: &str) -> Vec<AbstractSection> {
     out
 }
 
-/// Each round's records and agreed labels, and whether its odd ids are a
-/// tuning half (round 3 is held out whole: a test set nobody tuned on).
-const ROUNDS: [(&str, &str, &str, bool); 3] = [
-    ("1", "records.jsonl", "labels.csv", true),
-    ("2", "records-2.jsonl", "labels-2.csv", true),
-    ("3", "records-3.jsonl", "labels-3.csv", false),
+/// How a round is split.
+#[derive(Clone, Copy, PartialEq)]
+enum Split {
+    /// Odd ids tune, even ids are held out.
+    Halves,
+    /// Held out whole: a test set nobody tuned on.
+    HeldOut,
+    /// Tuning records only.
+    Tuning,
+}
+
+/// Each round's records and agreed labels, and how it is split.
+const ROUNDS: [(&str, &str, &str, Split); 4] = [
+    ("1", "records.jsonl", "labels.csv", Split::Halves),
+    ("2", "records-2.jsonl", "labels-2.csv", Split::Halves),
+    ("3", "records-3.jsonl", "labels-3.csv", Split::HeldOut),
+    ("4", "records-4.jsonl", "labels-4.csv", Split::Tuning),
 ];
+
+/// Whether a record of a round is for tuning.
+fn tunes(split: Split, id: &str) -> bool {
+    match split {
+        Split::Halves => is_odd(id),
+        Split::HeldOut => false,
+        Split::Tuning => true,
+    }
+}
 
 fn records(file: &str) -> Vec<(String, Record)> {
     let text = std::fs::read_to_string(folder().join(file)).expect("blind records");
@@ -196,7 +216,7 @@ fn measure() -> (Counts, Vec<String>) {
     let coder = Coder::new(&p.frame);
     let mut counts = Counts::new();
     let mut misses = Vec::new();
-    for (round, rec_file, label_file, tunes) in ROUNDS {
+    for (round, rec_file, label_file, how) in ROUNDS {
         let want = labels(label_file);
         let recs = records(rec_file);
         assert_eq!(
@@ -205,11 +225,7 @@ fn measure() -> (Counts, Vec<String>) {
             "one label row per record ({rec_file})"
         );
         for (id, rec) in &recs {
-            let split = if tunes && is_odd(id) {
-                "tune"
-            } else {
-                "held-out"
-            };
+            let split = if tunes(how, id) { "tune" } else { "held-out" };
             let got = coder.code(rec);
             let labelled = want.get(id).unwrap_or_else(|| panic!("no labels for {id}"));
             for (dim, w) in labelled {
@@ -241,9 +257,9 @@ fn measure() -> (Counts, Vec<String>) {
 fn show(ids: &str) {
     let p = cen_protocol();
     let coder = Coder::new(&p.frame);
-    for (_, file, _, tunes) in ROUNDS {
+    for (_, file, _, how) in ROUNDS {
         for (id, rec) in records(file) {
-            if !tunes || !is_odd(&id) || !ids.split(',').any(|s| s == id) {
+            if !tunes(how, &id) || !ids.split(',').any(|s| s == id) {
                 continue;
             }
             println!("== {id}: {}", rec.title);
@@ -299,16 +315,16 @@ fn auto_coder_precision_and_recall_on_the_blind_set() {
             .unwrap_or_default();
         assert!(
             c.precision() >= p && c.recall() >= r,
-            "{dim} on the held-out halves: precision {:.3} recall {:.3} (floor {p}, {r})",
+            "{dim} on everything held out: precision {:.3} recall {:.3} (floor {p}, {r})",
             c.precision(),
             c.recall()
         );
     };
-    floor("intervention", 0.80, 0.88);
+    floor("intervention", 0.85, 0.87);
     floor("outcome", 0.90, 0.91);
     floor("population", 0.84, 0.85);
     floor("design", 0.93, 0.97);
-    floor("equity", 0.78, 0.75);
+    floor("equity", 0.82, 0.77);
 }
 
 /// Issue 28: the demo's Family Connections studies measured the relatives'

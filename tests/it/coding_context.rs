@@ -300,3 +300,47 @@ fn a_service_counted_as_use_or_randomised_as_a_cluster_is_not_the_intervention()
     )
     .contains(&"service.cmht_generic".to_string()));
 }
+
+#[test]
+fn when_the_title_names_the_intervention_others_named_in_passing_are_context() {
+    let iv = |t: &str, a: &str| ids(t, a, DimensionKind::Intervention);
+    let t = "Brief admission by self-referral for people with borderline personality disorder: a randomised trial";
+    // what participants already received
+    assert_eq!(
+        iv(
+            t,
+            "Participants continued their outpatient DBT or MBT throughout the trial."
+        ),
+        ["service.crisis"]
+    );
+    // a second treatment in the arms compared is studied
+    let both = iv(
+        t,
+        "Participants were randomised to brief admission or to DBT skills training alone.",
+    );
+    assert!(both.contains(&"psych.dbt".to_string()), "{both:?}");
+    // a review names every intervention it covers
+    let review = iv(
+        "Crisis services for borderline personality disorder: a systematic review",
+        "Included studies also offered DBT and MBT.",
+    );
+    assert!(review.contains(&"psych.dbt".to_string()), "{review:?}");
+}
+
+#[test]
+fn a_share_in_words_is_not_the_sample() {
+    let pop = |a: &str| {
+        ids(
+            "Residents of hostels with personality difficulties",
+            a,
+            DimensionKind::Population,
+        )
+    };
+    let substance = |a: &str| pop(a).contains(&"substance_use".to_string());
+    assert!(!substance(
+        "Most residents had histories of substance misuse."
+    ));
+    assert!(substance(
+        "We recruited residents with co-occurring substance misuse."
+    ));
+}

