@@ -123,6 +123,8 @@ struct Acc {
     /// A hit counted in a sentence that compares arms ("randomised to",
     /// "versus").
     compared: bool,
+    /// A title hit counted (weak or strong).
+    in_title: bool,
     mesh_pending: Vec<(usize, Evidence)>,
 }
 
@@ -398,13 +400,16 @@ impl<'f> Coder<'f> {
     }
 
     /// Whether `h` is an abbreviation in brackets straight after another hit
-    /// of its category ("community mental health teams (CMHTs)"): the same
-    /// mention, which the first hit already stands for.
+    /// of its category, no weaker than it ("community mental health teams
+    /// (CMHTs)"): the same mention, which the first hit already stands for.
     fn abbreviation_of_hit(&self, text: &str, n: &Norm, h: &Hit, hits: &[Hit]) -> bool {
         let cat = |h: &Hit| self.tiab_meta.get(h.pattern).map(|m| m.0);
+        let strong = |h: &Hit| self.tiab_meta.get(h.pattern).is_some_and(|m| m.1);
         let (start, _) = n.original(h.start, h.end);
         hits.iter().any(|o| {
-            o.end <= h.start && cat(o) == cat(h) && {
+            // a stronger pattern in brackets is kept ("a psychological
+            // therapy (CBT)")
+            o.end <= h.start && cat(o) == cat(h) && (strong(o) || !strong(h)) && {
                 let (_, end) = n.original(o.start, o.end);
                 text.get(end..start).is_some_and(|between| {
                     between.contains('(') && between.chars().all(|c| c == '(' || c.is_whitespace())
@@ -540,10 +545,12 @@ impl<'f> Coder<'f> {
             }
         }
         if c.dimension == DimensionKind::Population {
+            let share_window = self.frame.context.share_window;
             let share_word = in_sentence(Cue::ShareWord)
                 .rfind(|(_, ch)| {
-                    ch.end <= h.start
-                        && n.words_between(ch.end, h.start) <= self.frame.context.share_window
+                    share_window > 0
+                        && ch.end <= h.start
+                        && n.words_between(ch.end, h.start) <= share_window
                 })
                 .map(|(_, ch)| self.cue_text(ch).to_string());
             if let Some(share) = self.share_before(n, h.start, sa).or(share_word) {
@@ -590,9 +597,11 @@ impl<'f> Coder<'f> {
                 return;
             }
             let setting = in_sentence(Cue::Setting)
-                .rfind(|(_, ch)| ch.end <= h.start && n.words_between(ch.end, h.start) <= sw)
+                .rfind(|(_, ch)| {
+                    sw > 0 && ch.end <= h.start && n.words_between(ch.end, h.start) <= sw
+                })
                 .or_else(|| in_sentence(Cue::Component).next());
-            if let (true, true, Some((_, ch))) = (c.setting_like, sw > 0, setting) {
+            if let (true, Some((_, ch))) = (c.setting_like, setting) {
                 let mut ev = ev;
                 ev.rule = format!("{} after {:?}", ev.rule, self.cue_text(ch));
                 d.setting.entry(ci).or_default().push(Placed {
@@ -639,6 +648,7 @@ impl<'f> Coder<'f> {
         a.tiab_ok = true;
         a.outside_results |= !f.results;
         a.compared |= in_sentence(Cue::Comparison).next().is_some();
+        a.in_title |= f.title;
         if f.title && *strong {
             a.from_title_or_pubtype = true;
         }
@@ -721,9 +731,9 @@ impl<'f> Coder<'f> {
                 *c = a.lists.iter().sum::<f64>() >= min - 1e-9;
             }
         }
+        self.settings(setting, &mut coded, &mut acc, &mut set_aside);
         self.findings_only(&mut coded, &acc, &mut set_aside);
         self.title_anchor(&mut coded, &acc, &mut set_aside);
-        self.settings(setting, &mut coded, &mut acc, &mut set_aside);
         self.post_rules(&mut coded, &mut acc, &mut set_aside);
         self.fallbacks(&mut coded, &mut acc, fallback);
         self.outcomes_by_design(&mut coded, &acc, &mut set_aside);
@@ -927,7 +937,7 @@ impl<'f> Coder<'f> {
         for ci in 0..cats.len() {
             let context = is_iv(ci)
                 && coded_with(ci, &|a: &Acc| {
-                    !a.from_title_or_pubtype && !a.compared && a.lists[0] == 0.0
+                    !a.in_title && !a.compared && a.lists[0] + a.lists[1] == 0.0
                 });
             if let (true, Some(c), Some(x)) = (context, cats.get(ci), coded.get_mut(ci)) {
                 *x = false;
@@ -979,20 +989,35 @@ impl<'f> Coder<'f> {
         set_aside: &mut Vec<SetAside>,
     ) {
         let cats = &self.frame.categories;
-        // what the other hits coded, before any setting hit counts
-        let base = coded.to_vec();
-        let other = |ci: usize| {
+        // what the other hits coded, before any setting hit counts: not a
+        // finding named only among the results
+        let finding = |a: &Acc| {
+            self.frame.context.results_only_is_finding
+                && a.tiab_ok
+                && !a.outside_results
+                && a.lists[0] + a.lists[1] == 0.0
+        };
+        let base: Vec<bool> = coded
+            .iter()
+            .zip(acc.iter())
+            .map(|(k, a)| *k && !finding(a))
+            .collect();
+        let titled: Vec<bool> = acc.iter().map(|a| a.in_title).collect();
+        let other = |ci: usize, in_title: bool| {
             cats.iter().enumerate().find(|(j, o)| {
                 *j != ci
                     && o.dimension == DimensionKind::Intervention
                     && base.get(*j) == Some(&true)
+                    // a service the title names is not outdone by one the
+                    // title does not name
+                    && (!in_title || titled.get(*j) == Some(&true))
             })
         };
         for (&ci, hits) in &setting {
             let (Some(c), Some(a)) = (cats.get(ci), acc.get_mut(ci)) else {
                 continue;
             };
-            match other(ci) {
+            match other(ci, hits.iter().any(|p| p.title)) {
                 Some((_, o)) if coded.get(ci) != Some(&true) => {
                     for p in hits {
                         set_aside.push(SetAside {
@@ -1009,6 +1034,7 @@ impl<'f> Coder<'f> {
                     for p in hits {
                         set_max(&mut a.lists, if p.strong { 2 } else { 3 }, p.ev.weight);
                         a.from_title_or_pubtype |= p.title && p.strong;
+                        a.in_title |= p.title;
                         a.outside_results |= !p.results;
                         a.evidence.push(p.ev.clone());
                     }

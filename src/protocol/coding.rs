@@ -48,6 +48,15 @@ pub(super) fn frame(cx: &Ctx, c: RawCoding) -> Result<Frame, ProtocolError> {
             ));
         }
     }
+    for d in &context.reviews_exempt {
+        if dim_of(d) != Some(DimensionKind::Design) {
+            return Err(cx.err(
+                None,
+                "coding.context.reviews_exempt".into(),
+                format!("{d:?} is not a design id"),
+            ));
+        }
+    }
     let carer_outcome = cats
         .iter()
         .find(|c| c.dimension == DimensionKind::Outcome && c.id.contains("carer"))
@@ -133,16 +142,34 @@ fn context_rules(cx: &Ctx, context: &Context) -> Result<(), ProtocolError> {
         ("comparator_cues", &context.comparator_cues),
         ("outcome_cues", &context.outcome_cues),
         ("carer_cues", &context.carer_cues),
+        ("carer_study_cues", &context.carer_study_cues),
+        ("service_user_cues", &context.service_user_cues),
+        ("elsewhere_cues", &context.elsewhere_cues),
+        ("example_cues", &context.example_cues),
+        ("share_words", &context.share_words),
+        ("setting_cues", &context.setting_cues),
+        ("component_cues", &context.component_cues),
+        ("use_cues", &context.use_cues),
+        ("reference_group_cues", &context.reference_group_cues),
+        ("staff_cues", &context.staff_cues),
+        ("covariate_cues", &context.covariate_cues),
+        ("measured_cues", &context.measured_cues),
+        ("sample_words", &context.sample_words),
+        ("comparison_cues", &context.comparison_cues),
     ] {
         for (i, p) in list.iter().enumerate() {
             check_pattern(p).map_err(|m| cx.err(None, format!("coding.context.{key}[{i}]"), m))?;
         }
     }
-    for d in &context.negation_applies_to {
-        if DimensionKind::parse(d).is_none() {
+    for (key, list) in [
+        ("negation_applies_to", &context.negation_applies_to),
+        ("mesh_needs_text", &context.mesh_needs_text),
+        ("background_skips", &context.background_skips),
+    ] {
+        if let Some(d) = list.iter().find(|d| DimensionKind::parse(d).is_none()) {
             return Err(cx.err(
                 None,
-                "coding.context.negation_applies_to".into(),
+                format!("coding.context.{key}"),
                 format!(
                     "{d:?} is not a dimension (intervention, outcome, population, design, equity)"
                 ),

@@ -152,13 +152,14 @@ pub struct Context {
     /// words after one names where the study took place.
     #[serde(default)]
     pub setting_cues: Vec<String>,
-    /// Words between a setting cue and the hit (0: the rule is off).
+    /// Words between a setting cue and the hit (0: setting cues are off;
+    /// component cues, sentence-wide, stay on).
     #[serde(default)]
     pub setting_window: usize,
     /// Cues of a service counted as use ("contacts with", "crisis team
     /// episodes"): a `setting_like` hit at most `setting_window` words after
-    /// one, or at most one word before one, is an outcome (service use),
-    /// never the intervention.
+    /// one, or with at most one word between it and a cue after it, is an
+    /// outcome (service use), never the intervention.
     #[serde(default)]
     pub use_cues: Vec<String>,
     /// Cues that a sentence lists the parts of an intervention ("the
@@ -186,9 +187,9 @@ pub struct Context {
     /// outcome ("arrests", "housing stability"), not the sample.
     #[serde(default)]
     pub measured_cues: Vec<String>,
-    /// Words that put a population hit straight after them in the sample
-    /// ("among offenders", "in older adults"): the `measured_cues` rule
-    /// does not apply to it.
+    /// Words that put a population hit at most one word after them in the
+    /// sample ("among offenders", "in older adults"): the `measured_cues`
+    /// rule does not apply to it.
     #[serde(default)]
     pub sample_words: Vec<String>,
     /// Dimensions whose MeSH terms count only beside a text hit (an

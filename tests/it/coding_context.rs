@@ -198,9 +198,11 @@ fn an_intervention_named_only_among_the_results_is_a_finding() {
         .find(|s| s.category == "peer")
         .map(|s| Why::of_reason(&s.reason));
     assert_eq!(peer, Some(Why::Finding));
-    // named in the methods too, it is what was studied
+    // named in the methods too, it is what was studied (here the title
+    // names no intervention; one it named would make a methods-only
+    // mention context)
     let c = sectioned(
-        t,
+        "Residents' experiences of support: a qualitative study",
         &[
             ("METHODS", "Residents were offered peer support workers."),
             results,
@@ -343,4 +345,54 @@ fn a_share_in_words_is_not_the_sample() {
     assert!(substance(
         "We recruited residents with co-occurring substance misuse."
     ));
+}
+
+/// What a reviewer of the rules found: a held-back service named only
+/// among the results is a finding too; a stronger pattern in brackets is
+/// kept; a weak MeSH term keeps an abstract-only intervention; a service the
+/// title names is not outdone by one only the abstract names.
+#[test]
+fn the_rules_hold_together() {
+    let iv = |c: &lacuna::code::Coding| -> Vec<String> {
+        c.codes
+            .iter()
+            .filter(|c| c.dimension == "intervention")
+            .map(|c| c.category.clone())
+            .collect()
+    };
+    let c = sectioned(
+        "Admissions of people with borderline personality disorder: a cohort study",
+        &[(
+            "RESULTS",
+            "Patients staying in crisis houses had fewer admissions.",
+        )],
+    );
+    assert!(iv(&c).is_empty(), "{c:?}");
+    assert_eq!(
+        ids(
+            "Outcomes of a group programme",
+            "Participants received a psychological therapy (CBT) in groups.",
+            DimensionKind::Intervention
+        ),
+        ["psych.other"]
+    );
+    let p = cen_protocol();
+    let c = codes_of(
+        &p,
+        &record(
+            "Dialectical behaviour therapy for adults with BPD: a cohort study",
+            "Peer support was offered by the service.",
+            &["Peer Group"],
+            &[],
+        ),
+    );
+    assert!(iv(&c).contains(&"peer".to_string()), "{c:?}");
+    assert_eq!(
+        ids(
+            "Outcomes of patients treated in a therapeutic community",
+            "Residents took part in psychotherapy groups.",
+            DimensionKind::Intervention
+        ),
+        ["service.specialist_pd"]
+    );
 }
