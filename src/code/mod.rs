@@ -128,6 +128,13 @@ struct Acc {
     mesh_pending: Vec<(usize, Evidence)>,
 }
 
+impl Acc {
+    /// Named only in RESULTS sections and by no MeSH term: a finding.
+    fn finding(&self) -> bool {
+        self.tiab_ok && !self.outside_results && self.lists[0] + self.lists[1] == 0.0
+    }
+}
+
 impl<'f> Coder<'f> {
     /// Compile a framework.
     pub fn new(frame: &'f Frame) -> Coder<'f> {
@@ -962,8 +969,7 @@ impl<'f> Coder<'f> {
         }
         for (ci, c) in self.frame.categories.iter().enumerate() {
             let Some(a) = acc.get(ci) else { continue };
-            let only_results = a.tiab_ok && !a.outside_results && a.lists[0] + a.lists[1] == 0.0;
-            if c.dimension != DimensionKind::Intervention || !only_results {
+            if c.dimension != DimensionKind::Intervention || !a.finding() {
                 continue;
             }
             if let Some(x) = coded.get_mut(ci).filter(|x| **x) {
@@ -991,12 +997,7 @@ impl<'f> Coder<'f> {
         let cats = &self.frame.categories;
         // what the other hits coded, before any setting hit counts: not a
         // finding named only among the results
-        let finding = |a: &Acc| {
-            self.frame.context.results_only_is_finding
-                && a.tiab_ok
-                && !a.outside_results
-                && a.lists[0] + a.lists[1] == 0.0
-        };
+        let finding = |a: &Acc| self.frame.context.results_only_is_finding && a.finding();
         let base: Vec<bool> = coded
             .iter()
             .zip(acc.iter())
