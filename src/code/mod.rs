@@ -43,6 +43,7 @@ enum Cue {
     SampleWord,
     Comparison,
     ShareWord,
+    Cotreatment,
 }
 
 /// A compiled framework.
@@ -75,6 +76,8 @@ struct Field<'r> {
     text: &'r str,
     weight: f64,
     results: bool,
+    /// A RESULTS or CONCLUSIONS section.
+    late: bool,
     title: bool,
     background: bool,
 }
@@ -108,6 +111,7 @@ struct Placed {
     strong: bool,
     title: bool,
     results: bool,
+    late: bool,
     ev: Evidence,
 }
 
@@ -120,6 +124,8 @@ struct Acc {
     tiab_ok: bool,
     /// A title/abstract hit outside a RESULTS section counted.
     outside_results: bool,
+    /// A title/abstract hit outside RESULTS and CONCLUSIONS sections counted.
+    outside_late: bool,
     /// A hit counted in a sentence that compares arms ("randomised to",
     /// "versus").
     compared: bool,
@@ -129,9 +135,10 @@ struct Acc {
 }
 
 impl Acc {
-    /// Named only in RESULTS sections and by no MeSH term: a finding.
+    /// Named only in RESULTS and CONCLUSIONS sections and by no MeSH term:
+    /// a finding or a recommendation.
     fn finding(&self) -> bool {
-        self.tiab_ok && !self.outside_results && self.lists[0] + self.lists[1] == 0.0
+        self.tiab_ok && !self.outside_late && self.lists[0] + self.lists[1] == 0.0
     }
 }
 
@@ -181,6 +188,7 @@ impl<'f> Coder<'f> {
             (Cue::SampleWord, &cx.sample_words),
             (Cue::Comparison, &cx.comparison_cues),
             (Cue::ShareWord, &cx.share_words),
+            (Cue::Cotreatment, &cx.cotreatment_cues),
         ] {
             for p in list {
                 cue_pats.push(p.clone());
@@ -247,6 +255,7 @@ impl<'f> Coder<'f> {
             text: &r.title,
             weight: w("title"),
             results: false,
+            late: false,
             title: true,
             background: false,
         }];
@@ -257,6 +266,7 @@ impl<'f> Coder<'f> {
                     text: a,
                     weight: w("unlabeled"),
                     results: false,
+                    late: false,
                     title: false,
                     background: false,
                 });
@@ -279,6 +289,7 @@ impl<'f> Coder<'f> {
                     text: &s.text,
                     weight,
                     results: cat == "results",
+                    late: cat == "results" || cat == "conclusions",
                     title: false,
                     background: cat == "background",
                 });
@@ -615,6 +626,19 @@ impl<'f> Coder<'f> {
                     strong: *strong,
                     title: f.title,
                     results: f.results,
+                    late: f.late,
+                    ev,
+                });
+                return;
+            }
+            if let Some(cue) = self.cotreatment(n, h, cues, (sa, sb)) {
+                let mut ev = ev;
+                ev.rule = format!("{} after {cue:?}", ev.rule);
+                d.setting.entry(ci).or_default().push(Placed {
+                    strong: *strong,
+                    title: f.title,
+                    results: f.results,
+                    late: f.late,
                     ev,
                 });
                 return;
@@ -654,6 +678,7 @@ impl<'f> Coder<'f> {
         set_max(&mut a.lists, if *strong { 2 } else { 3 }, w);
         a.tiab_ok = true;
         a.outside_results |= !f.results;
+        a.outside_late |= !f.late;
         a.compared |= in_sentence(Cue::Comparison).next().is_some();
         a.in_title |= f.title;
         if f.title && *strong {
@@ -738,9 +763,14 @@ impl<'f> Coder<'f> {
                 *c = a.lists.iter().sum::<f64>() >= min - 1e-9;
             }
         }
-        self.settings(setting, &mut coded, &mut acc, &mut set_aside);
-        self.findings_only(&mut coded, &acc, &mut set_aside);
-        self.title_anchor(&mut coded, &acc, &mut set_aside);
+        let review = self.is_review(&coded);
+        self.settings(setting, review, &mut coded, &mut acc, &mut set_aside);
+        if !review {
+            self.findings_only(&mut coded, &acc, &mut set_aside);
+            self.title_anchor(&mut coded, &acc, &mut set_aside);
+        }
+        self.late_only(&mut coded, &acc, &mut set_aside);
+        self.implied_equity(&mut coded, &mut acc, &set_aside);
         self.post_rules(&mut coded, &mut acc, &mut set_aside);
         self.fallbacks(&mut coded, &mut acc, fallback);
         self.outcomes_by_design(&mut coded, &acc, &mut set_aside);
@@ -778,6 +808,60 @@ impl<'f> Coder<'f> {
             status,
             registrations: registrations.into_iter().collect(),
         }
+    }
+
+    /// The cue that makes an intervention hit something people had besides
+    /// the intervention studied: a co-treatment cue at most
+    /// `cotreatment_window` words before it ("had previously received",
+    /// "were taking"), a usual-care comparator cue followed by a component
+    /// cue before it ("usual care, comprising …"), or a share of the sample
+    /// within `share_window` words before it ("most", "71 %"), in each case
+    /// with no comparison cue ("randomised to") between the cue and the hit.
+    fn cotreatment(
+        &self,
+        n: &Norm,
+        h: Hit,
+        cues: &[(Cue, Hit)],
+        (sa, sb): (usize, usize),
+    ) -> Option<String> {
+        let win = self.frame.context.cotreatment_window;
+        if win == 0 {
+            return None;
+        }
+        let before = |k: Cue| {
+            cues.iter()
+                .filter(move |(kk, ch)| {
+                    *kk == k && ch.start >= sa && ch.end <= h.start && ch.end <= sb
+                })
+                .map(|(_, ch)| ch)
+        };
+        let compared_after = |from: usize| before(Cue::Comparison).any(|x| x.start >= from);
+        let share_window = self.frame.context.share_window;
+        before(Cue::Cotreatment)
+            .rfind(|ch| n.words_between(ch.end, h.start) <= win && !compared_after(ch.end))
+            .or_else(|| {
+                // a usual-care cue, not one that compares arms ("vs")
+                let usual = |tc: &&Hit| {
+                    !before(Cue::Comparison).any(|x| x.start == tc.start && x.end == tc.end)
+                };
+                before(Cue::Comparator).filter(usual).find_map(|tc| {
+                    before(Cue::Component)
+                        .find(|k| k.start >= tc.end && !compared_after(k.end))
+                        .map(|_| tc)
+                })
+            })
+            .or_else(|| {
+                // a share of the sample had it ("most were on medication")
+                before(Cue::ShareWord).rfind(|ch| {
+                    n.words_between(ch.end, h.start) <= share_window && !compared_after(ch.end)
+                })
+            })
+            .map(|ch| self.cue_text(ch).to_string())
+            .or_else(|| {
+                // "71 % were taking medication"
+                self.share_before(n, h.start, sa)
+                    .filter(|_| !compared_after(sa))
+            })
     }
 
     /// A percentage at most `share_window` words before the hit, in its
@@ -866,7 +950,7 @@ impl<'f> Coder<'f> {
                 self.cue_text(ch)
             ));
         }
-        if percent_before(n, h) {
+        if percent_before(n, h, sa) {
             return Err("describes the sample, not results by it (a percentage)".into());
         }
         let subject = near(Cue::EquitySubject).filter(|(_, ch)| ch.start >= h.end);
@@ -935,10 +1019,7 @@ impl<'f> Coder<'f> {
         let anchor = (0..cats.len())
             .find(|&ci| is_iv(ci) && coded_with(ci, &|a: &Acc| a.from_title_or_pubtype))
             .and_then(|ci| cats.get(ci));
-        let review = cats.iter().enumerate().any(|(ci, c)| {
-            self.frame.context.reviews_exempt.contains(&c.id) && before.get(ci) == Some(&true)
-        });
-        let Some(anchor) = anchor.filter(|_| !review) else {
+        let Some(anchor) = anchor else {
             return;
         };
         for ci in 0..cats.len() {
@@ -960,9 +1041,82 @@ impl<'f> Coder<'f> {
         }
     }
 
-    /// An intervention named only in RESULTS sections, with no MeSH term,
-    /// is a finding ("peer support from other residents", "changes of care
-    /// coordinator"), not what the study set out to study.
+    /// A review: a `reviews_exempt` design is coded. A review names every
+    /// intervention it covers, in its results as often as not, so the
+    /// findings, title and setting rules do not apply to it.
+    fn is_review(&self, coded: &[bool]) -> bool {
+        self.frame.categories.iter().enumerate().any(|(ci, c)| {
+            self.frame.context.reviews_exempt.contains(&c.id) && coded.get(ci) == Some(&true)
+        })
+    }
+
+    /// A sample of a population chosen for a disadvantage codes its equity
+    /// factor (`implies_equity`): people who are homeless, socioeconomic
+    /// status. Not when the equity rules read the factor's own words as a
+    /// description of the sample ("12 % identified as lesbian, gay or
+    /// bisexual"), an exclusion criterion or a factor not analysed.
+    fn implied_equity(&self, coded: &mut [bool], acc: &mut [Acc], set_aside: &[SetAside]) {
+        let cats = &self.frame.categories;
+        for (pi, p) in cats.iter().enumerate() {
+            if coded.get(pi) != Some(&true) {
+                continue;
+            }
+            for e in &p.implies_equity {
+                let Some(ei) = cats.iter().position(|c| c.id == *e) else {
+                    continue;
+                };
+                let described = set_aside.iter().any(|s| {
+                    s.category == *e
+                        && ["describes the sample", "in an exclusion", "not analysed"]
+                            .iter()
+                            .any(|r| s.reason.starts_with(r))
+                });
+                if described {
+                    continue;
+                }
+                if let (Some(x), Some(a)) = (coded.get_mut(ei), acc.get_mut(ei)) {
+                    if !*x {
+                        *x = true;
+                        set_max(&mut a.lists, 0, self.frame.min_score);
+                        a.evidence.push(Evidence {
+                            rule: format!("population {} (a sample chosen for it)", p.id),
+                            field: "population".into(),
+                            span: None,
+                            text: p.label.clone(),
+                            weight: self.frame.min_score,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// A category of a `late_only_is_finding` dimension named only in
+    /// RESULTS and CONCLUSIONS sections is a finding, not the study's
+    /// sample ("co-occurring substance use predicted dropout").
+    fn late_only(&self, coded: &mut [bool], acc: &[Acc], set_aside: &mut Vec<SetAside>) {
+        let dims = &self.frame.context.late_only_is_finding;
+        for (ci, c) in self.frame.categories.iter().enumerate() {
+            let Some(a) = acc.get(ci) else { continue };
+            if !dims.iter().any(|d| d == c.dimension.as_str()) || !a.tiab_ok || a.outside_late {
+                continue;
+            }
+            if let Some(x) = coded.get_mut(ci).filter(|x| **x) {
+                *x = false;
+                set_aside.push(SetAside {
+                    category: c.id.clone(),
+                    evidence: summary_evidence(Some(a)),
+                    reason: "named only among the results and conclusions: a finding, not the study's sample"
+                        .into(),
+                });
+            }
+        }
+    }
+
+    /// An intervention named only in RESULTS and CONCLUSIONS sections, with
+    /// no MeSH term, is a finding ("peer support from other residents",
+    /// "changes of care coordinator") or a recommendation, not what the
+    /// study set out to study.
     fn findings_only(&self, coded: &mut [bool], acc: &[Acc], set_aside: &mut Vec<SetAside>) {
         if !self.frame.context.results_only_is_finding {
             return;
@@ -990,6 +1144,7 @@ impl<'f> Coder<'f> {
     fn settings(
         &self,
         setting: BTreeMap<usize, Vec<Placed>>,
+        review: bool,
         coded: &mut [bool],
         acc: &mut [Acc],
         set_aside: &mut Vec<SetAside>,
@@ -998,10 +1153,14 @@ impl<'f> Coder<'f> {
         // what the other hits coded, before any setting hit counts: not a
         // finding named only among the results
         let finding = |a: &Acc| self.frame.context.results_only_is_finding && a.finding();
+        // a category held back whose MeSH terms alone coded it (no text hit
+        // counted) is not another intervention either
+        let held_only = |j: usize, a: &Acc| setting.contains_key(&j) && !a.tiab_ok;
         let base: Vec<bool> = coded
             .iter()
             .zip(acc.iter())
-            .map(|(k, a)| *k && !finding(a))
+            .enumerate()
+            .map(|(j, (k, a))| *k && !finding(a) && !held_only(j, a))
             .collect();
         let titled: Vec<bool> = acc.iter().map(|a| a.in_title).collect();
         let other = |ci: usize, in_title: bool| {
@@ -1018,14 +1177,22 @@ impl<'f> Coder<'f> {
             let (Some(c), Some(a)) = (cats.get(ci), acc.get_mut(ci)) else {
                 continue;
             };
+            // a MeSH term does not keep a category whose every text hit
+            // was held back ("Antidepressive Agents" for "most had been
+            // prescribed antidepressants")
+            let text = a.lists.get(2..).map_or(0.0, |l| l.iter().sum::<f64>());
+            let kept = coded.get(ci) == Some(&true) && text >= self.frame.min_score - 1e-9;
             match other(ci, hits.iter().any(|p| p.title)) {
-                Some((_, o)) if coded.get(ci) != Some(&true) => {
+                Some((_, o)) if !kept && !review => {
+                    if let Some(x) = coded.get_mut(ci) {
+                        *x = false;
+                    }
                     for p in hits {
                         set_aside.push(SetAside {
                             category: c.id.clone(),
                             evidence: p.ev.clone(),
                             reason: format!(
-                                "where the study took place, or a part of another intervention, not what it studied ({} is coded)",
+                                "where the study took place, a part of another intervention, or what people had besides, not what it studied ({} is coded)",
                                 o.id
                             ),
                         });
@@ -1037,6 +1204,7 @@ impl<'f> Coder<'f> {
                         a.from_title_or_pubtype |= p.title && p.strong;
                         a.in_title |= p.title;
                         a.outside_results |= !p.results;
+                        a.outside_late |= !p.late;
                         a.evidence.push(p.ev.clone());
                     }
                     a.tiab_ok = true;
@@ -1235,7 +1403,7 @@ fn summary_evidence(a: Option<&Acc>) -> Evidence {
 /// women", "78 % were women", "78 per cent were from rural areas", "30 %
 /// Hispanic/Latino". The sample described, not results
 /// by the factor ("45 % of women improved" is not matched).
-fn percent_before(n: &Norm, h: Hit) -> bool {
+fn percent_before(n: &Norm, h: Hit, sentence_start: usize) -> bool {
     let before = n.s.get(..h.start).unwrap_or(&[]);
     let mut starts = Vec::new();
     let mut at = 0;
@@ -1271,7 +1439,9 @@ fn percent_before(n: &Norm, h: Hit) -> bool {
     let Some((start, w)) = it.next() else {
         return false;
     };
-    if w.is_empty() || !w.iter().all(u8::is_ascii_digit) {
+    // a percentage of the sentence before ("… (40 %). Age moderated …")
+    // does not describe this one's factor
+    if start < sentence_start || w.is_empty() || !w.iter().all(u8::is_ascii_digit) {
         return false;
     }
     let (oa, _) = n.original(start, start + w.len());

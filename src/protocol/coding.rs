@@ -156,6 +156,7 @@ fn context_rules(cx: &Ctx, context: &Context) -> Result<(), ProtocolError> {
         ("measured_cues", &context.measured_cues),
         ("sample_words", &context.sample_words),
         ("comparison_cues", &context.comparison_cues),
+        ("cotreatment_cues", &context.cotreatment_cues),
     ] {
         for (i, p) in list.iter().enumerate() {
             check_pattern(p).map_err(|m| cx.err(None, format!("coding.context.{key}[{i}]"), m))?;
@@ -165,6 +166,7 @@ fn context_rules(cx: &Ctx, context: &Context) -> Result<(), ProtocolError> {
         ("negation_applies_to", &context.negation_applies_to),
         ("mesh_needs_text", &context.mesh_needs_text),
         ("background_skips", &context.background_skips),
+        ("late_only_is_finding", &context.late_only_is_finding),
     ] {
         if let Some(d) = list.iter().find(|d| DimensionKind::parse(d).is_none()) {
             return Err(cx.err(
@@ -345,6 +347,11 @@ fn category(
             &rc.alone_keeps_outcomes,
             Some(DimensionKind::Outcome),
         ),
+        (
+            "implies_equity",
+            &rc.implies_equity,
+            Some(DimensionKind::Equity),
+        ),
     ] {
         for s in list {
             refs.push(Ref {
@@ -397,6 +404,11 @@ fn category(
             .map(Spanned::into_inner)
             .collect(),
         sample: rc.sample.into_iter().map(Spanned::into_inner).collect(),
+        implies_equity: rc
+            .implies_equity
+            .into_iter()
+            .map(Spanned::into_inner)
+            .collect(),
     })
 }
 

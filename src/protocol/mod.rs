@@ -91,6 +91,10 @@ pub struct Category {
     /// factor ("deprived areas", "culturally adapted"); they code without
     /// an analysis cue. Empty elsewhere.
     pub sample: Vec<String>,
+    /// Populations: the equity categories a sample of this population was
+    /// chosen for (people who are homeless: socioeconomic status), coded
+    /// whenever the population is.
+    pub implies_equity: Vec<String>,
 }
 
 /// Context rules applied to title/abstract hits.
@@ -205,8 +209,9 @@ pub struct Context {
     /// measured nothing.
     #[serde(default)]
     pub outcomes_need_design: bool,
-    /// An intervention named only in RESULTS sections (and by no MeSH term)
-    /// is a finding, not the intervention studied: not coded.
+    /// An intervention named only in RESULTS and CONCLUSIONS sections (and
+    /// by no MeSH term) is a finding or a recommendation, not the
+    /// intervention studied: not coded.
     #[serde(default)]
     pub results_only_is_finding: bool,
     /// When the title names an intervention, another one named only in the
@@ -217,10 +222,30 @@ pub struct Context {
     /// Cues of a sentence that compares arms ("randomised to", "versus").
     #[serde(default)]
     pub comparison_cues: Vec<String>,
-    /// Design ids under which `title_names_the_intervention` does not apply
-    /// (a systematic review names every intervention it covers).
+    /// Design ids under which `title_names_the_intervention`,
+    /// `results_only_is_finding` and the setting and co-treatment rules do
+    /// not apply (a systematic review names every intervention it covers,
+    /// in its results as often as not).
     #[serde(default)]
     pub reviews_exempt: Vec<String>,
+    /// Cues of what people had besides the intervention studied, before or
+    /// alongside it ("had previously received", "were taking", "concurrent"):
+    /// an intervention hit at most `cotreatment_window` words after one in
+    /// its sentence, with no `comparison_cues` entry between, is held back
+    /// as a setting hit is (it counts only when no other intervention is
+    /// coded). The same holds for a hit after a usual-care comparator cue
+    /// and a `component_cues` entry ("usual care, comprising case
+    /// management and CAT-informed therapy"): the comparator's contents.
+    #[serde(default)]
+    pub cotreatment_cues: Vec<String>,
+    /// Words between a co-treatment cue and the hit (0: the rule is off).
+    #[serde(default)]
+    pub cotreatment_window: usize,
+    /// Dimensions whose categories named only in RESULTS and CONCLUSIONS
+    /// sections are findings, not the study's sample ("co-occurring
+    /// substance use predicted dropout"): not coded.
+    #[serde(default)]
+    pub late_only_is_finding: Vec<String>,
 }
 
 /// The equity dimension's context rules (`[coding.equity_context]`): an

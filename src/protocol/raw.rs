@@ -209,4 +209,6 @@ pub(super) struct RawCategory {
     pub(super) fallback_alongside: Vec<Spanned<String>>,
     #[serde(default)]
     pub(super) sample: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub(super) implies_equity: Vec<Spanned<String>>,
 }

@@ -1,10 +1,11 @@
 //! Precision and recall of the auto-coder on the blind set
-//! (`tests/fixtures/coding/blind/`, its README says how it was made): three
-//! rounds (120, 100 and 100 records) written and coded by two people from
-//! the category definitions alone, never from the rules. In rounds 1 and 2
-//! odd ids are the tuning half (rules were changed while looking at them),
-//! even ids the held-out half (never looked at while tuning); round 3 is
-//! held out whole. Run with `--nocapture` for the table.
+//! (`tests/fixtures/coding/blind/`, its README says how it was made): six
+//! rounds (120 records, then 100 each) written and coded from the category
+//! definitions alone, never from the rules. In rounds 1 and 2 odd ids are
+//! the tuning half (rules were changed while looking at them), even ids the
+//! held-out half (never looked at while tuning); rounds 3 and 6 are held
+//! out whole; rounds 4 and 5 are tuning data. Run with `--nocapture` for
+//! the table.
 
 use crate::support::cen_protocol;
 use lacuna::code::Coder;
@@ -113,11 +114,13 @@ enum Split {
 }
 
 /// Each round's records and agreed labels, and how it is split.
-const ROUNDS: [(&str, &str, &str, Split); 4] = [
+const ROUNDS: [(&str, &str, &str, Split); 6] = [
     ("1", "records.jsonl", "labels.csv", Split::Halves),
     ("2", "records-2.jsonl", "labels-2.csv", Split::Halves),
     ("3", "records-3.jsonl", "labels-3.csv", Split::HeldOut),
     ("4", "records-4.jsonl", "labels-4.csv", Split::Tuning),
+    ("5", "records-5.jsonl", "labels-5.csv", Split::Tuning),
+    ("6", "records-6.jsonl", "labels-6.csv", Split::HeldOut),
 ];
 
 /// Whether a record of a round is for tuning.
@@ -306,7 +309,7 @@ fn auto_coder_precision_and_recall_on_the_blind_set() {
         }
     }
     // Floors a regression must not cross, on everything held out (the even
-    // halves of rounds 1 and 2, and round 3; the measured figures are in
+    // halves of rounds 1 and 2, rounds 3 and 6; the measured figures are in
     // docs/gap-map-and-coding.md).
     let floor = |dim: &str, p: f64, r: f64| {
         let c = counts
@@ -320,11 +323,11 @@ fn auto_coder_precision_and_recall_on_the_blind_set() {
             c.recall()
         );
     };
-    floor("intervention", 0.84, 0.88);
-    floor("outcome", 0.89, 0.92);
-    floor("population", 0.84, 0.85);
+    floor("intervention", 0.87, 0.92);
+    floor("outcome", 0.9, 0.92);
+    floor("population", 0.89, 0.9);
     floor("design", 0.93, 0.97);
-    floor("equity", 0.82, 0.77);
+    floor("equity", 0.8, 0.81);
 }
 
 /// Issue 28: the demo's Family Connections studies measured the relatives'

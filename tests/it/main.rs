@@ -11,6 +11,7 @@ mod briefing;
 mod cli;
 mod code;
 mod coding_accuracy;
+mod coding_besides;
 mod coding_blind;
 mod coding_context;
 mod decision_sheet;
