@@ -106,10 +106,12 @@ pub enum Why {
     NotReported,
     /// Only negated mentions ("without peer support").
     Negated,
-    /// Only named as where the study took place, or as a part of another
-    /// intervention ("MBT in a community personality disorder service").
+    /// Only named as where the study took place, as a part of another
+    /// intervention ("MBT in a community personality disorder service"), or
+    /// as what people had besides ("had previously received CBT").
     Setting,
-    /// Only named among the results: a finding, not what was studied.
+    /// Only named among the results or conclusions: a finding, not what was
+    /// studied.
     Finding,
     /// An outcome the record's design does not measure (a qualitative
     /// study's themes, a commentary).
@@ -175,8 +177,8 @@ impl Why {
             Why::OnlyComparator => "only a comparator matched",
             Why::NotReported => "not reported as measured (named without an outcome cue)",
             Why::Negated => "only negated mentions",
-            Why::Setting => "only named as the setting or as a part of another intervention",
-            Why::Finding => "only named among the results, as a finding",
+            Why::Setting => "only named as the setting, a part of another intervention, or what people had besides",
+            Why::Finding => "only named among the results or conclusions, as a finding",
             Why::ByDesign => "not an outcome its design measures",
             Why::Weak => "only a weak hit, below the coding threshold",
             Why::Removed => "removed by a person",
